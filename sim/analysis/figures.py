@@ -1,0 +1,55 @@
+"""The standard figures of a results folder, drawn from its stored tables, as PNG and SVG."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from ..scenario.resolved import Scenario
+from . import plots
+from .stats import survival
+from .tables import read_table
+
+DPI = 200
+
+
+def _save(fig: Figure, folder: Path, name: str) -> list[Path]:
+    paths = []
+    for ext in ("png", "svg"):
+        path = folder / f"{name}.{ext}"
+        fig.savefig(path, dpi=DPI, metadata={"Date": None} if ext == "svg" else None)
+        paths.append(path)
+    return paths
+
+
+def write_figures(folder: Path, scenario: Scenario) -> list[Path]:
+    """Survival curve, level fan charts and outcome distribution from ``runs.csv``/``bands.csv``."""
+    runs = read_table(folder / "runs.csv")
+    bands = read_table(folder / "bands.csv")
+    out = folder / "figures"
+    out.mkdir(exist_ok=True)
+    unit = scenario.step
+    written: list[Path] = []
+
+    fig = Figure(figsize=(7, 4.2), layout="constrained")
+    surv = survival(runs["break_step"].astype(float), runs["length"].astype(float), scenario.horizon)
+    plots.survival_curve(surv, fig.add_subplot(), step_unit=unit)
+    fig.suptitle(scenario.title or scenario.name, fontsize="small")
+    written += _save(fig, out, "survival")
+
+    n = len(scenario.tracks)
+    fig = Figure(figsize=(7, 2.9 * n), layout="constrained")
+    for k, (track, ax) in enumerate(zip(scenario.tracks, fig.subplots(n, 1, squeeze=False)[:, 0])):
+        plots.fan_chart(bands, track.name, track.rungs, ax, color=plots.PALETTE[(k + 1) % 8], step_unit=unit)
+    fig.suptitle(scenario.title or scenario.name, fontsize="small")
+    written += _save(fig, out, "levels")
+
+    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    left, right = fig.subplots(1, 2, width_ratios=[3, 2])
+    plots.outcome_distribution(runs, left)
+    plots.break_histogram(runs, scenario.horizon, right, step_unit=unit)
+    left.tick_params(axis="x", labelsize="small")
+    fig.suptitle(scenario.title or scenario.name, fontsize="small")
+    written += _save(fig, out, "outcomes")
+    return written

@@ -1,0 +1,96 @@
+"""Plots of stored ensemble results. Each takes data and an optional Axes, returns the Axes, no I/O."""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from .bands import QUANTILES, _qname
+from .stats import Survival, proportion
+
+#: Okabe-Ito colour-blind-safe palette
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
+
+
+def _axes(ax: Axes | None) -> Axes:
+    if ax is None:
+        ax = Figure(figsize=(7, 4.2), layout="constrained").add_subplot()
+    return ax
+
+
+def survival_curve(surv: Survival, ax: Axes | None = None, label: str = "channel open",
+                   color: str = PALETTE[0], step_unit: str = "month") -> Axes:
+    """Kaplan-Meier curve of the channel staying open, with its 95% band."""
+    ax = _axes(ax)
+    ax.fill_between(surv.steps, surv.lo, surv.hi, step="post", alpha=0.25, color=color, linewidth=0,
+                    label="95% interval")
+    ax.step(surv.steps, surv.survival, where="post", color=color, label=label)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel(f"step ({step_unit}s)")
+    ax.set_ylabel("P(channel still open)")
+    ax.set_title("Survival of the safety channel (Kaplan-Meier)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left")
+    return ax
+
+
+def fan_chart(bands: dict[str, np.ndarray], track: str, rungs: tuple[str, ...], ax: Axes | None = None,
+              color: str = PALETTE[1], step_unit: str = "month") -> Axes:
+    """Quantile fan of one track's escalation level over time, rung names on the level axis."""
+    ax = _axes(ax)
+    x = bands["step"]
+    q = {qq: bands[f"level.{track}.{_qname(qq)}"] for qq in QUANTILES}
+    ax.fill_between(x, q[0.05], q[0.95], step="mid", alpha=0.18, color=color, linewidth=0, label="5-95%")
+    ax.fill_between(x, q[0.25], q[0.75], step="mid", alpha=0.35, color=color, linewidth=0, label="25-75%")
+    ax.step(x, q[0.5], where="mid", color=color, label="median")
+    ax.plot(x, bands[f"level.{track}.mean"], color="black", linestyle="--", linewidth=1, label="mean")
+    ax.set_yticks(range(len(rungs)), rungs)
+    ax.set_ylim(-0.3, len(rungs) - 0.7)
+    ax.set_xlabel(f"step ({step_unit}s)")
+    ax.set_ylabel("escalation level")
+    ax.set_title(f"Escalation on {track}")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+OUTCOMES = (
+    ("held, rivalry calm", lambda h, e: h & ~e),
+    ("held while escalated", lambda h, e: h & e),
+    ("broke, rivalry calm", lambda h, e: ~h & ~e),
+    ("broke and escalated", lambda h, e: ~h & e),
+)
+
+
+def outcome_distribution(table: dict[str, np.ndarray], ax: Axes | None = None) -> Axes:
+    """Share of runs in each (channel, rivalry) outcome, with Wilson 95% intervals."""
+    ax = _axes(ax)
+    held, esc = table["held"].astype(bool), table["escalated"].astype(bool)
+    n = len(held)
+    props = [proportion(int(f(held, esc).sum()), n) for _, f in OUTCOMES]
+    p = np.array([x.p for x in props])
+    err = np.array([[x.p - x.lo for x in props], [x.hi - x.p for x in props]])
+    ax.bar(range(len(props)), p, yerr=err, capsize=4, color=PALETTE[: len(props)])
+    ax.set_xticks(range(len(props)), [name for name, _ in OUTCOMES])
+    ax.set_ylim(0, 1)
+    ax.set_ylabel(f"share of runs (n = {n})")
+    ax.set_title("Outcomes: the channel and the rivalry")
+    ax.grid(axis="y", alpha=0.3)
+    for i, x in enumerate(props):
+        ax.annotate(f"{x.p:.2f}", (i, x.hi), textcoords="offset points", xytext=(0, 3), ha="center")
+    return ax
+
+
+def break_histogram(table: dict[str, np.ndarray], horizon: int, ax: Axes | None = None,
+                    step_unit: str = "month") -> Axes:
+    """When the channel broke, among runs where it broke."""
+    ax = _axes(ax)
+    b = table["break_step"].astype(float)
+    b = b[~np.isnan(b)]
+    ax.hist(b, bins=np.arange(horizon + 1) - 0.5, color=PALETTE[0])
+    ax.set_xlabel(f"break step ({step_unit}s)")
+    ax.set_ylabel("runs")
+    ax.set_title(f"When the channel broke ({len(b)} of {len(table['held'])} runs)")
+    ax.grid(axis="y", alpha=0.3)
+    return ax

@@ -1,0 +1,1 @@
+"""The model: actors (Mesa agents), tracks, strategies, events and outcomes."""

@@ -1,0 +1,132 @@
+"""State actors as Mesa agents; each holds its state for every run as numpy arrays (MODEL.md 3, 5, 6)."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from ..games import Role
+from ..scenario.resolved import ActorDef
+from .strategies import Observation
+from .tracks import TrackState
+
+Array = np.ndarray
+
+
+def linkage_weights(spec: ActorDef, values: dict[str, Array], n_runs: int) -> Array:
+    """``W[r, k, j]``: weight of the other's move on track j in perceived cooperation on track k."""
+    n_tracks = len(spec.strategies)
+    W = np.zeros((n_runs, n_tracks, n_tracks))
+    for k, strat in enumerate(spec.strategies):
+        if isinstance(strat.linkage, str):
+            x = values[strat.linkage]
+            others = [j for j in range(n_tracks) if j != k]
+            total = sum(spec.salience[j] for j in others)
+            if total <= 0:
+                W[:, k, k] = 1.0
+                continue
+            W[:, k, k] = 1.0 - x
+            for j in others:
+                W[:, k, j] = x * (spec.salience[j] / total)
+        else:
+            total = sum(values[p] for p in strat.linkage.values()) if strat.linkage else np.zeros(n_runs)
+            scale = np.where(total > 1.0, 1.0 / np.where(total > 0, total, 1.0), 1.0)
+            for j, p in strat.linkage.items():
+                W[:, k, j] = values[p] * scale
+            W[:, k, k] = np.clip(1.0 - total * scale, 0.0, 1.0)
+    return W
+
+
+class Actor(mesa.Agent):
+    """A state (US, China, ...) playing one strategy per track, in every run at once."""
+
+    def __init__(self, model: mesa.Model, index: int, spec: ActorDef, values: dict[str, Array],
+                 tracks: list[TrackState], n_runs: int):
+        super().__init__(model)
+        self.index, self.spec, self.name = index, spec, spec.name
+        p = {k: values[path].copy() for k, path in spec.params.items()}
+        self.noise, self.trust_learning, self.discount = p["noise"], p["trust_learning"], p["discount"]
+        self.hawkishness, self.hawk_initial = p["hawkishness"], p["hawkishness"].copy()
+        self.hawk_sensitivity, self.hawk_decay = p["hawk_sensitivity"], p["hawk_decay"]
+        self.risk_perception, self.risk_initial = p["risk_perception"], p["risk_perception"].copy()
+        self.risk_decay = p["risk_decay"]
+        self.salience = np.asarray(spec.salience)
+        n_tracks = len(tracks)
+        self.belief = np.repeat(p["trust"][:, None], n_tracks, axis=1)
+        self.W = linkage_weights(spec, values, n_runs)
+        self.strategy_params: list[dict[str, Array]] = []
+        self.noise_override: list[Array | None] = []
+        for k, strat in enumerate(spec.strategies):
+            params = {name: values[path] for name, path in strat.params.items()}
+            rule = strat.rule
+            if "rationality" in rule.params and "rationality" not in params:
+                params["rationality"] = np.full(n_runs, np.inf)
+            self.strategy_params.append(params)
+            self.noise_override.append(values[strat.noise] if strat.noise else None)
+        # memory of play
+        self.last = np.ones((n_runs, n_tracks), dtype=bool)
+        self.pi = np.ones((n_runs, n_tracks))
+        self.pi_prev = np.ones((n_runs, n_tracks))
+        self.triggered = np.zeros((n_runs, n_tracks), dtype=bool)
+        self.intended = np.ones((n_runs, n_tracks), dtype=bool)
+        self.realised = np.ones((n_runs, n_tracks), dtype=bool)
+        self.payoff = np.zeros(n_runs)
+        self.last_payoff = np.zeros((n_runs, n_tracks))
+
+    @property
+    def trust(self) -> Array:
+        """Reported trust: salience-weighted mean of the per-track beliefs."""
+        total = np.zeros(self.belief.shape[0])
+        for k, w in enumerate(self.salience):
+            total = total + w * self.belief[:, k]
+        return total
+
+    def observation(self, t: int, k: int, track: TrackState) -> Observation:
+        R, S, T, P = track.effective(self.index, self.hawkishness, self.risk_perception)
+        return Observation(t, self.last[:, k], self.pi[:, k], self.pi_prev[:, k], self.triggered[:, k],
+                           self.belief[:, k], R, S, T, P, self.discount)
+
+    def decide(self, t: int, u_strategy: list[Array], u_noise: list[Array],
+               forced: list[tuple[Array, Array]]) -> None:
+        """Intended moves on every track, then implementation noise (forced moves are not flipped)."""
+        for k, strat in enumerate(self.spec.strategies):
+            obs = self.observation(t, k, self.model.tracks[k])
+            want = strat.rule.decide(obs, self.strategy_params[k], u_strategy[k])
+            mask, value = forced[k]
+            want = np.where(mask, value, want)
+            noise = self.noise_override[k] if self.noise_override[k] is not None else self.noise
+            flip = (u_noise[k] < noise) & ~mask
+            self.intended[:, k] = want
+            self.realised[:, k] = want ^ flip
+
+    def score(self, other: Actor, alive: Array) -> None:
+        for k, track in enumerate(self.model.tracks):
+            pay = track.score(self.index, self.realised[:, k], other.realised[:, k],
+                              self.hawkishness, self.risk_perception)
+            self.last_payoff[:, k] = np.where(alive, pay, 0.0)
+            self.payoff = self.payoff + self.last_payoff[:, k]
+
+    def learn(self, other: Actor, alive: Array) -> None:
+        """Perceived cooperation, beliefs, hawkishness and risk perception after a step."""
+        other_d = (~other.realised).astype(float)
+        n_tracks = other_d.shape[1]
+        pi = np.ones_like(self.pi)
+        for k in range(n_tracks):
+            weighted = np.zeros(other_d.shape[0])
+            for j in range(n_tracks):
+                weighted = weighted + self.W[:, k, j] * other_d[:, j]
+            pi[:, k] = 1.0 - weighted
+        a = alive[:, None]
+        lam = self.trust_learning[:, None]
+        self.pi_prev = np.where(a, self.pi, self.pi_prev)
+        self.pi = np.where(a, pi, self.pi)
+        self.triggered = self.triggered | (a & (pi < 1.0))
+        self.last = np.where(a, self.realised, self.last)
+        self.belief = np.where(a, (1.0 - lam) * self.belief + lam * pi, self.belief)
+        rivalry_d = sum((other_d[:, k] for k, t in enumerate(self.model.tracks) if t.role is Role.RIVALRY),
+                        np.zeros(other_d.shape[0]))
+        h = self.hawkishness + self.hawk_sensitivity * rivalry_d \
+            - self.hawk_decay * (self.hawkishness - self.hawk_initial)
+        self.hawkishness = np.where(alive, np.clip(h, 0.0, 1.0), self.hawkishness)
+        rho = self.risk_perception - self.risk_decay * (self.risk_perception - self.risk_initial)
+        self.risk_perception = np.where(alive, np.clip(rho, 0.0, 1.0), self.risk_perception)

@@ -1,0 +1,48 @@
+"""A track's state across runs: the escalation level and the payoff parameters (MODEL.md section 4)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..games import Role
+from ..scenario.resolved import TrackDef
+
+Array = np.ndarray
+
+
+class TrackState:
+    """One issue track in every run: level on the ladder, per-actor payoffs and modifiers."""
+
+    def __init__(self, index: int, spec: TrackDef, values: dict[str, Array], n_runs: int):
+        self.index, self.spec, self.name = index, spec, spec.name
+        self.role = spec.role
+        self.top = len(spec.rungs) - 1
+        self.level = np.full(n_runs, spec.start, dtype=np.int64)
+        # per actor: {"R": array, ...}; copies so that events can change them per run
+        self.payoffs = [{x: values[p].copy() for x, p in pay.items()} for pay in spec.payoffs]
+        self.level_cost = values[spec.params["level_cost"]].copy()
+        self.risk_weight = values[spec.params["risk_weight"]].copy()
+        self.audience_weight = values[spec.params["audience_weight"]].copy()
+
+    def effective(self, actor: int, hawkishness: Array, risk: Array) -> tuple[Array, Array, Array, Array]:
+        """This actor's R, S, T, P after the level cost, risk and audience modifiers."""
+        pay = self.payoffs[actor]
+        cost = self.level_cost * self.level
+        R, S, T, P = pay["R"] - cost, pay["S"] - cost, pay["T"] - cost, pay["P"] - cost
+        if self.role is Role.CHANNEL:
+            R = R + risk * self.risk_weight
+        elif self.role is Role.RIVALRY:
+            bonus = hawkishness * self.audience_weight
+            T, P = T + bonus, P + bonus
+        return R, S, T, P
+
+    def score(self, actor: int, mine: Array, other: Array, hawkishness: Array, risk: Array) -> Array:
+        """Payoff of ``actor`` for the realised moves (True = C)."""
+        R, S, T, P = self.effective(actor, hawkishness, risk)
+        return np.where(mine, np.where(other, R, S), np.where(other, T, P))
+
+    def move(self, a: Array, b: Array, alive: Array) -> None:
+        """Climb ``up`` per D played, or step ``down`` if both played C; clipped to the ladder."""
+        n_defect = (~a).astype(np.int64) + (~b)
+        step = np.where(n_defect > 0, self.spec.up * n_defect, -self.spec.down * (a & b))
+        self.level = np.where(alive, np.clip(self.level + step, 0, self.top), self.level)

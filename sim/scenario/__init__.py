@@ -1,0 +1,1 @@
+"""The scenario language: YAML files in, validated frozen :class:`Scenario` objects out."""

@@ -1,0 +1,47 @@
+"""One error type for every problem in a scenario, printed as one line: file, line, key, message."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+#: A key path inside a scenario, e.g. ("actors", "US", "strategies", "frontier_safety").
+KeyPath = tuple[str | int, ...]
+
+
+def format_path(path: KeyPath) -> str:
+    """Dotted key path as users write it in ``--set`` (list indices as plain numbers)."""
+    return ".".join(str(p) for p in path) if path else "(top level)"
+
+
+def suggest(name: str, choices: Iterable[str]) -> str:
+    """A ' (did you mean 'x'?)' hint for a misspelt name, or an empty string."""
+    close = difflib.get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a value came from: a file and line, or a ``--set`` override."""
+
+    file: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line is not None else self.file
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be loaded; ``str()`` is the one-line message users see."""
+
+    def __init__(self, message: str, origin: Origin | None = None, path: KeyPath = ()):
+        self.message = message
+        self.origin = origin
+        self.path = tuple(path)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        where = f"{self.origin}: " if self.origin else ""
+        key = f"{format_path(self.path)}: " if self.path else ""
+        return f"{where}{key}{self.message}"

@@ -1,0 +1,155 @@
+"""Numeric parameters that may be uncertain: a fixed value or a distribution sampled per run.
+
+A distribution is sampled by inverse CDF from one uniform number per parameter and run, so the
+draw of one parameter never shifts another's (common random numbers across scenario variants).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+DIST_HELP = (
+    "{uniform: [a, b]}, {normal: [mu, sd]}, {triangular: [lo, mode, hi]}, {beta: [a, b]} "
+    "or {choice: [v1, v2, ...]}"
+)
+
+
+@dataclass(frozen=True)
+class Range:
+    """The valid values of a parameter: ``lo <= x <= hi`` (``x < hi`` if ``hi_open``)."""
+
+    lo: float = -math.inf
+    hi: float = math.inf
+    hi_open: bool = False
+
+    def contains(self, x: float) -> bool:
+        return self.lo <= x and (x < self.hi if self.hi_open else x <= self.hi)
+
+    def clip(self, x: np.ndarray) -> np.ndarray:
+        hi = np.nextafter(self.hi, -np.inf) if self.hi_open else self.hi
+        return np.clip(x, self.lo, hi)
+
+    def __str__(self) -> str:
+        if self.lo == -math.inf and self.hi == math.inf:
+            return "any number"
+        if self.hi == math.inf:
+            return f"a number >= {self.lo:g}"
+        close = ")" if self.hi_open else "]"
+        return f"a number in [{self.lo:g}, {self.hi:g}{close}"
+
+
+UNIT = Range(0.0, 1.0)
+DISCOUNT = Range(0.0, 1.0, hi_open=True)
+NONNEG = Range(0.0)
+REAL = Range()
+POSITIVE = Range(1e-12)
+
+
+@dataclass(frozen=True)
+class Fixed:
+    """A parameter known exactly."""
+
+    value: float
+
+    uncertain = False
+
+    def sample(self, u: np.ndarray) -> np.ndarray:
+        return np.full(np.shape(u), self.value, dtype=float)
+
+    def describe(self) -> str:
+        return f"{self.value:g}"
+
+    def to_yaml(self) -> float:
+        return self.value
+
+
+@dataclass(frozen=True)
+class Dist:
+    """A distribution over a parameter's range, sampled by inverse CDF and clipped to the range."""
+
+    kind: str
+    args: tuple[float, ...]
+    range: Range
+
+    uncertain = True
+
+    def sample(self, u: np.ndarray) -> np.ndarray:
+        a = self.args
+        if self.kind == "uniform":
+            x = a[0] + (a[1] - a[0]) * u
+        elif self.kind == "normal":
+            x = stats.norm.ppf(u, loc=a[0], scale=a[1])
+        elif self.kind == "triangular":
+            lo, mode, hi = a
+            c = 0.5 if hi == lo else (mode - lo) / (hi - lo)
+            x = stats.triang.ppf(u, c, loc=lo, scale=hi - lo)
+        elif self.kind == "beta":
+            x = stats.beta.ppf(u, a[0], a[1])
+        else:  # choice
+            idx = np.minimum((np.asarray(u) * len(a)).astype(int), len(a) - 1)
+            x = np.asarray(a, dtype=float)[idx]
+        return self.range.clip(np.asarray(x, dtype=float))
+
+    def describe(self) -> str:
+        return f"{self.kind}({', '.join(f'{v:g}' for v in self.args)})"
+
+    def to_yaml(self) -> dict:
+        return {self.kind: list(self.args)}
+
+
+Param = Fixed | Dist
+
+_ARITY = {"uniform": 2, "normal": 2, "triangular": 3, "beta": 2}
+
+
+def _number(x: object) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def parse_param(value: object, rng: Range) -> Param:
+    """Read a YAML value as a parameter in ``rng``; raise ``ValueError`` with a clear message."""
+    expected = f"expected {rng} or a distribution such as {DIST_HELP}"
+    if isinstance(value, (Fixed, Dist)):
+        return value
+    if _number(value):
+        if not rng.contains(float(value)):
+            raise ValueError(f"{value} is out of range: expected {rng}")
+        return Fixed(float(value))
+    if not isinstance(value, dict) or len(value) != 1:
+        raise ValueError(f"got {value!r}: {expected}")
+    (kind, args), = value.items()
+    if kind not in (*_ARITY, "choice"):
+        from .errors import suggest
+
+        raise ValueError(f"unknown distribution '{kind}'{suggest(kind, (*_ARITY, 'choice'))}: {expected}")
+    if not isinstance(args, list) or not all(_number(a) for a in args):
+        raise ValueError(f"{kind} takes a list of numbers, got {args!r}")
+    if kind == "choice":
+        if not args:
+            raise ValueError("choice needs at least one value")
+        bad = [a for a in args if not rng.contains(a)]
+        if bad:
+            raise ValueError(f"choice value {bad[0]} is out of range: expected {rng}")
+        return Dist(kind, tuple(float(a) for a in args), rng)
+    if len(args) != _ARITY[kind]:
+        raise ValueError(f"{kind} takes {_ARITY[kind]} numbers, got {len(args)}")
+    a = [float(x) for x in args]
+    if kind == "uniform":
+        if a[0] > a[1] or not (rng.contains(a[0]) and rng.contains(a[1])):
+            raise ValueError(f"uniform bounds {args} must be ordered and each {rng}")
+    elif kind == "normal":
+        if a[1] <= 0 or not rng.contains(a[0]):
+            raise ValueError(f"normal needs a mean that is {rng} and a positive sd, got {args}")
+    elif kind == "triangular":
+        if not (a[0] <= a[1] <= a[2]) or not (rng.contains(a[0]) and rng.contains(a[2])):
+            raise ValueError(f"triangular needs lo <= mode <= hi, each {rng}, got {args}")
+    elif kind == "beta":
+        if a[0] <= 0 or a[1] <= 0:
+            raise ValueError(f"beta needs two positive shape numbers, got {args}")
+        if not (rng.contains(0.0) and rng.contains(1.0) or rng == DISCOUNT):
+            raise ValueError(f"beta samples in [0, 1], outside the valid range ({rng})")
+    return Dist(kind, tuple(a), rng)

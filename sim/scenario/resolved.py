@@ -1,0 +1,351 @@
+"""The validated scenario as the model sees it: frozen objects with names resolved to indices.
+
+``resolve`` checks every cross-reference (tracks named in strategies, salience, linkage, outcomes
+and events; exactly two actors; exactly one channel) and gives every numeric parameter a stable
+dotted path, which names its column in the per-run table and its slot in the run's stream.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..games import Role
+from ..model import strategies as strategy_registry
+from .errors import KeyPath, ScenarioError, suggest
+from .params import DISCOUNT, NONNEG, REAL, UNIT, Fixed, Param, Range
+from .schema import ScenarioSpec
+from .source import Source
+
+ACTOR_PARAMS: dict[str, Range] = {
+    "noise": UNIT, "trust": UNIT, "trust_learning": UNIT, "discount": DISCOUNT,
+    "hawkishness": UNIT, "hawk_sensitivity": UNIT, "hawk_decay": UNIT,
+    "risk_perception": UNIT, "risk_decay": UNIT,
+}
+TRACK_PARAMS: dict[str, Range] = {
+    "level_cost": NONNEG, "risk_weight": NONNEG, "audience_weight": NONNEG,
+    "R": REAL, "S": REAL, "T": REAL, "P": REAL,
+}
+EFFECT_TRACK_ATTRS = ("level", *TRACK_PARAMS)
+
+
+@dataclass(frozen=True)
+class StrategyDef:
+    """One actor's strategy on one track, with the paths of its parameters."""
+
+    name: str
+    params: dict[str, str]          # strategy parameter -> param path (absent: derived default)
+    noise: str | None               # param path of a per-track noise override
+    linkage: dict[int, str] | str   # source track -> path, or one path spread by salience
+
+    @property
+    def rule(self) -> strategy_registry.Strategy:
+        return strategy_registry.get(self.name)
+
+
+@dataclass(frozen=True)
+class ActorDef:
+    name: str
+    params: dict[str, str]          # actor parameter -> param path
+    salience: tuple[float, ...]     # normalised over tracks
+    strategies: tuple[StrategyDef, ...]
+
+
+@dataclass(frozen=True)
+class TrackDef:
+    name: str
+    role: Role
+    payoffs: tuple[dict[str, str], ...]  # per actor: "R"/"S"/"T"/"P" -> param path
+    labels: tuple[str, str]              # (C label, D label)
+    rungs: tuple[str, ...]
+    up: int
+    down: int
+    start: int
+    params: dict[str, str]               # level_cost / risk_weight / audience_weight -> path
+
+
+@dataclass(frozen=True)
+class EffectDef:
+    op: str                      # add | multiply | set | force
+    scope: str                   # actor | track
+    actors: tuple[int, ...]
+    tracks: tuple[int, ...]
+    attr: str
+    value: str | None            # param path of the operand
+    cooperate: bool | None = None
+    range: Range = REAL
+
+
+@dataclass(frozen=True)
+class EventDef:
+    name: str
+    at: frozenset[int] | None
+    probability: str | None
+    probability_if_open: str | None
+    effects: tuple[EffectDef, ...]
+
+
+@dataclass(frozen=True)
+class OutcomeDef:
+    channel: int
+    window: int
+    threshold: float
+    rivalry: tuple[int, ...]
+    escalated_level: int
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A complete, validated scenario. ``params`` maps every numeric parameter's path to it."""
+
+    name: str
+    title: str
+    description: str
+    question: str
+    seed: int
+    runs: int
+    horizon: int
+    continuation: str | None
+    step: str
+    start: Any
+    actors: tuple[ActorDef, ...]
+    tracks: tuple[TrackDef, ...]
+    events: tuple[EventDef, ...]
+    outcomes: OutcomeDef
+    params: dict[str, Param] = field(repr=False)
+    param_ranges: dict[str, Range] = field(repr=False)
+    data: dict = field(repr=False)      # the resolved YAML data (after extends and overrides)
+    file: str = ""
+
+    @property
+    def track_names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.tracks)
+
+    @property
+    def actor_names(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.actors)
+
+    def uncertain(self) -> dict[str, Param]:
+        """The parameters written as distributions, in canonical order."""
+        return {p: v for p, v in self.params.items() if v.uncertain}
+
+
+class _Builder:
+    def __init__(self, src: Source, spec: ScenarioSpec):
+        self.src, self.spec = src, spec
+        self.params: dict[str, Param] = {}
+        self.ranges: dict[str, Range] = {}
+        self.tracks = list(spec.tracks)
+        self.actors = list(spec.actors)
+
+    def fail(self, path: KeyPath, message: str) -> ScenarioError:
+        return self.src.error(path, message)
+
+    def add(self, path: str, value: Param, rng: Range) -> str:
+        self.params[path] = value
+        self.ranges[path] = rng
+        return path
+
+    def track_index(self, name: Any, path: KeyPath) -> int:
+        if name not in self.tracks:
+            raise self.fail(path, f"unknown track '{name}'{suggest(str(name), self.tracks)}"
+                                  f" (tracks: {', '.join(self.tracks)})")
+        return self.tracks.index(name)
+
+    def actor_indices(self, name: Any, path: KeyPath, wildcard: bool = True) -> tuple[int, ...]:
+        if wildcard and name == "*":
+            return tuple(range(len(self.actors)))
+        if name not in self.actors:
+            raise self.fail(path, f"unknown actor '{name}'{suggest(str(name), self.actors)}"
+                                  f" (actors: {', '.join(self.actors)})")
+        return (self.actors.index(name),)
+
+    # -- parts ---------------------------------------------------------------------------------
+
+    def outcomes(self) -> OutcomeDef:
+        spec = self.spec
+        roles = [n for n, t in spec.tracks.items() if t.role == "channel"]
+        if len(roles) > 1:
+            raise self.fail(("tracks", roles[1], "role"),
+                            f"only one track can be the channel ('{roles[0]}' already is)")
+        named = spec.outcomes.channel.track
+        if named is not None:
+            channel = self.track_index(named, ("outcomes", "channel", "track"))
+            if roles and roles[0] != named:
+                raise self.fail(("outcomes", "channel", "track"),
+                                f"'{named}' is not the track with role: channel ('{roles[0]}')")
+        elif roles:
+            channel = self.tracks.index(roles[0])
+        elif len(self.tracks) == 1:
+            channel = 0
+        else:
+            raise self.fail(("tracks",), "mark the safety channel with `role: channel` on exactly one track")
+        listed = spec.outcomes.rivalry.tracks
+        if listed is not None:
+            rivalry = []
+            for i, name in enumerate(listed):
+                k = self.track_index(name, ("outcomes", "rivalry", "tracks", i))
+                if k == channel:
+                    raise self.fail(("outcomes", "rivalry", "tracks", i),
+                                    f"'{name}' is the channel; it cannot also be a rivalry track")
+                rivalry.append(k)
+        else:
+            rivalry = [k for k, (n, t) in enumerate(spec.tracks.items())
+                       if k != channel and t.role != "other"]
+        ladders = [len(list(spec.tracks.values())[k].ladder.rungs) for k in rivalry]
+        top = max(ladders, default=1) - 1
+        level = spec.outcomes.rivalry.escalated_level
+        if level is None:
+            level = max(ladders, default=1) // 2
+        elif level > top:
+            raise self.fail(("outcomes", "rivalry", "escalated_level"),
+                            f"{level} is above the top rung ({top}) of the rivalry ladders")
+        ch = spec.outcomes.channel
+        return OutcomeDef(channel, ch.window, ch.threshold, tuple(rivalry), level)
+
+    def track(self, k: int, name: str, roles: dict[int, Role]) -> TrackDef:
+        t = self.spec.tracks[name]
+        base = ("tracks", name)
+        for actor in t.game:
+            if actor != "*":
+                self.actor_indices(actor, base + ("game", actor), wildcard=False)
+        if "*" not in t.game:
+            missing = [a for a in self.actors if a not in t.game]
+            if missing:
+                raise self.fail(base + ("game",), f"asymmetric game misses payoffs for {', '.join(missing)}")
+        payoffs = []
+        for actor in self.actors:
+            who = "*" if "*" in t.game else actor
+            prefix = f"tracks.{name}." if who == "*" else f"tracks.{name}.{actor}."
+            pp = t.game[who]
+            payoffs.append({x: self.add(prefix + x, getattr(pp, x), REAL) for x in "RSTP"})
+        if roles[k] is not Role.CHANNEL and not _zero(t.risk_weight):
+            raise self.fail(base + ("risk_weight",), "risk_weight applies to the channel track only")
+        if roles[k] is not Role.RIVALRY and not _zero(t.audience_weight):
+            raise self.fail(base + ("audience_weight",), "audience_weight applies to rivalry tracks only")
+        params = {p: self.add(f"tracks.{name}.{p}", getattr(t, p), NONNEG)
+                  for p in ("level_cost", "risk_weight", "audience_weight")}
+        return TrackDef(name, roles[k], tuple(payoffs), (t.labels.C, t.labels.D), tuple(t.ladder.rungs),
+                        t.ladder.up, t.ladder.down, t.ladder.start, params)
+
+    def actor(self, name: str) -> ActorDef:
+        a = self.spec.actors[name]
+        base = ("actors", name)
+        params = {p: self.add(f"actors.{name}.{p}", getattr(a, p), rng) for p, rng in ACTOR_PARAMS.items()}
+        raw_sal = a.salience or {}
+        for track in raw_sal:
+            self.track_index(track, base + ("salience", track))
+        weights = [float(raw_sal.get(t, 0.0 if a.salience else 1.0)) for t in self.tracks]
+        if sum(weights) <= 0:
+            raise self.fail(base + ("salience",), "salience weights must not all be zero")
+        salience = tuple(w / sum(weights) for w in weights)
+        for track in a.strategies:
+            self.track_index(track, base + ("strategies", track))
+        missing = [t for t in self.tracks if t not in a.strategies]
+        if missing:
+            raise self.fail(base + ("strategies",), f"no strategy for track {', '.join(missing)}")
+        return ActorDef(name, params, salience,
+                        tuple(self.strategy(name, t, a.strategies[t]) for t in self.tracks))
+
+    def strategy(self, actor: str, track: str, s) -> StrategyDef:
+        base = f"actors.{actor}.strategies.{track}."
+        where = ("actors", actor, "strategies", track)
+        rule = strategy_registry.get(s.name)
+        params = {}
+        for pname, pspec in rule.params.items():
+            value = getattr(s, pname)
+            if value is None and pspec.default is not None:
+                value = Fixed(pspec.default)
+            if value is not None:
+                params[pname] = self.add(base + pname, value, pspec.range)
+        noise = self.add(base + "noise", s.noise, UNIT) if s.noise is not None else None
+        if isinstance(s.linkage, dict):
+            linkage: dict[int, str] | str = {}
+            for src_track, w in s.linkage.items():
+                j = self.track_index(src_track, where + ("linkage", src_track))
+                if j == self.tracks.index(track):
+                    raise self.fail(where + ("linkage", src_track), "a track cannot be linked to itself")
+                linkage[j] = self.add(f"{base}linkage.{src_track}", w, UNIT)
+            fixed_sum = sum(w.value for w in s.linkage.values() if isinstance(w, Fixed))
+            if fixed_sum > 1 + 1e-12:
+                raise self.fail(where + ("linkage",), f"linkage weights sum to {fixed_sum:g}; at most 1")
+        else:
+            linkage = self.add(base + "linkage", s.linkage, UNIT)
+        return StrategyDef(s.name, params, noise, linkage)
+
+    def effect(self, e, path: KeyPath, value_path: str) -> EffectDef:
+        if e.force is not None:
+            actors = self.actor_indices(e.actor, path + ("actor",), wildcard=True)
+            track = self.track_index(e.track, path + ("track",))
+            return EffectDef("force", "actor", actors, (track,), "action", None, e.force == "C")
+        op = next(k for k in ("add", "multiply", "set") if getattr(e, k) is not None)
+        parts = e.target.split(".")
+        tpath = path + ("target",)
+        if len(parts) != 3 or parts[0] not in ("actors", "tracks"):
+            raise self.fail(tpath, f"unknown target '{e.target}': expected actors.<name|*>.<parameter>"
+                                   " or tracks.<name|*>.<parameter>")
+        scope, who, attr = parts
+        value = self.add(value_path, getattr(e, op), REAL)
+        if scope == "actors":
+            allowed = ACTOR_PARAMS
+            if attr not in allowed:
+                raise self.fail(tpath, f"unknown actor parameter '{attr}'{suggest(attr, allowed)}")
+            return EffectDef(op, "actor", self.actor_indices(who, tpath), (), attr, value,
+                             range=ACTOR_PARAMS[attr])
+        if attr not in EFFECT_TRACK_ATTRS:
+            raise self.fail(tpath, f"unknown track parameter '{attr}'{suggest(attr, EFFECT_TRACK_ATTRS)}")
+        tracks = tuple(range(len(self.tracks))) if who == "*" else (self.track_index(who, tpath),)
+        return EffectDef(op, "track", (), tracks, attr, value, range=TRACK_PARAMS.get(attr, REAL))
+
+    def event(self, i: int, e) -> EventDef:
+        path = ("events", i)
+        at = None
+        if e.at is not None:
+            steps = [e.at] if isinstance(e.at, int) else list(e.at)
+            late = [s for s in steps if s >= self.spec.horizon]
+            if late:
+                raise self.fail(path + ("at",), f"step {late[0]} is past the horizon ({self.spec.horizon} steps)")
+            at = frozenset(steps)
+        p = self.add(f"events.{i}.probability", e.probability, UNIT) if e.probability is not None else None
+        p_open = (self.add(f"events.{i}.probability_if_channel_open", e.probability_if_channel_open, UNIT)
+                  if e.probability_if_channel_open is not None else None)
+        effects = tuple(self.effect(x, path + ("effects", j), f"events.{i}.effects.{j}")
+                        for j, x in enumerate(e.effects))
+        return EventDef(e.name, at, p, p_open, effects)
+
+    def build(self) -> Scenario:
+        spec = self.spec
+        if len(self.actors) != 2:
+            raise self.fail(("actors",), f"expected exactly 2 actors, got {len(self.actors)}"
+                                         f" ({', '.join(self.actors) or 'none'}); this version models two states")
+        outcomes = self.outcomes()
+        roles = {k: Role.CHANNEL if k == outcomes.channel else
+                 Role.RIVALRY if k in outcomes.rivalry else Role.OTHER for k in range(len(self.tracks))}
+        cont = self.add("continuation", spec.continuation, UNIT) if spec.continuation is not None else None
+        actors = tuple(self.actor(a) for a in self.actors)
+        tracks = tuple(self.track(k, n, roles) for k, n in enumerate(self.tracks))
+        events = tuple(self.event(i, e) for i, e in enumerate(spec.events))
+        names = [e.name for e in spec.events]
+        dup = next((n for n in names if names.count(n) > 1), None)
+        if dup:
+            raise self.fail(("events", len(names) - 1 - names[::-1].index(dup), "name"),
+                            f"two events are named '{dup}'")
+        name = spec.name or _stem(self.src.file)
+        return Scenario(name, spec.title, spec.description, spec.question, spec.seed, spec.runs,
+                        spec.horizon, cont, spec.step, spec.start, actors, tracks, events, outcomes,
+                        self.params, self.ranges, self.src.data, self.src.file)
+
+
+def _zero(p: Param) -> bool:
+    return isinstance(p, Fixed) and p.value == 0
+
+
+def _stem(file: str) -> str:
+    import pathlib
+
+    return pathlib.Path(file).stem if file and not file.startswith("<") else "scenario"
+
+
+def resolve(src: Source, spec: ScenarioSpec) -> Scenario:
+    """Check cross-references and build the model's view of a validated scenario."""
+    return _Builder(src, spec).build()

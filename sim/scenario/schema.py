@@ -1,0 +1,255 @@
+"""The scenario language as pydantic models: key names, types, ranges and defaults (MODEL.md).
+
+Every model is frozen and rejects unknown keys with a suggestion. Cross-references between parts
+(track names in strategies, outcomes and events) are checked in ``resolve.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
+from pydantic_core import PydanticCustomError
+
+from ..games import PRESETS
+from ..model import strategies
+from .errors import suggest
+from .params import DISCOUNT, NONNEG, REAL, UNIT, Fixed, Param, Range, parse_param
+
+
+def _param(rng: Range):
+    def check(value: Any) -> Param:
+        try:
+            return parse_param(value, rng)
+        except ValueError as exc:
+            raise PydanticCustomError("param", str(exc)) from None
+
+    return PlainValidator(check)
+
+
+UnitP = Annotated[Param, _param(UNIT)]
+DiscountP = Annotated[Param, _param(DISCOUNT)]
+NonNegP = Annotated[Param, _param(NONNEG)]
+RealP = Annotated[Param, _param(REAL)]
+ContinuationP = Annotated[Param, _param(Range(1e-9, 1.0, hi_open=True))]
+
+
+class Spec(BaseModel):
+    """Base: frozen, and unknown keys are an error that suggests the nearest valid key."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            for key in data:
+                if key not in cls.model_fields:
+                    raise PydanticCustomError(
+                        "unknown_key",
+                        "unknown key '{key}'{hint}",
+                        {"key": key, "hint": suggest(str(key), cls.model_fields)},
+                    )
+        return data
+
+
+@dataclass(frozen=True)
+class PayoffParams:
+    """One actor's stage-game payoffs on a track, each possibly uncertain."""
+
+    R: Param
+    S: Param
+    T: Param
+    P: Param
+
+
+_GAME_HELP = "expected a preset ({names}), {{R, S, T, P}}, or one of those per actor"
+
+
+def _payoffs(value: Any, where: str = "") -> PayoffParams:
+    if isinstance(value, str):
+        if value not in PRESETS:
+            raise PydanticCustomError(
+                "game", "{where}unknown game '{name}'{hint}: " + _GAME_HELP,
+                {"where": where, "name": value, "hint": suggest(value, PRESETS), "names": ", ".join(PRESETS)},
+            )
+        p = PRESETS[value]
+        return PayoffParams(Fixed(p.R), Fixed(p.S), Fixed(p.T), Fixed(p.P))
+    if not isinstance(value, dict):
+        raise PydanticCustomError("game", _GAME_HELP, {"names": ", ".join(PRESETS)})
+    for key in value:
+        if key not in ("R", "S", "T", "P"):
+            raise PydanticCustomError("game", "{where}unknown payoff '{key}'{hint}: payoffs are R, S, T, P",
+                                      {"where": where, "key": key, "hint": suggest(str(key), "RSTP")})
+    missing = [k for k in ("R", "S", "T", "P") if k not in value]
+    if missing:
+        raise PydanticCustomError("game", "{where}missing payoff {missing}: give all of R, S, T, P",
+                                  {"where": where, "missing": ", ".join(missing)})
+    try:
+        return PayoffParams(*(parse_param(value[k], REAL) for k in ("R", "S", "T", "P")))
+    except ValueError as exc:
+        raise PydanticCustomError("game", "{where}{msg}", {"where": where, "msg": str(exc)}) from None
+
+
+def _game(value: Any) -> dict[str, PayoffParams]:
+    """``game``: a preset, {R, S, T, P}, or one of those per actor (asymmetric); '*' = both."""
+    if isinstance(value, str) or (isinstance(value, dict) and set(value) & {"R", "S", "T", "P"}):
+        return {"*": _payoffs(value)}
+    if isinstance(value, dict) and value:
+        return {str(actor): _payoffs(v, f"{actor}: ") for actor, v in value.items()}
+    raise PydanticCustomError("game", _GAME_HELP, {"names": ", ".join(PRESETS)})
+
+
+class StrategySpec(Spec):
+    """``tit_for_tat`` or ``{name: generous_tit_for_tat, generosity: 0.2, linkage: 0.5}``."""
+
+    name: str
+    noise: UnitP | None = None
+    linkage: UnitP | dict[str, UnitP] = Fixed(0.0)
+    generosity: UnitP | None = None
+    p: UnitP | None = None
+    rationality: Annotated[Param, _param(Range(1e-12))] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, data: Any) -> Any:
+        return {"name": data} if isinstance(data, str) else data
+
+    @model_validator(mode="after")
+    def _known_strategy(self) -> StrategySpec:
+        if self.name not in strategies.REGISTRY:
+            raise PydanticCustomError(
+                "strategy", "unknown strategy '{name}'{hint} (see `sim strategies`)",
+                {"name": self.name, "hint": suggest(self.name, strategies.REGISTRY)},
+            )
+        allowed = strategies.get(self.name).params
+        for key in ("generosity", "p", "rationality"):
+            if getattr(self, key) is not None and key not in allowed:
+                takes = ", ".join(["noise", "linkage", *allowed])
+                raise PydanticCustomError(
+                    "strategy_param", "'{key}' is not a parameter of {name} (it takes: {takes})",
+                    {"key": key, "name": self.name, "takes": takes},
+                )
+        return self
+
+
+class ActorSpec(Spec):
+    noise: UnitP = Fixed(0.0)
+    trust: UnitP = Fixed(0.5)
+    trust_learning: UnitP = Fixed(0.2)
+    discount: DiscountP = Fixed(0.9)
+    hawkishness: UnitP = Fixed(0.0)
+    hawk_sensitivity: UnitP = Fixed(0.0)
+    hawk_decay: UnitP = Fixed(0.0)
+    risk_perception: UnitP = Fixed(0.0)
+    risk_decay: UnitP = Fixed(0.0)
+    salience: dict[str, Annotated[float, Field(ge=0)]] | None = None
+    strategies: dict[str, StrategySpec]
+
+
+class LadderSpec(Spec):
+    rungs: Annotated[list[str], Field(min_length=1)]
+    up: Annotated[int, Field(ge=0)] = 1
+    down: Annotated[int, Field(ge=0)] = 1
+    start: Annotated[int, Field(ge=0)] = 0
+
+    @model_validator(mode="after")
+    def _start_on_ladder(self) -> LadderSpec:
+        if self.start >= len(self.rungs):
+            raise PydanticCustomError(
+                "ladder", "start {start} is off the ladder (rungs 0..{top})",
+                {"start": self.start, "top": len(self.rungs) - 1},
+            )
+        return self
+
+
+DEFAULT_RUNGS = ["calm", "friction", "tension", "confrontation", "crisis"]
+
+
+class LabelSpec(Spec):
+    C: str = "cooperate"
+    D: str = "defect"
+
+
+class TrackSpec(Spec):
+    role: Literal["channel", "rivalry", "other"] | None = None
+    game: Annotated[dict[str, PayoffParams], PlainValidator(_game)] = _game("prisoners_dilemma")
+    labels: LabelSpec = LabelSpec()
+    ladder: LadderSpec = LadderSpec(rungs=DEFAULT_RUNGS)
+    level_cost: NonNegP = Fixed(0.0)
+    risk_weight: NonNegP = Fixed(0.0)
+    audience_weight: NonNegP = Fixed(0.0)
+
+
+class EffectSpec(Spec):
+    target: str | None = None
+    add: RealP | None = None
+    multiply: RealP | None = None
+    set: RealP | None = None
+    force: Literal["C", "D"] | None = None
+    actor: str | None = None
+    track: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> EffectSpec:
+        ops = [k for k in ("add", "multiply", "set") if getattr(self, k) is not None]
+        if self.force is not None:
+            if self.target or ops or not (self.actor and self.track):
+                raise PydanticCustomError(
+                    "effect", "a force effect is {{force: C|D, actor: NAME, track: NAME}} and nothing else")
+        elif not self.target or len(ops) != 1 or self.actor or self.track:
+            raise PydanticCustomError(
+                "effect", "an effect is {{target: PATH, add|multiply|set: NUMBER}} (exactly one operation)"
+                " or {{force: C|D, actor: NAME, track: NAME}}")
+        return self
+
+
+class EventSpec(Spec):
+    name: str
+    at: Annotated[int, Field(ge=0)] | list[Annotated[int, Field(ge=0)]] | None = None
+    probability: UnitP | None = None
+    probability_if_channel_open: UnitP | None = None
+    effects: Annotated[list[EffectSpec], Field(min_length=1)]
+
+    @model_validator(mode="after")
+    def _when(self) -> EventSpec:
+        if self.at is None and self.probability is None:
+            raise PydanticCustomError("event", "an event needs `at:` (scheduled) or `probability:` (stochastic)")
+        if self.probability_if_channel_open is not None and self.probability is None:
+            raise PydanticCustomError("event", "probability_if_channel_open needs `probability:` as well")
+        return self
+
+
+class ChannelOutcome(Spec):
+    track: str | None = None
+    window: Annotated[int, Field(ge=1)] = 6
+    threshold: Annotated[float, Field(ge=0, le=1)] = 0.5
+
+
+class RivalryOutcome(Spec):
+    tracks: list[str] | None = None
+    escalated_level: Annotated[int, Field(ge=0)] | None = None
+
+
+class OutcomesSpec(Spec):
+    channel: ChannelOutcome = ChannelOutcome()
+    rivalry: RivalryOutcome = RivalryOutcome()
+
+
+class ScenarioSpec(Spec):
+    name: str | None = None
+    title: str = ""
+    description: str = ""
+    question: str = ""
+    seed: Annotated[int, Field(ge=0)] = 0
+    runs: Annotated[int, Field(ge=1)] = 1000
+    horizon: Annotated[int, Field(ge=1, le=100_000)] = 60
+    continuation: ContinuationP | None = None
+    step: str = "month"
+    start: dt.date | str | None = None
+    actors: dict[str, ActorSpec]
+    tracks: Annotated[dict[str, TrackSpec], Field(min_length=1)]
+    events: list[EventSpec] = []
+    outcomes: OutcomesSpec = OutcomesSpec()

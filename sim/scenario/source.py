@@ -1,0 +1,203 @@
+"""Reading scenario YAML into plain data plus a map from every key path to its file and line.
+
+This module knows YAML, ``extends:`` (deep merge, cycles rejected, ``key+:`` appends to a base
+list) and ``--set path=value`` overrides. It does not know what the keys mean: that is
+``schema.py``'s job.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import KeyPath, Origin, ScenarioError, format_path, suggest
+
+APPEND_SUFFIX = "+"
+
+
+@dataclass
+class Source:
+    """Merged scenario data, and where each key path came from."""
+
+    data: dict[str, Any]
+    origins: dict[KeyPath, Origin] = field(default_factory=dict)
+    file: str = "<scenario>"
+
+    def origin(self, path: KeyPath) -> Origin:
+        """The origin of ``path``, or of its nearest ancestor that has one."""
+        path = tuple(path)
+        while path:
+            if path in self.origins:
+                return self.origins[path]
+            path = path[:-1]
+        return self.origins.get((), Origin(self.file))
+
+    def error(self, path: KeyPath, message: str) -> ScenarioError:
+        return ScenarioError(message, self.origin(path), path)
+
+
+def _walk(node: yaml.Node, value: Any, path: KeyPath, file: str, origins: dict) -> None:
+    """Record the line of every key under ``node``; reject duplicate keys."""
+    if isinstance(node, yaml.MappingNode) and isinstance(value, dict):
+        seen: set = set()
+        for key_node, value_node in node.value:
+            key = key_node.value
+            here = Origin(file, key_node.start_mark.line + 1)
+            if key in seen:
+                raise ScenarioError(f"duplicate key '{key}'", here, path + (key,))
+            seen.add(key)
+            origins[path + (key,)] = here
+            if key in value:
+                _walk(value_node, value[key], path + (key,), file, origins)
+    elif isinstance(node, yaml.SequenceNode) and isinstance(value, list):
+        for i, (item_node, item) in enumerate(zip(node.value, value)):
+            origins[path + (i,)] = Origin(file, item_node.start_mark.line + 1)
+            _walk(item_node, item, path + (i,), file, origins)
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, dict[KeyPath, Origin]]:
+    """Parse one YAML document, returning data and the origin of every key path."""
+    try:
+        loader = yaml.SafeLoader(text)
+        try:
+            node = loader.get_single_node()
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = " ".join(str(exc.problem or exc.context or "syntax error").split())
+        raise ScenarioError(f"invalid YAML: {problem} (check the indentation)", Origin(file, line)) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"invalid YAML: {exc}", Origin(file)) from None
+    origins: dict[KeyPath, Origin] = {(): Origin(file, 1)}
+    if node is not None:
+        _walk(node, data, (), file, origins)
+    return data, origins
+
+
+def _merge(base: Any, child: Any, base_o: dict, child_o: dict, path: KeyPath) -> Any:
+    """Deep-merge ``child`` over ``base`` (dicts merge, lists and scalars replace)."""
+    if not (isinstance(base, dict) and isinstance(child, dict)):
+        for p in [p for p in base_o if p[: len(path)] == path and len(p) > len(path)]:
+            del base_o[p]
+        base_o.update({p: o for p, o in child_o.items() if p[: len(path)] == path})
+        return copy.deepcopy(child)
+    out = dict(base)
+    for key, value in child.items():
+        here = path + (key,)
+        if isinstance(key, str) and key.endswith(APPEND_SUFFIX) and len(key) > 1:
+            target = key[: -len(APPEND_SUFFIX)]
+            if not isinstance(value, list) or not isinstance(base.get(target, []), list):
+                raise ScenarioError(f"'{key}' appends a list to a base list", child_o.get(here), here)
+            offset = len(base.get(target, []))
+            out[target] = list(base.get(target, [])) + copy.deepcopy(value)
+            for p, o in child_o.items():
+                if p[: len(here)] == here and len(p) > len(here):
+                    base_o[path + (target, p[len(here)] + offset) + p[len(here) + 1 :]] = o
+            base_o.setdefault(path + (target,), child_o.get(here))
+            continue
+        if key in base:
+            out[key] = _merge(base[key], value, base_o, child_o, here)
+        else:
+            out[key] = copy.deepcopy(value)
+            base_o.update({p: o for p, o in child_o.items() if p[: len(here)] == here})
+        base_o[here] = child_o.get(here, base_o.get(here))
+    return out
+
+
+def read_source(path: str | Path, _stack: tuple[Path, ...] = ()) -> Source:
+    """Read a scenario file, following ``extends:`` chains."""
+    path = Path(path)
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScenarioError("no such scenario file", Origin(shown)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"cannot read the file ({exc.__class__.__name__})", Origin(shown)) from None
+    data, origins = parse_yaml(text, shown)
+    if data is None:
+        raise ScenarioError("the file is empty: expected a scenario mapping", Origin(shown, 1))
+    if not isinstance(data, dict):
+        raise ScenarioError("expected a mapping of scenario keys at the top level", Origin(shown, 1))
+    parent = data.pop("extends", None)
+    if parent is None:
+        return Source(data, origins, shown)
+    where = origins.get(("extends",))
+    if not isinstance(parent, str):
+        raise ScenarioError("expected the path of a base scenario file", where, ("extends",))
+    base_path = (path.parent / parent).resolve()
+    chain = _stack + (path.resolve(),)
+    if base_path in chain:
+        cycle = " -> ".join(p.name for p in chain + (base_path,))
+        raise ScenarioError(f"extends cycle: {cycle}", where, ("extends",))
+    if not base_path.exists():
+        raise ScenarioError(f"base scenario '{parent}' not found next to this file", where, ("extends",))
+    base = read_source(base_path, chain)
+    base.data.pop("name", None)  # a variant is named after its own file unless it says otherwise
+    base.origins.pop(("name",), None)
+    merged_origins = dict(base.origins)
+    merged = _merge(base.data, data, merged_origins, origins, ())
+    return Source(merged, merged_origins, shown)
+
+
+def _parse_override(text: str) -> tuple[list[str], Any]:
+    if "=" not in text:
+        raise ScenarioError("expected --set path=value", Origin(f"--set {text}"))
+    key, _, raw = text.partition("=")
+    parts = [p for p in key.strip().split(".")]
+    if not key.strip() or any(not p for p in parts):
+        raise ScenarioError("expected a dotted key path before '='", Origin(f"--set {text}"))
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        raise ScenarioError(f"cannot read the value '{raw}'", Origin(f"--set {text}")) from None
+    return parts, value
+
+
+def _set(node: Any, parts: list[str], value: Any, path: KeyPath, origin: Origin, src: Source) -> int:
+    """Set ``value`` at ``parts`` below ``node``; ``*`` matches every key. Returns matches."""
+    head, rest = parts[0], parts[1:]
+    if isinstance(node, list):
+        keys: list = list(range(len(node))) if head == "*" else []
+        if head != "*":
+            if not head.isdigit() or int(head) >= len(node):
+                raise ScenarioError(f"no item {head} (the list has {len(node)})", origin, path + (head,))
+            keys = [int(head)]
+    elif isinstance(node, dict):
+        keys = list(node) if head == "*" else [head]
+        if rest and head != "*" and head not in node:
+            raise ScenarioError(f"no key '{head}' here{suggest(head, node)}", origin, path + (head,))
+    else:
+        raise ScenarioError("cannot set a key inside a plain value", origin, path)
+    count = 0
+    for key in keys:
+        here = path + (key,)
+        if not rest:
+            node[key] = copy.deepcopy(value)
+            for p in [p for p in src.origins if p[: len(here)] == here]:
+                del src.origins[p]
+            src.origins[here] = origin
+            count += 1
+            continue
+        child = node[key]
+        if isinstance(child, str) and path[-1:] == ("strategies",):
+            child = node[key] = {"name": child}  # 'tit_for_tat' -> {name: tit_for_tat, ...}
+        count += _set(child, rest, value, here, origin, src)
+    return count
+
+
+def apply_overrides(src: Source, overrides: list[str]) -> Source:
+    """Apply ``--set path=value`` overrides in order (the value is read as YAML)."""
+    for text in overrides:
+        parts, value = _parse_override(text)
+        origin = Origin(f"--set {text}")
+        if _set(src.data, parts, value, (), origin, src) == 0:
+            raise ScenarioError("the path matched nothing", origin, tuple(parts))
+    return src

@@ -1,0 +1,65 @@
+"""Shared test helpers: small scenarios built in code, and recorded play."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim import NegotiationModel, scenario_from_dict
+
+
+def game_scenario(a="tit_for_tat", b="always_cooperate", game="prisoners_dilemma", horizon=10,
+                  script=None, continuation=None, runs=1, seed=0, a_params=None, b_params=None,
+                  events=(), **extra):
+    """A one-track classroom game between actors A and B.
+
+    ``a``/``b`` are strategy names or entries ({name: ..., ...}); ``script`` ("CDDC...") forces
+    B's moves step by step (forced moves are never flipped by noise); ``a_params``/``b_params``
+    set actor parameters such as noise, trust or discount.
+    """
+    evs = list(events)
+    for t, move in enumerate(script or ""):
+        evs.append({"name": f"script {t}", "at": t, "effects": [{"force": move, "actor": "B", "track": "game"}]})
+    data = {
+        "name": "test", "seed": seed, "runs": runs, "horizon": horizon,
+        "actors": {
+            "A": {**(a_params or {}), "strategies": {"game": a}},
+            "B": {**(b_params or {}), "strategies": {"game": b}},
+        },
+        "tracks": {"game": {"game": game}},
+        "events": evs,
+        **extra,
+    }
+    if continuation is not None:
+        data["continuation"] = continuation
+    return scenario_from_dict(data)
+
+
+class Recorder:
+    """Observer recording realised and intended moves, levels and payoffs after every step."""
+
+    def __init__(self):
+        self.realised, self.intended, self.levels, self.payoffs = [], [], [], []
+
+    def __call__(self, m: NegotiationModel) -> None:
+        self.realised.append(np.stack([a.realised.copy() for a in m.actors]))    # (actors, runs, tracks)
+        self.intended.append(np.stack([a.intended.copy() for a in m.actors]))
+        self.levels.append(m.levels().copy())                                    # (runs, tracks)
+        self.payoffs.append(np.stack([a.last_payoff.copy() for a in m.actors]))  # (actors, runs, tracks)
+
+    def moves(self, actor: int, run: int = 0, track: int = 0) -> str:
+        """The realised moves of one actor in one run as a string like 'CDDC'."""
+        return "".join("C" if r[actor, run, track] else "D" for r in self.realised)
+
+
+def play(scenario, runs=None, seed=None):
+    """Run a model to the end; return it and its :class:`Recorder`."""
+    rec = Recorder()
+    model = NegotiationModel(scenario, runs=runs if runs is not None else scenario.runs, seed=seed)
+    model.run(observer=rec)
+    return model, rec
+
+
+@pytest.fixture
+def make_game():
+    return game_scenario
