@@ -38,7 +38,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.set)
     result = run_ensemble(scenario, runs=args.runs, seed=args.seed, chunk_size=args.chunk_size,
                           progress=not args.quiet and sys.stderr.isatty())
-    folder, summary = write_results(result, Path(args.out), ["sim", *sys.argv[1:]])
+    folder, summary = write_results(result, Path(args.out), ["sim", *args.argv])
     print(headline(summary, result.seconds))
     print(f"results: {folder}")
     return 0
@@ -114,7 +114,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser().parse_args(argv)
+    args.argv = argv
     try:
         return args.func(args)
     except ScenarioError as exc:

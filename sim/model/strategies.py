@@ -52,7 +52,11 @@ class ParamSpec:
 
 @dataclass(frozen=True)
 class Strategy:
-    """A named decision rule with its traits and parameters."""
+    """A named decision rule with its traits and parameters.
+
+    ``stochastic``: draws on the run's stream even with linkage 0 (reciprocal rules also draw
+    when linkage makes perceived cooperation fractional). ``reciprocal``: reacts to the other.
+    """
 
     name: str
     description: str
@@ -103,7 +107,7 @@ def _alld(obs, params, u):
 
 
 @register("tit_for_tat", "C first, then copy the other's last move (C with probability pi).",
-          stochastic=False, reciprocal=True)
+          reciprocal=True)
 def _tft(obs, params, u):
     return _first(obs, True, u < obs.pi)
 
