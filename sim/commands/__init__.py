@@ -1,0 +1,47 @@
+"""Subcommands of ``sim``: each module has ``register(subparsers)`` adding its parser.
+
+Modules are discovered, so a new command is a new module here; ``ORDER`` sorts the help listing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+
+
+def positive(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def seed(text: str) -> int:
+    """argparse type: a seed >= 0."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a seed >= 0, got {value}")
+    return value
+
+
+def add_scenario_options(p: argparse.ArgumentParser, runs: bool = True) -> None:
+    """The options every scenario-running command shares."""
+    p.add_argument("scenario", help="scenario YAML file")
+    if runs:
+        p.add_argument("--runs", type=positive, help="number of runs (default: the scenario's)")
+    p.add_argument("--seed", type=seed, help="master seed (default: the scenario's)")
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
+                   help="override a scenario value, e.g. actors.US.noise=0.1 (repeatable)")
+
+
+def modules() -> list:
+    found = [importlib.import_module(f"{__name__}.{m.name}") for m in pkgutil.iter_modules(__path__)]
+    return sorted((m for m in found if hasattr(m, "register")), key=lambda m: (getattr(m, "ORDER", 50), m.__name__))

@@ -1,0 +1,32 @@
+"""``sim validate``: check scenario files without running them."""
+
+from __future__ import annotations
+
+import sys
+
+from ..scenario.errors import ScenarioError
+
+ORDER = 20
+
+
+def register(sub) -> None:
+    p = sub.add_parser("validate", help="check scenario files without running them")
+    p.add_argument("scenarios", nargs="+", help="scenario YAML files")
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..scenario.load import load_scenario
+
+    failed = 0
+    for path in args.scenarios:
+        try:
+            s = load_scenario(path, args.set)
+        except ScenarioError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"ok: {path} ({s.name}: {len(s.tracks)} tracks, {len(s.events)} events, "
+              f"{len(s.uncertain())} uncertain parameters)")
+    return 2 if failed else 0
