@@ -116,14 +116,23 @@ def chunks(runs: int, size: int) -> list[range]:
 def simulate_chunk(scenario: Scenario, seed: int, run_ids: range) -> tuple[dict[str, np.ndarray], StepStats]:
     """Simulate the runs ``run_ids`` together; return their table and step statistics."""
     stats = StepStats.empty(scenario)
+    if len(run_ids) == 0:
+        return {}, stats
     model = NegotiationModel(scenario, runs=np.arange(run_ids.start, run_ids.stop), seed=seed)
     model.run(observer=stats.observe)
     return run_table(model), stats
 
 
+def _chunk_job(job: tuple[Scenario, int, range]) -> tuple[dict[str, np.ndarray], StepStats]:
+    return simulate_chunk(*job)
+
+
 def run_ensemble(scenario: Scenario, runs: int | None = None, seed: int | None = None,
-                 chunk_size: int = 2000, progress: bool = False) -> EnsembleResult:
-    """Simulate ``runs`` runs (default: the scenario's) from ``seed`` (default: the scenario's)."""
+                 chunk_size: int = 2000, progress: bool = False, executor=None) -> EnsembleResult:
+    """Simulate ``runs`` runs (default: the scenario's) from ``seed`` (default: the scenario's).
+
+    ``executor`` (see ``executors.py``) decides where chunks run; the default is this process.
+    """
     runs = scenario.runs if runs is None else int(runs)
     seed = scenario.seed if seed is None else int(seed)
     if runs < 1 or chunk_size < 1:
@@ -136,8 +145,11 @@ def run_ensemble(scenario: Scenario, runs: int | None = None, seed: int | None =
         from tqdm import tqdm
 
         bar = tqdm(total=runs, unit="run", desc=scenario.name, leave=False)
-    for ids in chunks(runs, chunk_size):
-        table, stats = simulate_chunk(scenario, seed, ids)
+    from .executors import SerialExecutor
+
+    executor = executor or SerialExecutor()
+    jobs = [(scenario, seed, ids) for ids in chunks(runs, chunk_size)]
+    for ids, (table, stats) in zip((j[2] for j in jobs), executor.map(_chunk_job, jobs)):
         parts.append(table)
         total.add(stats)
         if bar is not None:
