@@ -7,10 +7,17 @@ Subcommands live in ``sim/commands/`` (one module each). Any :class:`ScenarioErr
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
 
 from . import commands
 from .errors import ScenarioError, UserError
+
+
+def _terminate(signum, frame):
+    """SIGTERM unwinds like Ctrl-C, so unfinished results folders are cleaned up."""
+    raise KeyboardInterrupt
 
 
 def parser() -> argparse.ArgumentParser:
@@ -23,6 +30,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminate)
     args = parser().parse_args(argv)
     args.argv = argv
     try:
@@ -33,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: no complete results folder was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import csv
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -15,35 +15,35 @@ def _never(name: str) -> bool:
     return name == NEVER_COLUMNS[0] or name.startswith(NEVER_COLUMNS[1])
 
 
-def _cell(x) -> str:
-    if isinstance(x, (float, np.floating)):
-        return "" if np.isnan(x) else repr(float(x))
-    return str(int(x)) if isinstance(x, (int, np.integer, bool, np.bool_)) else str(x)
+def _cells(name: str, values: np.ndarray) -> list[str]:
+    values = np.asarray(values)
+    if values.dtype.kind == "f":
+        return ["" if v != v else repr(v) for v in values.tolist()]
+    cells = [str(v) for v in values.astype(np.int64).tolist()] if values.dtype.kind in "iub" else \
+        [str(v) for v in values.tolist()]
+    if _never(name):
+        cells = ["" if c == "-1" else c for c in cells]
+    return cells
+
+
+def format_rows(cols: dict[str, np.ndarray], header: bool = True) -> str:
+    """CSV text of the table (Unix newlines); floats as ``repr`` so they read back exactly."""
+    names = list(cols)
+    lines = [",".join(names)] if header else []
+    lines += map(",".join, zip(*(_cells(n, cols[n]) for n in names)))
+    return "\n".join(lines) + ("\n" if lines else "")
 
 
 def write_table(path: Path, cols: dict[str, np.ndarray]) -> None:
-    names = list(cols)
-    arrays = [np.asarray(cols[n]) for n in names]
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f, lineterminator="\n")
-        w.writerow(names)
-        for row in zip(*(a.tolist() for a in arrays)):
-            w.writerow(["" if (_never(n) and v == -1) else _cell(v) for n, v in zip(names, row)])
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(format_rows(cols))
 
 
-def read_table(path: Path) -> dict[str, np.ndarray]:
-    """Read a table written by :func:`write_table`; empty cells become NaN."""
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = list(csv.reader(f))
-    names, body = rows[0], rows[1:]
-    out = {}
-    for j, n in enumerate(names):
-        raw = [r[j] for r in body]
-        try:
-            if all(v.lstrip("-").isdigit() for v in raw):
-                out[n] = np.array([int(v) for v in raw], dtype=np.int64)
-            else:
-                out[n] = np.array([float(v) if v != "" else np.nan for v in raw])
-        except ValueError:
-            out[n] = np.array(raw, dtype=object)
-    return out
+def read_table(path: Path, columns: Sequence[str] | None = None) -> dict[str, np.ndarray]:
+    """Read a table written by :func:`write_table` (optionally only some columns); empty cells are NaN."""
+    import pandas as pd
+
+    exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+    frame = pd.read_csv(path, usecols=list(columns) if columns is not None else None,
+                        keep_default_na=False, na_values=[""], **exact)
+    return {name: frame[name].to_numpy() for name in frame.columns}

@@ -127,6 +127,81 @@ def _chunk_job(job: tuple[Scenario, int, range]) -> tuple[dict[str, np.ndarray],
     return simulate_chunk(*job)
 
 
+class TrajectoryRecorder:
+    """Full per-step trajectories of selected runs of a chunk (long format, one row per run and step)."""
+
+    def __init__(self, model: NegotiationModel, keep: np.ndarray):
+        self.keep = keep  # positions within the chunk
+        self.rows: list[dict[str, np.ndarray]] = []
+        self.model = model
+
+    def __call__(self, m: NegotiationModel) -> None:
+        t = m.t - 1
+        alive = (t < m.length)[self.keep]
+        if not alive.any():
+            return
+        idx = self.keep[alive]
+        row: dict[str, np.ndarray] = {"run": m.run_ids[idx], "step": np.full(len(idx), t)}
+        for k, track in enumerate(m.tracks):
+            row[f"level.{track.name}"] = track.level[idx]
+            for a in m.actors:
+                row[f"move.{a.name}.{track.name}"] = a.realised[idx, k].astype(np.int64)
+        for a in m.actors:
+            row[f"trust.{a.name}"] = a.trust[idx]
+        row["channel_open"] = m.outcome.open[idx].astype(np.int64)
+        self.rows.append(row)
+
+    def table(self) -> dict[str, np.ndarray]:
+        if not self.rows:
+            return {}
+        cols = {k: np.concatenate([r[k] for r in self.rows]) for k in self.rows[0]}
+        order = np.lexsort((cols["step"], cols["run"]))
+        return {k: v[order] for k, v in cols.items()}
+
+
+@dataclass
+class ChunkJob:
+    """One chunk of an ensemble: its runs, and which of them keep full trajectories."""
+
+    scenario: Scenario
+    seed: int
+    runs: range
+    keep_all: bool = False
+    sample: int = 0  # keep trajectories of runs with index < sample
+
+
+@dataclass
+class ChunkOutput:
+    runs: range
+    header: str
+    rows: str            # runs.csv lines for this chunk (no header)
+    steps: StepStats
+    trajectories: str    # trajectory lines (no header), possibly empty
+    trajectory_header: str
+
+
+def run_chunk_job(job: ChunkJob) -> ChunkOutput:
+    """Simulate a chunk and format its rows here, so a worker process does the formatting too."""
+    from ..analysis.tables import format_rows
+
+    stats = StepStats.empty(job.scenario)
+    model = NegotiationModel(job.scenario, runs=np.arange(job.runs.start, job.runs.stop), seed=job.seed)
+    keep = np.arange(len(model.run_ids)) if job.keep_all else np.nonzero(model.run_ids < job.sample)[0]
+    recorder = TrajectoryRecorder(model, keep) if len(keep) else None
+
+    def observe(m: NegotiationModel) -> None:
+        stats.observe(m)
+        if recorder is not None:
+            recorder(m)
+
+    model.run(observer=observe)
+    table = format_rows(run_table(model))
+    header, _, rows = table.partition("\n")
+    traj = format_rows(recorder.table()) if recorder is not None and recorder.rows else ""
+    t_header, _, t_rows = traj.partition("\n")
+    return ChunkOutput(job.runs, header, rows, stats, t_rows, t_header)
+
+
 def run_ensemble(scenario: Scenario, runs: int | None = None, seed: int | None = None,
                  chunk_size: int = 2000, progress: bool = False, executor=None) -> EnsembleResult:
     """Simulate ``runs`` runs (default: the scenario's) from ``seed`` (default: the scenario's).
