@@ -128,3 +128,18 @@ def test_sampled_parameters_within_their_ranges():
     beta = t["param.actors.B.risk_perception"]
     assert abs(beta.mean() - 2 / 7) < 4 * beta.std() / np.sqrt(len(beta))
     assert "param.actors.B.noise" not in t  # fixed parameters are not "sampled"
+
+
+def test_appended_event_keeps_other_random_numbers():
+    """A variant that appends an event draws the same numbers for everything else (CRN)."""
+    from pathlib import Path
+
+    from sim import load_scenario
+
+    root = Path(__file__).resolve().parent.parent / "scenarios"
+    base = NegotiationModel(load_scenario(root / "baseline.yaml"), runs=30)
+    variant = NegotiationModel(load_scenario(root / "incident_shock.yaml"), runs=30)
+    assert variant.block.shape[1] == base.block.shape[1] + 1
+    np.testing.assert_array_equal(variant.block[:, : base.block.shape[1]], base.block)
+    for path, values in base.values.items():
+        np.testing.assert_array_equal(variant.values[path], values)

@@ -11,26 +11,53 @@ from . import add_scenario_options, positive
 ORDER = 10
 
 
+def add_executor_options(p) -> None:
+    """Where chunks run: --workers N local processes, or a Dask cluster."""
+    g = p.add_argument_group("execution (results are identical whatever is chosen)")
+    g.add_argument("--workers", type=positive, help="local processes (default: every core; 1 = serial)")
+    g.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on an existing Dask cluster")
+    g.add_argument("--dask-local", type=positive, metavar="N", help="start a local Dask cluster of N workers")
+    g.add_argument("--chunk-size", type=positive, default=2000, help="runs simulated together (default 2000)")
+
+
+def executor_for(args, runs: int):
+    """The executor the options ask for; small ensembles (one chunk) stay in this process."""
+    from ..ensemble.executors import SerialExecutor, make_executor
+
+    if not (args.scheduler or args.dask_local) and (args.workers == 1 or runs <= args.chunk_size):
+        return SerialExecutor()
+    return make_executor(args.workers, args.scheduler, args.dask_local)
+
+
 def register(sub) -> None:
     p = sub.add_parser("run", help="run an ensemble of a scenario and write a results folder")
     add_scenario_options(p)
     p.add_argument("--out", default=os.environ.get("SIM_RESULTS", "results"), help="results root (default: results/)")
-    p.add_argument("--chunk-size", type=positive, default=2000, help="runs simulated together")
+    p.add_argument("--keep-trajectories", action="store_true",
+                   help="write every run's per-step trajectory (default: the first 10 runs only)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_executor_options(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from ..ensemble.runner import run_ensemble
-    from ..ensemble.store import write_results
+    from ..ensemble.store import folder_stem, new_folder, simulate_to_folder
     from ..scenario.load import load_scenario
 
     scenario = load_scenario(args.scenario, args.set)
-    result = run_ensemble(scenario, runs=args.runs, seed=args.seed, chunk_size=args.chunk_size,
-                          progress=not args.quiet and sys.stderr.isatty())
-    folder, summary = write_results(result, Path(args.out), ["sim", *args.argv])
-    print(headline(summary, result.seconds))
-    print(f"results: {folder}")
+    runs = args.runs or scenario.runs
+    seed = scenario.seed if args.seed is None else args.seed
+    with executor_for(args, runs) as executor:
+        with new_folder(Path(args.out) / scenario.name, folder_stem(seed, runs)) as holder:
+            summary = simulate_to_folder(scenario, holder[0], ["sim", *args.argv], runs=runs, seed=seed,
+                                         chunk_size=args.chunk_size, executor=executor,
+                                         keep_trajectories=args.keep_trajectories,
+                                         progress=not args.quiet and sys.stderr.isatty())
+    import json
+
+    manifest = json.loads((holder[0] / "manifest.json").read_text())
+    print(headline(summary, manifest["simulation_seconds"]))
+    print(f"results: {holder[0]}")
     return 0
 
 

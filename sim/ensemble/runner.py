@@ -120,7 +120,9 @@ def simulate_chunk(scenario: Scenario, seed: int, run_ids: range) -> tuple[dict[
         return {}, stats
     model = NegotiationModel(scenario, runs=np.arange(run_ids.start, run_ids.stop), seed=seed)
     model.run(observer=stats.observe)
-    return run_table(model), stats
+    table = run_table(model)
+    model.release()
+    return table, stats
 
 
 def _chunk_job(job: tuple[Scenario, int, range]) -> tuple[dict[str, np.ndarray], StepStats]:
@@ -198,6 +200,7 @@ def run_chunk_job(job: ChunkJob) -> ChunkOutput:
     table = format_rows(run_table(model))
     header, _, rows = table.partition("\n")
     traj = format_rows(recorder.table()) if recorder is not None and recorder.rows else ""
+    model.release()
     t_header, _, t_rows = traj.partition("\n")
     return ChunkOutput(job.runs, header, rows, stats, t_rows, t_header)
 

@@ -18,6 +18,7 @@ from ..analysis.bands import bands
 from ..analysis.figures import write_figures
 from ..analysis.stats import summarise
 from ..analysis.tables import read_table, write_table
+from ..analysis.theory_io import write_theory
 from .runner import EnsembleResult
 
 PACKAGES = ("sim-negotiation", "mesa", "numpy", "scipy", "matplotlib", "pyyaml", "pydantic")
@@ -82,31 +83,105 @@ def new_folder(parent: Path, stem: str):
         raise
 
 
-def write_run_folder(result: EnsembleResult, folder: Path, command: list[str]) -> dict:
-    """Write every file of one ensemble's results into ``folder``; return the summary."""
-    s = result.scenario
-    started = dt.datetime.now(dt.timezone.utc)
+def _write_scenario(folder: Path, s, seed: int, runs: int) -> None:
     with open(folder / "scenario.yaml", "w", encoding="utf-8") as f:
         f.write(f"# {s.name}: resolved scenario (after extends and --set overrides)\n")
-        yaml.safe_dump({**s.data, "name": s.name, "seed": result.seed, "runs": result.runs},
-                       f, sort_keys=False, allow_unicode=True)
-    write_table(folder / "runs.csv", result.table)
-    write_table(folder / "bands.csv", bands(s, result.steps))
-    summary = {"scenario": s.name, "title": s.title, "seed": result.seed,
-               **summarise(read_table(folder / "runs.csv"), s.horizon)}
+        yaml.safe_dump({**s.data, "name": s.name, "seed": seed, "runs": runs}, f, sort_keys=False, allow_unicode=True)
+
+
+def finish_run_folder(folder: Path, s, steps, meta: dict) -> dict:
+    """From the stored runs.csv: bands, summary, figures, manifest. Returns the summary.
+
+    ``meta`` holds seed, runs, chunk size, command and timings for the manifest.
+    """
+    started = dt.datetime.now(dt.timezone.utc)
+    write_table(folder / "bands.csv", bands(s, steps))
+    runs_table = read_table(folder / "runs.csv", columns=["held", "escalated", "break_step", "length"])
+    summary = {"scenario": s.name, "title": s.title, "seed": meta["seed"], **summarise(runs_table, s.horizon)}
     (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     manifest = {
-        "scenario": s.name, "scenario_file": s.file, "seed": result.seed, "runs": result.runs,
-        "chunk_size": result.chunk_size, "command": command,
-        "started_utc": started.isoformat(timespec="seconds"),
-        "simulation_seconds": round(result.seconds, 3),
+        "scenario": s.name, "scenario_file": s.file, **meta,
         "versions": versions(), "platform": platform.platform(),
     }
     write_figures(folder, s)
-    manifest["total_seconds"] = round(result.seconds + (dt.datetime.now(dt.timezone.utc) - started).total_seconds(), 3)
+    write_theory(folder / "theory.json", s)
+    manifest["total_seconds"] = round(meta.get("simulation_seconds", 0) + (dt.datetime.now(dt.timezone.utc) - started).total_seconds(), 3)
     manifest["files"] = checksums(folder)
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     return summary
+
+
+def _meta(seed: int, runs: int, chunk_size: int, command: list[str], seconds: float, **extra) -> dict:
+    return {"seed": seed, "runs": runs, "chunk_size": chunk_size, "command": command,
+            "started_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "simulation_seconds": round(seconds, 3), **extra}
+
+
+def write_run_folder(result: EnsembleResult, folder: Path, command: list[str]) -> dict:
+    """Write every file of one in-memory ensemble result into ``folder``; return the summary."""
+    s = result.scenario
+    _write_scenario(folder, s, result.seed, result.runs)
+    write_table(folder / "runs.csv", result.table)
+    meta = _meta(result.seed, result.runs, result.chunk_size, command, result.seconds)
+    return finish_run_folder(folder, s, result.steps, meta)
+
+
+def simulate_to_folder(scenario, folder: Path, command: list[str], runs: int | None = None,
+                       seed: int | None = None, chunk_size: int = 2000, executor=None,
+                       keep_trajectories: bool = False, sample_trajectories: int = 10,
+                       progress: bool = False) -> dict:
+    """Simulate an ensemble chunk by chunk, streaming rows to ``folder``; memory stays flat.
+
+    Per-run rows go to runs.csv as each chunk finishes (in run order, whatever the executor);
+    per-step counts fold into the bands; full trajectories are written for the first
+    ``sample_trajectories`` runs, or for every run with ``keep_trajectories``.
+    """
+    import time
+
+    from .executors import SerialExecutor
+    from .runner import ChunkJob, StepStats, chunks, run_chunk_job
+
+    runs = scenario.runs if runs is None else int(runs)
+    seed = scenario.seed if seed is None else int(seed)
+    executor = executor or SerialExecutor()
+    _write_scenario(folder, scenario, seed, runs)
+    steps = StepStats.empty(scenario)
+    jobs = (ChunkJob(scenario, seed, ids, keep_trajectories, sample_trajectories) for ids in chunks(runs, chunk_size))
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=runs, unit="run", desc=scenario.name, leave=False)
+    started = time.perf_counter()
+    traj = None
+    try:
+        with open(folder / "runs.csv", "w", encoding="utf-8", newline="") as out:
+            for i, chunk in enumerate(executor.map(run_chunk_job, jobs)):
+                if i == 0:
+                    out.write(chunk.header + "\n")
+                out.write(chunk.rows)
+                steps.add(chunk.steps)
+                if chunk.trajectories:
+                    if traj is None:
+                        name = "trajectories.csv" if keep_trajectories else "trajectories_sample.csv"
+                        traj = open(folder / name, "w", encoding="utf-8", newline="")
+                        traj.write(chunk.trajectory_header + "\n")
+                    traj.write(chunk.trajectories)
+                if bar is not None:
+                    bar.update(len(chunk.runs))
+    finally:
+        if traj is not None:
+            traj.close()
+        if bar is not None:
+            bar.close()
+    seconds = time.perf_counter() - started
+    meta = _meta(seed, runs, chunk_size, command, seconds, executor=type(executor).__name__,
+                 workers=getattr(executor, "workers", 1))
+    return finish_run_folder(folder, scenario, steps, meta)
+
+
+def folder_stem(seed: int, runs: int) -> str:
+    return f"{timestamp()}-seed{seed}-runs{runs}"
 
 
 def write_results(result: EnsembleResult, out_root: Path, command: list[str]) -> tuple[Path, dict]:

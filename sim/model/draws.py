@@ -3,8 +3,8 @@
 Run ``r`` owns two numpy generators, seeded by ``SeedSequence(seed, spawn_key=(r, 0))`` for its
 sampled parameters and ``(r, 1)`` for its dynamics. The dynamics stream is drawn up front as one
 block of uniforms with a fixed slot per step and purpose, so a run gives the same numbers alone,
-in any chunk, or on any process; and runs of two variants that differ only in parameter values
-share their random numbers (common random numbers).
+in any chunk, or on any process; and runs of two variants that differ only in parameter values,
+or in events appended at the end, share their other random numbers (common random numbers).
 """
 
 from __future__ import annotations
@@ -65,11 +65,13 @@ def draw(scenario: Scenario, seed: int, runs: np.ndarray) -> Draws:
     paths = list(scenario.params)
     u_params = np.empty((n, len(paths)))
     block = np.empty((horizon, slots.size, n))
-    step_block = np.empty((horizon, slots.size))
+    core = slots.event(0)
     for i, r in enumerate(runs):
         run_generator(seed, int(r), PARAMS_STREAM).random(out=u_params[i])
-        run_generator(seed, int(r), DYNAMICS_STREAM).random(out=step_block)
-        block[:, :, i] = step_block
+        gen = run_generator(seed, int(r), DYNAMICS_STREAM)
+        block[:, :core, i] = gen.random((horizon, core))
+        # then each event's whole horizon in turn: appending an event appends numbers at the end
+        block[:, core:, i] = gen.random((slots.n_events, horizon)).T
     params = {p: scenario.params[p].sample(u_params[:, j]) for j, p in enumerate(paths)}
     return Draws(params, block, run_lengths(scenario, params, block), slots)
 

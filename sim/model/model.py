@@ -25,6 +25,17 @@ from .tracks import TrackState
 MESA_STREAM = 2**32 - 1
 
 
+def _forget_agent_ids(model: mesa.Model) -> None:
+    """Drop Mesa's class-level per-model id counter for ``model`` (all our agents exist by now).
+
+    ``mesa.Agent._ids`` (Mesa 3.3-3.5) is a class-level dict keyed by model, which keeps every
+    model ever built alive: thousands of chunk models would otherwise pile up in memory.
+    """
+    ids = getattr(mesa.Agent, "_ids", None)
+    if isinstance(ids, dict):
+        ids.pop(model, None)
+
+
 class NegotiationModel(mesa.Model):
     """US and China (or any two actors) on several issue tracks, for one or many runs."""
 
@@ -41,6 +52,7 @@ class NegotiationModel(mesa.Model):
         self.values, self.block, self.length, self.slots = draws.params, draws.block, draws.length, draws.slots
         self.tracks = [TrackState(k, t, self.values, n) for k, t in enumerate(scenario.tracks)]
         self.actors = [Actor(self, i, a, self.values, self.tracks, n) for i, a in enumerate(scenario.actors)]
+        _forget_agent_ids(self)
         self.events = EventEngine(scenario.events, self.values, n)
         self.outcome = OutcomeTracker(scenario.outcomes, n, len(self.tracks),
                                       np.stack([t.level for t in self.tracks], axis=1))
@@ -97,6 +109,14 @@ class NegotiationModel(mesa.Model):
         self.datacollector.collect(self)
         if self.t >= self.length.max():
             self.running = False
+
+    def release(self) -> None:
+        """Free the per-run arrays now, once results are taken (models and agents reference each
+        other, so without this they wait for Python's cycle collector)."""
+        self.block = self.values = None
+        self.actors.clear()
+        self.tracks.clear()
+        self.remove_all_agents()
 
     def run(self, observer=None) -> NegotiationModel:
         """Step until every run has ended; ``observer(model)`` is called after each step."""

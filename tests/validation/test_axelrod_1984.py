@@ -140,3 +140,42 @@ def test_grim_and_tft_thresholds():
     # An asymmetric case where the alternation condition binds only for TFT, not grim.
     p = Payoffs(R=4, S=0, T=6, P=1)
     assert grim_threshold(p) == pytest.approx(2 / 5) and tft_threshold(p) == pytest.approx(1 / 2)
+
+
+# -- TFT's collective stability, shown by simulation from both sides ---------------------------
+#
+# Axelrod (1984), Proposition 2: TFT is collectively stable iff no invader earns more against TFT
+# than TFT does against itself, R/(1-w). The two candidate invaders are ALL D,
+# V(ALLD|TFT) = T + wP/(1-w), and alternation. The engine's alternator starts with C:
+# step 0 earns R, then T, S, T, S, ..., so V(ALT|TFT) = R + w(T + wS)/(1 - w^2); it beats R/(1-w)
+# iff (T + wS)/(1+w) > R iff w < (T-R)/(R-S), the same condition as Axelrod's D-first alternation.
+# With T5 R3 P1 S0: ALL D invades iff w < 1/2, the alternator iff w < 2/3.
+#
+# Method: each invader plays TFT in 20000 runs with continuation w, and in run r it is compared
+# with what TFT would earn against TFT in that run, R x L_r (exact: see test_tft_vs_tft_value).
+# The per-run advantage's mean is checked against V(inv|TFT) - R/(1-w) within 4 SE and must lie
+# on the predicted side of 0 by more than 4 SE.
+
+
+def _advantage_expected(invader, w):
+    tft = R / (1 - w)
+    if invader == "always_defect":
+        return T + w * P / (1 - w) - tft
+    return R + w * (T + w * S) / (1 - w**2) - tft
+
+
+@pytest.mark.parametrize("w", [0.45, 0.6, 0.75])
+@pytest.mark.parametrize("invader", ["always_defect", "alternator"])
+def test_tft_collective_stability_by_simulation(invader, w):
+    """Axelrod (1984): TFT is collectively stable iff w >= max((T-R)/(T-P), (T-R)/(R-S)) = 2/3.
+    Below 1/2 both ALL D and the alternator earn more than R/(1-w) against TFT; between 1/2 and
+    2/3 only the alternator does; at w = 0.75 neither does."""
+    model, _ = play(game_scenario(invader, "tit_for_tat", horizon=BIG_H, continuation=w, seed=14),
+                    runs=RUNS)
+    assert model.length.max() < BIG_H
+    advantage = model.actors[0].payoff - R * model.length
+    mean, se = _mean_and_se(advantage)
+    expected = _advantage_expected(invader, w)
+    assert abs(mean - expected) <= Z * se, (mean, expected, se)
+    invades = w < (grim_threshold(PD) if invader == "always_defect" else tft_threshold(PD))
+    assert (mean > Z * se) if invades else (mean < -Z * se), (invader, w, mean, se)

@@ -152,3 +152,49 @@ def test_default_generosity_is_one_third_on_the_pd():
     explicit = play(game_scenario(explicit_entry, explicit_entry, horizon=100, seed=7,
                                   a_params=noisy, b_params=noisy), runs=runs)[1]
     np.testing.assert_array_equal(np.stack(default.realised), np.stack(explicit.realised))
+
+
+# -- GTFT's optimal generosity, shown by simulation -------------------------------------------
+#
+# Nowak and Sigmund (1992), following Molander, P. (1985), "The optimal level of generosity in a
+# selfish, uncertain environment", Journal of Conflict Resolution 29(4): 611-618: q* is the
+# largest generosity at which no invader earns more than R per step against GTFT in the long run.
+# Without noise the candidate invaders are ALL D, earning q T + (1-q) P per step (GTFT forgives
+# with probability q), and the alternator C, D, C, D, ..., earning (T + q R + (1-q) S)/2. They stay
+# at or below R iff q <= (R-P)/(T-P) = 1/2 and q <= 1 - (T-R)/(R-S) = 1/3: q* = 1/3 on this game.
+#
+# The engine's alternator starts with C, so over H = 100 steps (H even) its expected total against
+# GTFT(q) is exactly R + (H/2) T + (H/2 - 1)(q R + (1-q) S), and ALL D's is T + (H-1)(q T + (1-q) P).
+# Each simulated mean is checked against that exact expectation within 4 SE (sample sd/sqrt(runs)),
+# and the invader's mean per step must lie on the predicted side of R by more than 4 SE.
+
+INVADE_H, INVADE_RUNS = 100, 2000
+
+
+def _invader_expected_total(invader, q):
+    H = INVADE_H
+    if invader == "always_defect":
+        return T + (H - 1) * (q * T + (1 - q) * P)
+    return R + (H // 2) * T + (H // 2 - 1) * (q * R + (1 - q) * S)
+
+
+@pytest.mark.parametrize("q, alld_invades, alternator_invades", [
+    (0.25, False, False), (0.30, False, False),       # q < q* = 1/3: GTFT resists both
+    (0.40, False, True), (0.45, False, True),         # 1/3 < q < 1/2: the alternator invades
+    (0.60, True, True),                               # q > 1/2: both invade
+])
+@pytest.mark.parametrize("invader", ["always_defect", "alternator"])
+def test_optimal_generosity_is_the_most_generous_uninvadable(invader, q, alld_invades, alternator_invades):
+    """Nowak and Sigmund (1992), Molander (1985): GTFT(q) resists ALL D iff q <= 1/2 and the
+    alternator iff q <= 1/3, so q* = min(1 - (T-R)/(R-S), (R-P)/(T-P)) = 1/3 is the largest
+    uninvadable generosity (simulated, 2000 runs of 100 steps, no noise)."""
+    assert float(optimal_generosity(R, S, T, P)) == pytest.approx(1 / 3)
+    model, _ = play(game_scenario(invader, {"name": "generous_tit_for_tat", "generosity": q},
+                                  horizon=INVADE_H, seed=201), runs=INVADE_RUNS)
+    total = model.actors[0].payoff
+    mean, se = float(total.mean()), float(total.std(ddof=1) / np.sqrt(INVADE_RUNS))
+    expected = _invader_expected_total(invader, q)
+    assert abs(mean - expected) <= Z * se, (mean, expected, se)
+    invades = alld_invades if invader == "always_defect" else alternator_invades
+    margin = mean - R * INVADE_H           # against GTFT, GTFT itself would earn R per step
+    assert (margin > Z * se) if invades else (margin < -Z * se), (invader, q, margin, se)

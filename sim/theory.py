@@ -1,0 +1,429 @@
+"""What game theory says about each track: the stage game's class and equilibria, and the
+discount factors at which reciprocity can sustain cooperation (the theory panel).
+
+Pure functions, no I/O. A stage game is two :class:`~sim.games.Payoffs`, one per player, each from
+that player's own point of view (R both C, S I C and the other D, T I D and the other C, P both D).
+
+Classes (the ordinal definitions of Rapoport, A. and Guyer, M. 1966, "A taxonomy of 2x2 games",
+General Systems 11: 203-214, as used by Axelrod 1984 and Skyrms 2004), for one player's payoffs:
+
+* ``prisoners_dilemma``: T > R > P > S (D dominates, yet both prefer (C, C) to (D, D));
+* ``stag_hunt``:         R > T > P > S (two strict equilibria, (C, C) payoff dominant);
+* ``chicken``:           T > R > S > P (each wants to go straight while the other swerves);
+* ``harmony``:           R > T, S > P and R > S (C dominates and (C, C) is the best outcome);
+* ``deadlock``:          T > P > R > S (D dominates and both prefer (D, D) to (C, C));
+* ``other``:             any other ordering, ties included.
+
+A game is of a class when both players' payoffs are; otherwise it is ``other``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Sequence
+from fractions import Fraction
+
+import numpy as np
+
+from .games import Payoffs, optimal_generosity
+
+CLASSES: dict[str, str] = {
+    "prisoners_dilemma": "T > R > P > S",
+    "stag_hunt": "R > T > P > S",
+    "chicken": "T > R > S > P",
+    "harmony": "R > T, S > P, R > S",
+    "deadlock": "T > P > R > S",
+    "other": "any other ordering (ties included)",
+}
+
+C, D = "C", "D"
+PROFILES = ((C, C), (C, D), (D, C), (D, D))
+
+
+def classify(p: Payoffs) -> str:
+    """The ordinal class of one player's payoffs (definitions in the module docstring)."""
+    R, S, T, P = p.R, p.S, p.T, p.P
+    if T > R > P > S:
+        return "prisoners_dilemma"
+    if R > T > P > S:
+        return "stag_hunt"
+    if T > R > S > P:
+        return "chicken"
+    if R > T and S > P and R > S:
+        return "harmony"
+    if T > P > R > S:
+        return "deadlock"
+    return "other"
+
+
+def classify_game(a: Payoffs, b: Payoffs) -> str:
+    """The class of the game: the players' common class, or ``other`` if they differ."""
+    ca, cb = classify(a), classify(b)
+    return ca if ca == cb else "other"
+
+
+def _utility(p: Payoffs, mine: str, other: str) -> float:
+    return {(C, C): p.R, (C, D): p.S, (D, C): p.T, (D, D): p.P}[(mine, other)]
+
+
+def pure_equilibria(a: Payoffs, b: Payoffs, strict: bool = False) -> list[tuple[str, str]]:
+    """Pure Nash equilibria (first player's action, second player's action) of the stage game.
+
+    A profile is an equilibrium when neither player gains by switching alone (Nash 1951); with
+    ``strict`` each would lose by switching.
+    """
+    flip = {C: D, D: C}
+    found = []
+    for x, y in PROFILES:
+        ga = _utility(a, x, y) - _utility(a, flip[x], y)
+        gb = _utility(b, y, x) - _utility(b, flip[y], x)
+        if (ga > 0 and gb > 0) if strict else (ga >= 0 and gb >= 0):
+            found.append((x, y))
+    return found
+
+
+def mixed_equilibrium(a: Payoffs, b: Payoffs) -> tuple[float, float] | None:
+    """The completely mixed equilibrium as each player's probability of C, or ``None``.
+
+    Each player mixes so that the other is indifferent (Nash 1951): the first player's
+    probability of C is p = (P_b - S_b)/((R_b - T_b) + (P_b - S_b)), from the second player's
+    payoffs, and symmetrically. It exists when both lie strictly between 0 and 1. In chicken
+    this is the swerve probability (S-P)/((T-R)+(S-P)) (Rapoport and Chammah 1966).
+    """
+
+    def indifference(p: Payoffs) -> float | None:
+        den = (p.R - p.T) + (p.P - p.S)
+        return None if den == 0 else (p.P - p.S) / den
+
+    pa, pb = indifference(b), indifference(a)
+    if pa is None or pb is None or not (0 < pa < 1 and 0 < pb < 1):
+        return None
+    return pa, pb
+
+
+def risk_dominant(a: Payoffs, b: Payoffs) -> tuple[str, str] | None:
+    """The risk-dominant equilibrium when the game has exactly two strict pure equilibria.
+
+    Harsanyi, J. C. and Selten, R. (1988), A General Theory of Equilibrium Selection in Games:
+    the equilibrium with the larger product of the two players' deviation losses. For a symmetric
+    coordination game (C, C) is risk dominant iff R + S > T + P. ``None`` when there are not two
+    strict equilibria or the products tie (symmetric chicken, for instance).
+    """
+    strict = pure_equilibria(a, b, strict=True)
+    if len(strict) != 2:
+        return None
+    flip = {C: D, D: C}
+
+    def loss(x: str, y: str) -> float:
+        return ((_utility(a, x, y) - _utility(a, flip[x], y))
+                * (_utility(b, y, x) - _utility(b, flip[y], x)))
+
+    first, second = strict
+    la, lb = loss(*first), loss(*second)
+    if la == lb:
+        return None
+    return first if la > lb else second
+
+
+def grim_threshold(p: Payoffs) -> float | None:
+    """Least discount at which grim trigger sustains cooperation, delta >= (T-R)/(T-P).
+
+    Friedman, J. W. (1971), "A non-cooperative equilibrium for supergames": cooperating for ever,
+    R/(1-delta), against defecting once and earning P for ever after, T + delta P/(1-delta).
+    0 when there is no temptation (T <= R); ``None`` when the punishment costs nothing (T <= P);
+    above 1 when cooperation can never be sustained this way (R < P).
+    """
+    if p.T <= p.R:
+        return 0.0
+    if p.T <= p.P:
+        return None
+    return (p.T - p.R) / (p.T - p.P)
+
+
+def tft_threshold(p: Payoffs) -> float | None:
+    """Least continuation probability at which TFT is collectively stable (Axelrod 1984, Prop. 2).
+
+    w >= max((T-R)/(T-P), (T-R)/(R-S)): ALL D and the alternation D, C, D, ... must not beat
+    R/(1-w) against TFT. Derived for the prisoner's dilemma only: ``None`` for other classes.
+    """
+    if classify(p) != "prisoners_dilemma":
+        return None
+    return max((p.T - p.R) / (p.T - p.P), (p.T - p.R) / (p.R - p.S))
+
+
+def gtft_generosity(p: Payoffs) -> float:
+    """GTFT's optimal generosity q* = min(1 - (T-R)/(R-S), (R-P)/(T-P)) clipped to [0, 1].
+
+    Nowak, M. A. and Sigmund, K. (1992), "Tit for tat in heterogeneous populations", Nature 355:
+    the largest forgiveness at which neither ALL D, q T + (1-q) P, nor the alternator,
+    (T + q R + (1-q) S)/2, earns more than R per step against GTFT (derived for the prisoner's
+    dilemma; the engine uses it as the default on every track).
+    """
+    return float(optimal_generosity(p.R, p.S, p.T, p.P))
+
+
+def pooled_threshold(games: Sequence[Payoffs]) -> float | None:
+    """Grim threshold of cooperating on all tracks at once, punishing on all of them together.
+
+    Bernheim, B. D. and Whinston, M. D. (1990), "Multimarket contact and collusive behavior", RAND
+    Journal of Economics 21(1): 1-26: delta >= sum_k (T_k - R_k) / sum_k (T_k - P_k). Slack on one
+    track can then carry another whose own threshold is higher. ``None`` if pooled punishment
+    costs nothing; 0 if there is no pooled temptation.
+    """
+    gain = sum(p.T - p.R for p in games)
+    loss = sum(p.T - p.P for p in games)
+    if gain <= 0:
+        return 0.0
+    if loss <= 0:
+        return None
+    return gain / loss
+
+
+# -- the panel of a scenario ------------------------------------------------------------------
+
+SAMPLES = 2000
+
+
+def _effective(scenario, samples: int) -> tuple[dict[str, np.ndarray], list[list[Payoffs]]]:
+    """Sampled parameters and, per track and actor, each sample's effective payoffs at step 0.
+
+    The scenario's own sampler draws ``samples`` parameter sets (runs 0.. of its seed), and the
+    engine's own payoff modifiers (level cost at the start level, risk on the channel, audience on
+    rivalry tracks; MODEL.md section 4) give each actor's payoffs as they stand before the first move.
+    """
+    from .model.draws import draw
+    from .model.tracks import TrackState
+
+    one_step = dataclasses.replace(scenario, horizon=1)
+    values = draw(one_step, scenario.seed, np.arange(samples)).params
+    out = []
+    for k, spec in enumerate(scenario.tracks):
+        track = TrackState(k, spec, values, samples)
+        per_actor = []
+        for i, actor in enumerate(scenario.actors):
+            h, rho = values[actor.params["hawkishness"]], values[actor.params["risk_perception"]]
+            per_actor.append([np.broadcast_to(x, (samples,)) for x in track.effective(i, h, rho)])
+        out.append(per_actor)
+    return values, out
+
+
+def _summary(x: Sequence[float | None]) -> dict:
+    """Median and range of a sampled value, or its single value; ``None`` entries mean n/a."""
+    known = np.array([v for v in x if v is not None], dtype=float)
+    if len(known) == 0:
+        return {"value": None}
+    lo, med, hi = float(known.min()), float(np.median(known)), float(known.max())
+    out: dict = {"value": med}
+    if hi - lo > 1e-12:
+        out["range"] = [lo, hi]
+    if len(known) < len(x):
+        out["share_applicable"] = len(known) / len(x)
+    return out
+
+
+def _clears(discount: np.ndarray, thresholds: Sequence[float | None], fixed: bool) -> dict | None:
+    """Whether (fixed discount) or in what share of samples (uncertain) delta >= threshold."""
+    ok = [(d, t) for d, t in zip(discount, thresholds) if t is not None]
+    if not ok:
+        return None
+    hits = [d >= t - 1e-12 for d, t in ok]
+    if fixed and len(set(hits)) == 1:
+        return {"clears": bool(hits[0])}
+    return {"share": sum(hits) / len(hits)}
+
+
+def _mode(items: list) -> dict:
+    counts = Counter(items)
+    value, n = counts.most_common(1)[0]
+    out = {"value": value}
+    if n < len(items):
+        out["share"] = n / len(items)
+    return out
+
+
+def _linkage(scenario, strat) -> tuple[str, bool]:
+    """Description of a strategy's linkage and whether it can be above 0."""
+    if isinstance(strat.linkage, str):
+        p = scenario.params[strat.linkage]
+        positive = p.uncertain or p.value > 0
+        return p.describe(), positive
+    if not strat.linkage:
+        return "0", False
+    names = scenario.track_names
+    parts = {names[j]: scenario.params[path] for j, path in strat.linkage.items()}
+    positive = any(p.uncertain or p.value > 0 for p in parts.values())
+    return ", ".join(f"{n}: {p.describe()}" for n, p in parts.items()), positive
+
+
+def _game_label(scenario, track: str, actor: str) -> str:
+    """The game as written for this actor: a preset name or 'explicit'."""
+    game = scenario.data.get("tracks", {}).get(track, {}).get("game", "prisoners_dilemma")
+    if isinstance(game, dict) and not set(game) <= set("RSTP"):
+        game = game.get(actor, game.get("*"))
+    return game if isinstance(game, str) else "explicit"
+
+
+def theory_panel(scenario, samples: int = SAMPLES) -> dict:
+    """Per track and actor: class, equilibria, thresholds and whether each discount clears them.
+
+    Uncertain inputs (payoffs, modifiers, risk perception, hawkishness, discounts) are handled by
+    drawing ``samples`` parameter sets with the scenario's own sampler and seed: every value is
+    reported as its median over the samples with its range, categorical results (class,
+    equilibria) as the most common one with its share, and for an uncertain discount the share of
+    samples with delta >= threshold. With fixed inputs every value is exact. JSON-ready.
+    """
+    values, eff = _effective(scenario, samples)
+    uncertain = sorted(scenario.uncertain())
+    tracks = []
+    linked: dict[str, bool] = {a.name: False for a in scenario.actors}
+    per_sample_games: dict[str, list[list[Payoffs]]] = {a.name: [] for a in scenario.actors}
+    for k, track in enumerate(scenario.tracks):
+        games = [[Payoffs(*(float(x[s]) for x in eff[k][i])) for s in range(samples)]
+                 for i in range(len(scenario.actors))]
+        for i, a in enumerate(scenario.actors):
+            per_sample_games[a.name].append(games[i])
+        cache: dict = {}
+
+        def game_facts(s: int) -> tuple:
+            key = (games[0][s], games[1][s])
+            if key not in cache:
+                a, b = key
+                mixed = mixed_equilibrium(a, b)
+                rd = risk_dominant(a, b)
+                two = len(pure_equilibria(a, b, strict=True)) == 2
+                cache[key] = (classify_game(a, b), tuple(f"({x},{y})" for x, y in pure_equilibria(a, b)),
+                              mixed, f"({rd[0]},{rd[1]})" if rd else "tie" if two else "n/a")
+            return cache[key]
+
+        facts = [game_facts(s) for s in range(samples)]
+        mixed = [f[2] for f in facts]
+        rd = [f[3] for f in facts]
+        entry = {
+            "track": track.name, "players": list(scenario.actor_names), "role": track.role.value, "labels": {"C": track.labels[0], "D": track.labels[1]},
+            "class": _mode([f[0] for f in facts]),
+            "pure_equilibria": _mode([" ".join(f[1]) or "none" for f in facts]),
+            "mixed_equilibrium": None if all(m is None for m in mixed) else {
+                a.name: _summary([m[i] if m else None for m in mixed]) for i, a in enumerate(scenario.actors)},
+            "risk_dominant": _mode(rd),
+            "actors": {},
+        }
+        for i, a in enumerate(scenario.actors):
+            strat = a.strategies[k]
+            link_text, link_pos = _linkage(scenario, strat)
+            linked[a.name] |= link_pos
+            g = games[i]
+            disc_param = scenario.params[a.params["discount"]]
+            disc = values[a.params["discount"]]
+            fixed = not disc_param.uncertain
+            thresholds = {}
+            for name, fn in (("grim", grim_threshold), ("tft", tft_threshold)):
+                t = [fn(p) for p in g]
+                thresholds[name] = {**_summary(t), "discount": _clears(disc, t, fixed)}
+            payoffs = {x: _summary([getattr(p, x) for p in g]) for x in "RSTP"}
+            entry["actors"][a.name] = {
+                "strategy": strat.name, "linkage": link_text,
+                "game": _game_label(scenario, track.name, a.name),
+                "payoffs": payoffs, "class": _mode([classify(p) for p in g]),
+                "discount": disc_param.describe(),
+                "grim_threshold": thresholds["grim"], "tft_threshold": thresholds["tft"],
+                "gtft_generosity": _summary([gtft_generosity(p) for p in g]),
+            }
+        tracks.append(entry)
+    pooled = {}
+    for a in scenario.actors:
+        if not linked[a.name]:
+            continue
+        per_track = per_sample_games[a.name]
+        t = [pooled_threshold([per_track[k][s] for k in range(len(per_track))]) for s in range(samples)]
+        disc_param = scenario.params[a.params["discount"]]
+        pooled[a.name] = {"tracks": list(scenario.track_names), **_summary(t),
+                          "discount": _clears(values[a.params["discount"]], t, not disc_param.uncertain)}
+    return {
+        "scenario": scenario.name,
+        "samples": samples if uncertain else 1,
+        "seed": scenario.seed,
+        "method": ("effective stage payoffs at step 0 (level cost, risk and audience modifiers "
+                   "included); uncertain parameters are sampled with the scenario's own sampler: "
+                   "values are medians with [min, max], classes the most common with their share, "
+                   "'share' is the fraction of samples whose discount clears the threshold"),
+        "uncertain_parameters": uncertain,
+        "definitions": CLASSES,
+        "tracks": tracks,
+        "pooled": pooled,
+    }
+
+
+# -- terminal text ----------------------------------------------------------------------------
+
+def number(x: float | None) -> str:
+    """A value for people: 'n/a', a small fraction with its decimal ('2/3 = 0.667'), or 3 digits."""
+    if x is None:
+        return "n/a"
+    f = Fraction(x).limit_denominator(12)
+    if abs(float(f) - x) < 1e-9:
+        return str(f.numerator) if f.denominator == 1 else f"{f} = {x:.3f}"
+    return f"{x:.3g}"
+
+
+def _value(v: dict) -> str:
+    text = number(v.get("value"))
+    if "range" in v:
+        lo, hi = v["range"]
+        text += f" [{lo:.3g}, {hi:.3g}]"
+    if "share_applicable" in v:
+        text += f" (n/a in {1 - v['share_applicable']:.0%} of samples)"
+    return text
+
+
+def _category(v: dict) -> str:
+    text = str(v["value"])
+    return text + (f" ({v['share']:.0%} of samples)" if "share" in v else "")
+
+
+def _verdict(d: dict | None, discount: str) -> str:
+    if d is None:
+        return ""
+    if "clears" in d:
+        return f"discount {discount} {'clears' if d['clears'] else 'does not clear'}"
+    return f"discount {discount} clears in {d['share']:.0%} of samples"
+
+
+def format_panel(panel: dict) -> str:
+    """The panel of :func:`theory_panel` as terminal text."""
+    lines = [f"Theory panel: {panel['scenario']}"]
+    if panel["uncertain_parameters"]:
+        lines.append(f"{len(panel['uncertain_parameters'])} uncertain parameters: {panel['samples']} samples "
+                     f"(seed {panel['seed']}); values are medians [min, max] over the samples.")
+    lines.append("Payoffs: each actor's own, at step 0 with level cost, risk and audience modifiers.")
+    width = max((len(a) for t in panel["tracks"] for a in t["actors"]), default=0)
+    for t in panel["tracks"]:
+        mixed = t["mixed_equilibrium"]
+        mixed_text = "none" if mixed is None else ", ".join(
+            f"{a} C with p = {_value(v)}" for a, v in mixed.items())
+        lines += ["", f"{t['track']} ({t['role']}: C = {t['labels']['C']}, D = {t['labels']['D']})",
+                  f"  game: {_category(t['class'])}; pure Nash ({', '.join(t['players'])}): "
+                  f"{_category(t['pure_equilibria'])}; "
+                  f"mixed: {mixed_text}; risk dominant: {_category(t['risk_dominant'])}"]
+        for name, a in t["actors"].items():
+            pay = "  ".join(f"{x} {_value(a['payoffs'][x])}" for x in "RSTP")
+            lines += [f"  {name:<{width}}  {a['strategy']} (linkage {a['linkage']}), game {a['game']}: "
+                      f"{pay}; {_category(a['class'])}"]
+            pad = " " * (width + 4)
+            rows = [("grim  (T-R)/(T-P)", a["grim_threshold"]),
+                    ("TFT   max((T-R)/(T-P), (T-R)/(R-S))", a["tft_threshold"])]
+            for label, v in rows:
+                text = _value(v)
+                if v.get("value") is None and label.startswith("TFT"):
+                    text = "n/a (prisoner's dilemma only)"
+                verdict = _verdict(v.get("discount"), a["discount"])
+                lines.append(f"{pad}{label:<38} {text:<22} {verdict}".rstrip())
+            note = "" if a["class"]["value"] == "prisoners_dilemma" else "   (engine default; derived for the PD)"
+            lines.append(f"{pad}{'GTFT  optimal generosity q*':<38} {_value(a['gtft_generosity'])}{note}")
+    if panel["pooled"]:
+        lines += ["", "Linked tracks: pooled grim threshold sum(T-R)/sum(T-P), punishing on all tracks "
+                      "together (Bernheim and Whinston 1990)"]
+        for name, v in panel["pooled"].items():
+            discount = next(t["actors"][name]["discount"] for t in panel["tracks"])
+            lines.append(f"  {name:<{width}}  {_value(v):<22} {_verdict(v.get('discount'), discount)}".rstrip())
+    return "\n".join(lines)

@@ -1,0 +1,132 @@
+"""Scale and integrity: executors and chunking give identical bytes; replay; kill safety; verify."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = str(ROOT / "scenarios" / "baseline.yaml")
+
+
+def sim_run(tmp_path: Path, *extra: str, runs: int = 300) -> Path:
+    out = tmp_path / f"out{len(list(tmp_path.iterdir()))}"
+    assert main(["run", BASELINE, "--runs", str(runs), "--out", str(out), "--quiet", *extra]) == 0
+    (folder,) = (out / "baseline").iterdir()
+    return folder
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> bytes:
+    folder = sim_run(tmp_path_factory.mktemp("ref"), "--workers", "1", "--chunk-size", "2000")
+    return (folder / "runs.csv").read_bytes()
+
+
+@pytest.mark.parametrize("options", [
+    ("--workers", "1", "--chunk-size", "1"),
+    ("--workers", "1", "--chunk-size", "7"),
+    ("--workers", "1", "--chunk-size", "1000"),
+    ("--workers", "2", "--chunk-size", "7"),
+    ("--workers", "2", "--chunk-size", "1000"),
+    ("--dask-local", "2", "--chunk-size", "7"),
+], ids=lambda o: " ".join(o))
+def test_runs_table_identical_bytes(options, reference, tmp_path):
+    """Serial, 2 processes and a local Dask cluster, chunks of 1, 7, 1000: the same runs.csv bytes."""
+    folder = sim_run(tmp_path, *options)
+    assert (folder / "runs.csv").read_bytes() == reference
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["chunk_size"] == int(options[-1])
+
+
+def test_replay_matches_and_detects_a_change(tmp_path, capsys):
+    folder = sim_run(tmp_path, runs=120)
+    for k in (0, 57, 119):
+        assert main(["replay", str(folder), "--run", str(k), "--no-color"]) == 0
+        out = capsys.readouterr().out
+        assert f"replay matches the stored row for run {k}" in out
+        assert "frontier_safety" in out and "beliefs" in out
+    # change one stored payoff: the replay no longer matches and says where
+    lines = (folder / "runs.csv").read_text().splitlines()
+    header = lines[0].split(",")
+    row = lines[58].split(",")
+    j = header.index("payoff.US")
+    row[j] = repr(float(row[j]) + 1.0)
+    lines[58] = ",".join(row)
+    (folder / "runs.csv").write_text("\n".join(lines) + "\n")
+    assert main(["replay", str(folder), "--run", "57", "--no-color"]) == 1
+    assert "MISMATCH" in capsys.readouterr().out and "payoff.US"
+    assert main(["replay", str(folder), "--run", "500"]) == 2
+    assert "out of range" in capsys.readouterr().err
+
+
+def test_verify_reports_tampering(tmp_path, capsys):
+    folder = sim_run(tmp_path, runs=50)
+    assert main(["verify", str(folder)]) == 0
+    assert "ok:" in capsys.readouterr().out
+    with open(folder / "summary.json", "a") as f:
+        f.write(" ")
+    (folder / "figures" / "levels.svg").unlink()
+    assert main(["verify", str(folder)]) == 1
+    out = capsys.readouterr().out
+    assert "modified:   summary.json" in out and "missing:    figures/levels.svg" in out
+    assert main(["verify", str(tmp_path)]) == 2
+
+
+def test_trajectories_sample_and_all(tmp_path):
+    from sim.analysis.tables import read_table
+
+    sample = read_table(sim_run(tmp_path, runs=40) / "trajectories_sample.csv")
+    assert sorted(set(sample["run"])) == list(range(10))
+    full = read_table(sim_run(tmp_path, "--keep-trajectories", runs=40) / "trajectories.csv")
+    assert sorted(set(full["run"])) == list(range(40)) and len(full["run"]) == 40 * 36
+
+
+def _complete_folders(root: Path) -> list[Path]:
+    base = root / "baseline"
+    return [p for p in base.iterdir() if not p.name.startswith(".")] if base.exists() else []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=["KILL", "TERM", "INT"])
+def test_killed_run_leaves_no_complete_folder(sig, tmp_path):
+    """A real signal to a real `sim run` halfway: nothing that looks like a finished folder."""
+    out = tmp_path / "res"
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "run", BASELINE, "--runs", "2000000", "--workers", "1",
+                             "--out", str(out), "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline:  # wait until it is writing rows
+        partial = list((out / "baseline").glob(".partial-*/runs.csv")) if (out / "baseline").exists() else []
+        if partial and partial[0].stat().st_size > 100_000:
+            break
+        time.sleep(0.1)
+    else:
+        proc.kill()
+        pytest.fail("the run never started writing")
+    proc.send_signal(sig)
+    proc.wait(timeout=60)
+    assert proc.returncode != 0
+    assert _complete_folders(out) == []
+    leftovers = list((out / "baseline").iterdir())
+    assert all(p.name.startswith(".partial-") and not (p / "manifest.json").exists() for p in leftovers)
+    if sig != signal.SIGKILL:  # a catchable signal cleans up entirely
+        assert leftovers == []
+        assert "interrupted" in proc.stderr.read().decode()
+
+
+def test_simultaneous_runs_never_collide(tmp_path):
+    """Two runs started in the same second get two folders."""
+    out = tmp_path / "res"
+    cmd = [sys.executable, "-m", "sim", "run", BASELINE, "--runs", "50", "--out", str(out), "--quiet"]
+    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, env={**os.environ}) for _ in range(3)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
+    folders = _complete_folders(out)
+    assert len(folders) == 3
+    assert all((f / "manifest.json").exists() for f in folders)
