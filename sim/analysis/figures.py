@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from matplotlib.figure import Figure
@@ -23,32 +24,46 @@ def _save(fig: Figure, folder: Path, name: str) -> list[Path]:
     return paths
 
 
+def calendar_start(scenario: Scenario) -> dt.date | None:
+    """The scenario's ``start:`` date when time axes can show calendar dates, else None."""
+    from ..scenario.resolved import STEP_UNITS
+
+    start = scenario.start
+    if isinstance(start, str):
+        try:
+            start = dt.date.fromisoformat(start)
+        except ValueError:
+            return None
+    return start if isinstance(start, dt.date) and scenario.step in STEP_UNITS else None
+
+
 def write_figures(folder: Path, scenario: Scenario) -> list[Path]:
     """Survival curve, level fan charts and outcome distribution from ``runs.csv``/``bands.csv``."""
     runs = read_table(folder / "runs.csv")
     bands = read_table(folder / "bands.csv")
     out = folder / "figures"
     out.mkdir(exist_ok=True)
-    unit = scenario.step
+    unit, start = scenario.step, calendar_start(scenario)
     written: list[Path] = []
 
     fig = Figure(figsize=(7, 4.2), layout="constrained")
     surv = survival(runs["break_step"].astype(float), runs["length"].astype(float), scenario.horizon)
-    plots.survival_curve(surv, fig.add_subplot(), step_unit=unit)
+    plots.survival_curve(surv, fig.add_subplot(), step_unit=unit, start=start)
     fig.suptitle(scenario.title or scenario.name, fontsize="small")
     written += _save(fig, out, "survival")
 
     n = len(scenario.tracks)
     fig = Figure(figsize=(7, 2.9 * n), layout="constrained")
     for k, (track, ax) in enumerate(zip(scenario.tracks, fig.subplots(n, 1, squeeze=False)[:, 0])):
-        plots.fan_chart(bands, track.name, track.rungs, ax, color=plots.PALETTE[(k + 1) % 8], step_unit=unit)
+        plots.fan_chart(bands, track.name, track.rungs, ax, color=plots.PALETTE[(k + 1) % 8], step_unit=unit,
+                        start=start)
     fig.suptitle(scenario.title or scenario.name, fontsize="small")
     written += _save(fig, out, "levels")
 
     fig = Figure(figsize=(11, 4.2), layout="constrained")
     left, right = fig.subplots(1, 2, width_ratios=[3, 2])
     plots.outcome_distribution(runs, left)
-    plots.break_histogram(runs, scenario.horizon, right, step_unit=unit)
+    plots.break_histogram(runs, scenario.horizon, right, step_unit=unit, start=start)
     left.tick_params(axis="x", labelsize="small")
     fig.suptitle(scenario.title or scenario.name, fontsize="small")
     written += _save(fig, out, "outcomes")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -13,6 +15,23 @@ from .stats import Survival, proportion
 PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000"]
 
 
+def time_axis(ax: Axes, step_unit: str = "month", start: dt.date | None = None, what: str = "step") -> None:
+    """Label the x axis in steps, or in calendar dates when the scenario has a ``start:`` date."""
+    if start is None:
+        ax.set_xlabel(f"{what} ({step_unit}s)")
+        return
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    from ..scenario.resolved import step_date
+
+    style = "%b %Y" if step_unit in ("month", "year") else "%d %b %Y"
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=8, integer=True))
+    ax.xaxis.set_major_formatter(FuncFormatter(
+        lambda x, _pos: step_date(start, max(x, 0), step_unit).strftime(style)))
+    ax.tick_params(axis="x", labelrotation=30)
+    ax.set_xlabel(f"{'date' if what == 'step' else what} (one {step_unit} per step)")
+
+
 def _axes(ax: Axes | None) -> Axes:
     if ax is None:
         ax = Figure(figsize=(7, 4.2), layout="constrained").add_subplot()
@@ -20,14 +39,14 @@ def _axes(ax: Axes | None) -> Axes:
 
 
 def survival_curve(surv: Survival, ax: Axes | None = None, label: str = "channel open",
-                   color: str = PALETTE[0], step_unit: str = "month") -> Axes:
-    """Kaplan-Meier curve of the channel staying open, with its 95% band."""
+                   color: str = PALETTE[0], step_unit: str = "month", start: dt.date | None = None) -> Axes:
+    """Kaplan-Meier curve of the channel staying open, with its 95% band (dates on x if ``start``)."""
     ax = _axes(ax)
     ax.fill_between(surv.steps, surv.lo, surv.hi, step="post", alpha=0.25, color=color, linewidth=0,
                     label="95% interval")
     ax.step(surv.steps, surv.survival, where="post", color=color, label=label)
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel(f"step ({step_unit}s)")
+    time_axis(ax, step_unit, start)
     ax.set_ylabel("P(channel still open)")
     ax.set_title("Survival of the safety channel (Kaplan-Meier)")
     ax.grid(alpha=0.3)
@@ -36,7 +55,7 @@ def survival_curve(surv: Survival, ax: Axes | None = None, label: str = "channel
 
 
 def fan_chart(bands: dict[str, np.ndarray], track: str, rungs: tuple[str, ...], ax: Axes | None = None,
-              color: str = PALETTE[1], step_unit: str = "month") -> Axes:
+              color: str = PALETTE[1], step_unit: str = "month", start: dt.date | None = None) -> Axes:
     """Quantile fan of one track's escalation level over time, rung names on the level axis."""
     ax = _axes(ax)
     x = bands["step"]
@@ -47,7 +66,7 @@ def fan_chart(bands: dict[str, np.ndarray], track: str, rungs: tuple[str, ...], 
     ax.plot(x, bands[f"level.{track}.mean"], color="black", linestyle="--", linewidth=1, label="mean")
     ax.set_yticks(range(len(rungs)), rungs)
     ax.set_ylim(-0.3, len(rungs) - 0.7)
-    ax.set_xlabel(f"step ({step_unit}s)")
+    time_axis(ax, step_unit, start)
     ax.set_ylabel("escalation level")
     ax.set_title(f"Escalation on {track}")
     ax.grid(alpha=0.3)
@@ -83,13 +102,13 @@ def outcome_distribution(table: dict[str, np.ndarray], ax: Axes | None = None) -
 
 
 def break_histogram(table: dict[str, np.ndarray], horizon: int, ax: Axes | None = None,
-                    step_unit: str = "month") -> Axes:
+                    step_unit: str = "month", start: dt.date | None = None) -> Axes:
     """When the channel broke, among runs where it broke."""
     ax = _axes(ax)
     b = table["break_step"].astype(float)
     b = b[~np.isnan(b)]
     ax.hist(b, bins=np.arange(horizon + 1) - 0.5, color=PALETTE[0])
-    ax.set_xlabel(f"break step ({step_unit}s)")
+    time_axis(ax, step_unit, start, what="break step" if start is None else "date of the break")
     ax.set_ylabel("runs")
     ax.set_title(f"When the channel broke ({len(b)} of {len(table['held'])} runs)")
     ax.grid(axis="y", alpha=0.3)

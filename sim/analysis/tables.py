@@ -15,12 +15,20 @@ def _never(name: str) -> bool:
     return name == NEVER_COLUMNS[0] or name.startswith(NEVER_COLUMNS[1])
 
 
+def _quote(text: str) -> str:
+    if any(c in text for c in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
 def _cells(name: str, values: np.ndarray) -> list[str]:
     values = np.asarray(values)
     if values.dtype.kind == "f":
         return ["" if v != v else repr(v) for v in values.tolist()]
-    cells = [str(v) for v in values.astype(np.int64).tolist()] if values.dtype.kind in "iub" else \
-        [str(v) for v in values.tolist()]
+    if values.dtype.kind in "iub":
+        cells = [str(v) for v in values.astype(np.int64).tolist()]
+    else:  # text: quoted as CSV requires when it holds a comma, a quote or a newline
+        cells = [_quote(str(v)) for v in values.tolist()]
     if _never(name):
         cells = ["" if c == "-1" else c for c in cells]
     return cells

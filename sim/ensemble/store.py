@@ -105,6 +105,8 @@ def finish_run_folder(folder: Path, s, steps, meta: dict) -> dict:
     }
     write_figures(folder, s)
     write_theory(folder / "theory.json", s)
+    from ..analysis.report import write_run_report  # issue 4: self-contained report.html (manifest so far)
+    write_run_report(folder, manifest)
     manifest["total_seconds"] = round(meta.get("simulation_seconds", 0) + (dt.datetime.now(dt.timezone.utc) - started).total_seconds(), 3)
     manifest["files"] = checksums(folder)
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -103,6 +103,7 @@ class TableFormat:
         self.move_w = [max(len(t.labels[0]), len(t.labels[1])) + 1 for t in scenario.tracks]
         self.rung_w = [max(len(r) for r in t.rungs) + 2 for t in scenario.tracks]
         self.name_w = [max(len(n) for n in self.names) for _ in scenario.tracks]
+        self.was_open = True
 
     def _cell_width(self, k: int) -> int:
         return 2 * max(self.move_w[k], self.name_w[k]) + 1 + self.rung_w[k]
@@ -134,7 +135,10 @@ class TableFormat:
             cells.append(" ".join(moves))
         cells.append(" ".join(f"{a.trust:>6.2f}" for a in rec.actors))
         cells.append(" ".join(f"{a.payoff:>7.2f}" for a in rec.actors))
-        notes = [] if rec.channel_open else [_paint("channel closed", "broken", self.color)]
+        notes = []
+        if rec.channel_open != self.was_open:
+            notes.append(_paint("channel reopens" if rec.channel_open else "channel breaks", "broken", self.color))
+            self.was_open = rec.channel_open
         notes += [_paint(e, "event", self.color) for e in rec.events]
         cells.append("; ".join(notes))
         return " | ".join(cells).rstrip()

@@ -7,6 +7,7 @@ dotted path, which names its column in the per-run table and its slot in the run
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +96,16 @@ class OutcomeDef:
 
 
 @dataclass(frozen=True)
+class Lesson:
+    """A classroom lesson's notes: title, learning goal, what to notice, what to try."""
+
+    title: str
+    goal: str
+    notice: tuple[str, ...]
+    try_: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Scenario:
     """A complete, validated scenario. ``params`` maps every numeric parameter's path to it."""
 
@@ -116,6 +127,8 @@ class Scenario:
     param_ranges: dict[str, Range] = field(repr=False)
     data: dict = field(repr=False)      # the resolved YAML data (after extends and overrides)
     file: str = ""
+    sweep: Any = field(default=None, repr=False)  # the validated `sweep:` section (SweepSpec) or None
+    lesson: Lesson | None = None        # classroom notes (``lesson:``), if any
 
     @property
     def track_names(self) -> tuple[str, ...]:
@@ -306,12 +319,44 @@ class _Builder:
             if late:
                 raise self.fail(path + ("at",), f"step {late[0]} is past the horizon ({self.spec.horizon} steps)")
             at = frozenset(steps)
+        if e.date is not None:
+            at = (at or frozenset()) | frozenset(self.date_steps(e.date, path + ("date",)))
         p = self.add(f"events.{i}.probability", e.probability, UNIT) if e.probability is not None else None
         p_open = (self.add(f"events.{i}.probability_if_channel_open", e.probability_if_channel_open, UNIT)
                   if e.probability_if_channel_open is not None else None)
         effects = tuple(self.effect(x, path + ("effects", j), f"events.{i}.effects.{j}")
                         for j, x in enumerate(e.effects))
         return EventDef(e.name, at, p, p_open, effects)
+
+    def start_date(self, path: KeyPath) -> dt.date:
+        start = self.spec.start
+        if start is None:
+            raise self.fail(path, "an event `date:` needs the scenario's `start:` date (e.g. start: 2023-11-01)")
+        if isinstance(start, str):
+            try:
+                start = dt.date.fromisoformat(start)
+            except ValueError:
+                raise self.fail(("start",), f"'{start}' is not a date: expected YYYY-MM-DD") from None
+        if self.spec.step not in STEP_UNITS:
+            raise self.fail(("step",), f"an event `date:` needs `step:` to be one of {', '.join(STEP_UNITS)}"
+                                       f" (got '{self.spec.step}')")
+        return start
+
+    def date_steps(self, dates, path: KeyPath) -> list[int]:
+        """Steps of ``dates`` counted from ``start:`` in whole ``step:`` units (a date falls in its step)."""
+        start = self.start_date(path)
+        many = isinstance(dates, list)
+        out = []
+        for i, d in enumerate(dates if many else [dates]):
+            where = path + (i,) if many else path
+            if d < start:
+                raise self.fail(where, f"{d} is before the scenario's start ({start})")
+            step = steps_between(start, d, self.spec.step)
+            if step >= self.spec.horizon:
+                raise self.fail(where, f"{d} is step {step}, past the horizon ({self.spec.horizon} "
+                                       f"{self.spec.step}s from {start})")
+            out.append(step)
+        return out
 
     def build(self) -> Scenario:
         spec = self.spec
@@ -333,7 +378,46 @@ class _Builder:
         name = spec.name or _stem(self.src.file)
         return Scenario(name, spec.title, spec.description, spec.question, spec.seed, spec.runs,
                         spec.horizon, cont, spec.step, spec.start, actors, tracks, events, outcomes,
-                        self.params, self.ranges, self.src.data, self.src.file)
+                        self.params, self.ranges, self.src.data, self.src.file,
+                        lesson=_lesson(spec.lesson), sweep=spec.sweep)
+
+
+def _lesson(spec) -> Lesson | None:
+    if spec is None:
+        return None
+    return Lesson(spec.title, spec.goal, tuple(spec.notice), tuple(spec.try_))
+
+
+STEP_UNITS = ("day", "week", "month", "year")
+
+
+def steps_between(start: dt.date, date: dt.date, unit: str) -> int:
+    """Whole ``unit`` steps from ``start`` to ``date`` (``date`` on or after ``start``)."""
+    if unit == "day":
+        return (date - start).days
+    if unit == "week":
+        return (date - start).days // 7
+    import calendar
+
+    # a month is complete on the start's day of the month (or the month's last day, if shorter)
+    anniversary = min(start.day, calendar.monthrange(date.year, date.month)[1])
+    months = (date.year - start.year) * 12 + date.month - start.month - (date.day < anniversary)
+    return months if unit == "month" else months // 12
+
+
+def step_date(start: dt.date, step: float, unit: str) -> dt.date:
+    """The calendar date at which ``step`` begins (inverse of :func:`steps_between`); for plot axes."""
+    whole = int(step)
+    if unit == "day":
+        return start + dt.timedelta(days=whole)
+    if unit == "week":
+        return start + dt.timedelta(weeks=whole)
+    months = whole * (12 if unit == "year" else 1)
+    y, m = divmod(start.month - 1 + months, 12)
+    year, month = start.year + y, m + 1
+    import calendar
+
+    return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 def _zero(p: Param) -> bool:

@@ -209,14 +209,16 @@ class EffectSpec(Spec):
 class EventSpec(Spec):
     name: str
     at: Annotated[int, Field(ge=0)] | list[Annotated[int, Field(ge=0)]] | None = None
+    date: dt.date | list[dt.date] | None = None      # converted to steps from `start:` in resolved.py
     probability: UnitP | None = None
     probability_if_channel_open: UnitP | None = None
     effects: Annotated[list[EffectSpec], Field(min_length=1)]
 
     @model_validator(mode="after")
     def _when(self) -> EventSpec:
-        if self.at is None and self.probability is None:
-            raise PydanticCustomError("event", "an event needs `at:` (scheduled) or `probability:` (stochastic)")
+        if self.at is None and self.date is None and self.probability is None:
+            raise PydanticCustomError(
+                "event", "an event needs `at:` or `date:` (scheduled) or `probability:` (stochastic)")
         if self.probability_if_channel_open is not None and self.probability is None:
             raise PydanticCustomError("event", "probability_if_channel_open needs `probability:` as well")
         return self
@@ -238,6 +240,45 @@ class OutcomesSpec(Spec):
     rivalry: RivalryOutcome = RivalryOutcome()
 
 
+class LessonSpec(Spec):
+    """``lesson:``: classroom notes shown by ``sim viz``, ``sim trace`` and ``sim handout``."""
+
+    title: str
+    goal: str = ""
+    notice: list[str] = []
+    try_: list[str] = Field(default=[], alias="try")
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            known = ("title", "goal", "notice", "try")
+            for key in data:
+                if key not in known:
+                    raise PydanticCustomError("unknown_key", "unknown key '{key}'{hint}",
+                                              {"key": key, "hint": suggest(str(key), known)})
+        return data
+
+
+def _sweep_values(value: Any) -> tuple:
+    """``[v1, v2, ...]`` or a range ``"a:b:step"`` (inclusive of ``b`` when it lands on it)."""
+    from ..ensemble.grid import parse_values  # the one parser of sweep values (also used by --vary)
+
+    try:
+        return parse_values(value)
+    except ValueError as exc:
+        raise PydanticCustomError("sweep", str(exc)) from None
+
+
+class SweepSpec(Spec):
+    """``sweep: {vary: {PATH: [v1, v2] | "a:b:step", ...}, runs: N}``: a grid over all combinations."""
+
+    vary: Annotated[dict[str, Annotated[tuple, PlainValidator(_sweep_values)]], Field(min_length=1)]
+    runs: Annotated[int, Field(ge=1)] | None = None
+
+
 class ScenarioSpec(Spec):
     name: str | None = None
     title: str = ""
@@ -253,3 +294,5 @@ class ScenarioSpec(Spec):
     tracks: Annotated[dict[str, TrackSpec], Field(min_length=1)]
     events: list[EventSpec] = []
     outcomes: OutcomesSpec = OutcomesSpec()
+    sweep: SweepSpec | None = None
+    lesson: LessonSpec | None = None

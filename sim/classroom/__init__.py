@@ -1,0 +1,1 @@
+"""Classroom mode: lessons, the live web page (``sim viz``), handouts."""

@@ -1,0 +1,29 @@
+"""``sim handout``: write a self-contained, printable HTML page for a lesson."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import positive, seed
+
+ORDER = 63
+
+
+def register(sub) -> None:
+    p = sub.add_parser("handout", help="write a printable, self-contained HTML handout for a lesson")
+    p.add_argument("lesson", help="lesson name (see `sim lessons`) or scenario YAML file")
+    p.add_argument("--out", default="handouts", help="folder to write into (default: handouts/)")
+    p.add_argument("--runs", type=positive, default=500, help="runs in the ensemble (default: 500)")
+    p.add_argument("--seed", type=seed, help="master seed (default: the lesson's)")
+    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a scenario value")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..classroom.handout import write_handout
+    from ..classroom.lessons import load_lesson
+
+    scenario = load_lesson(args.lesson, args.set)
+    path = write_handout(scenario, Path(args.out), runs=args.runs, seed=args.seed)
+    print(f"handout: {path}")
+    return 0

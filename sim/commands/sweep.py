@@ -1,0 +1,78 @@
+"""``sim sweep``: run a scenario over a grid of parameter values and write one sweep folder."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from ..errors import UserError
+from . import add_scenario_options, positive
+
+ORDER = 12
+
+
+def register(sub) -> None:
+    p = sub.add_parser("sweep", help="run a scenario over a grid of values (same seed at every point)")
+    add_scenario_options(p)
+    p.add_argument("--vary", action="append", default=[], metavar="PATH=VALUES",
+                   help="a parameter to vary: PATH=v1,v2,... or PATH=start:stop:step (repeatable; "
+                        "a grid over all combinations; adds to the scenario's `sweep:` section)")
+    p.add_argument("--out", default=os.environ.get("SIM_RESULTS", "results"), help="results root (default: results/)")
+    p.add_argument("--chunk-size", type=positive, default=2000, help="runs simulated together")
+    p.add_argument("--quiet", action="store_true", help="no per-point progress lines")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..ensemble.grid import parse_vary
+    from ..ensemble.sweep import plan_sweep, run_sweep
+
+    axes = []
+    for text in args.vary:
+        try:
+            axes.append(parse_vary(text))
+        except ValueError as exc:
+            raise UserError(f"--vary {text}: {exc}") from None
+    try:
+        plan = plan_sweep(args.scenario, axes, args.set, runs=args.runs, seed=args.seed)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+
+    def report(point, folder) -> None:
+        if not args.quiet:
+            print(f"  point {point.index}/{len(plan.points)} done: {folder.name}", file=sys.stderr)
+
+    folder = run_sweep(plan, Path(args.out), ["sim", *args.argv], chunk_size=args.chunk_size, on_point=report)
+    print(format_table(folder))
+    print(f"results: {folder}")
+    return 0
+
+
+def format_table(folder: Path) -> str:
+    """The stored sweep table as aligned text."""
+    from ..analysis.tables import read_table
+    from ..ensemble.grid import label
+
+    import json
+
+    t = read_table(folder / "sweep.csv")
+    meta = json.loads((folder / "sweep.json").read_text())
+    paths = [a["path"] for a in meta["axes"]]
+    head = [*paths, "P(held) [95%]", "k/n", "P(held|esc) [95%]", "k/n", "median break"]
+    rows = []
+    for i in range(len(t["point"])):
+        def ci(key: str) -> str:
+            return f"{t[key][i]:.3f} [{t[key + '.lo'][i]:.3f}, {t[key + '.hi'][i]:.3f}]"
+
+        med = t["median_break_step"][i]
+        rows.append([*(label(t[p][i].item() if hasattr(t[p][i], "item") else t[p][i]) for p in paths),
+                     ci("p_held"), f"{t['p_held.k'][i]}/{t['p_held.n'][i]}",
+                     ci("p_held_given_escalated"),
+                     f"{t['p_held_given_escalated.k'][i]}/{t['p_held_given_escalated.n'][i]}",
+                     "not reached" if med != med else f"{med:g}"])
+    widths = [max(len(str(r[j])) for r in [head, *rows]) for j in range(len(head))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip() for r in [head, *rows]]
+    title = f"{meta['scenario']} sweep: {len(rows)} points x {meta['runs']} runs, seed {meta['seed']} " \
+            "(common random numbers)"
+    return "\n".join([title, *lines])

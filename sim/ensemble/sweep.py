@@ -1,0 +1,159 @@
+"""Parameter sweeps: one ensemble per point of a grid, every point from the same seed.
+
+Every point runs the same run indices from the same seed, so run ``r`` draws the same random
+numbers at every point (common random numbers, see ``model/draws.py``): differences between
+points come from the varied values, not from sampling noise. All points are validated before
+anything is simulated. Each point is one call of :func:`run_point`, writing one sub-folder, so a
+later ``--resume`` can skip points whose sub-folder is complete.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..scenario.errors import Origin, ScenarioError
+from ..scenario.load import from_source
+from ..scenario.resolved import Scenario
+from ..scenario.source import apply_overrides, read_source
+from .grid import Axis, expand_grid, override_text
+from .runner import run_ensemble
+from .store import new_folder, timestamp, write_run_folder
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    index: int
+    values: dict[str, Any]
+    scenario: Scenario
+
+    @property
+    def name(self) -> str:
+        return f"point-{self.index:03d}"
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """A validated sweep: the base scenario, the axes and every point's scenario."""
+
+    base: Scenario
+    axes: tuple[Axis, ...]
+    points: tuple[SweepPoint, ...]
+    runs: int
+    seed: int
+
+
+def file_axes(scenario: Scenario, src) -> list[Axis]:
+    """The axes of a scenario's ``sweep:`` section, each remembering its file and line."""
+    if scenario.sweep is None:
+        return []
+    return [Axis(path, tuple(values), src.origin(("sweep", "vary", path)))
+            for path, values in scenario.sweep.vary.items()]
+
+
+def _apply(src, axis: Axis, value: Any) -> None:
+    """Set one varied value; errors (now or at validation) point at where the axis was given."""
+    text = override_text(axis.path, value)
+    where = axis.origin if isinstance(axis.origin, Origin) else Origin(str(axis.origin))
+    try:
+        apply_overrides(src, [text])
+    except ScenarioError as exc:
+        raise ScenarioError(f"{exc.message} (value {value!r})", where, exc.path) from None
+    set_origin = Origin(f"--set {text}")
+    for path, origin in list(src.origins.items()):
+        if origin == set_origin:
+            src.origins[path] = where
+
+
+def plan_sweep(path: str | Path, vary: list[Axis] = (), overrides: list[str] = (),
+               runs: int | None = None, seed: int | None = None) -> SweepPlan:
+    """Load the scenario and validate every grid point; raise ScenarioError/ValueError before any run.
+
+    Axes given in ``vary`` (the command line) add to, or replace, those of the ``sweep:`` section.
+    """
+    src = read_source(path)
+    apply_overrides(src, list(overrides))
+    base = from_source(src)
+    axes = {a.path: a for a in file_axes(base, src)}
+    axes.update({a.path: a for a in vary})
+    if not axes:
+        raise ValueError("nothing to vary: give --vary PATH=v1,v2,... or a `sweep:` section in the scenario")
+    axes_t = tuple(axes.values())
+    points = []
+    for i, values in enumerate(expand_grid(list(axes_t)), start=1):
+        point_src = read_source(path)
+        apply_overrides(point_src, list(overrides))
+        point_src.data.pop("sweep", None)
+        for axis in axes_t:
+            _apply(point_src, axis, values[axis.path])
+        points.append(SweepPoint(i, values, from_source(point_src)))
+    sweep_runs = runs or (base.sweep.runs if base.sweep is not None and base.sweep.runs else base.runs)
+    return SweepPlan(base, axes_t, tuple(points), int(sweep_runs), base.seed if seed is None else int(seed))
+
+
+def run_point(point: SweepPoint, folder: Path, runs: int, seed: int, command: list[str],
+              executor=None, chunk_size: int = 2000) -> Path:
+    """Simulate one point and write its run folder ``folder/point-NNN`` (atomically)."""
+    with new_folder(folder, point.name) as holder:
+        result = run_ensemble(point.scenario, runs=runs, seed=seed, chunk_size=chunk_size, executor=executor)
+        write_run_folder(result, holder[0], command)
+    return holder[0]
+
+
+def _describe(plan: SweepPlan, command: list[str]) -> dict:
+    return {
+        "scenario": plan.base.name, "title": plan.base.title, "question": plan.base.question,
+        "seed": plan.seed, "runs": plan.runs, "command": command,
+        "common_random_numbers": True,
+        "axes": [{"path": a.path, "values": list(a.values), "given": str(a.origin)} for a in plan.axes],
+        "points": [{"name": p.name, "values": p.values} for p in plan.points],
+    }
+
+
+def run_sweep(plan: SweepPlan, out_root: Path, command: list[str], executor=None, chunk_size: int = 2000,
+              on_point: Callable[[SweepPoint, Path], None] | None = None) -> Path:
+    """Run every point of ``plan`` into one new sweep folder; return the folder.
+
+    The folder holds ``scenario.yaml`` (the base), ``sweep.json`` (axes and points), one run folder
+    per point, ``sweep.csv``, ``figures/``, ``report.html`` and ``manifest.json``.
+    """
+    import datetime as dt
+    import time
+
+    from ..analysis.report import write_manifest, write_table_report
+    from ..analysis.sweep import write_sweep_outputs
+
+    started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
+    stem = f"sweep-{timestamp()}-seed{plan.seed}-runs{plan.runs}"
+    with new_folder(Path(out_root) / plan.base.name, stem) as holder:
+        folder = holder[0]
+        data = dict(plan.base.data)
+        data["sweep"] = {"vary": {a.path: list(a.values) for a in plan.axes}, "runs": plan.runs}
+        with open(folder / "scenario.yaml", "w", encoding="utf-8") as f:
+            f.write(f"# {plan.base.name}: base scenario of the sweep (after extends and --set)\n")
+            yaml.safe_dump({**data, "name": plan.base.name, "seed": plan.seed}, f, sort_keys=False,
+                           allow_unicode=True)
+        (folder / "sweep.json").write_text(json.dumps(_describe(plan, command), indent=2, default=str) + "\n")
+        for point in plan.points:
+            done = run_point(point, folder, plan.runs, plan.seed, command, executor, chunk_size)
+            if on_point is not None:
+                on_point(point, done)
+        write_sweep_outputs(folder)
+        manifest = {"kind": "sweep", "scenario": plan.base.name, "scenario_file": plan.base.file,
+                    "seed": plan.seed, "runs_per_point": plan.runs, "points": len(plan.points),
+                    "varied": [a.path for a in plan.axes], "command": command,
+                    "started_utc": started.isoformat(timespec="seconds"),
+                    "total_seconds": round(time.perf_counter() - clock, 3)}
+        varied = ", ".join(a.path for a in plan.axes)
+        write_table_report(folder, f"{plan.base.title or plan.base.name}: sweep over {varied}",
+                           plan.base.question,
+                           f"{len(plan.points)} points, {plan.runs} runs each, all from seed {plan.seed} "
+                           "(common random numbers: run r draws the same random numbers at every point). "
+                           "Intervals are Wilson 95% score intervals.", "sweep.csv", manifest)
+        write_manifest(folder, manifest)
+    return holder[0]

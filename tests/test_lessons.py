@@ -1,0 +1,162 @@
+"""Every lesson validates and runs, and each lesson's "what to notice" claims hold.
+
+Ensemble claims compare means with a margin of several standard errors (sampling error), or
+exact values where the lesson is deterministic.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim import NegotiationModel, load_scenario, run_ensemble
+from sim.classroom.lessons import find_lesson, lesson_files, listing
+from sim.cli import main
+from sim.errors import UserError
+
+LESSONS = Path(__file__).resolve().parents[1] / "scenarios" / "lessons"
+FILES = sorted(LESSONS.glob("*.yaml"))
+
+
+def table(name: str, *overrides: str, runs: int | None = None) -> dict[str, np.ndarray]:
+    return run_ensemble(load_scenario(LESSONS / name, list(overrides)), runs=runs).table
+
+
+def se(x: np.ndarray) -> float:
+    return float(np.std(x, ddof=1) / np.sqrt(len(x))) if len(x) > 1 else 0.0
+
+
+def test_at_least_eight_lessons_listed(capsys):
+    assert len(FILES) >= 8
+    assert main(["lessons"]) == 0
+    out = capsys.readouterr().out
+    for name, title, _ in listing(LESSONS):
+        assert name in out and title in out
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
+def test_lesson_validates_and_runs(path):
+    s = load_scenario(path)
+    assert s.lesson is not None and s.lesson.title and s.lesson.goal
+    assert len(s.lesson.notice) >= 2 and len(s.lesson.try_) >= 1
+    m = NegotiationModel(s, runs=[0]).run()
+    assert m.t >= 1
+    assert len(run_ensemble(s, runs=20).table["held"]) == 20
+
+
+def test_lesson_block_is_validated(make_game):
+    from sim import ScenarioError, scenario_from_dict
+
+    data = {"actors": {"A": {"strategies": {"g": "tit_for_tat"}}, "B": {"strategies": {"g": "always_defect"}}},
+            "tracks": {"g": {}}, "lesson": {"title": "x", "notise": ["a"]}}
+    with pytest.raises(ScenarioError, match=r"lesson\.notise: unknown key 'notise' \(did you mean 'notice'\?\)"):
+        scenario_from_dict(data)
+    data["lesson"] = {"goal": "no title"}
+    with pytest.raises(ScenarioError, match="missing required key 'title'"):
+        scenario_from_dict(data)
+
+
+def test_find_lesson_by_name_number_or_path():
+    assert find_lesson("noise", LESSONS).name == "02_noise.yaml"
+    assert find_lesson("02_noise", LESSONS).name == "02_noise.yaml"
+    assert find_lesson(str(FILES[0])) == FILES[0]
+    with pytest.raises(UserError, match="no lesson 'nois'"):
+        find_lesson("nois", LESSONS)
+    assert lesson_files(LESSONS) == FILES
+
+
+def test_tit_for_tat_against_always_defect():
+    t = table("01_tit_for_tat.yaml")
+    assert np.all(t["payoff.US"] == 9) and np.all(t["payoff.China"] == 14)
+    assert np.all(t["final_level.game"] == 4)                   # top rung: crisis
+    t = table("01_tit_for_tat.yaml", "actors.China.strategies.game=tit_for_tat")
+    assert np.all(t["payoff.US"] == 30) and np.all(t["payoff.China"] == 30)
+    t = table("01_tit_for_tat.yaml", "actors.US.strategies.game=suspicious_tit_for_tat")
+    assert np.all(t["payoff.US"] == 10) and np.all(t["payoff.China"] == 10)
+
+
+def test_noise_tit_for_tat_falls_below_win_stay_lose_shift():
+    horizon = 200
+    tft = table("02_noise.yaml")["payoff.US"] / horizon
+    wsls = table("02_noise.yaml", "actors.*.strategies.game=win_stay_lose_shift")["payoff.US"] / horizon
+    assert tft.mean() + 4 * se(tft) < 3.0                       # noise costs tit-for-tat
+    assert abs(tft.mean() - 2.25) < 0.1 + 4 * se(tft)           # near (R+S+T+P)/4 (start at CC adds a little)
+    assert abs(wsls.mean() - 2.78) < 0.05 + 4 * se(wsls)        # Nowak-Sigmund 3 - 5e + 11e^2 - 8e^3
+    assert tft.mean() + 4 * se(tft) < wsls.mean() - 4 * se(wsls)
+    clean = table("02_noise.yaml", "actors.*.noise=0", runs=5)["payoff.US"] / horizon
+    assert np.all(clean == 3.0)
+
+
+def test_forgiveness_recovers_more_mutual_cooperation():
+    t = table("03_forgiveness.yaml")
+    tft, gtft, wsls = t["mutual_coop.tit_for_tat"], t["mutual_coop.generous"], t["mutual_coop.pavlov"]
+    for better in (gtft, wsls):
+        assert better.mean() - 4 * se(better) > tft.mean() + 4 * se(tft) + 0.3
+
+
+def test_shadow_of_the_future_threshold():
+    def us(cont, strategy):
+        return table("04_shadow_of_the_future.yaml", f"continuation={cont}",
+                     f"actors.US.strategies.game={strategy}")["payoff.US"]
+
+    for cont, alld_theory, tft_theory in ((0.8, 9.0, 15.0), (0.4, 5 + 0.4 / 0.6, 3 / 0.6)):
+        alld, tft = us(cont, "always_defect"), us(cont, "tit_for_tat")
+        assert abs(alld.mean() - alld_theory) < 4 * se(alld)
+        assert abs(tft.mean() - tft_theory) < 4 * se(tft)
+        if cont > 0.5:
+            assert tft.mean() - 4 * se(tft) > alld.mean() + 4 * se(alld)
+        else:
+            assert alld.mean() - 4 * se(alld) > tft.mean() + 4 * se(tft)
+
+
+def test_stag_hunt_holds_exactly_when_both_trust_enough():
+    t = table("05_stag_hunt.yaml")
+    enough = (t["param.actors.US.trust"] >= 2 / 3) & (t["param.actors.China.trust"] >= 2 / 3)
+    assert np.array_equal(t["held"].astype(bool), enough)
+    assert 0 < enough.mean() < 1
+    half = table("05_stag_hunt.yaml", "actors.*.trust=0.5", runs=5)
+    assert np.all(half["held"] == 0) and np.all(half["coop_rate.game"] == 0)   # hare is risk dominant
+
+
+def test_chicken_crashes_escalate_and_commitment_wins():
+    t = table("06_chicken.yaml")
+    swerve_both = t["mutual_coop.game"]
+    crash = 1 - t["coop_rate.game"]          # both always move alike here, so D share = crash share
+    assert np.all(crash > swerve_both)
+    assert np.all(t["peak_level.game"] == 4)                    # the ladder reaches the top rung
+    c = table("06_chicken.yaml", "actors.US.strategies.game=always_defect")
+    assert np.all(c["payoff.US"] > 4 * c["payoff.China"])        # China learns to swerve
+
+
+def test_linkage_spreads_the_chip_defection_into_the_channel():
+    linked = table("07_linkage.yaml")
+    apart = table("07_linkage.yaml", "actors.*.strategies.frontier_safety.linkage=0")
+    assert apart["held"].mean() - linked["held"].mean() > 0.4
+    assert linked["held"].mean() < 0.1
+    clean = table("07_linkage.yaml", "actors.*.strategies.frontier_safety.linkage=0", "actors.*.noise=0", runs=20)
+    assert np.all(clean["held"] == 1) and np.all(clean["coop_rate.frontier_safety"] == 1)
+    echo = table("07_linkage.yaml", "actors.*.noise=0", runs=20)
+    assert np.all(echo["held"] == 0)
+
+
+def test_narrow_channel_holds_while_escalated_and_linkage_hurts():
+    base = table("08_narrow_channel.yaml")
+    assert base["escalated"].mean() > 0.9
+    assert base["held"].mean() > 0.5
+    low = table("08_narrow_channel.yaml", "actors.*.strategies.frontier_safety.linkage=0")
+    high = table("08_narrow_channel.yaml", "actors.*.strategies.frontier_safety.linkage=0.8")
+    diff = low["held"].astype(float) - high["held"]             # paired: common random numbers
+    assert diff.mean() > 4 * se(diff)
+    coop = low["coop_rate.frontier_safety"] - high["coop_rate.frontier_safety"]
+    assert coop.mean() > 4 * se(coop)
+
+
+def test_viz_without_the_extra_says_how_to_install(monkeypatch, capsys):
+    from sim.commands import viz
+
+    monkeypatch.setattr(viz, "missing", lambda: ["solara"])
+    assert main(["viz", "noise"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install -e '.[viz]'" in err

@@ -1,0 +1,107 @@
+"""The step-record API (sim/model/trace.py) and `sim trace`."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sim import load_scenario
+from sim.cli import main
+from sim.commands.trace import use_color
+from sim.model.trace import TableFormat, format_table, trace_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+FIRST = ROOT / "scenarios" / "lessons" / "01_tit_for_tat.yaml"
+NOISE = ROOT / "scenarios" / "lessons" / "02_noise.yaml"
+
+
+def test_records_of_tit_for_tat_against_always_defect():
+    s = load_scenario(FIRST)
+    recs = list(trace_scenario(s))
+    assert [r.step for r in recs] == list(range(10))
+    us = "".join("C" if r.tracks[0].realised[0] else "D" for r in recs)
+    china = "".join("C" if r.tracks[0].realised[1] else "D" for r in recs)
+    assert us == "C" + "D" * 9 and china == "D" * 10
+    assert [r.tracks[0].intended for r in recs] == [r.tracks[0].realised for r in recs]   # no noise
+    assert recs[0].tracks[0].label(0) == "cooperate" and recs[0].tracks[0].label(1) == "defect"
+    assert [r.tracks[0].level for r in recs[:3]] == [1, 3, 4]
+    assert recs[-1].tracks[0].rung == "crisis"
+    assert recs[-1].actors[0].payoff == 9 and recs[-1].actors[1].payoff == 14
+    assert recs[0].actors[1].step_payoff == 5
+    assert set(recs[0].actors[0].beliefs) == {"game"}
+    assert abs(recs[0].actors[0].trust - 0.4) < 1e-12          # 0.8 * 0.5 + 0.2 * 0
+
+
+def test_records_show_events_and_noise():
+    s = load_scenario(ROOT / "scenarios" / "lessons" / "07_linkage.yaml")
+    recs = list(trace_scenario(s, steps=8))
+    assert len(recs) == 8
+    assert recs[6].events == ("US tightens chip controls regardless",)
+    assert recs[6].tracks[1].label(0) == "tighten" and recs[5].events == ()
+    noisy = list(trace_scenario(load_scenario(NOISE)))
+    flips = [(r.step, i) for r in noisy for i in range(2) if r.tracks[0].flipped(i)]
+    assert flips, "5% noise over 200 steps flips some moves"
+    table = format_table(load_scenario(NOISE), noisy)
+    assert table.count("*") >= len(flips)
+
+
+def test_trace_command_prints_the_exact_moves(capsys):
+    assert main(["trace", str(FIRST), "--no-color"]) == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.strip()[:1].isdigit()]
+    assert len(lines) == 10
+    assert lines[0].split("|")[1].split()[:2] == ["cooperate", "defect"]
+    for line in lines[1:]:
+        assert line.split("|")[1].split()[:2] == ["defect", "defect"]
+    assert "crisis" in lines[-1] and "9.00" in lines[-1] and "14.00" in lines[-1]
+    assert "channel breaks" in lines[0]
+    assert "\x1b[" not in out
+
+
+def test_trace_steps_seed_and_lesson_name(capsys):
+    assert main(["trace", "noise", "--steps", "3", "--seed", "5", "--run", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "seed 5, run 2" in out
+    assert len([line for line in out.splitlines() if line.strip()[:1].isdigit()]) == 3
+
+
+def test_colour_only_on_a_tty(monkeypatch):
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert use_color(False, Tty()) is True
+    assert use_color(True, Tty()) is False
+    assert use_color(False, io.StringIO()) is False
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert use_color(False, Tty()) is False
+    s = load_scenario(FIRST)
+    rec = next(trace_scenario(s))
+    assert "\x1b[32m" in TableFormat(s, color=True).row(rec)     # C in green
+    assert "\x1b[" not in TableFormat(s, color=False).row(rec)
+
+
+def _sim(*args, stdin: str = "") -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    return subprocess.run([sys.executable, "-m", "sim", *args], input=stdin, capture_output=True, text=True,
+                          env=env, timeout=60, cwd=ROOT)
+
+
+def test_pause_waits_for_enter_between_steps():
+    p = _sim("trace", str(FIRST), "--pause", stdin="\n\n\n")   # three Enters, then end of input
+    assert p.returncode == 0, p.stderr
+    rows = [line for line in p.stdout.splitlines() if line.strip()[:1].isdigit()]
+    assert len(rows) == 4                                       # step 0, then one per Enter; EOF stops
+    p = _sim("trace", str(FIRST), "--pause", stdin="\nq\n")
+    assert len([line for line in p.stdout.splitlines() if line.strip()[:1].isdigit()]) == 2
+
+
+def test_no_colour_when_not_a_tty_and_errors_are_one_line():
+    p = _sim("trace", str(FIRST))
+    assert p.returncode == 0 and "\x1b[" not in p.stdout
+    p = _sim("trace", "no_such_lesson")
+    assert p.returncode == 2 and p.stderr.strip().count("\n") == 0 and "no lesson" in p.stderr
