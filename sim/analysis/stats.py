@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -63,7 +64,9 @@ def survival(break_step: np.ndarray, length: np.ndarray, horizon: int) -> Surviv
     data = stats.CensoredData(uncensored=break_step[broke], right=length[~broke] - 0.5)
     sf = stats.ecdf(data).sf
     s = sf.evaluate(steps)
-    ci = sf.confidence_interval(0.95, method="log-log")
+    with warnings.catch_warnings():  # undefined where S(t) is 0 or 1: those ends are set below
+        warnings.filterwarnings("ignore", message="The confidence interval is undefined")
+        ci = sf.confidence_interval(0.95, method="log-log")
     lo, hi = ci.low.evaluate(steps), ci.high.evaluate(steps)
     return Survival(steps, s, np.nan_to_num(lo, nan=0.0), np.nan_to_num(hi, nan=1.0))
 

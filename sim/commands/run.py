@@ -24,7 +24,8 @@ def executor_for(args, runs: int):
     """The executor the options ask for; small ensembles (one chunk) stay in this process."""
     from ..ensemble.executors import SerialExecutor, make_executor
 
-    if not (args.scheduler or args.dask_local) and (args.workers == 1 or runs <= args.chunk_size):
+    small = args.workers is None and runs <= args.chunk_size
+    if not (args.scheduler or args.dask_local) and (args.workers == 1 or small):
         return SerialExecutor()
     return make_executor(args.workers, args.scheduler, args.dask_local)
 

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from ..errors import UserError
-from . import add_scenario_options, positive
+from . import add_scenario_options
+from .run import add_executor_options, executor_for
 
 ORDER = 12
 
@@ -15,18 +16,39 @@ ORDER = 12
 def register(sub) -> None:
     p = sub.add_parser("sweep", help="run a scenario over a grid of values (same seed at every point)")
     add_scenario_options(p)
+    p.set_defaults(scenario=None)
+    p._actions[[a.dest for a in p._actions].index("scenario")].nargs = "?"
+    p.add_argument("--resume", metavar="FOLDER",
+                   help="finish an interrupted sweep (its `.incomplete` folder), redoing only unfinished points")
     p.add_argument("--vary", action="append", default=[], metavar="PATH=VALUES",
                    help="a parameter to vary: PATH=v1,v2,... or PATH=start:stop:step (repeatable; "
                         "a grid over all combinations; adds to the scenario's `sweep:` section)")
     p.add_argument("--out", default=os.environ.get("SIM_RESULTS", "results"), help="results root (default: results/)")
-    p.add_argument("--chunk-size", type=positive, default=2000, help="runs simulated together")
     p.add_argument("--quiet", action="store_true", help="no per-point progress lines")
+    add_executor_options(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from ..ensemble.grid import parse_vary
-    from ..ensemble.sweep import plan_sweep, run_sweep
+    from ..ensemble.sweep import plan_sweep, resume_sweep, run_sweep
+
+    def report(point, folder) -> None:
+        if not args.quiet:
+            print(f"  {point.name} done", file=sys.stderr)
+
+    if args.resume:
+        if args.scenario or args.vary or args.set or args.runs or args.seed is not None:
+            raise UserError("--resume takes only the sweep folder: its scenario, grid, runs and seed are stored there")
+        with executor_for(args, _stored_runs(Path(args.resume))) as executor:
+            folder, redone = resume_sweep(Path(args.resume), ["sim", *args.argv], executor=executor,
+                                          chunk_size=args.chunk_size, on_point=report)
+        print(format_table(folder))
+        print(f"resumed: {redone} unfinished point(s) redone")
+        print(f"results: {folder}")
+        return 0
+    if not args.scenario:
+        raise UserError("give a scenario file (or --resume FOLDER)")
 
     axes = []
     for text in args.vary:
@@ -39,14 +61,23 @@ def run(args) -> int:
     except ValueError as exc:
         raise UserError(str(exc)) from None
 
-    def report(point, folder) -> None:
-        if not args.quiet:
-            print(f"  point {point.index}/{len(plan.points)} done: {folder.name}", file=sys.stderr)
-
-    folder = run_sweep(plan, Path(args.out), ["sim", *args.argv], chunk_size=args.chunk_size, on_point=report)
+    print(f"{len(plan.points)} points x {plan.runs} runs; if interrupted, finish with "
+          f"`sim sweep --resume <folder>.incomplete`", file=sys.stderr) if not args.quiet else None
+    with executor_for(args, plan.runs) as executor:
+        folder = run_sweep(plan, Path(args.out), ["sim", *args.argv], executor=executor,
+                           chunk_size=args.chunk_size, on_point=report)
     print(format_table(folder))
     print(f"results: {folder}")
     return 0
+
+
+def _stored_runs(folder: Path) -> int:
+    import json
+
+    try:
+        return int(json.loads((folder / "sweep.json").read_text())["runs"])
+    except (OSError, ValueError, KeyError):
+        return 0  # resume_sweep says what is wrong with the folder
 
 
 def format_table(folder: Path) -> str:

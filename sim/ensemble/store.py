@@ -83,6 +83,34 @@ def new_folder(parent: Path, stem: str):
         raise
 
 
+INCOMPLETE_SUFFIX = ".incomplete"
+
+
+@contextmanager
+def resumable_folder(parent: Path, stem: str):
+    """Like :func:`new_folder`, for long jobs that can resume: the work happens in a visible
+    ``<stem>.incomplete`` folder that is kept if the job is interrupted (it has no manifest, so it
+    never looks complete) and renamed to a free ``stem`` when the block succeeds."""
+    parent = Path(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    for i in range(1, 10_000):
+        work = parent / f"{stem if i == 1 else f'{stem}-{i}'}{INCOMPLETE_SUFFIX}"
+        try:
+            work.mkdir()
+            break
+        except FileExistsError:
+            continue
+    holder = [work]
+    yield holder
+    holder[0] = complete(work)
+
+
+def complete(work: Path) -> Path:
+    """Rename a finished ``<stem>.incomplete`` folder to a free ``<stem>``."""
+    stem = work.name.removesuffix(INCOMPLETE_SUFFIX)
+    return _claim(work.parent, stem, work)
+
+
 def _write_scenario(folder: Path, s, seed: int, runs: int) -> None:
     with open(folder / "scenario.yaml", "w", encoding="utf-8") as f:
         f.write(f"# {s.name}: resolved scenario (after extends and --set overrides)\n")

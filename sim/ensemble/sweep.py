@@ -22,8 +22,7 @@ from ..scenario.load import from_source
 from ..scenario.resolved import Scenario
 from ..scenario.source import apply_overrides, read_source
 from .grid import Axis, expand_grid, override_text
-from .runner import run_ensemble
-from .store import new_folder, timestamp, write_run_folder
+from .store import new_folder, resumable_folder, simulate_to_folder, timestamp
 
 
 @dataclass(frozen=True)
@@ -98,11 +97,16 @@ def plan_sweep(path: str | Path, vary: list[Axis] = (), overrides: list[str] = (
 
 def run_point(point: SweepPoint, folder: Path, runs: int, seed: int, command: list[str],
               executor=None, chunk_size: int = 2000) -> Path:
-    """Simulate one point and write its run folder ``folder/point-NNN`` (atomically)."""
+    """Simulate one point, streaming into its run folder ``folder/point-NNN`` (atomically)."""
     with new_folder(folder, point.name) as holder:
-        result = run_ensemble(point.scenario, runs=runs, seed=seed, chunk_size=chunk_size, executor=executor)
-        write_run_folder(result, holder[0], command)
+        simulate_to_folder(point.scenario, holder[0], command, runs=runs, seed=seed,
+                           chunk_size=chunk_size, executor=executor)
     return holder[0]
+
+
+def point_done(folder: Path, point: SweepPoint) -> bool:
+    """A point is done when its folder is complete (renamed into place, with its manifest)."""
+    return (Path(folder) / point.name / "manifest.json").is_file()
 
 
 def _describe(plan: SweepPlan, command: list[str]) -> dict:
@@ -119,18 +123,13 @@ def run_sweep(plan: SweepPlan, out_root: Path, command: list[str], executor=None
               on_point: Callable[[SweepPoint, Path], None] | None = None) -> Path:
     """Run every point of ``plan`` into one new sweep folder; return the folder.
 
-    The folder holds ``scenario.yaml`` (the base), ``sweep.json`` (axes and points), one run folder
-    per point, ``sweep.csv``, ``figures/``, ``report.html`` and ``manifest.json``.
+    The folder holds ``scenario.yaml`` (the base, with its ``sweep:`` section), ``sweep.json``
+    (axes and points), one run folder per point, ``sweep.csv``, ``figures/``, ``report.html`` and
+    ``manifest.json``. It is built as ``<name>.incomplete`` and renamed when complete; if the sweep
+    is interrupted that folder stays, and :func:`resume_sweep` finishes it.
     """
-    import datetime as dt
-    import time
-
-    from ..analysis.report import write_manifest, write_table_report
-    from ..analysis.sweep import write_sweep_outputs
-
-    started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
     stem = f"sweep-{timestamp()}-seed{plan.seed}-runs{plan.runs}"
-    with new_folder(Path(out_root) / plan.base.name, stem) as holder:
+    with resumable_folder(Path(out_root) / plan.base.name, stem) as holder:
         folder = holder[0]
         data = dict(plan.base.data)
         data["sweep"] = {"vary": {a.path: list(a.values) for a in plan.axes}, "runs": plan.runs}
@@ -139,21 +138,63 @@ def run_sweep(plan: SweepPlan, out_root: Path, command: list[str], executor=None
             yaml.safe_dump({**data, "name": plan.base.name, "seed": plan.seed}, f, sort_keys=False,
                            allow_unicode=True)
         (folder / "sweep.json").write_text(json.dumps(_describe(plan, command), indent=2, default=str) + "\n")
-        for point in plan.points:
-            done = run_point(point, folder, plan.runs, plan.seed, command, executor, chunk_size)
-            if on_point is not None:
-                on_point(point, done)
-        write_sweep_outputs(folder)
-        manifest = {"kind": "sweep", "scenario": plan.base.name, "scenario_file": plan.base.file,
-                    "seed": plan.seed, "runs_per_point": plan.runs, "points": len(plan.points),
-                    "varied": [a.path for a in plan.axes], "command": command,
-                    "started_utc": started.isoformat(timespec="seconds"),
-                    "total_seconds": round(time.perf_counter() - clock, 3)}
-        varied = ", ".join(a.path for a in plan.axes)
-        write_table_report(folder, f"{plan.base.title or plan.base.name}: sweep over {varied}",
-                           plan.base.question,
-                           f"{len(plan.points)} points, {plan.runs} runs each, all from seed {plan.seed} "
-                           "(common random numbers: run r draws the same random numbers at every point). "
-                           "Intervals are Wilson 95% score intervals.", "sweep.csv", manifest)
-        write_manifest(folder, manifest)
+        _finish(plan, folder, command, executor, chunk_size, on_point)
     return holder[0]
+
+
+def resume_sweep(folder: Path, command: list[str], executor=None, chunk_size: int = 2000,
+                 on_point: Callable[[SweepPoint, Path], None] | None = None) -> tuple[Path, int]:
+    """Finish an interrupted sweep folder, redoing only unfinished points; return it and the count redone.
+
+    The plan is rebuilt from the folder's own ``scenario.yaml`` (base scenario, axes, runs and
+    seed), so the finished sweep is identical to one that was never interrupted.
+    """
+    from ..errors import UserError
+    from .store import INCOMPLETE_SUFFIX, complete
+
+    folder = Path(folder)
+    if not (folder / "sweep.json").is_file() or not (folder / "scenario.yaml").is_file():
+        raise UserError(f"{folder}: not a sweep folder (no sweep.json and scenario.yaml)")
+    if (folder / "manifest.json").is_file() or not folder.name.endswith(INCOMPLETE_SUFFIX):
+        raise UserError(f"{folder}: this sweep is already complete")
+    plan = plan_sweep(folder / "scenario.yaml")
+    stored = json.loads((folder / "sweep.json").read_text())
+    if [p["name"] for p in stored["points"]] != [p.name for p in plan.points]:
+        raise UserError(f"{folder}: sweep.json and scenario.yaml disagree about the points")
+    for leftover in folder.glob(".partial-*"):  # a point that was being written when interrupted
+        import shutil
+
+        shutil.rmtree(leftover, ignore_errors=True)
+    todo = sum(not point_done(folder, p) for p in plan.points)
+    _finish(plan, folder, stored["command"], executor, chunk_size, on_point)
+    return complete(folder), todo
+
+
+def _finish(plan: SweepPlan, folder: Path, command: list[str], executor, chunk_size: int, on_point) -> None:
+    """Run the points not yet done, then the sweep table, figures, report and manifest."""
+    import datetime as dt
+    import time
+
+    from ..analysis.report import write_manifest, write_table_report
+    from ..analysis.sweep import write_sweep_outputs
+
+    started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
+    for point in plan.points:
+        if point_done(folder, point):
+            continue
+        done = run_point(point, folder, plan.runs, plan.seed, command, executor, chunk_size)
+        if on_point is not None:
+            on_point(point, done)
+    write_sweep_outputs(folder)
+    manifest = {"kind": "sweep", "scenario": plan.base.name, "scenario_file": plan.base.file,
+                "seed": plan.seed, "runs_per_point": plan.runs, "points": len(plan.points),
+                "varied": [a.path for a in plan.axes], "command": command,
+                "started_utc": started.isoformat(timespec="seconds"),
+                "total_seconds": round(time.perf_counter() - clock, 3)}
+    varied = ", ".join(a.path for a in plan.axes)
+    write_table_report(folder, f"{plan.base.title or plan.base.name}: sweep over {varied}",
+                       plan.base.question,
+                       f"{len(plan.points)} points, {plan.runs} runs each, all from seed {plan.seed} "
+                       "(common random numbers: run r draws the same random numbers at every point). "
+                       "Intervals are Wilson 95% score intervals.", "sweep.csv", manifest)
+    write_manifest(folder, manifest)

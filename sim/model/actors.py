@@ -54,6 +54,8 @@ class Actor(mesa.Agent):
         n_tracks = len(tracks)
         self.belief = np.repeat(p["trust"][:, None], n_tracks, axis=1)
         self.W = linkage_weights(spec, values, n_runs)
+        # per track, the tracks with a non-zero weight in any run (all of them only with linkage)
+        self.sources = [[j for j in range(n_tracks) if self.W[:, k, j].any()] for k in range(n_tracks)]
         self.strategy_params: list[dict[str, Array]] = []
         self.noise_override: list[Array | None] = []
         for k, strat in enumerate(spec.strategies):
@@ -109,11 +111,10 @@ class Actor(mesa.Agent):
     def learn(self, other: Actor, alive: Array) -> None:
         """Perceived cooperation, beliefs, hawkishness and risk perception after a step."""
         other_d = (~other.realised).astype(float)
-        n_tracks = other_d.shape[1]
         pi = np.ones_like(self.pi)
-        for k in range(n_tracks):
+        for k, sources in enumerate(self.sources):
             weighted = np.zeros(other_d.shape[0])
-            for j in range(n_tracks):
+            for j in sources:  # in track order; skipped terms are exact zeros
                 weighted = weighted + self.W[:, k, j] * other_d[:, j]
             pi[:, k] = 1.0 - weighted
         a = alive[:, None]
