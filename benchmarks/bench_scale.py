@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "scenarios" / "baseline.yaml"
 
 CHILD = """
-import resource, sys, tempfile, time
+import sys, tempfile, time
 from pathlib import Path
 from sim import load_scenario
 from sim.ensemble.store import simulate_to_folder
@@ -33,8 +33,10 @@ with tempfile.TemporaryDirectory() as d:
     t = time.perf_counter()
     simulate_to_folder(s, Path(d), ["bench"], runs=int(sys.argv[2]))
     wall = time.perf_counter() - t
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(f"{rss:.0f} {wall:.2f}")
+# VmHWM: this process's own peak resident memory (ru_maxrss would carry over the parent's
+# high-water mark across fork and exec)
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(f"{hwm / 1024:.0f} {wall:.2f}")
 """
 
 
@@ -66,7 +68,11 @@ def main() -> None:
     p.add_argument("--no-dask", action="store_true")
     p.add_argument("--memory-sizes", default="10000,100000,1000000")
     p.add_argument("--conventional-runs", type=int, default=300)
+    p.add_argument("--memory-only", action="store_true", help="only the peak-memory measurements")
     args = p.parse_args()
+    if args.memory_only:
+        memory(args.memory_sizes)
+        return
 
     from sim.ensemble.executors import ProcessExecutor, SerialExecutor
 
@@ -94,12 +100,16 @@ def main() -> None:
         print(f"{name:<18}{rate:10.0f}{rate / rates['serial']:10.2f}x{rate / conv:21.0f}x")
     print(f"{'one model per run':<18}{conv:10.0f}   ({args.conventional_runs} runs)")
 
-    print("\npeak memory of a fresh serial `simulate_to_folder` process (max RSS):")
-    for n in (int(x) for x in args.memory_sizes.split(",")):
+    memory(args.memory_sizes)
+    print(json.dumps({k: round(v) for k, v in rates.items()}))
+
+
+def memory(sizes: str) -> None:
+    print("\npeak memory of a fresh serial `simulate_to_folder` process (VmHWM, peak resident set):")
+    for n in (int(x) for x in sizes.split(",")):
         out = subprocess.run([sys.executable, "-c", CHILD, str(SCENARIO), str(n)], capture_output=True,
                              text=True, check=True).stdout.split()
         print(f"  {n:>10,} runs: {float(out[0]):7.0f} MiB  ({float(out[1]):.1f} s)", flush=True)
-    print(json.dumps({k: round(v) for k, v in rates.items()}))
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from scipy import stats as sps
 from ..errors import UserError
 from .plots import OUTCOMES, PALETTE, _axes
 from .stats import proportion, survival
+from .figures import OUTCOME_COLUMNS
 from .tables import read_table
 
 REQUIRED = ("summary.json", "runs.csv", "scenario.yaml")
@@ -53,7 +54,8 @@ def read_folder(path: str | Path) -> Stored:
         raise UserError(f"{path}: not a results folder (no {missing[0]}); give a folder written by `sim run`")
     summary = json.loads((folder / "summary.json").read_text())
     scenario = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8")) or {}
-    return Stored(folder, summary.get("scenario", folder.name), summary, read_table(folder / "runs.csv"), scenario)
+    return Stored(folder, summary.get("scenario", folder.name), summary,
+                  read_table(folder / "runs.csv", columns=("run", *OUTCOME_COLUMNS)), scenario)
 
 
 def newcombe_difference(k1: int, n1: int, k2: int, n2: int, confidence: float = 0.95) -> tuple[float, float, float]:
