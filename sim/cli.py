@@ -20,8 +20,15 @@ def _terminate(signum, frame):
     raise KeyboardInterrupt
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments are one line (with a pointer to --help) and exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="sim", description="US-China policy-negotiation simulator.")
+    p = _Parser(prog="sim", description="US-China policy-negotiation simulator.")
     sub = p.add_subparsers(dest="command", required=True)
     for module in commands.modules():
         module.register(sub)

@@ -54,7 +54,7 @@ def test_run_writes_complete_folder(small, tmp_path, capsys):
     assert f"results: {folder}" in out and "P(channel held)" in out and "P(held | rivalry escalated)" in out
     for name in ("scenario.yaml", "manifest.json", "runs.csv", "summary.json", "bands.csv"):
         assert (folder / name).is_file(), name
-    for fig in ("survival", "levels", "outcomes"):
+    for fig in ("survival", "levels", "outcomes", "payoffs"):
         for ext in ("png", "svg"):
             assert (folder / "figures" / f"{fig}.{ext}").stat().st_size > 1000
 
@@ -76,6 +76,10 @@ def test_run_writes_complete_folder(small, tmp_path, capsys):
     assert summary["p_held_given_escalated"]["k"] == int(((runs["held"] == 1) & esc).sum())
     assert summary["p_held"]["lo"] < held / 200 < summary["p_held"]["hi"]
     assert f"{held / 200:.3f}" in out
+    per_step = runs["payoff.US"] / runs["length"]
+    assert summary["payoff_per_step"]["US"]["mean"] == pytest.approx(per_step.mean(), rel=1e-12)
+    assert summary["payoff_per_step"]["China"]["q50"] == pytest.approx(
+        np.median(runs["payoff.China"] / runs["length"]), rel=1e-12)
 
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["seed"] == 7 and manifest["runs"] == 200 and manifest["command"][:2] == ["sim", "run"]
@@ -124,3 +128,17 @@ def test_console_script_runs_a_shipped_variant(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "linked: 50 runs, seed 2026" in proc.stdout
     assert (tmp_path / "linked").is_dir()
+
+
+@pytest.mark.parametrize("args, words", [
+    (["run", "x.yaml", "--runs", "0"], "argument --runs: expected a number >= 1, got 0"),
+    (["run", "x.yaml", "--seed", "-3"], "argument --seed: expected a seed >= 0, got -3"),
+    (["run", "x.yaml", "--workers", "two"], "argument --workers: expected a whole number, got 'two'"),
+    (["frobnicate"], "invalid choice: 'frobnicate'"),
+])
+def test_bad_arguments_are_one_line_and_status_2(args, words, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and words in err and err.startswith("error: sim")

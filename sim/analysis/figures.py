@@ -17,6 +17,11 @@ DPI = 200
 OUTCOME_COLUMNS = ("held", "escalated", "break_step", "length")
 
 
+def outcome_columns(scenario: Scenario) -> list[str]:
+    """The outcome columns plus each actor's total payoff."""
+    return [*OUTCOME_COLUMNS, *(f"payoff.{a}" for a in scenario.actor_names)]
+
+
 def _save(fig: Figure, folder: Path, name: str) -> list[Path]:
     paths = []
     for ext in ("png", "svg"):
@@ -40,8 +45,8 @@ def calendar_start(scenario: Scenario) -> dt.date | None:
 
 
 def write_figures(folder: Path, scenario: Scenario) -> list[Path]:
-    """Survival curve, level fan charts and outcome distribution from ``runs.csv``/``bands.csv``."""
-    runs = read_table(folder / "runs.csv", columns=OUTCOME_COLUMNS)
+    """Survival curve, level fan charts, outcome and payoff distributions from ``runs.csv``/``bands.csv``."""
+    runs = read_table(folder / "runs.csv", columns=outcome_columns(scenario))
     bands = read_table(folder / "bands.csv")
     out = folder / "figures"
     out.mkdir(exist_ok=True)
@@ -69,4 +74,9 @@ def write_figures(folder: Path, scenario: Scenario) -> list[Path]:
     left.tick_params(axis="x", labelsize="small")
     fig.suptitle(scenario.title or scenario.name, fontsize="small")
     written += _save(fig, out, "outcomes")
+
+    fig = Figure(figsize=(7, 4.2), layout="constrained")
+    plots.payoff_distribution(runs, scenario.actor_names, fig.add_subplot(), step_unit=unit)
+    fig.suptitle(scenario.title or scenario.name, fontsize="small")
+    written += _save(fig, out, "payoffs")
     return written

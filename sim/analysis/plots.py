@@ -113,3 +113,21 @@ def break_histogram(table: dict[str, np.ndarray], horizon: int, ax: Axes | None 
     ax.set_title(f"When the channel broke ({len(b)} of {len(table['held'])} runs)")
     ax.grid(axis="y", alpha=0.3)
     return ax
+
+
+def payoff_distribution(table: dict[str, np.ndarray], actors: tuple[str, ...], ax: Axes | None = None,
+                        step_unit: str = "month") -> Axes:
+    """Each actor's payoff per step over runs (total payoff / run length), as overlaid histograms."""
+    ax = _axes(ax)
+    per_step = {a: table[f"payoff.{a}"] / table["length"] for a in actors}
+    lo = min(v.min() for v in per_step.values())
+    hi = max(v.max() for v in per_step.values())
+    bins = np.linspace(lo, hi if hi > lo else lo + 1, 41)
+    for i, (a, v) in enumerate(per_step.items()):
+        ax.hist(v, bins=bins, alpha=0.5, color=PALETTE[i % len(PALETTE)], label=f"{a} (mean {v.mean():.2f})")
+    ax.set_xlabel(f"payoff per {step_unit} (payoff units, all tracks)")
+    ax.set_ylabel(f"runs (n = {len(next(iter(per_step.values())))})")
+    ax.set_title("Payoff distributions")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend()
+    return ax

@@ -71,6 +71,17 @@ def survival(break_step: np.ndarray, length: np.ndarray, horizon: int) -> Surviv
     return Survival(steps, s, np.nan_to_num(lo, nan=0.0), np.nan_to_num(hi, nan=1.0))
 
 
+def payoff_quantiles(table: dict[str, np.ndarray]) -> dict:
+    """Per actor, the distribution over runs of the payoff per step (total / run length)."""
+    out = {}
+    for col in (c for c in table if c.startswith("payoff.")):
+        per_step = table[col] / table["length"]
+        q = np.quantile(per_step, [0.05, 0.25, 0.5, 0.75, 0.95])
+        out[col.removeprefix("payoff.")] = {"mean": float(per_step.mean()),
+                                            **{f"q{p:02d}": float(v) for p, v in zip((5, 25, 50, 75, 95), q)}}
+    return out
+
+
 def summarise(table: dict[str, np.ndarray], horizon: int) -> dict:
     """The headline numbers of an ensemble (MODEL.md section 8) from its per-run table."""
     held = table["held"].astype(bool)
@@ -86,4 +97,5 @@ def summarise(table: dict[str, np.ndarray], horizon: int) -> dict:
         "median_break_step": surv.median(),
         "median_break_step_among_broken": float(np.median(table["break_step"][broke])) if broke.any() else None,
         "mean_length": float(np.mean(table["length"])),
+        "payoff_per_step": payoff_quantiles(table),
     }

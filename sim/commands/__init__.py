@@ -10,26 +10,24 @@ import importlib
 import pkgutil
 
 
-def positive(text: str) -> int:
-    """argparse type: a whole number >= 1."""
+def _whole(text: str, least: int, what: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number >= 1, got {value}")
+    if value < least:
+        raise argparse.ArgumentTypeError(f"expected {what} >= {least}, got {value}")
     return value
+
+
+def positive(text: str) -> int:
+    """argparse type: a whole number >= 1."""
+    return _whole(text, 1, "a number")
 
 
 def seed(text: str) -> int:
     """argparse type: a seed >= 0."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got '{text}'") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a seed >= 0, got {value}")
-    return value
+    return _whole(text, 0, "a seed")
 
 
 def add_scenario_options(p: argparse.ArgumentParser, runs: bool = True) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from ..analysis.bands import bands
-from ..analysis.figures import write_figures
+from ..analysis.figures import outcome_columns, write_figures
 from ..analysis.stats import summarise
 from ..analysis.tables import read_table, write_table
 from ..analysis.theory_io import write_theory
@@ -124,7 +124,7 @@ def finish_run_folder(folder: Path, s, steps, meta: dict) -> dict:
     """
     started = dt.datetime.now(dt.timezone.utc)
     write_table(folder / "bands.csv", bands(s, steps))
-    runs_table = read_table(folder / "runs.csv", columns=["held", "escalated", "break_step", "length"])
+    runs_table = read_table(folder / "runs.csv", columns=outcome_columns(s))
     summary = {"scenario": s.name, "title": s.title, "seed": meta["seed"], **summarise(runs_table, s.horizon)}
     (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     manifest = {
