@@ -143,3 +143,18 @@ def test_appended_event_keeps_other_random_numbers():
     np.testing.assert_array_equal(variant.block[:, : base.block.shape[1]], base.block)
     for path, values in base.values.items():
         np.testing.assert_array_equal(variant.values[path], values)
+
+
+def test_scheduled_events_fire_before_stochastic_ones():
+    """MODEL.md section 5: events due at t fire, then stochastic events; effects apply in that order."""
+    from conftest import game_scenario
+
+    events = [
+        {"name": "hazard", "probability": 1.0, "effects": [{"target": "actors.A.hawkishness", "add": 0.5}]},
+        {"name": "scheduled", "at": 0, "effects": [{"target": "actors.A.hawkishness", "set": 0.1}]},
+    ]
+    m = NegotiationModel(game_scenario(horizon=1, events=events))
+    m.step()
+    # set 0.1 (scheduled) then add 0.5 (stochastic) = 0.6; the other order would give 0.1
+    assert m.actors[0].hawkishness[0] == 0.6
+    assert m.events.counts[:, 0].tolist() == [1, 1]

@@ -28,6 +28,8 @@ class EventEngine:
     def __init__(self, events: tuple[EventDef, ...], values: dict[str, Array], n_runs: int):
         self.events = events
         self.values = values
+        # MODEL.md section 5: events due at t fire first, then stochastic ones (each in file order)
+        self.order = sorted(range(len(events)), key=lambda i: events[i].probability is not None)
         self.counts = np.zeros((len(events), n_runs), dtype=np.int64)
         self.first = np.full((len(events), n_runs), -1, dtype=np.int64)
 
@@ -48,7 +50,8 @@ class EventEngine:
         forced = [[(np.zeros(n_runs, dtype=bool), np.zeros(n_runs, dtype=bool)) for _ in model.tracks]
                   for _ in model.actors]
         fired_names = []
-        for i, event in enumerate(self.events):
+        for i in self.order:
+            event = self.events[i]
             fired = self.due(i, event, t, u_events[i], model.outcome.open) & alive
             if not fired.any():
                 continue
