@@ -63,3 +63,18 @@ def play(scenario, runs=None, seed=None):
 @pytest.fixture
 def make_game():
     return game_scenario
+
+
+def signal_when(proc, ready, sig, what: str, timeout: float = 120) -> None:
+    """Send ``sig`` to ``proc`` once ``ready()`` is true, wait for it to exit (non-zero)."""
+    import time
+
+    deadline = time.time() + timeout
+    while not ready():
+        if time.time() > deadline:
+            proc.kill()
+            pytest.fail(f"gave up waiting: {what}")
+        time.sleep(0.05)
+    proc.send_signal(sig)
+    proc.wait(timeout=60)
+    assert proc.returncode != 0

@@ -5,10 +5,10 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from conftest import signal_when
 
 from sim.cli import main
 
@@ -32,18 +32,8 @@ def test_resume_after_a_real_signal_equals_uninterrupted(sig, tmp_path, capsys):
     proc = subprocess.Popen([sys.executable, "-m", "sim", "sweep", BASELINE, *GRID, "--runs", runs,
                              "--out", str(root), "--quiet", "--workers", "1"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 120
-    while time.time() < deadline:  # stop it once two of the six points are complete
-        done = list(root.glob("baseline/*.incomplete/point-*/manifest.json"))
-        if len(done) >= 2:
-            break
-        time.sleep(0.05)
-    else:
-        proc.kill()
-        pytest.fail("the sweep never completed two points")
-    proc.send_signal(sig)
-    proc.wait(timeout=60)
-    assert proc.returncode != 0
+    signal_when(proc, lambda: len(list(root.glob("baseline/*.incomplete/point-*/manifest.json"))) >= 2,
+                sig, "the sweep to complete two of its six points")
     assert finished_sweeps(root) == []  # nothing looks complete
     (work,) = (root / "baseline").iterdir()
     assert work.name.endswith(".incomplete") and not (work / "manifest.json").exists()

@@ -7,10 +7,10 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from conftest import signal_when
 
 from sim.cli import main
 
@@ -101,18 +101,11 @@ def test_killed_run_leaves_no_complete_folder(sig, tmp_path):
     out = tmp_path / "res"
     proc = subprocess.Popen([sys.executable, "-m", "sim", "run", BASELINE, "--runs", "2000000", "--workers", "1",
                              "--out", str(out), "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 60
-    while time.time() < deadline:  # wait until it is writing rows
+    def writing() -> bool:  # it is writing rows
         partial = list((out / "baseline").glob(".partial-*/runs.csv")) if (out / "baseline").exists() else []
-        if partial and partial[0].stat().st_size > 100_000:
-            break
-        time.sleep(0.1)
-    else:
-        proc.kill()
-        pytest.fail("the run never started writing")
-    proc.send_signal(sig)
-    proc.wait(timeout=60)
-    assert proc.returncode != 0
+        return bool(partial) and partial[0].stat().st_size > 100_000
+
+    signal_when(proc, writing, sig, "the run to start writing rows")
     assert _complete_folders(out) == []
     leftovers = list((out / "baseline").iterdir())
     assert all(p.name.startswith(".partial-") and not (p / "manifest.json").exists() for p in leftovers)

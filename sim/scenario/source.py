@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .errors import KeyPath, Origin, ScenarioError, format_path, suggest
+from .errors import KeyPath, Origin, ScenarioError, suggest
 
 APPEND_SUFFIX = "+"
 

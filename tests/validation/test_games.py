@@ -18,7 +18,6 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
-import pytest
 from conftest import game_scenario, play
 
 from sim.games import PRESETS
