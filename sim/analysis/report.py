@@ -233,12 +233,7 @@ def _num(x):
 
 
 def write_manifest(folder: Path, manifest: dict) -> dict:
-    """Finish a sweep or compare folder: add versions and checksums, write ``manifest.json``."""
-    import platform
+    """Finish a sweep, compare or sensitivity folder (see :func:`sim.ensemble.store.write_manifest`)."""
+    from ..ensemble.store import write_manifest as finish
 
-    from ..ensemble.store import checksums, versions
-
-    manifest = {**manifest, "versions": versions(), "platform": platform.platform()}
-    manifest["files"] = checksums(Path(folder))
-    (Path(folder) / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-    return manifest
+    return finish(folder, manifest)

@@ -18,6 +18,7 @@ from ..analysis.bands import bands
 from ..analysis.figures import outcome_columns, write_figures
 from ..analysis.stats import summarise
 from ..analysis.tables import read_table, write_table
+from ..analysis.report import write_run_report
 from ..analysis.theory_io import write_theory
 from .runner import EnsembleResult
 
@@ -43,6 +44,14 @@ def checksums(folder: Path) -> dict[str, str]:
     """SHA-256 of every file below ``folder`` except the manifest itself."""
     files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json")
     return {str(p.relative_to(folder)): sha256(p) for p in files}
+
+
+def write_manifest(folder: Path, manifest: dict) -> dict:
+    """Finish a folder: add package versions, platform and the checksum of every file, write ``manifest.json``."""
+    manifest = {**manifest, "versions": versions(), "platform": platform.platform()}
+    manifest["files"] = checksums(Path(folder))
+    (Path(folder) / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+    return manifest
 
 
 def timestamp() -> str:
@@ -127,17 +136,13 @@ def finish_run_folder(folder: Path, s, steps, meta: dict) -> dict:
     runs_table = read_table(folder / "runs.csv", columns=outcome_columns(s))
     summary = {"scenario": s.name, "title": s.title, "seed": meta["seed"], **summarise(runs_table, s.horizon)}
     (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    manifest = {
-        "scenario": s.name, "scenario_file": s.file, **meta,
-        "versions": versions(), "platform": platform.platform(),
-    }
+    manifest = {"scenario": s.name, "scenario_file": s.file, **meta,
+                "versions": versions(), "platform": platform.platform()}
     write_figures(folder, s)
     write_theory(folder / "theory.json", s)
-    from ..analysis.report import write_run_report  # issue 4: self-contained report.html (manifest so far)
-    write_run_report(folder, manifest)
+    write_run_report(folder, manifest)  # self-contained report.html, with the manifest so far
     manifest["total_seconds"] = round(meta.get("simulation_seconds", 0) + (dt.datetime.now(dt.timezone.utc) - started).total_seconds(), 3)
-    manifest["files"] = checksums(folder)
-    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    write_manifest(folder, manifest)
     return summary
 
 

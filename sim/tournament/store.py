@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import csv
-import json
-import platform
 from pathlib import Path
 
 import numpy as np
 
-from ..ensemble.store import checksums, new_folder, timestamp, versions
+from ..ensemble.store import new_folder, timestamp, write_manifest
 from .evolution import Shares, moran, replicator
 from . import plots
 from .results import TournamentResult
@@ -96,9 +94,7 @@ def write_tournament(result: TournamentResult, out_root: Path, command: list[str
             "turns": spec.turns, "continuation": spec.continuation, "repetitions": spec.repetitions,
             "noise": spec.noise, "self_play": True, "match_lengths": [int(x) for x in result.lengths],
             "evolution": kind, "simulation_seconds": round(result.seconds, 4),
-            "versions": versions(), "platform": platform.platform(),
         }
-        manifest["files"] = checksums(folder)
-        (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        write_manifest(folder, manifest)
     return holder[0], shares
 
