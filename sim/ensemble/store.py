@@ -210,8 +210,10 @@ def simulate_to_folder(scenario, folder: Path, command: list[str], runs: int | N
         if bar is not None:
             bar.close()
     seconds = time.perf_counter() - started
+    from .design import design_of
+
     meta = _meta(seed, runs, chunk_size, command, seconds, executor=type(executor).__name__,
-                 workers=getattr(executor, "workers", 1))
+                 workers=getattr(executor, "workers", 1), design=design_of(scenario))
     return finish_run_folder(folder, scenario, steps, meta)
 
 

@@ -72,8 +72,14 @@ def draw(scenario: Scenario, seed: int, runs: np.ndarray) -> Draws:
         block[:, :core, i] = gen.random((horizon, core))
         # then each event's whole horizon in turn: appending an event appends numbers at the end
         block[:, core:, i] = gen.random((slots.n_events, horizon)).T
-    params = {p: scenario.params[p].sample(u_params[:, j]) for j, p in enumerate(paths)}
+    params = {p: _sample(scenario.params[p], u_params[:, j], runs) for j, p in enumerate(paths)}
     return Draws(params, block, run_lengths(scenario, params, block), slots)
+
+
+def _sample(param, u: np.ndarray, runs: np.ndarray) -> np.ndarray:
+    """A parameter's values for ``runs``; a design that couples runs (``sample_runs``) gets their indices."""
+    by_run = getattr(param, "sample_runs", None)
+    return by_run(u, runs) if by_run is not None else param.sample(u)
 
 
 def run_lengths(scenario: Scenario, params: dict[str, np.ndarray], block: np.ndarray) -> np.ndarray:

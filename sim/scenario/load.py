@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from .errors import KeyPath, Origin, ScenarioError
+from .levers import resolve_levers
 from .resolved import Scenario, resolve
 from .schema import ScenarioSpec
 from .source import Source, apply_overrides, read_source
@@ -79,7 +80,7 @@ def from_source(src: Source) -> Scenario:
         spec = ScenarioSpec.model_validate(src.data)
     except ValidationError as exc:
         raise _from_validation(exc, src) from None
-    return resolve(src, spec)
+    return resolve_levers(src, spec, resolve(src, spec))
 
 
 def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:

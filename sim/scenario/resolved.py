@@ -129,6 +129,7 @@ class Scenario:
     file: str = ""
     sweep: Any = field(default=None, repr=False)  # the validated `sweep:` section (SweepSpec) or None
     lesson: Lesson | None = None        # classroom notes (``lesson:``), if any
+    levers: tuple = ()                  # policy choices (``levers:``, see levers.py)
 
     @property
     def track_names(self) -> tuple[str, ...]:

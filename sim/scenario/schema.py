@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 from ..games import PRESETS
 from ..model import strategies
 from .errors import suggest
+from .levers import LeverSpec
 from .params import DISCOUNT, NONNEG, REAL, UNIT, Fixed, Param, Range, parse_param
 
 
@@ -296,3 +297,4 @@ class ScenarioSpec(Spec):
     outcomes: OutcomesSpec = OutcomesSpec()
     sweep: SweepSpec | None = None
     lesson: LessonSpec | None = None
+    levers: dict[str, LeverSpec] = {}
