@@ -109,6 +109,11 @@ def resolve_levers(src, spec, scenario):
                 raise ScenarioError(f"{v:g} is out of range for {lv.path}: expected {rng}", src.origin(at), at)
         levers.append(Lever(name, lv.path, tuple(lv.values) if lv.values is not None else None,
                             tuple(lv.range) if lv.range is not None else None, lv.label, src.origin(base)))
+    for path in getattr(spec, "labels", None) or {}:
+        if path not in scenario.params:
+            where = ("labels", path)
+            raise ScenarioError(f"'{path}' is not a numeric parameter of this scenario"
+                                f"{suggest(path, scenario.params)}", src.origin(where), where)
     return replace(scenario, levers=tuple(levers)) if levers else scenario
 
 

@@ -298,3 +298,4 @@ class ScenarioSpec(Spec):
     sweep: SweepSpec | None = None
     lesson: LessonSpec | None = None
     levers: dict[str, LeverSpec] = {}
+    labels: dict[str, str] = {}         # human labels of parameter paths (reports, PRIM boxes)
