@@ -30,9 +30,10 @@ class Restriction:
     p_value: float | None = None
 
     def describe(self) -> str:
+        p = "" if self.p_value is None else f"  (p = {self.p_value:.2g})"
         if self.values:
-            return f"{self.label}: one of {', '.join(f'{v:g}' for v in self.values)}"
-        return f"{self.label}: {self.lo:.3g} to {self.hi:.3g}"
+            return f"{self.label}: one of {', '.join(f'{v:g}' for v in self.values)}{p}"
+        return f"{self.label}: {self.lo:.3g} to {self.hi:.3g}{p}"
 
 
 @dataclass
@@ -51,7 +52,8 @@ class Box:
                 f"(collapsed among runs in the box), {self.cases} runs ({self.mass:.0%} of all)")
         if not self.restrictions:
             return head + "\n    no restriction: collapses are spread across the explored space"
-        return "\n".join([head, *(f"    {r.describe()}" for r in self.restrictions)])
+        return "\n".join([head, "    restricted inputs (p: chance the restriction is noise, PRIM's quasi-p):",
+                          *(f"    {r.describe()}" for r in self.restrictions)])
 
 
 def _label(name: str, scenario: Scenario | None) -> str:
@@ -109,6 +111,7 @@ def discover(experiments, y: np.ndarray, scenario: Scenario | None = None, boxes
                 else:
                     restrictions.append(Restriction(name, _label(name, scenario), float(lo), float(hi), (),
                                                     (float(col.min()), float(col.max())), max(qp) if qp else None))
+            restrictions.sort(key=lambda r: (r.p_value is None, r.p_value or 0.0))
             found.append(Box(len(found) + 1, float(stats["coverage"]), float(stats["density"]),
                              float(stats["mass"]), int(stats["n"]), restrictions, traj, i))
     finally:
