@@ -137,6 +137,7 @@ def test_levers_resolved_and_validated(tmp_path):
 
 def test_sweep_over_levers(tmp_path, capsys):
     assert main(["sweep", str(LEVERS), "--levers", "--set", "levers.us_linkage.values=[0, 0.6]",
+                 "--set", "levers.chip_rule_pace.values=[0.02, 0.08]",
                  "--set", "levers.us_linkage.range=null", "--runs", "30", "--design", "lhs",
                  "--out", str(tmp_path), "--quiet", "--workers", "1"]) == 0
     (folder,) = (tmp_path / "policy_levers").iterdir()
@@ -144,7 +145,7 @@ def test_sweep_over_levers(tmp_path, capsys):
     assert meta["design"] == "lhs"
     assert [p["values"] for p in meta["points"]] == [
         {"actors.US.strategies.frontier_safety.linkage": a, "events.0.probability": b}
-        for a in (0.0, 0.6) for b in (0.02, 0.04, 0.08)]
-    s = sim.load_scenario(folder / "point-006" / "scenario.yaml")
+        for a in (0.0, 0.6) for b in (0.02, 0.08)]
+    s = sim.load_scenario(folder / "point-004" / "scenario.yaml")
     assert s.params["events.0.probability"].value == 0.08
     assert s.params["actors.US.strategies.frontier_safety.linkage"].value == 0.6
