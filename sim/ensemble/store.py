@@ -48,6 +48,9 @@ def checksums(folder: Path) -> dict[str, str]:
 
 def write_manifest(folder: Path, manifest: dict) -> dict:
     """Finish a folder: add package versions, platform and the checksum of every file, write ``manifest.json``."""
+    from ..analysis.export import parquet_copies
+
+    parquet_copies(Path(folder))  # X.parquet beside each X.csv when pyarrow is installed
     manifest = {**manifest, "versions": versions(), "platform": platform.platform()}
     manifest["files"] = checksums(Path(folder))
     (Path(folder) / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
