@@ -31,7 +31,8 @@ from .errors import UserError
 from .scenario.params import Dist, Fixed
 from .scenario.resolved import Scenario
 
-INSTALL_HINT = "the EMA Workbench adapter needs ema-workbench: pip install 'sim-negotiation[ema]'"
+INSTALL_HINT = ("the EMA Workbench adapter needs ema-workbench: pip install 'ema-workbench>=2.5' "
+                "(or, in the project folder, pip install -e '.[ema]')")
 #: per-run outcomes offered to the Workbench, in this order, when the model produces them
 HEADLINE = ("held", "escalated", "held_while_escalated", "open_share", "engaged_share", "open_at_end",
             "escalated_share", "suspensions", "rivalry_peak", "break_step", "length")

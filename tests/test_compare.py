@@ -76,6 +76,12 @@ def test_compare_writes_what_it_promises(tmp_path, capsys):
     (folder,) = (tmp_path / "res" / "compare").iterdir()
     t = read_table(folder / "compare.csv")
     assert list(t["label"]) == ["comp", "link"]
+    # counts, runs and seeds are written as integers (120, not 120.0)
+    import csv
+
+    rows = list(csv.DictReader(open(folder / "compare.csv", encoding="utf-8")))
+    for col in ("runs", "seed", "p_held.k", "p_held.n", "p_escalated.k"):
+        assert all(r[col].isdigit() for r in rows), (col, [r[col] for r in rows])
     assert np.isnan(t["diff.p_held"][0])
     d, lo, hi = newcombe_difference(int(t["p_held.k"][1]), int(t["p_held.n"][1]),
                                     int(t["p_held.k"][0]), int(t["p_held.n"][0]))

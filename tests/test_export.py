@@ -65,4 +65,4 @@ def test_export_needs_a_results_folder_and_pyarrow(tmp_path, capsys, monkeypatch
 
     monkeypatch.setattr(export, "have_pyarrow", lambda: False)
     assert main(["export", str(tmp_path)]) == 2
-    assert "pip install 'sim-negotiation[parquet]'" in capsys.readouterr().err
+    assert "pip install 'pyarrow>=14'" in capsys.readouterr().err

@@ -117,7 +117,8 @@ def compare_table(items: list[Stored]) -> dict[str, np.ndarray]:
     cols = {}
     for name in rows[0]:
         values = [np.nan if r[name] is None else r[name] for r in rows]
-        kind = object if name in ("label", "folder") else float
+        whole = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in values)
+        kind = object if name in ("label", "folder") else np.int64 if whole else float  # counts stay integers
         cols[name] = np.array(values, dtype=kind)
     return cols
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import UserError
 
-INSTALL_HINT = "Parquet needs pyarrow: pip install 'sim-negotiation[parquet]'"
+INSTALL_HINT = "Parquet needs pyarrow: pip install 'pyarrow>=14' (or, in the project folder, pip install -e '.[parquet]')"
 FORMATS = ("parquet", "csv")
 
 

@@ -66,7 +66,7 @@ class PayoffParams:
     P: Param
 
 
-_GAME_HELP = "expected a preset ({names}), {{R, S, T, P}}, or one of those per actor"
+_GAME_HELP = "expected a preset ({names}), {R, S, T, P}, or one of those per actor"
 
 
 def _payoffs(value: Any, where: str = "") -> PayoffParams:
@@ -199,11 +199,11 @@ class EffectSpec(Spec):
         if self.force is not None:
             if self.target or ops or not (self.actor and self.track):
                 raise PydanticCustomError(
-                    "effect", "a force effect is {{force: C|D, actor: NAME, track: NAME}} and nothing else")
+                    "effect", "a force effect is {force: C|D, actor: NAME, track: NAME} and nothing else")
         elif not self.target or len(ops) != 1 or self.actor or self.track:
             raise PydanticCustomError(
-                "effect", "an effect is {{target: PATH, add|multiply|set: NUMBER}} (exactly one operation)"
-                " or {{force: C|D, actor: NAME, track: NAME}}")
+                "effect", "an effect is {target: PATH, add|multiply|set: NUMBER} (exactly one operation)"
+                " or {force: C|D, actor: NAME, track: NAME}")
         return self
 
 
