@@ -205,7 +205,9 @@ def _finish(plan: SweepPlan, folder: Path, command: list[str], executor, chunk_s
                 "varied": [a.path for a in plan.axes], "command": command,
                 "started_utc": started.isoformat(timespec="seconds"),
                 "total_seconds": round(time.perf_counter() - clock, 3)}
-    varied = ", ".join(a.path for a in plan.axes)
+    from ..analysis.labels import param_label
+
+    varied = ", ".join(param_label(a.path, plan.base) for a in plan.axes)
     write_table_report(folder, f"{plan.base.title or plan.base.name}: sweep over {varied}",
                        plan.base.question,
                        f"{len(plan.points)} points, {plan.runs} runs each, all from seed {plan.seed} "
