@@ -149,3 +149,21 @@ def test_sweep_over_levers(tmp_path, capsys):
     s = sim.load_scenario(folder / "point-004" / "scenario.yaml")
     assert s.params["events.0.probability"].value == 0.08
     assert s.params["actors.US.strategies.frontier_safety.linkage"].value == 0.6
+
+
+def test_labels_key_names_parameters_in_reports(tmp_path):
+    """`labels: {PATH: text}` names a parameter wherever it is shown; a path that is no parameter is an error."""
+    from sim.analysis.labels import param_label
+
+    text = LEVERS.read_text().replace("extends: baseline.yaml", f"extends: {BASELINE}")
+    good = tmp_path / "good.yaml"
+    good.write_text(text + "\nlabels:\n  events.0.effects.1: Chinese backlash to a new rule\n")
+    s = sim.load_scenario(good)
+    assert param_label("events.0.effects.1", s) == "Chinese backlash to a new rule"
+    assert param_label("events.0.effects.0", s) == "New chip export rule: change to export controls ladder level"
+    assert param_label("actors.US.strategies.frontier_safety.linkage", s) == "US links the safety channel to the rivalry"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(text + "\nlabels:\n  events.0.effects.9: nothing\n")
+    with pytest.raises(sim.ScenarioError, match=r"bad.yaml:\d+: labels.events.0.effects.9: "
+                                                r"'events.0.effects.9' is not a numeric parameter"):
+        sim.load_scenario(bad)

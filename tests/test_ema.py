@@ -114,3 +114,12 @@ def test_discovery_doc_runs(tmp_path):
     lines = [ln for ln in doc_blocks("discovery.md").split("\n\n")[0].splitlines() if ln.strip()]
     assert len(lines) < 10, lines   # from install to a PRIM box in under ten lines
     run_doc("discovery.md", tmp_path)
+
+
+def test_missing_workbench_is_one_line_with_an_installable_spec(tmp_path, capsys, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "ema_workbench", None)
+    assert main(["discover", str(BASELINE), "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install 'ema-workbench>=2.5'" in err and not any(tmp_path.iterdir())

@@ -82,6 +82,14 @@ def _effect_target(scenario: Scenario | None, i: int, j: int) -> str:
     return f"{who} {what or words(attr)}"
 
 
+def _effect_op(scenario: Scenario | None, i: int, j: int) -> str:
+    try:
+        effect = scenario.data["events"][i]["effects"][j]
+    except (AttributeError, KeyError, IndexError, TypeError):
+        return "effect"
+    return next((k for k in ("add", "multiply", "set") if k in effect), "effect")
+
+
 def param_label(path: str, scenario: Scenario | None = None) -> str:
     """A reader's name for the parameter at ``path`` (the path itself if nothing better is known)."""
     path = path.removeprefix("param.")
@@ -109,9 +117,11 @@ def param_label(path: str, scenario: Scenario | None = None) -> str:
             return f"{name}: chance per step"
         if parts[2] == "probability_if_channel_open":
             return f"{name}: chance per step while the channel is open"
-        if parts[2] == "effects" and len(parts) >= 5 and parts[3].isdigit():
-            op = {"add": "change to", "multiply": "factor on", "set": "new value of"}.get(parts[4], parts[4])
-            return f"{name}: {op} {_effect_target(scenario, int(parts[1]), int(parts[3]))}"
+        if parts[2] == "effects" and len(parts) >= 4 and parts[3].isdigit():
+            i, j = int(parts[1]), int(parts[3])
+            op = parts[4] if len(parts) >= 5 else _effect_op(scenario, i, j)
+            op = {"add": "change to", "multiply": "factor on", "set": "new value of"}.get(op, op)
+            return f"{name}: {op} {_effect_target(scenario, i, j)}"
     if path == "continuation":
         return "chance the game goes on each step"
     return path
