@@ -190,6 +190,7 @@ def _make_evaluator():
 def design(model, experiments: int, seed: int) -> tuple[list, list]:
     """A Latin hypercube of ``experiments`` rows over the uncertainties and levers, as Workbench
     scenarios and policies (zipped: one policy per scenario), drawn from ``seed`` with scipy."""
+    require_ema()
     from ema_workbench import Policy
     from ema_workbench import Scenario as EmaScenario
     from scipy.stats import qmc
@@ -225,6 +226,7 @@ def explore(model_or_scenario, experiments: int = 1000, seed: int | None = None)
     """
     import logging
 
+    require_ema()
     from ema_workbench import perform_experiments
 
     model = model_or_scenario if hasattr(model_or_scenario, "sim_scenario") else to_model(model_or_scenario, seed)

@@ -65,8 +65,11 @@ def _label(name: str, scenario: Scenario | None) -> str:
 
 
 def discover(experiments, y: np.ndarray, scenario: Scenario | None = None, boxes: int = 2,
-             min_coverage: float = 0.5, threshold: float | None = None) -> list[Box]:
-    """Find up to ``boxes`` PRIM boxes of ``y`` (booleans: the case of interest) over the inputs."""
+             min_coverage: float = 0.5, threshold: float | None = None, max_p: float | None = 0.05) -> list[Box]:
+    """Find up to ``boxes`` PRIM boxes of ``y`` (booleans: the case of interest) over the inputs.
+
+    Restrictions whose quasi-p value exceeds ``max_p`` (likely noise) are dropped from the chosen
+    box, as the Workbench's ``drop_restriction`` does; ``max_p=None`` keeps them all."""
     import logging
 
     from ..ema import require_ema
@@ -98,6 +101,13 @@ def discover(experiments, y: np.ndarray, scenario: Scenario | None = None, boxes
                 break
             i = int(ok["density"].idxmax())
             box.select(i)
+            if max_p is not None:
+                _, lims = box.inspect(i, style="data")[0]
+                for name in lims.index:
+                    qp = [v for v in lims.loc[name].iloc[2:].tolist() if v == v]
+                    if qp and max(qp) > max_p and len(lims.index) > 1:
+                        box.drop_restriction(name)
+                i = box._cur_box
             stats, lims = box.inspect(i, style="data")[0]
             restrictions = []
             for name in lims.index:

@@ -33,6 +33,8 @@ def register(sub) -> None:
     p.add_argument("--boxes", type=positive, default=2, help="at most this many boxes (default 2)")
     p.add_argument("--min-coverage", type=_share, default=0.5,
                    help="each box covers at least this share of the collapses (default 0.5)")
+    p.add_argument("--max-p", type=_share, default=0.05,
+                   help="drop a box's restrictions whose quasi-p value is above this (likely noise; default 0.05)")
     p.add_argument("--out", default=os.environ.get("SIM_RESULTS", "results"), help="results root (default: results/)")
     p.set_defaults(func=run)
 
@@ -45,7 +47,7 @@ def run(args) -> int:
     require_ema()
     scenario = load_scenario(args.scenario, args.set)
     folder, found, base = run_discovery(scenario, Path(args.out), ["sim", *args.argv], args.experiments,
-                                        args.seed, args.boxes, args.min_coverage)
+                                        args.seed, args.boxes, args.min_coverage, args.max_p)
     print(f"{scenario.name}: {args.experiments} experiments (Latin hypercube over "
           f"{len(found.inputs)} inputs), channel collapsed in {base:.1%}")
     if not found.boxes:

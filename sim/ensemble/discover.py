@@ -20,7 +20,7 @@ class Found:
 
 
 def run_discovery(scenario: Scenario, out_root: Path, command: list[str], experiments: int = 2000,
-                  seed: int | None = None, boxes: int = 2, min_coverage: float = 0.5):
+                  seed: int | None = None, boxes: int = 2, min_coverage: float = 0.5, max_p: float | None = 0.05):
     """Explore, find PRIM boxes of "channel collapsed", write the folder; return it, the boxes, the base rate."""
     import yaml
 
@@ -36,7 +36,7 @@ def run_discovery(scenario: Scenario, out_root: Path, command: list[str], experi
     ex, out = ema.explore(model, experiments, seed)
     y = ema.collapsed(out)
     base = float(y.mean())
-    found = discover(ex, y, scenario, boxes=boxes, min_coverage=min_coverage)
+    found = discover(ex, y, scenario, boxes=boxes, min_coverage=min_coverage, max_p=max_p)
     inputs = ema.parameter_columns(ex)
     stem = f"discover-{timestamp()}-seed{seed}-n{experiments}"
     with new_folder(Path(out_root) / scenario.name, stem) as holder:
@@ -63,7 +63,7 @@ def run_discovery(scenario: Scenario, out_root: Path, command: list[str], experi
             for ext in ("png", "svg"):
                 fig.savefig(figs / f"{name}.{ext}", dpi=150, metadata={"Date": None} if ext == "svg" else None)
         manifest = {"kind": "discover", "scenario": scenario.name, "scenario_file": scenario.file, "seed": seed,
-                    "experiments": experiments, "design": "Latin hypercube (scipy.stats.qmc) over uncertainties "
+                    "experiments": experiments, "min_coverage": min_coverage, "max_p": max_p, "design": "Latin hypercube (scipy.stats.qmc) over uncertainties "
                     "and levers, one run per experiment", "inputs": inputs, "command": command,
                     "started_utc": started.isoformat(timespec="seconds"),
                     "total_seconds": round(time.perf_counter() - clock, 3)}
