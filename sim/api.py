@@ -228,14 +228,25 @@ def simulate(scenario: Scenario | str | Path, runs: int | None = None, seed: int
 
 @dataclass
 class Results:
-    """A stored results folder read back: ``runs``, ``bands`` and ``summary`` as in an :class:`Ensemble`."""
+    """A stored results folder read back: ``runs``, ``bands`` and ``summary`` as in an :class:`Ensemble`.
+
+    For a sweep folder, ``runs`` is every point's runs in one table, with ``point`` and one
+    ``vary.<path>`` column per varied parameter, and ``summary`` is the sweep table (sweep.csv)."""
 
     folder: Path
+
+    @property
+    def is_sweep(self) -> bool:
+        return (self.folder / "sweep.json").is_file()
 
     @cached_property
     def runs(self):
         import pandas as pd
 
+        if self.is_sweep:
+            from .analysis.export import sweep_runs
+
+            return sweep_runs(self.folder)
         return pd.read_csv(self.folder / "runs.csv", keep_default_na=False, na_values=[""])
 
     @cached_property
@@ -245,17 +256,22 @@ class Results:
         return pd.read_csv(self.folder / "bands.csv", keep_default_na=False, na_values=[""])
 
     @cached_property
-    def summary(self) -> dict:
+    def summary(self):
         import json
 
+        if self.is_sweep:
+            import pandas as pd
+
+            return pd.read_csv(self.folder / "sweep.csv", keep_default_na=False, na_values=[""])
         return json.loads((self.folder / "summary.json").read_text())
 
 
 def open_results(folder: str | Path) -> Results:
-    """Read a run folder written by ``sim run`` or :meth:`Ensemble.save`."""
+    """Read a run folder written by ``sim run`` or :meth:`Ensemble.save`, or a sweep folder."""
     from .errors import UserError
 
     folder = Path(folder)
-    if not (folder / "runs.csv").is_file() or not (folder / "summary.json").is_file():
-        raise UserError(f"{folder}: not a run results folder (no runs.csv and summary.json)")
+    sweep = (folder / "sweep.json").is_file() and (folder / "sweep.csv").is_file()
+    if not sweep and not ((folder / "runs.csv").is_file() and (folder / "summary.json").is_file()):
+        raise UserError(f"{folder}: not a run or sweep results folder (no runs.csv and summary.json, no sweep.csv)")
     return Results(folder)

@@ -146,6 +146,9 @@ def test_sweep_over_levers(tmp_path, capsys):
     assert [p["values"] for p in meta["points"]] == [
         {"actors.US.strategies.frontier_safety.linkage": a, "events.0.probability": b}
         for a in (0.0, 0.6) for b in (0.02, 0.08)]
+    stored = sim.open_results(folder)         # a sweep reads back as one table of runs, varied values as columns
+    assert len(stored.runs) == 4 * 30 and len(stored.summary) == 4
+    assert set(stored.runs["vary.events.0.probability"]) == {0.02, 0.08}
     s = sim.load_scenario(folder / "point-004" / "scenario.yaml")
     assert s.params["events.0.probability"].value == 0.08
     assert s.params["actors.US.strategies.frontier_safety.linkage"].value == 0.6
