@@ -85,47 +85,52 @@ def discover(experiments, y: np.ndarray, scenario: Scenario | None = None, boxes
     base = float(y.mean())
     if threshold is None:
         threshold = min(0.9, max(base * 1.25, base + 0.02))
+    import warnings
+
     logger = logging.getLogger("EMA")
     level = logger.level
     logger.setLevel(logging.WARNING)
     found: list[Box] = []
-    try:
-        alg = prim.Prim(x, y, threshold=threshold, peel_alpha=0.05)
-        for _ in range(boxes):
-            box = alg.find_box()
-            if box is None:
-                break
-            traj = box.peeling_trajectory
-            ok = traj[(traj["coverage"] >= min_coverage) & (traj["res_dim"] > 0)]
-            if ok.empty or float(ok["density"].max()) <= base:
-                break
-            i = int(ok["density"].idxmax())
-            box.select(i)
-            if max_p is not None:
-                _, lims = box.inspect(i, style="data")[0]
+    with warnings.catch_warnings():  # the Workbench's own deprecation warnings are not the reader's concern
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        try:
+            alg = prim.Prim(x, y, threshold=threshold, peel_alpha=0.05)
+            for _ in range(boxes):
+                box = alg.find_box()
+                if box is None:
+                    break
+                traj = box.peeling_trajectory
+                ok = traj[(traj["coverage"] >= min_coverage) & (traj["res_dim"] > 0)]
+                if ok.empty or float(ok["density"].max()) <= base:
+                    break
+                i = int(ok["density"].idxmax())
+                box.select(i)
+                if max_p is not None:
+                    _, lims = box.inspect(i, style="data")[0]
+                    for name in lims.index:
+                        qp = [v for v in lims.loc[name].iloc[2:].tolist() if v == v]
+                        if qp and max(qp) > max_p and len(lims.index) > 1:
+                            box.drop_restriction(name)
+                    i = box._cur_box
+                stats, lims = box.inspect(i, style="data")[0]
+                restrictions = []
                 for name in lims.index:
+                    lo, hi = lims.loc[name].iloc[0], lims.loc[name].iloc[1]
                     qp = [v for v in lims.loc[name].iloc[2:].tolist() if v == v]
-                    if qp and max(qp) > max_p and len(lims.index) > 1:
-                        box.drop_restriction(name)
-                i = box._cur_box
-            stats, lims = box.inspect(i, style="data")[0]
-            restrictions = []
-            for name in lims.index:
-                lo, hi = lims.loc[name].iloc[0], lims.loc[name].iloc[1]
-                qp = [v for v in lims.loc[name].iloc[2:].tolist() if v == v]
-                col = x[name]
-                if isinstance(lo, (set, frozenset)) or col.dtype.kind not in "fiu":
-                    kept = box.box_lims[i][name].iloc[0]
-                    restrictions.append(Restriction(name, _label(name, scenario), None, None,
-                                                    tuple(sorted(kept)), None, max(qp) if qp else None))
-                else:
-                    restrictions.append(Restriction(name, _label(name, scenario), float(lo), float(hi), (),
-                                                    (float(col.min()), float(col.max())), max(qp) if qp else None))
-            restrictions.sort(key=lambda r: (r.p_value is None, r.p_value or 0.0))
-            found.append(Box(len(found) + 1, float(stats["coverage"]), float(stats["density"]),
-                             float(stats["mass"]), int(stats["n"]), restrictions, traj, i))
-    finally:
-        logger.setLevel(level)
+                    col = x[name]
+                    if isinstance(lo, (set, frozenset)) or col.dtype.kind not in "fiu":
+                        kept = box.box_lims[i][name].iloc[0]
+                        restrictions.append(Restriction(name, _label(name, scenario), None, None,
+                                                        tuple(sorted(kept)), None, max(qp) if qp else None))
+                    else:
+                        restrictions.append(Restriction(name, _label(name, scenario), float(lo), float(hi), (),
+                                                        (float(col.min()), float(col.max())), max(qp) if qp else None))
+                restrictions.sort(key=lambda r: (r.p_value is None, r.p_value or 0.0))
+                found.append(Box(len(found) + 1, float(stats["coverage"]), float(stats["density"]),
+                                 float(stats["mass"]), int(stats["n"]), restrictions, traj, i))
+        finally:
+            logger.setLevel(level)
     return found
 
 
