@@ -96,12 +96,14 @@ class Ensemble:
     @cached_property
     def summary(self) -> dict:
         """The headline numbers, exactly as ``summary.json`` of the saved folder."""
-        from .analysis.figures import outcome_columns
-        from .analysis.stats import summarise
+        import json
 
-        cols = {c: never_to_nan(c, self.table[c]) for c in outcome_columns(self.scenario)}
-        return {"scenario": self.scenario.name, "title": self.scenario.title, "seed": self.seed,
-                **summarise(cols, self.scenario.horizon)}
+        from .ensemble.store import run_summary, summary_columns
+
+        header = list(self.table)
+        cols = {c: never_to_nan(c, self.table[c]) for c in summary_columns(header) if c in self.table}
+        # the same numbers as written and read back (JSON turns numpy scalars into plain ones)
+        return json.loads(json.dumps(run_summary(self.scenario, self.seed, cols, header)))
 
     @cached_property
     def bands(self):
@@ -149,26 +151,10 @@ class Ensemble:
         return holder[0]
 
 
-def _chunk(job) -> tuple[dict[str, np.ndarray], Any, dict[str, np.ndarray]]:
-    """One chunk: its per-run table, step statistics and kept trajectories (as arrays)."""
-    from .ensemble.runner import StepStats, TrajectoryRecorder, run_table
-    from .model.model import NegotiationModel
+def _chunk(job):
+    from .ensemble.runner import chunk_arrays
 
-    stats = StepStats.empty(job.scenario)
-    model = NegotiationModel(job.scenario, runs=np.arange(job.runs.start, job.runs.stop), seed=job.seed)
-    keep = np.arange(len(model.run_ids)) if job.keep_all else np.nonzero(model.run_ids < job.sample)[0]
-    recorder = TrajectoryRecorder(model, keep) if len(keep) else None
-
-    def observe(m) -> None:
-        stats.observe(m)
-        if recorder is not None:
-            recorder(m)
-
-    model.run(observer=observe)
-    table = run_table(model)
-    traj = recorder.table() if recorder is not None else {}
-    model.release()
-    return table, stats, traj
+    return chunk_arrays(job)
 
 
 def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -179,13 +165,14 @@ def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
 def simulate(scenario: Scenario | str | Path, runs: int | None = None, seed: int | None = None, *,
              design: str = "random", chunk_size: int = 2000, workers: int | None = 1, executor=None,
              keep_trajectories: bool = False, sample_trajectories: int = 10,
-             progress: bool = False) -> Ensemble:
+             progress: bool = False, twins: tuple[str, ...] | None = None) -> Ensemble:
     """Simulate ``runs`` runs (default: the scenario's) of ``scenario`` from ``seed`` (default: the scenario's).
 
     ``design`` samples the uncertain parameters independently per run (``"random"``) or as one
     Latin hypercube over the ensemble (``"lhs"``, see ``sim/ensemble/design.py``). ``workers``
     local processes (default 1: this process) or an ``executor`` run the chunks; the result is
-    the same whatever the chunk size, workers or executor.
+    the same whatever the chunk size, workers or executor. ``twins`` names the twins to simulate
+    beside each run (default: the pacified twin, as ``sim run``; ``()`` for none).
     """
     import time
 
@@ -200,7 +187,8 @@ def simulate(scenario: Scenario | str | Path, runs: int | None = None, seed: int
     if runs < 1 or chunk_size < 1:
         raise ValueError("runs and chunk_size must be at least 1")
     sampled = with_design(scenario, design, runs, seed)
-    jobs = [ChunkJob(sampled, seed, ids, keep_trajectories, sample_trajectories) for ids in chunks(runs, chunk_size)]
+    jobs = [ChunkJob(sampled, seed, ids, keep_trajectories, sample_trajectories, twins)
+            for ids in chunks(runs, chunk_size)]
     own = executor is None
     executor = executor or make_executor(workers)
     bar = None

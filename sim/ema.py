@@ -33,9 +33,11 @@ from .scenario.resolved import Scenario
 
 INSTALL_HINT = ("the EMA Workbench adapter needs ema-workbench: pip install 'ema-workbench>=2.5' "
                 "(or, in the project folder, pip install -e '.[ema]')")
-#: per-run outcomes offered to the Workbench, in this order, when the model produces them
-HEADLINE = ("held", "escalated", "held_while_escalated", "open_share", "engaged_share", "open_at_end",
-            "escalated_share", "suspensions", "rivalry_peak", "break_step", "length")
+def _headline() -> tuple[str, ...]:
+    """The per-run outcomes declared in ``sim.results.outcomes`` (bit fields left out)."""
+    from .results.outcomes import RUN_OUTCOMES
+
+    return tuple(o.column for o in RUN_OUTCOMES if o.kind != "bits")
 CHUNK_RUNS = 4000
 #: spawn key of the exploration design's generator (apart from runs, Mesa and --design lhs)
 EXPLORE_STREAM = 2**32 - 3
@@ -74,10 +76,10 @@ def outcome_names(scenario: Scenario) -> list[str]:
     from .ensemble.runner import run_table
     from .model.model import NegotiationModel
 
-    model = NegotiationModel(scenario, runs=[0], seed=0).run()
+    model = NegotiationModel(scenario, runs=[0], seed=0, collect=False, grid=False).run()
     cols = run_table(model)
     model.release()
-    return [c for c in HEADLINE if c in cols]
+    return [c for c in _headline() if c in cols]
 
 
 def _refuse(**kwargs):
@@ -125,10 +127,11 @@ def evaluate(scenario: Scenario, values: dict[str, np.ndarray], run_ids: np.ndar
         params = dict(scenario.params)
         for path, v in values.items():
             params[path] = Preset(scenario.param_ranges[path].clip(np.asarray(v[a:b], dtype=float)))
-        model = NegotiationModel(replace(scenario, params=params), runs=run_ids[a:b], seed=seed).run()
+        model = NegotiationModel(replace(scenario, params=params), runs=run_ids[a:b], seed=seed, collect=False,
+                                 grid=False).run()
         table = run_table(model)
         model.release()
-        parts.append({k: never_to_nan(k, table[k]).astype(float) for k in (outcomes or HEADLINE) if k in table})
+        parts.append({k: never_to_nan(k, table[k]).astype(float) for k in (outcomes or _headline()) if k in table})
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
@@ -247,6 +250,19 @@ def explore(model_or_scenario, experiments: int = 1000, seed: int | None = None)
 def parameter_columns(experiments, model=None) -> list[str]:
     """The columns of ``experiments`` that are model inputs (not scenario/policy/model names)."""
     return [c for c in experiments.columns if c not in ("scenario", "policy", "model")]
+
+
+def inputs(experiments):
+    """The experiments' input columns, ready for PRIM: numeric choices (a delay of 0, 1 or 2 steps)
+    as numbers, since the Workbench's PRIM reports categorical inputs poorly."""
+    x = experiments[parameter_columns(experiments)].copy()
+    for c in x.columns:
+        if x[c].dtype.kind not in "fiu":
+            try:
+                x[c] = x[c].astype(float)
+            except (TypeError, ValueError):
+                pass
+    return x
 
 
 def collapsed(outcomes: dict) -> np.ndarray:

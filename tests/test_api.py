@@ -115,18 +115,19 @@ def test_lhs_run_folder_replays(tmp_path, capsys):
 
 def test_levers_resolved_and_validated(tmp_path):
     s = sim.load_scenario(LEVERS)
-    assert [lv.name for lv in s.levers] == ["us_linkage", "chip_rule_pace"]
+    assert [lv.name for lv in s.levers] == ["us_linkage", "us_chip_restraint"]
     assert s.levers[0].grid() == (0.0, 0.15, 0.3, 0.45, 0.6)
-    assert s.levers[1].grid() == (0.02, 0.04, 0.08)
+    assert s.levers[1].grid() == (0.8, 0.86, 0.92)
     bad = tmp_path / "bad.yaml"
     text = LEVERS.read_text().replace("extends: baseline.yaml", f"extends: {LEVERS.parent / 'baseline.yaml'}")
     for old, new, message in [
-        ("path: events.0.probability", "path: events.0.probabilty", r"bad.yaml:\d+: levers.chip_rule_pace.path: "
-         r"'events.0.probabilty' is not a numeric parameter.*did you mean 'events.0.probability'"),
-        ("values: [0.02, 0.04, 0.08]", "values: [0.02, 1.5]", r"bad.yaml:\d+: levers.chip_rule_pace.values.1: "
+        ("path: actors.US.strategies.export_controls.p", "path: actors.US.strategies.export_controls.q",
+         r"bad.yaml:\d+: levers.us_chip_restraint.path: 'actors.US.strategies.export_controls.q' is not a numeric "
+         r"parameter.*did you mean 'actors.US.strategies.export_controls.p'"),
+        ("values: [0.8, 0.86, 0.92]", "values: [0.8, 1.5]", r"bad.yaml:\d+: levers.us_chip_restraint.values.1: "
          r"1.5 is out of range"),
         ("range: [0, 0.6]", "range: [0.6, 0]", r"bad.yaml:\d+: levers.us_linkage: range \[lo, hi\] needs lo < hi"),
-        ("path: actors.US.strategies.frontier_safety.linkage", "path: actors.US.discount",
+        ("path: actors.US.strategies.frontier_safety.linkage.rare_earths", "path: actors.US.discount",
          r"levers.us_linkage.path: 'actors.US.discount' is uncertain"),
     ]:
         assert old in text
@@ -137,21 +138,21 @@ def test_levers_resolved_and_validated(tmp_path):
 
 def test_sweep_over_levers(tmp_path, capsys):
     assert main(["sweep", str(LEVERS), "--levers", "--set", "levers.us_linkage.values=[0, 0.6]",
-                 "--set", "levers.chip_rule_pace.values=[0.08]",
+                 "--set", "levers.us_chip_restraint.values=[0.92]",
                  "--set", "levers.us_linkage.range=null", "--runs", "30", "--design", "lhs",
                  "--out", str(tmp_path), "--quiet", "--workers", "1"]) == 0
     (folder,) = (tmp_path / "policy_levers").iterdir()
     meta = json.loads((folder / "sweep.json").read_text())
     assert meta["design"] == "lhs"
     assert [p["values"] for p in meta["points"]] == [
-        {"actors.US.strategies.frontier_safety.linkage": a, "events.0.probability": b}
-        for a in (0.0, 0.6) for b in (0.08,)]
+        {"actors.US.strategies.frontier_safety.linkage.rare_earths": a, "actors.US.strategies.export_controls.p": b}
+        for a in (0.0, 0.6) for b in (0.92,)]
     stored = sim.open_results(folder)         # a sweep reads back as one table of runs, varied values as columns
     assert len(stored.runs) == 2 * 30 and len(stored.summary) == 2
-    assert set(stored.runs["vary.actors.US.strategies.frontier_safety.linkage"]) == {0.0, 0.6}
+    assert set(stored.runs["vary.actors.US.strategies.frontier_safety.linkage.rare_earths"]) == {0.0, 0.6}
     s = sim.load_scenario(folder / "point-002" / "scenario.yaml")
-    assert s.params["events.0.probability"].value == 0.08
-    assert s.params["actors.US.strategies.frontier_safety.linkage"].value == 0.6
+    assert s.params["actors.US.strategies.export_controls.p"].value == 0.92
+    assert s.params["actors.US.strategies.frontier_safety.linkage.rare_earths"].value == 0.6
 
 
 def test_labels_key_names_parameters_in_reports(tmp_path):
@@ -160,13 +161,14 @@ def test_labels_key_names_parameters_in_reports(tmp_path):
 
     text = LEVERS.read_text().replace("extends: baseline.yaml", f"extends: {BASELINE}")
     good = tmp_path / "good.yaml"
-    good.write_text(text + "\nlabels:\n  events.0.effects.1: Chinese backlash to a new rule\n")
+    good.write_text(text + "\nlabels:\n  events.leaders_summit.effects.1: Summit eases chip rules\n")
     s = sim.load_scenario(good)
-    assert param_label("events.0.effects.1", s) == "Chinese backlash to a new rule"
-    assert param_label("events.0.effects.0", s) == "New chip export rule: change to export controls ladder level"
-    assert param_label("actors.US.strategies.frontier_safety.linkage", s) == "US links the safety channel to the rivalry"
+    assert param_label("events.leaders_summit.effects.1", s) == "Summit eases chip rules"
+    assert param_label("events.leaders_summit.effects.2", s) == "Leaders' summit: change to rare earths ladder level"
+    assert param_label("actors.US.strategies.frontier_safety.linkage.rare_earths", s) == \
+        "US links the safety channel to China's minerals moves"
     bad = tmp_path / "bad.yaml"
-    bad.write_text(text + "\nlabels:\n  events.0.effects.9: nothing\n")
-    with pytest.raises(sim.ScenarioError, match=r"bad.yaml:\d+: labels.events.0.effects.9: "
-                                                r"'events.0.effects.9' is not a numeric parameter"):
+    bad.write_text(text + "\nlabels:\n  events.leaders_summit.effects.9: nothing\n")
+    with pytest.raises(sim.ScenarioError, match=r"bad.yaml:\d+: labels.events.leaders_summit.effects.9: "
+                                                r"'events.leaders_summit.effects.9' is not a numeric parameter"):
         sim.load_scenario(bad)

@@ -22,7 +22,7 @@ def test_model_has_the_scenarios_uncertainties_levers_and_outcomes():
     s = sim.load_scenario(LEVERS)
     model = sim.ema.to_model(s)
     assert sorted(u.name for u in model.uncertainties) == sorted(s.uncertain())
-    assert [lv.name for lv in model.levers] == ["us_linkage", "chip_rule_pace"]
+    assert [lv.name for lv in model.levers] == ["us_linkage", "us_chip_restraint"]
     assert {"held", "escalated", "break_step"} <= {o.name for o in model.outcomes}
     unc = {u.name: u for u in model.uncertainties}
     assert (unc["actors.US.discount"].lower_bound, unc["actors.US.discount"].upper_bound) == (0.5, 0.9)
@@ -35,7 +35,7 @@ def test_vectorised_evaluation_equals_single_runs():
 
     s = sim.load_scenario(LEVERS)
     values = {"actors.US.discount": np.array([0.55, 0.85, 0.7]),
-              "events.0.probability": np.array([0.02, 0.08, 0.04])}
+              "actors.US.strategies.export_controls.p": np.array([0.8, 0.92, 0.86])}
     run_ids = np.array([4, 4, 9])
     out = sim.ema.evaluate(s, values, run_ids, seed=3)
     for i in range(3):
@@ -56,7 +56,7 @@ def test_workbench_perform_experiments_with_vector_evaluator():
     model = sim.ema.to_model(s, seed=5)
     worlds = [Scenario(i, **{u.name: float(np.mean([u.lower_bound, u.upper_bound])) for u in model.uncertainties})
               for i in range(3)]
-    same = [Policy(f"p{k}", us_linkage=0.3, chip_rule_pace=0.04) for k in range(2)]
+    same = [Policy(f"p{k}", us_linkage=0.3, us_chip_restraint=0.86) for k in range(2)]
     ex, out = perform_experiments(model, scenarios=worlds, policies=same, evaluator=sim.ema.VectorEvaluator(model),
                                   log_progress=True)
     assert len(ex) == 6
@@ -69,12 +69,12 @@ def test_workbench_perform_experiments_with_vector_evaluator():
 
 def test_explore_is_reproducible_and_prim_boxes_are_honest():
     s = sim.load_scenario(BASELINE)
-    ex, out = sim.ema.explore(s, experiments=400, seed=2)
-    ex2, out2 = sim.ema.explore(s, experiments=400, seed=2)
+    ex, out = sim.ema.explore(s, experiments=1000, seed=2)
+    ex2, out2 = sim.ema.explore(s, experiments=1000, seed=2)
     assert ex.equals(ex2) and all(np.array_equal(out[k], out2[k], equal_nan=True) for k in out)
     # the design is a Latin hypercube: one experiment per stratum of each uniform input
     d = ex["actors.US.discount"]
-    assert sorted(np.floor((d - 0.5) / 0.4 * 400).astype(int)) == list(range(400))
+    assert sorted(np.floor((d - 0.5) / 0.4 * 1000).astype(int)) == list(range(1000))
 
     from sim.analysis.discovery import discover
 

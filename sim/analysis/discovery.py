@@ -77,10 +77,10 @@ def discover(experiments, y: np.ndarray, scenario: Scenario | None = None, boxes
     require_ema()
     from ema_workbench.analysis import prim
 
-    inputs = [c for c in experiments.columns if c not in ("scenario", "policy", "model")]
-    x = experiments[inputs].copy()
-    varying = [c for c in inputs if x[c].nunique() > 1]
-    x = x[varying]
+    from ..ema import inputs
+
+    x = inputs(experiments)
+    x = x[[c for c in x.columns if x[c].nunique() > 1]]
     y = np.asarray(y, dtype=bool)
     base = float(y.mean())
     if threshold is None:
@@ -108,9 +108,11 @@ def discover(experiments, y: np.ndarray, scenario: Scenario | None = None, boxes
                 box.select(i)
                 if max_p is not None:
                     _, lims = box.inspect(i, style="data")[0]
-                    for name in lims.index:
-                        qp = [v for v in lims.loc[name].iloc[2:].tolist() if v == v]
-                        if qp and max(qp) > max_p and len(lims.index) > 1:
+                    ps = {name: max([v for v in lims.loc[name].iloc[2:].tolist() if v == v] or [0.0])
+                          for name in lims.index}
+                    keep = min(ps, key=ps.get) if ps else None   # the most significant restriction stays
+                    for name in sorted(ps, key=ps.get, reverse=True):
+                        if name != keep and ps[name] > max_p:
                             box.drop_restriction(name)
                     i = box._cur_box
                 stats, lims = box.inspect(i, style="data")[0]

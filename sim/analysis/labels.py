@@ -43,6 +43,9 @@ OUTCOME_WORDS = {
     "collapsed": "channel collapsed",
     "escalated": "rivalry escalated",
     "held_while_escalated": "held while the rivalry escalated",
+    "held_and_escalated": "held and the rivalry escalated",
+    "p_held_and_escalated": "P(held and escalated)",
+    "mean_open_share": "mean share of steps the channel was open",
     "break_step": "step the channel broke",
     "rivalry_peak": "peak rivalry level",
     "length": "run length (steps)",
@@ -64,17 +67,37 @@ def words(name: str) -> str:
     return name.replace("_", " ")
 
 
-def _event_name(scenario: Scenario | None, i: int) -> str:
-    if scenario is not None and 0 <= i < len(scenario.events):
+def _event_index(scenario: Scenario | None, key: str) -> int | None:
+    """The index of the event a path names: by its slug (``events.leaders_summit``) or its position."""
+    if scenario is None:
+        return int(key) if key.isdigit() else None
+    from ..scenario.resolved import event_slug
+
+    for i, e in enumerate(scenario.events):
+        if event_slug(e.name) == key:
+            return i
+    return int(key) if key.isdigit() and int(key) < len(scenario.events) else None
+
+
+def _event_name(scenario: Scenario | None, key: str) -> str:
+    i = _event_index(scenario, key)
+    if scenario is not None and i is not None and i < len(scenario.events):
         return scenario.events[i].name
-    return f"event {i}"
+    return words(key) if not key.isdigit() else f"event {key}"
 
 
-def _effect_target(scenario: Scenario | None, i: int, j: int) -> str:
-    """What effect j of event i changes, in words, from the scenario's data."""
+def _effect_data(scenario: Scenario | None, key: str, j: int) -> dict | None:
+    i = _event_index(scenario, key)
     try:
-        effect = scenario.data["events"][i]["effects"][j]
+        return scenario.data["events"][i]["effects"][j]
     except (AttributeError, KeyError, IndexError, TypeError):
+        return None
+
+
+def _effect_target(scenario: Scenario | None, key: str, j: int) -> str:
+    """What effect j of an event changes, in words, from the scenario's data."""
+    effect = _effect_data(scenario, key, j)
+    if not isinstance(effect, dict):
         return f"effect {j}"
     scope, who, attr = (str(effect.get("target", "")).split(".") + ["", "", ""])[:3]
     who = "both actors" if scope == "actors" and who == "*" else "every track" if who == "*" else words(who)
@@ -82,10 +105,9 @@ def _effect_target(scenario: Scenario | None, i: int, j: int) -> str:
     return f"{who} {what or words(attr)}"
 
 
-def _effect_op(scenario: Scenario | None, i: int, j: int) -> str:
-    try:
-        effect = scenario.data["events"][i]["effects"][j]
-    except (AttributeError, KeyError, IndexError, TypeError):
+def _effect_op(scenario: Scenario | None, key: str, j: int) -> str:
+    effect = _effect_data(scenario, key, j)
+    if not isinstance(effect, dict):
         return "effect"
     return next((k for k in ("add", "multiply", "set") if k in effect), "effect")
 
@@ -111,17 +133,21 @@ def param_label(path: str, scenario: Scenario | None = None) -> str:
         return f"{words(parts[1])}: {TRACK_WORDS.get(parts[2], words(parts[2]))}"
     if parts[0] == "tracks" and len(parts) == 4:
         return f"{words(parts[1])}: {parts[2]} {TRACK_WORDS.get(parts[3], words(parts[3]))}"
-    if parts[0] == "events" and len(parts) >= 3 and parts[1].isdigit():
-        name = _event_name(scenario, int(parts[1]))
+    if parts[0] == "events" and len(parts) >= 3:
+        key = parts[1]
+        name = _event_name(scenario, key)
+        step = scenario.step if scenario is not None else "step"
         if parts[2] == "probability":
-            return f"{name}: chance per step"
+            return f"{name}: chance per {step}"
         if parts[2] == "probability_if_channel_open":
-            return f"{name}: chance per step while the channel is open"
+            return f"{name}: chance per {step} while the channel is open"
+        if parts[2] == "delay":
+            return f"{name}: delay ({step}s)"
         if parts[2] == "effects" and len(parts) >= 4 and parts[3].isdigit():
-            i, j = int(parts[1]), int(parts[3])
-            op = parts[4] if len(parts) >= 5 else _effect_op(scenario, i, j)
+            j = int(parts[3])
+            op = parts[4] if len(parts) >= 5 else _effect_op(scenario, key, j)
             op = {"add": "change to", "multiply": "factor on", "set": "new value of"}.get(op, op)
-            return f"{name}: {op} {_effect_target(scenario, i, j)}"
+            return f"{name}: {op} {_effect_target(scenario, key, j)}"
     if path == "continuation":
         return "chance the game goes on each step"
     return path
