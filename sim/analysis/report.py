@@ -234,7 +234,9 @@ def assumption_tables(s) -> str:
     if s.events:
         rows = []
         for i, e in enumerate(s.events):
-            when = []
+            when = [_condition_text(s, c) for c in getattr(e, "when", ())]
+            if getattr(e, "delay", None):
+                when.append(f"after a delay of {v(e.delay)} {s.step}s")
             if e.at:
                 when.append(("in " if _dated(s) else "at ") + _steps_text(s, sorted(e.at)))
             if e.probability:
@@ -249,10 +251,18 @@ def assumption_tables(s) -> str:
     ch = s.tracks[o.channel]
     rivalry = ", ".join(words(s.tracks[k].name) for k in o.rivalry) or "(none)"
     rungs = {s.tracks[k].rungs[o.escalated_level] for k in o.rivalry if o.escalated_level < len(s.tracks[k].rungs)}
-    rows = [["channel", f"{words(ch.name)}: broken when its mutual engagement over the last {o.window} steps "
-                        f"falls below {o.threshold:g}"],
+    collapse_after = getattr(o, "collapse_after", None)
+    sustained = getattr(o, "sustained", None)
+    channel = (f"{words(ch.name)}: open while the share of the last {o.window} steps with both sides engaged "
+               f"is at least {o.threshold:g}")
+    if collapse_after is not None:
+        channel += (f"; suspended otherwise, and collapsed (it did not hold) after {collapse_after} suspended "
+                    f"steps in a row" + ("; the window starts full of engagement (prehistory)"
+                                         if getattr(o, "prehistory", False) else ""))
+    rows = [["channel", channel],
             ["rivalry", f"{rivalry}: escalated at level {o.escalated_level}"
-                        + (f" ({' / '.join(sorted(rungs))})" if rungs else "") + " or above"]]
+                        + (f" ({' / '.join(sorted(rungs))})" if rungs else "") + " or above"
+                        + (f" for {sustained} steps in a row" if sustained else "")]]
     out.append("<h3>Outcome definitions</h3>" + table(["outcome", "definition"], rows))
 
     rest = [p for p in s.params if p not in shown]
@@ -287,6 +297,28 @@ def _steps_text(s, steps: list[int]) -> str:
 
     style = "%b %Y" if s.step in ("month", "year") else "%d %b %Y"
     return ", ".join(f"{step_date(start, x, s.step):{style}} (step {x})" for x in steps)
+
+
+def _condition_text(s, c) -> str:
+    """One condition of a conditional event, in words."""
+    actor = s.actors[c.actor].name if 0 <= c.actor < len(s.actors) else ""
+    track = words(s.tracks[c.track].name) if 0 <= c.track < len(s.tracks) else ""
+    if c.kind == "played":
+        return f"when {actor} plays {'C' if c.cooperate else 'D'} on {track}"
+    if c.kind == "level":
+        lo = "" if c.at_least is None else f" at least {c.at_least}"
+        hi = "" if c.at_most is None else f" at most {c.at_most}"
+        return f"when {track} is at level{lo}{' and' if lo and hi else ''}{hi}"
+    if c.kind == "channel":
+        return f"when the channel is {c.state}"
+    if c.kind == "fired":
+        name = s.events[c.event].name if 0 <= c.event < len(s.events) else "another event"
+        return f"once '{name}' has fired"
+    if c.kind == "incidents":
+        return f"after at least {c.at_least} incidents"
+    if c.kind == "after":
+        return f"from step {c.step}"
+    return c.kind
 
 
 def _effect_text(s, eff, v) -> str:
