@@ -147,7 +147,7 @@ def test_reports_read_as_briefings(folders):
         assert words in run, words
     assert "0.3333333" not in run and "&quot;value&quot;" not in run   # no raw JSON, no 16-digit floats
     sweep = (folders["sweep"] / "report.html").read_text()
-    assert "China noise (mistaken moves)" in sweep and "Incident: chance per step" in sweep
+    assert "China noise (mistaken moves)" in sweep and "Incident: chance per month" in sweep
     compare = (folders["compare"] / "report.html").read_text()
     assert "Small, with strong US linkage" in compare and compare.count("Does the small channel hold?") == 1
     sens = (folders["sensitivity"] / "report.html").read_text()
