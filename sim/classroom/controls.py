@@ -50,7 +50,7 @@ class Control:
         if self.is_menu:
             actor, track = _strategy_of(self.paths[0])
             return strategy_name(scenario, actor, track)
-        return round(param_value(scenario, self.paths[0]), 2)
+        return round(param_value(scenario, self.paths[0]), 4)  # shown in full on the page
 
     def overrides(self, value) -> list[str]:
         if self.key == "seed":
@@ -152,9 +152,11 @@ def play(scenario: Scenario, seed: int | None = None, runs: int = 1) -> tuple[np
 
 
 def controls(scenario: Scenario) -> list[Control]:
-    """The page's controls: the lesson's own, plus the seed when the run is random."""
+    """The page's controls: the lesson's own, plus the seed when the run with the controls' values
+    is random (the stag hunt's trust is drawn per run, but the page sets it with its sliders)."""
     out = lesson_controls(scenario)
-    if is_random(scenario):
+    fixed, _ = apply(scenario.file, out, {c.key: c.default(scenario) for c in out})
+    if is_random(fixed):
         out.append(Control("seed", "Seed (another run)", (), lo=0, hi=10**9, step=1))
     return out
 

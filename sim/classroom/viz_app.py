@@ -1,7 +1,8 @@
 """The live classroom page (``sim viz``): one run of a lesson on Mesa's model, stepped in the browser.
 
 Served by ``solara run sim.classroom.viz_app:Page`` with the scenario file in
-``$SIM_VIZ_SCENARIO``. Three tabs:
+``$SIM_VIZ_SCENARIO``; ``?lesson=NAME`` in the address opens another lesson on the same server
+(one server for a whole class). Three tabs:
 
 * **Lesson**: Mesa's Reset / Play / Step controller around one run, the lesson's own controls
   (:mod:`sim.classroom.controls`; changing one starts the run again with exactly the values
@@ -18,8 +19,10 @@ screen.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
+import urllib.parse
 from html import escape
 
 import numpy as np
@@ -29,10 +32,12 @@ from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
 from ..analysis.plots import PALETTE
+from ..errors import UserError
 from ..model.model import NegotiationModel
 from ..model.trace import record
 from ..scenario.load import load_scenario
 from ..scenario.resolved import Scenario
+from .lessons import find_lesson
 from .controls import MENU, Control, apply, compare, comparison, controls
 from .play import ROUNDS, Game, hidden_strategy, match, reveal
 from .plots import MOVE_COLORS, level_history, trust_history
@@ -48,6 +53,7 @@ CSS = """
 table.sim-table { border-collapse: collapse; font-size: 15px; }
 table.sim-table td, table.sim-table th { padding: 2px 8px; border-bottom: 1px solid #ddd; text-align: right; }
 table.sim-table th:first-child, table.sim-table td:first-child { text-align: left; }
+table.sim-ranking td:nth-child(2), table.sim-ranking th:nth-child(2) { text-align: left; }
 table.sim-strip { border-collapse: separate; border-spacing: 2px; font-size: 13px; }
 table.sim-strip td { width: 26px; height: 26px; text-align: center; color: white; font-weight: bold; padding: 0; }
 table.sim-strip td.name { width: auto; color: #111; text-align: right; padding-right: 6px; font-weight: normal;
@@ -62,8 +68,12 @@ table.sim-matrix td.last { outline: 3px solid #111; outline-offset: -3px; font-w
 """
 
 
+#: the two sides' colours (Okabe-Ito blue, Tol wine): distinct from the green and orange of the moves
+SIDES = ("#0072B2", "#882255")
+
+
 def side_colour(i: int) -> str:
-    return PALETTE[i % len(PALETTE)]
+    return SIDES[i % 2]
 
 
 def initials(labels: tuple[str, str]) -> tuple[str, str]:
@@ -129,7 +139,7 @@ def ControlInput(control: Control, value, on_value):
         solara.Select(control.label, value=value, values=list(control.choices), on_value=on_value,
                       classes=["sim-control"])
     else:
-        solara.SliderFloat(f"{control.label}: {float(value):.2f}", value=float(value), min=control.lo,
+        solara.SliderFloat(f"{control.label}: {float(value):g}", value=float(value), min=control.lo,
                            max=control.hi, step=control.step, on_value=on_value, thumb_label="always")
 
 
@@ -483,9 +493,26 @@ def TournamentTab():
 # -- the page ----------------------------------------------------------------------------------
 
 
+@functools.cache
+def lesson_class(source: str) -> type[ClassroomModel]:
+    return model_class(source)
+
+
+def requested(search: str | None) -> str:
+    """The scenario file of ``?lesson=NAME``, else the one ``sim viz`` was started with."""
+    name = urllib.parse.parse_qs(search or "").get("lesson", [""])[0]
+    if name:
+        try:
+            return str(find_lesson(name))
+        except UserError:
+            pass
+    return os.environ["SIM_VIZ_SCENARIO"]
+
+
 @solara.component
 def Page():
-    cls = solara.use_memo(lambda: model_class(os.environ["SIM_VIZ_SCENARIO"]), [])
+    source = requested(solara.use_router().search)
+    cls = lesson_class(source)
     base = cls.base
     title = base.lesson.title if base.lesson else (base.title or base.name)
     solara.Style(CSS)
@@ -496,8 +523,8 @@ def Page():
                     classes=["sim-title"])
         with solara.lab.Tabs(dark=False):
             with solara.lab.Tab("Lesson"):
-                LessonTab(cls)
+                LessonTab(cls).key(source)
             with solara.lab.Tab("Play the computer"):
-                PlayTab(base)
+                PlayTab(base).key(source)
             with solara.lab.Tab("Tournament"):
                 TournamentTab()

@@ -36,6 +36,7 @@ def environment(scenario_file: str) -> dict[str, str]:
     env["SIM_VIZ_SCENARIO"] = str(Path(scenario_file).resolve())
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"   # no telemetry
     env["SOLARA_ASSETS_PROXY"] = "True"                # front-end assets from solara-assets, served locally
+    env["SOLARA_THEME_SHOW_BANNER"] = "False"          # no "runs on Solara" badge over the page
     env.setdefault("SOLARA_CHECK_HOOKS", "off")         # silences a warning about Mesa's own code
     env.setdefault("MPLBACKEND", "Agg")
     return env
