@@ -140,7 +140,7 @@ def ControlInput(control: Control, value, on_value):
                       classes=["sim-control"])
     else:
         solara.SliderFloat(f"{control.label}: {float(value):g}", value=float(value), min=control.lo,
-                           max=control.hi, step=control.step, on_value=on_value, thumb_label="always")
+                           max=control.hi, step=control.step, on_value=on_value, thumb_label=False)
 
 
 @solara.component
@@ -473,7 +473,7 @@ def TournamentTab():
             solara.Button("Run the tournament", color="primary", on_click=run, classes=["sim-run-tournament"])
         with solara.Column(style={"flex": "1", "min-width": "0"}):
             if out is None:
-                solara.Markdown("Pick strategies and their starting numbers, then run: every strategy meets every "
+                solara.Text("Pick strategies and their starting numbers, then run: every strategy meets every "
                                 "other (and its twin) for 50 rounds of the prisoner's dilemma, three times; the "
                                 "population then evolves by the payoffs (replicator: an infinite population; "
                                 "Moran: a finite one, one birth and one death at a time).")
@@ -523,8 +523,8 @@ def Page():
                     classes=["sim-title"])
         with solara.lab.Tabs(dark=False):
             with solara.lab.Tab("Lesson"):
-                LessonTab(cls).key(source)
+                LessonTab(cls).key("lesson:" + source)
             with solara.lab.Tab("Play the computer"):
-                PlayTab(base).key(source)
+                PlayTab(base).key("play:" + source)
             with solara.lab.Tab("Tournament"):
                 TournamentTab()
