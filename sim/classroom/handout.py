@@ -7,6 +7,7 @@ import io
 from html import escape
 from pathlib import Path
 
+import numpy as np
 from matplotlib.figure import Figure
 
 from ..analysis.stats import proportion
@@ -21,6 +22,8 @@ body { font-family: Georgia, 'Times New Roman', serif; max-width: 52em; margin: 
 h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { font-size: 1.2em; margin-top: 1.6em; }
 pre { font-size: 0.72em; line-height: 1.25; overflow-x: auto; background: #f6f6f6; padding: 0.6em; }
 img { max-width: 100%; } .goal { font-style: italic; } .meta { color: #555; font-size: 0.9em; }
+table.grid { border-collapse: collapse; font-size: 0.9em; } table.grid td, table.grid th { border: 1px solid #bbb;
+  padding: 2px 8px; text-align: center; }
 figure { margin: 1em 0; page-break-inside: avoid; } figcaption { font-size: 0.9em; color: #333; }
 @media print { body { margin: 0; max-width: none; } pre { background: none; } h2 { page-break-after: avoid; } }
 """
@@ -46,8 +49,42 @@ def run_figure(scenario: Scenario, records: list[StepRecord]) -> Figure:
     return fig
 
 
-def handout_html(scenario: Scenario, runs: int = 500, seed: int | None = None, run: int = 0) -> str:
-    """The handout page as one HTML string."""
+def matrix_html(scenario: Scenario, k: int = 0) -> str:
+    """Track k's payoffs per round (first side's, second side's) with the lesson's move labels."""
+    from ..model.model import NegotiationModel
+
+    values = NegotiationModel(scenario, runs=[0]).values
+    t = scenario.tracks[k]
+    a, b = scenario.actor_names
+    val = lambda i, x: float(np.asarray(values[t.payoffs[i][x]]).reshape(-1)[0])  # noqa: E731
+    cell = {(True, True): ("R", "R"), (True, False): ("S", "T"), (False, True): ("T", "S"), (False, False): ("P", "P")}
+    rows = [f"<tr><th>{escape(a)} \\ {escape(b)}</th>" + "".join(f"<th>{escape(x)}</th>" for x in t.labels) + "</tr>"]
+    for mine in (True, False):
+        tds = "".join(f"<td>{val(0, cell[(mine, th)][0]):g}, {val(1, cell[(mine, th)][1]):g}</td>" for th in (True, False))
+        rows.append(f"<tr><th>{escape(t.labels[0 if mine else 1])}</th>{tds}</tr>")
+    return "<table class='grid'>" + "".join(rows) + "</table>"
+
+
+def comparison_section(scenario: Scenario, seed: int | None, overrides) -> str:
+    from .controls import compare, comparison
+
+    spec = comparison(scenario)
+    rows = compare(scenario, seed=seed, overrides=overrides)
+    a, b = scenario.actor_names
+    head = (f"<tr><th></th><th>{escape(a)} total</th><th>{escape(b)} total</th><th>{escape(a)} per round</th>"
+            f"<th>{escape(b)} per round</th><th>{escape(a)} coop.</th><th>{escape(b)} coop.</th><th>both coop.</th></tr>")
+    body = "".join(f"<tr><td>{escape(r.label)}</td><td>{r.total[0]:.2f}</td><td>{r.total[1]:.2f}</td>"
+                   f"<td>{r.per_round[0]:.2f}</td><td>{r.per_round[1]:.2f}</td><td>{r.cooperation[0]:.0%}</td>"
+                   f"<td>{r.cooperation[1]:.0%}</td><td>{r.mutual:.0%}</td></tr>" for r in rows)
+    runs = "one run (no randomness)" if spec.runs == 1 else f"means over {spec.runs} runs"
+    note = f" {escape(spec.note)}" if spec.note else ""
+    return (f"<h2>The comparison: {escape(spec.title)}</h2><p class='meta'>{runs}; coop. = share of rounds "
+            f"cooperating.{note}</p><table class='grid'>{head}{body}</table>")
+
+
+def handout_html(scenario: Scenario, runs: int = 500, seed: int | None = None, run: int = 0,
+                 overrides: list[str] | tuple[str, ...] = ()) -> str:
+    """The handout page as one HTML string (``overrides``: the ``--set`` values it was made with)."""
     seed = scenario.seed if seed is None else seed
     lesson = scenario.lesson
     title = lesson.title if lesson else (scenario.title or scenario.name)
@@ -60,6 +97,11 @@ def handout_html(scenario: Scenario, runs: int = 500, seed: int | None = None, r
     if lesson:
         parts.append(f"<p class='goal'>{escape(lesson.goal)}</p>")
     parts.append(f"<p>{escape(scenario.description)}</p>")
+    if overrides:
+        parts.append("<p class='meta'>Changed from the lesson with --set: "
+                     + ", ".join(f"<code>{escape(o)}</code>" for o in overrides) + "</p>")
+    parts.append(f"<h2>Payoffs per round</h2>{matrix_html(scenario)}")
+    parts.append(comparison_section(scenario, seed, overrides))
     if lesson:
         parts.append("<h2>What to notice</h2><ul>" + "".join(f"<li>{escape(x)}</li>" for x in lesson.notice) + "</ul>")
         parts.append("<h2>What to try</h2><ul>" + "".join(f"<li>{escape(x)}</li>" for x in lesson.try_) + "</ul>")
@@ -68,7 +110,7 @@ def handout_html(scenario: Scenario, runs: int = 500, seed: int | None = None, r
                  "moves, each side's trust in the other and its total payoff so far.</p>")
     parts.append(f"<pre>{escape(table)}</pre>")
     parts.append(f"<figure><img alt='moves, trust and levels of the run' src='{embed(run_figure(scenario, records))}'>"
-                 "<figcaption>The same run: who cooperated (green) or defected (red), trust, and the escalation "
+                 "<figcaption>The same run: who cooperated (green) or defected (orange), * where noise flipped a move, trust, and the escalation "
                  "ladder of each track.</figcaption></figure>")
     parts.append(f"<h2>{runs} runs: how often does the channel hold?</h2>"
                  f"<p>The channel held in {int(result.table['held'].sum())} of {runs} runs: "
@@ -83,8 +125,9 @@ def handout_html(scenario: Scenario, runs: int = 500, seed: int | None = None, r
             f"<style>{CSS}</style></head><body>\n{body}\n</body></html>\n")
 
 
-def write_handout(scenario: Scenario, out: Path, runs: int = 500, seed: int | None = None) -> Path:
+def write_handout(scenario: Scenario, out: Path, runs: int = 500, seed: int | None = None,
+                  overrides: list[str] | tuple[str, ...] = ()) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{scenario.name}.html"
-    path.write_text(handout_html(scenario, runs=runs, seed=seed), encoding="utf-8")
+    path.write_text(handout_html(scenario, runs=runs, seed=seed, overrides=overrides), encoding="utf-8")
     return path

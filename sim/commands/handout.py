@@ -24,6 +24,6 @@ def run(args) -> int:
     from ..classroom.lessons import load_lesson
 
     scenario = load_lesson(args.lesson, args.set)
-    path = write_handout(scenario, Path(args.out), runs=args.runs, seed=args.seed)
+    path = write_handout(scenario, Path(args.out), runs=args.runs, seed=args.seed, overrides=args.set)
     print(f"handout: {path}")
     return 0
