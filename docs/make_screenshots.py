@@ -73,6 +73,8 @@ def shoot(browser, url: str, out: Path, steps: int, tabs: bool) -> list[Path]:
     step.wait_for(timeout=90_000)
     counter = page.locator(".sim-step")
     for i in range(1, steps + 1):
+        if step.is_disabled():   # a game with a continuation probability may end first
+            break
         step.click()
         counter.filter(has_text=f"Rounds played: {i}").wait_for(timeout=30_000)
     page.wait_for_timeout(1500)

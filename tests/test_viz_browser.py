@@ -150,6 +150,9 @@ def test_every_lesson_page_teaches_its_lesson(server, page):
         matrix = page.locator(".sim-matrix").first.inner_text()
         assert s.tracks[0].labels[0] in matrix and s.tracks[0].labels[1] in matrix
         step(page, counter, 3)
+        for c in shown:   # the values shown are the lesson's (the browser's slider grid does not move them)
+            if not c.is_menu and c.key != "seed":
+                expect(page.locator(".v-input", has_text=c.label)).to_contain_text(f"{c.label}: {c.default(s):g}")
         text = counter.inner_text()
         if s.continuation is not None:
             assert re.fullmatch(r"Rounds played: 3( \(game over\))?", text.strip()), text
@@ -181,6 +184,11 @@ def test_a_control_restarts_the_run_with_the_value_shown(server, page):
     page.get_by_role("button", name="Reset").click()
     expect(counter).to_contain_text("Rounds played: 0", timeout=30_000)
     expect(slider).to_contain_text("Noise, both sides: 0.1")   # Reset keeps the settings shown
+    page.locator(".sim-neutral").get_by_text("Neutral names (Blue, Red)").click()
+    expect(page.locator(".sim-score")).to_contain_text("Blue")
+    expect(page.locator(".sim-score")).to_contain_text("Red")
+    assert "China" not in page.locator(".sim-score").inner_text()
+    expect(counter).to_contain_text("Rounds played: 0")        # a display option: the run is not restarted
 
 
 def test_ten_rounds_against_the_computer(server, page):

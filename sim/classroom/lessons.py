@@ -7,6 +7,8 @@ In a source checkout they are read from the top-level ``scenarios/`` folder; an 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..errors import UserError
@@ -68,3 +70,17 @@ def listing(folder: Path | None = None) -> list[tuple[str, str, str]]:
         s = load_scenario(f)
         rows.append((f.stem.split("_", 1)[-1], s.lesson.title if s.lesson else s.title, str(f)))
     return rows
+
+
+#: neutral names for the two sides (``sim trace --neutral``, the page's "Neutral names" switch)
+NEUTRAL = ("Blue", "Red")
+
+
+def renamer(actor_names: Sequence[str], neutral: bool) -> Callable[[str], str]:
+    """A text function replacing the actors' names by Blue and Red (not inside ``actors.NAME``
+    override paths, which must stay valid commands); the identity when ``neutral`` is false."""
+    if not neutral:
+        return lambda text: text
+    mapping = dict(zip(actor_names, NEUTRAL))
+    pattern = re.compile(r"(?<!actors\.)\b(" + "|".join(map(re.escape, actor_names)) + r")\b")
+    return lambda text: pattern.sub(lambda m: mapping[m.group(1)], text)

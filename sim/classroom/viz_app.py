@@ -37,7 +37,7 @@ from ..model.model import NegotiationModel
 from ..model.trace import record
 from ..scenario.load import load_scenario
 from ..scenario.resolved import Scenario
-from .lessons import find_lesson
+from .lessons import find_lesson, renamer
 from .controls import MENU, Control, apply, compare, comparison, controls
 from .play import ROUNDS, Game, hidden_strategy, match, reveal
 from .plots import MOVE_COLORS, level_history, trust_history
@@ -64,6 +64,8 @@ table.sim-matrix { border-collapse: collapse; font-size: 15px; }
 table.sim-matrix td, table.sim-matrix th { border: 1px solid #bbb; padding: 3px 10px; text-align: center; }
 table.sim-matrix td.last { outline: 3px solid #111; outline-offset: -3px; font-weight: bold; }
 .sim-side { width: 290px; min-width: 290px; }
+.sim-side .v-input__slider .v-input__slot { flex-wrap: wrap; }
+.sim-side .v-input__slider .v-input__slot > .v-label { flex: 1 0 100%; max-width: 100%; margin-bottom: -4px; }
 .sim-notes li { margin-bottom: 2px; }
 """
 
@@ -132,14 +134,15 @@ def model_class(source: str) -> type[ClassroomModel]:
 
 
 @solara.component
-def ControlInput(control: Control, value, on_value):
+def ControlInput(control: Control, value, on_value, rename=str):
+    label = rename(control.label)
     if control.key == "seed":
-        solara.InputInt(control.label, value=int(value), on_value=on_value, classes=["sim-control"])
+        solara.InputInt(label, value=int(value), on_value=on_value, classes=["sim-control"])
     elif control.is_menu:
-        solara.Select(control.label, value=value, values=list(control.choices), on_value=on_value,
+        solara.Select(label, value=value, values=list(control.choices), on_value=on_value,
                       classes=["sim-control"])
     else:
-        solara.SliderFloat(f"{control.label}: {float(value):g}", value=float(value), min=control.lo,
+        solara.SliderFloat(f"{label}: {float(value):g}", value=float(value), min=control.lo,
                            max=control.hi, step=control.step, on_value=on_value, thumb_label=False)
 
 
@@ -154,7 +157,7 @@ def Counter(model: ClassroomModel):
     solara.HTML("div", unsafe_innerHTML=escape(text), classes=["sim-step"])
 
 
-def strip_html(model: ClassroomModel, width: int = STRIP) -> str:
+def strip_html(model: ClassroomModel, width: int = STRIP, rename=str) -> str:
     """The latest rounds: one row of coloured moves per side and track, each with its payoffs."""
     s = model.scenario
     first = max(0, len(model.history) - width)
@@ -164,6 +167,7 @@ def strip_html(model: ClassroomModel, width: int = STRIP) -> str:
     for k, track in enumerate(s.tracks):
         letters = initials(track.labels)
         for i, actor in enumerate(s.actor_names):
+            actor = rename(actor)
             name = f"{track.name}: {actor}" if len(s.tracks) > 1 else actor
             cells = []
             for r in shown:
@@ -192,15 +196,15 @@ def track_legend(s: Scenario) -> tuple[str, str]:
 
 
 @solara.component
-def Moves(model: ClassroomModel):
+def Moves(model: ClassroomModel, rename=str):
     update_counter.get()
     if not model.history:
         solara.HTML("div", unsafe_innerHTML="<i>Press Step or ▶ to play the first round.</i>", classes=["sim-strip"])
         return
-    solara.HTML("div", unsafe_innerHTML=strip_html(model), classes=["sim-strip"])
+    solara.HTML("div", unsafe_innerHTML=strip_html(model, rename=rename), classes=["sim-strip"])
 
 
-def score_html(model: ClassroomModel) -> str:
+def score_html(model: ClassroomModel, rename=str) -> str:
     s = model.scenario
     last = model.payoffs[-1].sum(axis=1) if model.payoffs else None
     totals = model.totals()
@@ -209,22 +213,22 @@ def score_html(model: ClassroomModel) -> str:
     for i, actor in enumerate(s.actor_names):
         move = ", ".join(model.history[-1].tracks[k].label(i) for k in range(len(s.tracks))) if model.history else "-"
         this = f"{last[i]:g}" if last is not None else "-"
-        rows.append(f"<tr><td style='color:{side_colour(i)};font-weight:bold'>{escape(actor)}</td>"
+        rows.append(f"<tr><td style='color:{side_colour(i)};font-weight:bold'>{escape(rename(actor))}</td>"
                     f"<td>{escape(move)}</td><td>{this}</td><td class='sim-total'><b>{totals[i]:g}</b></td></tr>")
     return f"<table class='sim-table sim-score'>{''.join(rows)}</table>"
 
 
 @solara.component
-def Score(model: ClassroomModel):
+def Score(model: ClassroomModel, rename=str):
     update_counter.get()
-    solara.HTML("div", unsafe_innerHTML=score_html(model), classes=["sim-score-box"])
+    solara.HTML("div", unsafe_innerHTML=score_html(model, rename), classes=["sim-score-box"])
 
 
-def matrix_html(model: ClassroomModel, k: int) -> str:
+def matrix_html(model: ClassroomModel, k: int, rename=str, same: bool = False) -> str:
     """Track k's payoffs (row side's, column side's) with the lesson's labels; the last round outlined."""
     s = model.scenario
     t = s.tracks[k]
-    a, b = s.actor_names
+    a, b = map(rename, s.actor_names)
     val = lambda i, x: float(np.asarray(model.values[t.payoffs[i][x]]).reshape(-1)[0])  # noqa: E731
     cell = {(True, True): ("R", "R"), (True, False): ("S", "T"), (False, True): ("T", "S"), (False, False): ("P", "P")}
     last = model.history[-1].tracks[k].realised if model.history else None
@@ -243,63 +247,64 @@ def matrix_html(model: ClassroomModel, k: int) -> str:
     extra = [n for n in ("level_cost", "risk_weight", "audience_weight") if n in t.params
              and abs(float(np.asarray(model.values[t.params[n]]).reshape(-1)[0])) > 0]
     note = "" if not extra else "<div style='font-size:12px'>plus costs of escalation, risk or audience</div>"
-    title = f"Payoffs per round ({escape(a)}, {escape(b)})" + (f": {escape(t.name)}" if len(s.tracks) > 1 else "")
+    title = f"Payoffs per round ({escape(a)}, {escape(b)})" + (f": {escape(t.name)}" if len(s.tracks) > 1 and not same
+                                                                 else "")
     return f"<div style='font-size:13px'>{title}</div><table class='sim-matrix'>{''.join(rows)}</table>{note}"
 
 
 @solara.component
-def Matrix(model: ClassroomModel):
+def Matrix(model: ClassroomModel, rename=str):
     update_counter.get()
     s = model.scenario
     seen, shown = set(), []
     for k, t in enumerate(s.tracks):
-        key = (t.labels, tuple(tuple(sorted(p.items())) for p in t.payoffs))
+        key = (t.labels, tuple(float(np.asarray(model.values[p[x]]).reshape(-1)[0]) for p in t.payoffs for x in "RSTP"))
         if key not in seen:
             seen.add(key)
             shown.append(k)
     with solara.Row(classes=["sim-matrix-box"]):
         for k in shown[:2]:
-            solara.HTML("div", unsafe_innerHTML=matrix_html(model, k))
+            solara.HTML("div", unsafe_innerHTML=matrix_html(model, k, rename, same=len(shown) == 1))
 
 
-def comparison_html(scenario: Scenario, rows) -> str:
-    a, b = scenario.actor_names
+def comparison_html(scenario: Scenario, rows, rename=str) -> str:
+    a, b = map(rename, scenario.actor_names)
     head = (f"<tr><th></th><th>{escape(a)} total</th><th>{escape(b)} total</th><th>{escape(a)} per round</th>"
             f"<th>{escape(b)} per round</th><th>{escape(a)} coop.</th><th>{escape(b)} coop.</th>"
             "<th>both coop.</th><th>rounds</th></tr>")
     body = "".join(
-        f"<tr><td>{escape(r.label)}</td><td>{r.total[0]:.2f}</td><td>{r.total[1]:.2f}</td>"
+        f"<tr><td>{escape(rename(r.label))}</td><td>{r.total[0]:.2f}</td><td>{r.total[1]:.2f}</td>"
         f"<td>{r.per_round[0]:.2f}</td><td>{r.per_round[1]:.2f}</td><td>{r.cooperation[0]:.0%}</td>"
         f"<td>{r.cooperation[1]:.0%}</td><td>{r.mutual:.0%}</td><td>{r.rounds:.1f}</td></tr>" for r in rows)
     return f"<table class='sim-table sim-compare'>{head}{body}</table>"
 
 
 @solara.component
-def Comparison(base: Scenario):
+def Comparison(base: Scenario, rename=str):
     spec = comparison(base)
     rows = solara.use_memo(lambda: compare(base), [])
     runs = "one run (no randomness)" if spec.runs == 1 else f"means over {spec.runs} runs, seed {base.seed}"
     note = f" {spec.note}" if spec.note else ""
     solara.HTML("div", unsafe_innerHTML=f"<b>{escape(spec.title)}</b> <span style='font-size:13px'>({runs}; "
-                f"coop. = share of rounds cooperating).{escape(note)}</span>" + comparison_html(base, rows),
+                f"coop. = share of rounds cooperating).{escape(note)}</span>" + comparison_html(base, rows, rename),
                 classes=["sim-comparison"])
 
 
 @solara.component
-def Notes(scenario: Scenario):
+def Notes(scenario: Scenario, rename=str):
     lesson = scenario.lesson
     if lesson is None:
-        body = f"<p>{escape(scenario.description)}</p>"
+        body = f"<p>{escape(rename(scenario.description))}</p>"
     else:
-        notice = "".join(f"<li>{escape(x)}</li>" for x in lesson.notice)
-        tries = "".join(f"<li>{escape(x)}</li>" for x in lesson.try_)
+        notice = "".join(f"<li>{escape(rename(x))}</li>" for x in lesson.notice)
+        tries = "".join(f"<li>{escape(rename(x))}</li>" for x in lesson.try_)
         body = (f"<b>What to notice</b><ul>{notice}</ul><b>What to try</b> (with the controls on the left)"
                 f"<ul>{tries}</ul>")
     solara.HTML("div", unsafe_innerHTML=body, classes=["sim-notes"])
 
 
 @solara.component
-def Plots(model: ClassroomModel):
+def Plots(model: ClassroomModel, rename=str):
     update_counter.get()
     s = model.scenario
     n = len(s.tracks)
@@ -312,17 +317,30 @@ def Plots(model: ClassroomModel):
         ax.remove()
     ax = fig.add_subplot(gs[:, 1])
     start = [float(np.asarray(model.values[a.spec.params["trust"]])[0]) for a in model.actors]
-    trust_history(model.history, s.actor_names, ax=ax, start=start, step_unit="round")
+    trust_history(model.history, [rename(a) for a in s.actor_names], ax=ax, start=start, step_unit="round")
     solara.FigureMatplotlib(fig, format="png")
 
 
+def snapped(control: Control, old, new) -> bool:
+    """True when a slider only reports the old value moved onto its grid (the browser's slider
+    snaps 0.3333 to 0.35 when it appears): that is not a change the class asked for."""
+    if control.is_menu or control.key == "seed":
+        return False
+    grid = control.lo + round((float(old) - control.lo) / control.step) * control.step
+    return abs(float(new) - grid) < 1e-9 and abs(float(new) - float(old)) > 1e-12
+
+
 @solara.component
-def LessonTab(cls):
+def LessonTab(cls, rename=str):
     values = solara.use_reactive(cls.defaults())
     model = solara.use_reactive(solara.use_memo(lambda: cls(**values.value), []))
     play_ms, every, threads = solara.use_reactive(PLAY_MS), solara.use_reactive(1), solara.use_reactive(False)
 
+    by_key = {c.key: c for c in cls.controls}
+
     def change(key, value):
+        if snapped(by_key[key], values.value[key], value) or value == values.value[key]:
+            return
         values.value = {**values.value, key: value}
         model.value = cls(**values.value)   # a new run with exactly the values shown
 
@@ -332,19 +350,19 @@ def LessonTab(cls):
             ModelController(model, model_parameters=values, play_interval=play_ms, render_interval=every,
                             use_threads=threads)
             for c in cls.controls:
-                ControlInput(c, values.value[c.key], lambda v, key=c.key: change(key, v))
+                ControlInput(c, values.value[c.key], lambda v, key=c.key: change(key, v), rename)
             if cls.controls:
                 solara.Text("Changing a control starts the run again.", style={"font-size": "13px"})
         with solara.Column(classes=["sim-main"], style={"flex": "1", "min-width": "0", "gap": "6px"}):
             with solara.Row(style={"align-items": "flex-start", "gap": "24px"}):
                 with solara.Column(style={"gap": "2px"}):
                     Counter(m)
-                    Score(m)
-                Matrix(m)
-            Moves(m)
-            Comparison(cls.base)
-            Notes(m.scenario)
-            Plots(m)
+                    Score(m, rename)
+                Matrix(m, rename)
+            Moves(m, rename)
+            Comparison(cls.base, rename)
+            Notes(m.scenario, rename)
+            Plots(m, rename)
 
 
 # -- play the computer -------------------------------------------------------------------------
@@ -515,15 +533,20 @@ def Page():
     cls = lesson_class(source)
     base = cls.base
     title = base.lesson.title if base.lesson else (base.title or base.name)
+    neutral = solara.use_reactive(False)
+    rename = renamer(base.actor_names, neutral.value)
     solara.Style(CSS)
     solara.Title(title)
     with solara.Column(style={"padding": "4px 12px", "gap": "0"}):
-        goal = f" <span style='font-size:14px'>{escape(base.lesson.goal)}</span>" if base.lesson else ""
-        solara.HTML("div", unsafe_innerHTML=f"<h2 style='margin:0'>{escape(title)}</h2>{goal}",
-                    classes=["sim-title"])
+        goal = f" <span style='font-size:14px'>{escape(rename(base.lesson.goal))}</span>" if base.lesson else ""
+        with solara.Row(style={"align-items": "center", "justify-content": "space-between"}):
+            solara.HTML("div", unsafe_innerHTML=f"<h2 style='margin:0'>{escape(rename(title))}</h2>{goal}",
+                        classes=["sim-title"])
+            with solara.Div(classes=["sim-neutral"]):
+                solara.Checkbox(label="Neutral names (Blue, Red)", value=neutral)
         with solara.lab.Tabs(dark=False):
             with solara.lab.Tab("Lesson"):
-                LessonTab(cls).key("lesson:" + source)
+                LessonTab(cls, rename).key("lesson:" + source)
             with solara.lab.Tab("Play the computer"):
                 PlayTab(base).key("play:" + source)
             with solara.lab.Tab("Tournament"):
