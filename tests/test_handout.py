@@ -44,3 +44,12 @@ def test_handout_has_the_payoff_matrix_the_comparison_and_the_overrides(tmp_path
     assert "<td>both trust 0.6</td>" in html
     assert re.search(r"<td>both trust 0.6</td><td>48.00</td>", html) is None          # noise 0.02 changes it
     assert "<code>actors.US.noise=0.02</code>" in html
+
+
+def test_handout_with_neutral_names(tmp_path):
+    assert main(["handout", "tit_for_tat", "--out", str(tmp_path), "--runs", "20", "--neutral"]) == 0
+    html = (tmp_path / "tit_for_tat.html").read_text(encoding="utf-8")
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)
+    assert "Blue \\ Red" in text and "<th>Blue total</th>" in text
+    # China only inside the --set paths of "What to try", which must stay valid commands
+    assert re.findall(r"\w*China\w*", text) == ["China"] * text.count("actors.China.")

@@ -129,3 +129,19 @@ def test_compact_trace_of_tit_for_tat(capsys):
     moves = [line.split(" | ")[1][:5] for line in out if line[:4].strip().isdigit()]
     assert moves == ["C  D "] + ["D  D "] * 9
     assert out[-1] == "after 10 rounds: payoffs US 9, China 14; cooperated US 10%, China 0%; 0 moves flipped by noise"
+
+
+def test_neutral_names(capsys):
+    assert main(["trace", "linkage", "--neutral", "--steps", "7", "--no-color"]) == 0
+    out = capsys.readouterr().out
+    assert "Blue tightens chip controls regardless" in out and "payoffs Blue " in out and ", Red " in out
+    assert "US" not in out and "China" not in out
+
+
+def test_renamer_keeps_override_paths():
+    from sim.classroom.lessons import renamer
+
+    r = renamer(["US", "China"], True)
+    assert r("China plays (--set actors.China.strategies.game=x); the US and China; USA") == \
+        "Red plays (--set actors.China.strategies.game=x); the Blue and Red; USA"
+    assert renamer(["US", "China"], False)("US") == "US"

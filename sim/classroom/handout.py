@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from ..analysis.stats import proportion
 from ..ensemble.runner import run_ensemble
-from ..model.trace import StepRecord, TableFormat, trace_scenario
+from ..model.trace import StepRecord, trace_scenario
 from ..scenario.resolved import Scenario
 from .plots import cooperation_pattern, ensemble_figure, level_history, trust_history
 
@@ -36,14 +36,15 @@ def embed(fig: Figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def run_figure(scenario: Scenario, records: list[StepRecord]) -> Figure:
+def run_figure(scenario: Scenario, records: list[StepRecord], names=None) -> Figure:
     """The traced run: moves, trust and every track's level, one figure."""
     n = len(scenario.tracks)
     fig = Figure(figsize=(9, 2.6 + 1.6 * n + 2.6), layout="constrained")
     axes = fig.subplots(n + 2, 1, height_ratios=[1.3, 1.3] + [1.0] * n)
     unit = scenario.step
-    cooperation_pattern(records, scenario.actor_names, scenario.track_names, ax=axes[0], step_unit=unit)
-    trust_history(records, scenario.actor_names, ax=axes[1], step_unit=unit)
+    names = list(names or scenario.actor_names)
+    cooperation_pattern(records, names, scenario.track_names, ax=axes[0], step_unit=unit)
+    trust_history(records, names, ax=axes[1], step_unit=unit)
     for k, t in enumerate(scenario.tracks):
         level_history(records, k, t.rungs, ax=axes[2 + k], start=t.start, step_unit=unit)
     return fig
@@ -83,17 +84,26 @@ def comparison_section(scenario: Scenario, seed: int | None, overrides) -> str:
 
 
 def handout_html(scenario: Scenario, runs: int = 500, seed: int | None = None, run: int = 0,
-                 overrides: list[str] | tuple[str, ...] = ()) -> str:
-    """The handout page as one HTML string (``overrides``: the ``--set`` values it was made with)."""
+                 overrides: list[str] | tuple[str, ...] = (), neutral: bool = False) -> str:
+    """The handout page as one HTML string (``overrides``: the ``--set`` values it was made with;
+    ``neutral``: the sides called Blue and Red)."""
+    from .lessons import renamer
+    from .tracefmt import choose
+
+    rename = renamer(scenario.actor_names, neutral)
     seed = scenario.seed if seed is None else seed
     lesson = scenario.lesson
     title = lesson.title if lesson else (scenario.title or scenario.name)
     records = list(trace_scenario(scenario, seed=seed, run=run))
-    fmt = TableFormat(scenario)
+    fmt = choose(scenario, color=False, columns=100, compact=None,   # fits the printed page
+                 names=[rename(n) for n in scenario.actor_names])
     table = "\n".join([fmt.header(), *(fmt.row(r) for r in records), fmt.legend()])
     result = run_ensemble(scenario, runs=runs, seed=seed)
     held = proportion(int(result.table["held"].sum()), runs)
     parts = [f"<h1>{escape(title)}</h1>"]
+    if neutral:
+        parts.append(f"<p class='meta'>The two sides are called {escape(rename(scenario.actor_names[0]))} and "
+                     f"{escape(rename(scenario.actor_names[1]))} here.</p>")
     if lesson:
         parts.append(f"<p class='goal'>{escape(lesson.goal)}</p>")
     parts.append(f"<p>{escape(scenario.description)}</p>")
@@ -109,7 +119,7 @@ def handout_html(scenario: Scenario, runs: int = 500, seed: int | None = None, r
                  f"{escape(scenario.step)}: both sides' moves on every track, the escalation level after the "
                  "moves, each side's trust in the other and its total payoff so far.</p>")
     parts.append(f"<pre>{escape(table)}</pre>")
-    parts.append(f"<figure><img alt='moves, trust and levels of the run' src='{embed(run_figure(scenario, records))}'>"
+    parts.append(f"<figure><img alt='moves, trust and levels of the run' src='{embed(run_figure(scenario, records, [rename(n) for n in scenario.actor_names]))}'>"
                  "<figcaption>The same run: who cooperated (green) or defected (orange), * where noise flipped a move, trust, and the escalation "
                  "ladder of each track.</figcaption></figure>")
     parts.append(f"<h2>{runs} runs: how often does the channel hold?</h2>"
@@ -120,14 +130,14 @@ def handout_html(scenario: Scenario, runs: int = 500, seed: int | None = None, r
                  "<figcaption>Left: share of runs in each outcome. Right: when the channel broke.</figcaption></figure>")
     parts.append(f"<p class='meta'>Made with <code>sim handout</code> from {escape(Path(scenario.file).name)}. "
                  "The numbers are illustrative, not forecasts.</p>")
-    body = "\n".join(parts)
+    body = "\n".join(p if "data:image" in p else rename(p) for p in parts)
     return (f"<!doctype html>\n<html lang='en'><head><meta charset='utf-8'><title>{escape(title)}</title>"
             f"<style>{CSS}</style></head><body>\n{body}\n</body></html>\n")
 
 
 def write_handout(scenario: Scenario, out: Path, runs: int = 500, seed: int | None = None,
-                  overrides: list[str] | tuple[str, ...] = ()) -> Path:
+                  overrides: list[str] | tuple[str, ...] = (), neutral: bool = False) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{scenario.name}.html"
-    path.write_text(handout_html(scenario, runs=runs, seed=seed, overrides=overrides), encoding="utf-8")
+    path.write_text(handout_html(scenario, runs=runs, seed=seed, overrides=overrides, neutral=neutral), encoding="utf-8")
     return path

@@ -86,19 +86,24 @@ class FullFormat(TableFormat):
         return super().legend() + "; init = before the first step"
 
 
-def choose(scenario: Scenario, color: bool, columns: int, compact: bool | None) -> TableFormat:
-    """The full table when it fits ``columns`` (and ``compact`` is not forced), else the compact one."""
+def choose(scenario: Scenario, color: bool, columns: int, compact: bool | None,
+           names: Sequence[str] | None = None) -> TableFormat:
+    """The full table when it fits ``columns`` (and ``compact`` is not forced), else the compact one;
+    ``names``: what to call the two sides."""
     full = FullFormat(scenario, color)
+    if names:
+        full.names = list(names)
+        full.name_w = [max(len(n) for n in names) for _ in scenario.tracks]
     if compact is None:
         compact = max(len(line) for line in full.header().splitlines()) > min(columns, WIDTH)
-    return CompactFormat(scenario, color) if compact else full
+    return CompactFormat(scenario, color, names) if compact else full
 
 
-def summary(scenario: Scenario, records: Sequence[StepRecord]) -> str:
+def summary(scenario: Scenario, records: Sequence[StepRecord], names: Sequence[str] | None = None) -> str:
     """Totals, cooperation rates and noise flips of the traced run, one line."""
     if not records:
         return "no steps played"
-    names = scenario.actor_names
+    names = list(names or scenario.actor_names)
     last = records[-1]
     coop = np.array([[tr.realised[i] for tr in r.tracks] for r in records for i in range(2)], dtype=float)
     coop = coop.reshape(len(records), 2, -1).mean(axis=(0, 2))

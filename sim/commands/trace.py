@@ -19,6 +19,7 @@ def register(sub) -> None:
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a scenario value")
     p.add_argument("--pause", action="store_true", help="wait for Enter between steps")
     p.add_argument("--no-color", action="store_true", help="no colour (also: NO_COLOR in the environment)")
+    p.add_argument("--neutral", action="store_true", help="call the two sides Blue and Red")
     width = p.add_mutually_exclusive_group()
     width.add_argument("--compact", dest="compact", action="store_const", const=True,
                        help="one letter per move (default when the full table is wider than the terminal or 100 columns)")
@@ -34,15 +35,23 @@ def use_color(no_color: bool, stream=None) -> bool:
 def run(args) -> int:
     import shutil
 
-    from ..classroom.lessons import find_lesson
+    import builtins
+
+    from ..classroom.lessons import find_lesson, renamer
     from ..classroom.tracefmt import choose, start_state, summary
     from ..model.model import NegotiationModel
     from ..model.trace import trace
     from ..scenario.load import load_scenario
 
     scenario = load_scenario(find_lesson(args.scenario), args.set)
+    rename = renamer(scenario.actor_names, getattr(args, "neutral", False))
+
+    def print(*lines, **kw):
+        builtins.print(*(rename(str(x)) for x in lines), **kw)
+
     columns = shutil.get_terminal_size((100, 24)).columns
-    fmt = choose(scenario, use_color(args.no_color), columns, getattr(args, "compact", None))
+    names = [rename(n) for n in scenario.actor_names]
+    fmt = choose(scenario, use_color(args.no_color), columns, getattr(args, "compact", None), names)
     seed_used = scenario.seed if args.seed is None else args.seed
     title = scenario.lesson.title if scenario.lesson else (scenario.title or scenario.name)
     print(f"{title}: seed {seed_used}, run {args.run}")
@@ -58,7 +67,7 @@ def run(args) -> int:
         if args.pause and not _wait():
             break
     print(fmt.legend())
-    print(summary(scenario, records))
+    print(summary(scenario, records, names))
     return 0
 
 
