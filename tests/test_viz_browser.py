@@ -233,3 +233,25 @@ def test_live_tournament_with_a_chosen_mix(server, page):
     # the start is the chosen mix: 20 of 50 always-defect
     assert "t = 0:" in first and "always_defect 40%" in first, first
     expect(shares).not_to_have_text(first, timeout=30_000)   # it animates
+
+
+@pytest.mark.parametrize("lesson", ["narrow_channel", "noise"])
+def test_handout_prints_without_cut_columns(browser, tmp_path, lesson):
+    """Printed to A4 PDF by chromium: nothing wider than the page, and a handful of pages."""
+    from sim.cli import main
+
+    assert main(["handout", lesson, "--out", str(tmp_path), "--runs", "50"]) == 0
+    page = browser.new_page()
+    try:
+        page.goto((tmp_path / f"{lesson}.html").as_uri())
+        page.emulate_media(media="print")
+        page.set_viewport_size({"width": 718, "height": 1000})   # A4 minus 1 cm margins at 96 dpi
+        wide = page.evaluate("""() => [...document.querySelectorAll('pre, img, table')]
+            .filter(e => e.scrollWidth > e.clientWidth + 1 || e.getBoundingClientRect().right > innerWidth + 1)
+            .map(e => e.tagName + ' ' + e.scrollWidth + '>' + e.clientWidth)""")
+        assert not wide, wide
+        pdf = page.pdf(format="A4", margin={"top": "1cm", "bottom": "1cm", "left": "1cm", "right": "1cm"})
+    finally:
+        page.close()
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert 2 <= pages <= 8, pages
