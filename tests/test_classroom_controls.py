@@ -124,3 +124,29 @@ def test_reveal_and_hidden_strategy():
     assert rows["always_defect"]["you_vs"] == 0 and rows["always_defect"]["in_your_place"] == 10
     picks = [hidden_strategy(0, n) for n in range(30)]
     assert picks == [hidden_strategy(0, n) for n in range(30)] and len(set(picks)) > 3
+
+
+def test_docs_list_each_lesson_controls():
+    """docs/classroom.md's table names exactly the controls each lesson's page shows."""
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "classroom.md").read_text(encoding="utf-8")
+    rows = dict(line.strip("|").split("|")[:2] for line in doc.splitlines()
+                if line.startswith("| ") and not line.startswith("| lesson"))
+    rows = {k.strip(): [x.strip() for x in v.split(";")] for k, v in rows.items()}
+    for path in LESSONS:
+        s = load_scenario(path)
+        want = [c.label.split(" (another")[0] for c in controls(s)]
+        assert rows[path.stem.split("_", 1)[1]] == want, path.stem
+
+
+def test_noisy_tournament_note_in_the_docs():
+    """docs/classroom.md: in the default noisy round robin generous tit-for-tat ranks below
+    tit-for-tat (grim trigger and always-defect first), though it does better against its twin."""
+    from sim.tournament import make_spec, run_tournament
+
+    result = run_tournament(make_spec(noise=0.05, seed=0))
+    order = [row["strategy"] for row in result.ranking()]
+    assert order.index("generous_tit_for_tat") > order.index("tit_for_tat")
+    assert set(order[:2]) == {"grim_trigger", "always_defect"}
+    M = result.payoff_matrix()
+    g, t = result.labels.index("generous_tit_for_tat"), result.labels.index("tit_for_tat")
+    assert M[g, g] > M[t, t]
