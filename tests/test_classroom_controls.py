@@ -150,3 +150,14 @@ def test_noisy_tournament_note_in_the_docs():
     M = result.payoff_matrix()
     g, t = result.labels.index("generous_tit_for_tat"), result.labels.index("tit_for_tat")
     assert M[g, g] > M[t, t]
+
+
+def test_shadow_theory_note():
+    base = load_scenario(next(p for p in LESSONS if "shadow" in p.stem))
+    from sim.classroom.controls import theory_note
+
+    note = theory_note(base, 0.6)
+    assert "w 0.8: always-defect 9.00, tit-for-tat 15.00" in note
+    assert "w 0.6: always-defect 6.50, tit-for-tat 7.50" in note
+    assert "w 0.4: always-defect 5.67, tit-for-tat 5.00" in note and "w = (T-R)/(T-P) = 0.5" in note
+    assert theory_note(load_scenario(LESSONS[0])) == ""

@@ -293,3 +293,18 @@ def compare(scenario: Scenario, runs: int | None = None, seed: int | None = None
         total, per_round, coop, mutual, rounds = measure(s, runs, seed, v.track)
         rows.append(Row(v.label, total, per_round, coop, mutual, rounds))
     return rows
+
+
+def theory_note(scenario: Scenario, continuation: float | None = None) -> str:
+    """The shadow of the future in numbers: against tit-for-tat, always-defect expects
+    T + wP/(1-w) and tit-for-tat R/(1-w) (the first side's payoffs); empty for other lessons."""
+    if scenario.name != "shadow_of_the_future" or scenario.continuation is None:
+        return ""
+    model = NegotiationModel(scenario, runs=[0])
+    pay = {x: float(np.asarray(model.values[scenario.tracks[0].payoffs[0][x]]).reshape(-1)[0]) for x in "RSTP"}
+    R, T, P = pay["R"], pay["T"], pay["P"]
+    ws = [0.8, 0.4] if continuation is None else sorted({0.8, 0.4, round(float(continuation), 4)}, reverse=True)
+    parts = [f"w {w:g}: always-defect {T + w * P / (1 - w):.2f}, tit-for-tat {R / (1 - w):.2f}" for w in ws]
+    threshold = (T - R) / (T - P)
+    return ("Expected totals against tit-for-tat (theory): " + "; ".join(parts)
+            + f". Defecting pays only below w = (T-R)/(T-P) = {threshold:g}.")

@@ -67,7 +67,7 @@ def matrix_html(scenario: Scenario, k: int = 0) -> str:
 
 
 def comparison_section(scenario: Scenario, seed: int | None, overrides) -> str:
-    from .controls import compare, comparison
+    from .controls import compare, comparison, theory_note
 
     spec = comparison(scenario)
     rows = compare(scenario, seed=seed, overrides=overrides)
@@ -80,7 +80,8 @@ def comparison_section(scenario: Scenario, seed: int | None, overrides) -> str:
     runs = "one run (no randomness)" if spec.runs == 1 else f"means over {spec.runs} runs"
     note = f" {escape(spec.note)}" if spec.note else ""
     return (f"<h2>The comparison: {escape(spec.title)}</h2><p class='meta'>{runs}; coop. = share of rounds "
-            f"cooperating.{note}</p><table class='grid'>{head}{body}</table>")
+            f"cooperating.{note}</p><table class='grid'>{head}{body}</table>"
+            + (f"<p>{escape(theory_note(scenario))}</p>" if theory_note(scenario) else ""))
 
 
 def handout_html(scenario: Scenario, runs: int = 500, seed: int | None = None, run: int = 0,

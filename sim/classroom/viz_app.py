@@ -38,7 +38,7 @@ from ..model.trace import record
 from ..scenario.load import load_scenario
 from ..scenario.resolved import Scenario
 from .lessons import find_lesson, renamer
-from .controls import MENU, Control, apply, compare, comparison, controls
+from .controls import MENU, Control, apply, compare, comparison, controls, theory_note
 from .play import ROUNDS, Game, hidden_strategy, match, reveal
 from .plots import MOVE_COLORS, level_history, trust_history
 
@@ -280,13 +280,15 @@ def comparison_html(scenario: Scenario, rows, rename=str) -> str:
 
 
 @solara.component
-def Comparison(base: Scenario, rename=str):
+def Comparison(base: Scenario, rename=str, continuation: float | None = None):
     spec = comparison(base)
     rows = solara.use_memo(lambda: compare(base), [])
+    theory = theory_note(base, continuation)
     runs = "one run (no randomness)" if spec.runs == 1 else f"means over {spec.runs} runs, seed {base.seed}"
     note = f" {spec.note}" if spec.note else ""
     solara.HTML("div", unsafe_innerHTML=f"<b>{escape(spec.title)}</b> <span style='font-size:13px'>({runs}; "
-                f"coop. = share of rounds cooperating).{escape(note)}</span>" + comparison_html(base, rows, rename),
+                f"coop. = share of rounds cooperating).{escape(note)}</span>" + comparison_html(base, rows, rename)
+                + (f"<div class='sim-theory' style='font-size:14px'>{escape(theory)}</div>" if theory else ""),
                 classes=["sim-comparison"])
 
 
@@ -360,7 +362,7 @@ def LessonTab(cls, rename=str):
                     Score(m, rename)
                 Matrix(m, rename)
             Moves(m, rename)
-            Comparison(cls.base, rename)
+            Comparison(cls.base, rename, values.value.get("continuation"))
             Notes(m.scenario, rename)
             Plots(m, rename)
 
