@@ -125,7 +125,7 @@ def lesson_controls(scenario: Scenario) -> list[Control]:
         return [both(scenario, "linkage", "Linkage of the channel, both sides", 0, 1, 0.1, track="frontier_safety")]
     if name == "narrow_channel":
         return [both(scenario, "linkage", "Linkage of the channel, both sides", 0, 1, 0.1, track="frontier_safety"),
-                both(scenario, "risk_perception", "Sense of shared danger (risk), both sides", 0, 1, 0.05)]
+                both(scenario, "risk_perception", "Shared danger (risk), both sides", 0, 1, 0.05)]
     out = [one(scenario, a, "noise", f"{a} noise", 0, 0.3, 0.01) for a in scenario.actor_names]
     if len(scenario.tracks) == 1:
         out += [strategy(scenario, a) for a in scenario.actor_names]

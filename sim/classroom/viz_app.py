@@ -42,6 +42,7 @@ from .controls import MENU, Control, apply, compare, comparison, controls, theor
 from .play import ROUNDS, Game, hidden_strategy, match, reveal
 from .plots import MOVE_COLORS, level_history, trust_history
 
+SECRET = "secret: drawn at random"
 #: rounds shown in the moves strip (the latest ones)
 STRIP = 24
 PLAY_MS = 400
@@ -65,7 +66,8 @@ table.sim-matrix td, table.sim-matrix th { border: 1px solid #bbb; padding: 3px 
 table.sim-matrix td.last { outline: 3px solid #111; outline-offset: -3px; font-weight: bold; }
 .sim-side { width: 290px; min-width: 290px; }
 .sim-side .v-input__slider .v-input__slot { flex-wrap: wrap; }
-.sim-side .v-input__slider .v-input__slot > .v-label { flex: 1 0 100%; max-width: 100%; margin-bottom: -4px; }
+.sim-side .v-input__slider .v-input__slot > .v-label { flex: 1 0 100%; max-width: 100%; margin-bottom: -4px;
+  white-space: normal; height: auto; }
 .sim-notes li { margin-bottom: 2px; }
 """
 
@@ -375,14 +377,16 @@ def PlayTab(base: Scenario):
     game = solara.use_memo(lambda: Game.of(base), [])
     number, set_number = solara.use_state(1)
     moves, set_moves = solara.use_state(())
-    hidden = hidden_strategy(base.seed, number)
+    chosen, set_chosen = solara.use_state(SECRET)
+    hidden = hidden_strategy(base.seed, number) if chosen == SECRET else chosen
     current = match(game, moves, hidden, seed=base.seed)
     done = len(moves) >= ROUNDS
     c, d = game.labels
     with solara.Column(classes=["sim-play"], style={"gap": "8px", "max-width": "980px"}):
         solara.HTML("div", unsafe_innerHTML=(
-            f"<b>Play {ROUNDS} rounds against the computer.</b> It plays one of {len(MENU)} strategies; which one is "
-            "revealed at the end, with how the other strategies would have done. Payoffs per round "
+            f"<b>Play {ROUNDS} rounds against the computer.</b> It plays one of {len(MENU)} strategies (drawn at "
+            "random unless the teacher picks one); which one is revealed at the end, with how the other strategies "
+            "would have done. Payoffs per round "
             f"(you, computer): both {escape(c)} {game.R:g}, {game.R:g}; you {escape(c)} and it {escape(d)} "
             f"{game.S:g}, {game.T:g}; you {escape(d)} and it {escape(c)} {game.T:g}, {game.S:g}; both {escape(d)} "
             f"{game.P:g}, {game.P:g}."))
@@ -393,6 +397,9 @@ def PlayTab(base: Scenario):
                           on_click=lambda: set_moves((*moves, False)))
             solara.Button("New game", on_click=lambda: (set_moves(()), set_number(number + 1)),
                           classes=["sim-play-new"])
+            with solara.Div(style={"width": "300px", "margin-left": "16px"}):
+                solara.Select("Computer's strategy (for the teacher)", value=chosen, values=[SECRET, *MENU],
+                              on_value=lambda v: (set_chosen(v), set_moves(())))
         you, it = current.totals
         solara.HTML("div", unsafe_innerHTML=(
             f"<div class='sim-play-status'>Round {len(moves)} of {ROUNDS}. Score: you <b class='sim-play-you'>{you:g}</b>"
