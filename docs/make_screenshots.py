@@ -7,12 +7,14 @@
 Starts `sim viz` for each lesson on a free local port, drives Debian's chromium through
 Playwright (the `test` extra and /usr/bin/chromium, see .ci/install-browser), presses Step a few
 times and saves the first screen of the Lesson tab, then of the other two tabs for the first lesson.
+The linkage lesson's picture is also copied to docs/viz.png (the README's picture).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -116,6 +118,8 @@ def main(argv=None) -> int:
                     for shot in shoot(browser, url, args.out / f"{name}.png", args.steps, tabs=n == 0):
                         print(f"{shot} ({shot.stat().st_size // 1024} KB)")
                 (args.out / f".{name}.log").unlink()
+                if name == "linkage" and args.out == ROOT / "docs" / "classroom":
+                    shutil.copyfile(args.out / "linkage.png", ROOT / "docs" / "viz.png")
         finally:
             browser.close()
     return 0

@@ -33,6 +33,7 @@ from mesa.visualization.utils import update_counter
 
 from ..analysis.plots import PALETTE
 from ..errors import UserError
+from ..games import PRESETS
 from ..model.model import NegotiationModel
 from ..model.trace import record
 from ..scenario.load import load_scenario
@@ -428,11 +429,13 @@ def play_strip(game: Game, m) -> str:
 # -- live tournament ---------------------------------------------------------------------------
 
 
-def evolve(strategies, counts, dynamics: str, noise: float, turns: int = 50, seed: int = 0):
+def evolve(strategies, counts, dynamics: str, noise: float, turns: int = 50, seed: int = 0,
+           game: str = "prisoners_dilemma"):
     """Round robin of ``strategies`` (sim.tournament), then replicator or Moran dynamics from ``counts``."""
     from ..tournament import make_spec, moran, replicator, run_tournament
 
-    result = run_tournament(make_spec(list(strategies), turns=turns, repetitions=3, noise=noise, seed=seed))
+    result = run_tournament(make_spec(list(strategies), game=game, turns=turns, repetitions=3, noise=noise,
+                                      seed=seed))
     M = result.payoff_matrix()
     if dynamics == "replicator":
         shares = replicator(M, start=np.asarray(counts, dtype=float), until=60.0, points=61)
@@ -460,6 +463,7 @@ def TournamentTab():
     chosen = solara.use_reactive(["always_defect", "tit_for_tat", "generous_tit_for_tat", "always_cooperate"])
     counts = solara.use_reactive({})
     dynamics = solara.use_reactive("replicator")
+    game = solara.use_reactive("prisoners_dilemma")
     noise = solara.use_reactive(0.0)
     out, set_out = solara.use_state(None)
     frame, set_frame = solara.use_state(0)
@@ -470,7 +474,7 @@ def TournamentTab():
         if not names:
             return
         n = [int(counts.value.get(s, 10)) for s in names]
-        result, shares = evolve(names, n, dynamics.value, noise.value)
+        result, shares = evolve(names, n, dynamics.value, noise.value, game=game.value)
         set_out((tuple(names), result, shares))
         set_frame(0)
         playing.set(True)
@@ -495,13 +499,14 @@ def TournamentTab():
                 v = int(counts.value.get(s, 10))
                 solara.SliderInt(f"{s}: {v}", value=v, min=0, max=30,
                                  on_value=lambda x, s=s: counts.set({**counts.value, s: x}))
+            solara.Select("Game", value=game, values=list(PRESETS))
             solara.Select("Dynamics", value=dynamics, values=["replicator", "Moran"])
             solara.SliderFloat(f"Noise: {noise.value:.2f}", value=noise, min=0, max=0.2, step=0.01)
             solara.Button("Run the tournament", color="primary", on_click=run, classes=["sim-run-tournament"])
         with solara.Column(style={"flex": "1", "min-width": "0"}):
             if out is None:
                 solara.Text("Pick strategies and their starting numbers, then run: every strategy meets every "
-                                "other (and its twin) for 50 rounds of the prisoner's dilemma, three times; the "
+                                "other (and its twin) for 50 rounds of the game, three times; the "
                                 "population then evolves by the payoffs (replicator: an infinite population; "
                                 "Moran: a finite one, one birth and one death at a time).")
             else:
