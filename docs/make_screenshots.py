@@ -93,7 +93,8 @@ def shoot(browser, url: str, out: Path, steps: int, tabs: bool) -> list[Path]:
         page.get_by_role("tab", name="Tournament").click()
         page.locator(".sim-run-tournament").click()
         page.locator(".sim-ranking").wait_for(timeout=60_000)
-        page.wait_for_timeout(7000)
+        page.locator(".sim-shares", has_text="t = 60:").wait_for(timeout=60_000)   # the end of the animation
+        page.wait_for_timeout(1500)
         shots.append(out.with_name("tournament.png"))
         page.screenshot(path=str(shots[-1]))
     page.close()

@@ -44,6 +44,8 @@ from .play import ROUNDS, Game, hidden_strategy, match, reveal
 from .plots import MOVE_COLORS, level_history, trust_history
 
 SECRET = "secret: drawn at random"
+#: the tournament's animation: about this many pictures, one every FRAME_S seconds
+FRAMES, FRAME_S = 24, 0.25
 #: rounds shown in the moves strip (the latest ones)
 STRIP = 24
 PLAY_MS = 400
@@ -484,9 +486,9 @@ def TournamentTab():
             return
         stop = threading.Event()
         frames = len(out[2].times) - 1
-        step = max(1, frames // 40)
+        step = max(1, frames // FRAMES)
         i = 0
-        while not stop.wait(0.12) and i < frames:
+        while not stop.wait(FRAME_S) and i < frames:
             i = min(frames, i + step)
             set_frame(i)
         playing.set(False)

@@ -55,5 +55,12 @@ def run(args) -> int:
     url = f"http://{'localhost' if args.host in ('127.0.0.1', 'localhost') else args.host}:{args.port}/"
     print(f"sim viz: {scenario.name} at {url} (Ctrl-C to stop)", flush=True)
     cmd = command(args.host, args.port)
+    if os.name == "nt":  # Windows has no exec: run the server as a child and wait for it
+        import subprocess
+
+        try:
+            return subprocess.call(cmd, env=environment(str(path)))
+        except KeyboardInterrupt:
+            return 0
     os.execve(cmd[0], cmd, environment(str(path)))
     return 0  # not reached
