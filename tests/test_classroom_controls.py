@@ -161,3 +161,24 @@ def test_shadow_theory_note():
     assert "w 0.6: always-defect 6.50, tit-for-tat 7.50" in note
     assert "w 0.4: always-defect 5.67, tit-for-tat 5.00" in note and "w = (T-R)/(T-P) = 0.5" in note
     assert theory_note(load_scenario(LESSONS[0])) == ""
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
+def test_every_what_to_try_setting_is_a_control(path):
+    """Each --set PATH=VALUE of the lesson's "What to try" (with * for every actor) is a page
+    control's path, and the control's range or menu holds VALUE."""
+    import re
+
+    base = load_scenario(path)
+    cs = controls(base)
+    found = 0
+    for item in base.lesson.try_:
+        for target, value in re.findall(r"--set ([\w.*]+)=([\w.]+)", item):
+            value = value.rstrip(".")
+            for p in {target.replace("*", a) for a in base.actor_names}:
+                match_ = [c for c in cs if p in c.paths]
+                assert match_, f"{path.stem}: no control sets {p}"
+                c = match_[0]
+                assert (value in c.choices) if c.is_menu else (c.lo <= float(value) <= c.hi), (p, value)
+                found += 1
+    assert found >= 1

@@ -164,7 +164,9 @@ def test_every_lesson_page_teaches_its_lesson(server, page):
         totals = numbers(page.locator(".sim-total").all_inner_texts())
         pays = [numbers(r.locator("td.pay").all_inner_texts()[1:]) for r in page.locator("tr:has(td.name.pay)").all()]
         per_side = [sum(sum(p) for p in pays[i::2]) for i in range(2)]
-        assert totals == pytest.approx(per_side), name
+        cells = sum(len(p) for p in pays[::2])
+        # the page shows payoffs with at most 1 decimal (totals 2): sums agree within that rounding
+        assert totals == pytest.approx(per_side, abs=0.05 * cells + 0.005), name
         assert page.locator(".sim-compare tr").count() >= 3
 
 

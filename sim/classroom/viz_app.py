@@ -83,6 +83,11 @@ def side_colour(i: int) -> str:
     return SIDES[i % 2]
 
 
+def num(x: float, digits: int) -> str:
+    """A payoff for the page: at most ``digits`` decimals, none when it is whole (3, 3.4, -0.25)."""
+    return f"{round(float(x), digits):g}"
+
+
 def initials(labels: tuple[str, str]) -> tuple[str, str]:
     """One letter per move label ("stag", "hare" -> "S", "H"); C and D when they would clash."""
     a, b = labels[0][:1].upper(), labels[1][:1].upper()
@@ -185,7 +190,7 @@ def strip_html(model: ClassroomModel, width: int = STRIP, rename=str) -> str:
             rows.append(f"<tr class='sim-moves'><td class='name'>{escape(name)}</td>{''.join(cells)}</tr>")
             pays = model.payoffs[first:]
             rows.append("<tr><td class='name pay'>payoff</td>" + "".join(
-                f"<td class='pay'>{p[i, k]:g}</td>" for p in pays) + "</tr>")
+                f"<td class='pay'>{num(p[i, k], 1)}</td>" for p in pays) + "</tr>")
     c, d = track_legend(s)
     legend = (f"<div style='font-size:13px;color:#333'>{c}, {d}; * = noise turned the intended move into the other"
               + (f"; showing the last {width} rounds" if first else "") + "</div>")
@@ -217,9 +222,9 @@ def score_html(model: ClassroomModel, rename=str) -> str:
     rows = [head]
     for i, actor in enumerate(s.actor_names):
         move = ", ".join(model.history[-1].tracks[k].label(i) for k in range(len(s.tracks))) if model.history else "-"
-        this = f"{last[i]:g}" if last is not None else "-"
+        this = num(last[i], 2) if last is not None else "-"
         rows.append(f"<tr><td style='color:{side_colour(i)};font-weight:bold'>{escape(rename(actor))}</td>"
-                    f"<td>{escape(move)}</td><td>{this}</td><td class='sim-total'><b>{totals[i]:g}</b></td></tr>")
+                    f"<td>{escape(move)}</td><td>{this}</td><td class='sim-total'><b>{num(totals[i], 2)}</b></td></tr>")
     return f"<table class='sim-table sim-score'>{''.join(rows)}</table>"
 
 
