@@ -15,7 +15,8 @@ INSTALL = "sim viz needs the optional web dependencies: pip install -e '.[viz]' 
 
 
 def register(sub) -> None:
-    p = sub.add_parser("viz", help="serve a lesson as a live web page: its controls, moves, scores and payoffs; play the computer; a tournament (?lesson=NAME opens another lesson)")
+    p = sub.add_parser("viz", help="serve a lesson as a live web page: its controls, moves, scores and payoffs; "
+                                   "play the computer; a tournament (?lesson=NAME opens another lesson)")
     p.add_argument("scenario", help="lesson name (see `sim lessons`) or scenario YAML file")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
