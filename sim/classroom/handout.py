@@ -61,7 +61,8 @@ def matrix_html(scenario: Scenario, k: int = 0) -> str:
     cell = {(True, True): ("R", "R"), (True, False): ("S", "T"), (False, True): ("T", "S"), (False, False): ("P", "P")}
     rows = [f"<tr><th>{escape(a)} \\ {escape(b)}</th>" + "".join(f"<th>{escape(x)}</th>" for x in t.labels) + "</tr>"]
     for mine in (True, False):
-        tds = "".join(f"<td>{val(0, cell[(mine, th)][0]):g}, {val(1, cell[(mine, th)][1]):g}</td>" for th in (True, False))
+        tds = "".join(f"<td>{val(0, cell[(mine, th)][0]):g}, {val(1, cell[(mine, th)][1]):g}</td>"
+                      for th in (True, False))
         rows.append(f"<tr><th>{escape(t.labels[0 if mine else 1])}</th>{tds}</tr>")
     return "<table class='grid'>" + "".join(rows) + "</table>"
 
@@ -73,7 +74,8 @@ def comparison_section(scenario: Scenario, seed: int | None, overrides) -> str:
     rows = compare(scenario, seed=seed, overrides=overrides)
     a, b = scenario.actor_names
     head = (f"<tr><th></th><th>{escape(a)} total</th><th>{escape(b)} total</th><th>{escape(a)} per round</th>"
-            f"<th>{escape(b)} per round</th><th>{escape(a)} coop.</th><th>{escape(b)} coop.</th><th>both coop.</th></tr>")
+            f"<th>{escape(b)} per round</th><th>{escape(a)} coop.</th><th>{escape(b)} coop.</th>"
+            "<th>both coop.</th></tr>")
     body = "".join(f"<tr><td>{escape(r.label)}</td><td>{r.total[0]:.2f}</td><td>{r.total[1]:.2f}</td>"
                    f"<td>{r.per_round[0]:.2f}</td><td>{r.per_round[1]:.2f}</td><td>{r.cooperation[0]:.0%}</td>"
                    f"<td>{r.cooperation[1]:.0%}</td><td>{r.mutual:.0%}</td></tr>" for r in rows)
@@ -120,8 +122,10 @@ def handout_html(scenario: Scenario, runs: int = 500, seed: int | None = None, r
                  f"{escape(scenario.step)}: both sides' moves on every track, the escalation level after the "
                  "moves, each side's trust in the other and its total payoff so far.</p>")
     parts.append(f"<pre>{escape(table)}</pre>")
-    parts.append(f"<figure><img alt='moves, trust and levels of the run' src='{embed(run_figure(scenario, records, [rename(n) for n in scenario.actor_names]))}'>"
-                 "<figcaption>The same run: who cooperated (green) or defected (orange), * where noise flipped a move, trust, and the escalation "
+    figure = run_figure(scenario, records, [rename(n) for n in scenario.actor_names])
+    parts.append(f"<figure><img alt='moves, trust and levels of the run' src='{embed(figure)}'>"
+                 "<figcaption>The same run: who cooperated (green) or defected (orange), * where noise flipped "
+                 "a move, trust, and the escalation "
                  "ladder of each track.</figcaption></figure>")
     parts.append(f"<h2>{runs} runs: how often does the channel hold?</h2>"
                  f"<p>The channel held in {int(result.table['held'].sum())} of {runs} runs: "
@@ -140,5 +144,6 @@ def write_handout(scenario: Scenario, out: Path, runs: int = 500, seed: int | No
                   overrides: list[str] | tuple[str, ...] = (), neutral: bool = False) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{scenario.name}.html"
-    path.write_text(handout_html(scenario, runs=runs, seed=seed, overrides=overrides, neutral=neutral), encoding="utf-8")
+    html = handout_html(scenario, runs=runs, seed=seed, overrides=overrides, neutral=neutral)
+    path.write_text(html, encoding="utf-8")
     return path

@@ -68,7 +68,8 @@ class CompactFormat(TableFormat):
         keys = []
         for t, (c, d) in zip(self.scenario.tracks, self.letters):
             keys.append(f"{t.name}: {c} = {t.labels[0]}, {d} = {t.labels[1]}")
-        return "\n".join(keys) + "\n* = noise flipped the intended move; lvl = escalation rung; init = before the first step"
+        return ("\n".join(keys)
+                + "\n* = noise flipped the intended move; lvl = escalation rung; init = before the first step")
 
 
 class FullFormat(TableFormat):

@@ -410,7 +410,8 @@ def PlayTab(base: Scenario):
                               on_value=lambda v: (set_chosen(v), set_moves(())))
         you, it = current.totals
         solara.HTML("div", unsafe_innerHTML=(
-            f"<div class='sim-play-status'>Round {len(moves)} of {ROUNDS}. Score: you <b class='sim-play-you'>{you:g}</b>"
+            f"<div class='sim-play-status'>Round {len(moves)} of {ROUNDS}. Score: you "
+            f"<b class='sim-play-you'>{you:g}</b>"
             f", computer <b class='sim-play-it'>{it:g}</b></div>" + play_strip(game, current)))
         if done:
             rows = reveal(game, moves, hidden, seed=base.seed)

@@ -22,7 +22,8 @@ def register(sub) -> None:
     p.add_argument("--neutral", action="store_true", help="call the two sides Blue and Red")
     width = p.add_mutually_exclusive_group()
     width.add_argument("--compact", dest="compact", action="store_const", const=True,
-                       help="one letter per move (default when the full table is wider than the terminal or 100 columns)")
+                       help="one letter per move (default when the full table is wider than the terminal "
+                            "or 100 columns)")
     width.add_argument("--wide", dest="compact", action="store_const", const=False, help="the full table")
     p.set_defaults(func=run)
 
