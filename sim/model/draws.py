@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..calibrate.posterior import apply_posterior
 from ..scenario.resolved import Scenario
 
 PARAMS_STREAM, DYNAMICS_STREAM = 0, 1
@@ -73,6 +74,7 @@ def draw(scenario: Scenario, seed: int, runs: np.ndarray) -> Draws:
         # then each event's whole horizon in turn: appending an event appends numbers at the end
         block[:, core:, i] = gen.random((slots.n_events, horizon)).T
     params = {p: scenario.params[p].sample(u_params[:, j]) for j, p in enumerate(paths)}
+    params = apply_posterior(scenario, seed, runs, params)  # parameters: {from: posterior.csv}
     return Draws(params, block, run_lengths(scenario, params, block), slots)
 
 

@@ -279,6 +279,10 @@ class SweepSpec(Spec):
     runs: Annotated[int, Field(ge=1)] | None = None
 
 
+from ..calibrate.patterns import PatternSpec  # noqa: E402  (calibration keys, sim/calibrate)
+from ..calibrate.posterior import ParametersSpec  # noqa: E402
+
+
 class ScenarioSpec(Spec):
     name: str | None = None
     title: str = ""
@@ -296,3 +300,5 @@ class ScenarioSpec(Spec):
     outcomes: OutcomesSpec = OutcomesSpec()
     sweep: SweepSpec | None = None
     lesson: LessonSpec | None = None
+    patterns: list[PatternSpec] = []
+    parameters: ParametersSpec | None = None
