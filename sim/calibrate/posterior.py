@@ -69,9 +69,9 @@ def load_posterior(builder, spec: ParametersSpec) -> Posterior:
         raise builder.fail(where, f"'{path}' has no rows")
     for j, p in enumerate(paths):
         rng = builder.ranges[p]
-        bad = [x for x in values[:, j] if not (x == x and rng.contains(float(x)))]
+        bad = [float(x) for x in values[:, j] if not (x == x and rng.contains(float(x)))]
         if bad:
-            raise builder.fail(where, f"'{path}': {PARAM_PREFIX}{p} = {bad[0]!r} is not {rng}")
+            raise builder.fail(where, f"'{path}': {PARAM_PREFIX}{p} = {bad[0]:g} is not {rng}")
     return Posterior(str(path), tuple(paths), values)
 
 
