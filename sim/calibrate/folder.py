@@ -73,7 +73,10 @@ def summarise(s: Scenario, prior: dict, post: dict, pred: dict | None, mode: str
         col = PARAM_PREFIX + path
         lo, med, hi = quantiles(post[col])
         plo, pmed, phi = quantiles(prior[col])
-        params[path] = {"median": med, "q05": lo, "q95": hi, "prior_median": pmed, "prior_q05": plo, "prior_q95": phi}
+        prior_width = phi - plo
+        params[path] = {"median": med, "q05": lo, "q95": hi, "prior_median": pmed, "prior_q05": plo, "prior_q95": phi,
+                        # how much the record narrowed the 90% interval (1: not at all)
+                        "width_ratio": (hi - lo) / prior_width if prior_width > 0 else float("nan")}
     patterns = []
     for p in s.patterns:
         x = prior[p.column]
@@ -108,10 +111,11 @@ def text_summary(summary: dict) -> str:
     if summary["acceptance"] == "nearest":
         lines.append(f"  fewer than {summary['accept_at_least']}: the {summary['accepted']} nearest runs are the posterior")
     width = max(len(p) for p in summary["parameters"])
-    lines.append(f"  {'parameter':<{width}}  {'median':>8}  {'90% interval':<20}  prior 90%")
+    lines.append(f"  {'parameter':<{width}}  {'median':>8}  {'90% interval':<20}  {'prior 90%':<20}  width/prior")
     for path, q in summary["parameters"].items():
         interval = f"[{q['q05']:.3g}, {q['q95']:.3g}]"
-        lines.append(f"  {path:<{width}}  {q['median']:8.3g}  {interval:<20}  [{q['prior_q05']:.3g}, {q['prior_q95']:.3g}]")
+        prior = f"[{q['prior_q05']:.3g}, {q['prior_q95']:.3g}]"
+        lines.append(f"  {path:<{width}}  {q['median']:8.3g}  {interval:<20}  {prior:<20}  {q['width_ratio']:.2f}")
     if summary["predictive_runs"]:
         lines.append(f"  posterior predictive check ({summary['predictive_runs']} fresh runs from the posterior):")
         width = max(len(p["name"]) for p in summary["patterns"])
@@ -180,8 +184,8 @@ def write_report(folder: Path, s: Scenario, summary: dict, manifest: dict) -> No
     from ..analysis.report import esc, manifest_html, page, table
 
     sm = summary
-    rows = [[path, q["median"], f"[{q['q05']:.3g}, {q['q95']:.3g}]", f"[{q['prior_q05']:.3g}, {q['prior_q95']:.3g}]"]
-            for path, q in sm["parameters"].items()]
+    rows = [[path, q["median"], f"[{q['q05']:.3g}, {q['q95']:.3g}]", f"[{q['prior_q05']:.3g}, {q['prior_q95']:.3g}]",
+             q["width_ratio"]] for path, q in sm["parameters"].items()]
     prows = [[p["name"], p["statistic"], p["observed"], p["tolerance"], p["prior_within_tolerance"],
               f"[{p.get('predictive_q05', float('nan')):.3g}, {p.get('predictive_q95', float('nan')):.3g}]",
               "yes" if p.get("observed_inside_90") else "no"] for p in sm["patterns"]]
@@ -199,7 +203,9 @@ def write_report(folder: Path, s: Scenario, summary: dict, manifest: dict) -> No
              "whole posterior row.</p>")
     sections = [
         "<h2>Method</h2>" + intro,
-        "<h2>Posterior</h2>" + table(["parameter", "median", "90% interval", "prior 90%"], rows),
+        "<h2>Posterior</h2>" + table(["parameter", "median", "90% interval", "prior 90%", "width / prior width"], rows)
+        + "<p>The last column is the posterior 90% interval's width over the prior's: near 1, the record "
+        "does not identify the parameter.</p>",
         "<h2>Patterns and the posterior predictive check</h2>"
         + table(["pattern", "statistic", "observed", "tolerance", "prior share within", "90% predictive",
                  "observed inside"], prows),
