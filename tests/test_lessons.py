@@ -143,14 +143,20 @@ def test_linkage_spreads_the_chip_defection_into_the_channel():
 
 def test_narrow_channel_holds_while_escalated_and_linkage_hurts():
     base = table("08_narrow_channel.yaml")
-    assert base["escalated"].mean() > 0.9
+    assert base["escalated"].mean() > 0.5          # "escalates in most runs"
     assert base["held"].mean() > 0.5
-    low = table("08_narrow_channel.yaml", "actors.*.strategies.frontier_safety.linkage=0")
-    high = table("08_narrow_channel.yaml", "actors.*.strategies.frontier_safety.linkage=0.8")
+    low = table("08_narrow_channel.yaml", "actors.*.strategies.frontier_safety.linkage=0", runs=2000)
+    mid = table("08_narrow_channel.yaml", runs=2000)
+    high = table("08_narrow_channel.yaml", "actors.*.strategies.frontier_safety.linkage=0.8", runs=2000)
     diff = low["held"].astype(float) - high["held"]             # paired: common random numbers
     assert diff.mean() > 4 * se(diff)
-    coop = low["coop_rate.frontier_safety"] - high["coop_rate.frontier_safety"]
-    assert coop.mean() > 4 * se(coop)
+    share = low["open_share"] - high["open_share"]
+    assert share.mean() > 4 * se(share)
+    # the pacified twin: no effect of the rivalry without linkage, a growing one with it
+    assert np.array_equal(low["held"], low["held_pacified"])
+    effect = {name: t["held"].astype(float) - t["held_pacified"] for name, t in (("mid", mid), ("high", high))}
+    assert effect["mid"].mean() < -3 * se(effect["mid"])
+    assert effect["high"].mean() < effect["mid"].mean() - 3 * se(effect["high"] - effect["mid"])
 
 
 def test_viz_without_the_extra_says_how_to_install(monkeypatch, capsys):

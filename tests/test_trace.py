@@ -57,7 +57,10 @@ def test_trace_command_prints_the_exact_moves(capsys):
     for line in lines[1:]:
         assert line.split("|")[1].split()[:2] == ["defect", "defect"]
     assert "crisis" in lines[-1] and "9.00" in lines[-1] and "14.00" in lines[-1]
-    assert "channel breaks" in lines[0]
+    # engaged share of the last 6 months (months before the start count as engaged) falls below
+    # one half at step 3; three months closed in a row make it a collapse at step 5
+    assert ["suspended" in line for line in lines] == [i == 3 for i in range(10)]
+    assert ["collapses" in line for line in lines] == [i == 5 for i in range(10)]
     assert "\x1b[" not in out
 
 

@@ -76,9 +76,9 @@ def fan_chart(bands: dict[str, np.ndarray], track: str, rungs: tuple[str, ...], 
 
 OUTCOMES = (
     ("held, rivalry calm", lambda h, e: h & ~e),
-    ("held while escalated", lambda h, e: h & e),
-    ("broke, rivalry calm", lambda h, e: ~h & ~e),
-    ("broke and escalated", lambda h, e: ~h & e),
+    ("held and escalated", lambda h, e: h & e),
+    ("collapsed, rivalry calm", lambda h, e: ~h & ~e),
+    ("collapsed and escalated", lambda h, e: ~h & e),
 )
 
 
@@ -103,14 +103,14 @@ def outcome_distribution(table: dict[str, np.ndarray], ax: Axes | None = None) -
 
 def break_histogram(table: dict[str, np.ndarray], horizon: int, ax: Axes | None = None,
                     step_unit: str = "month", start: dt.date | None = None) -> Axes:
-    """When the channel broke, among runs where it broke."""
+    """When the channel collapsed (first step of the suspension that became a collapse)."""
     ax = _axes(ax)
     b = table["break_step"].astype(float)
     b = b[~np.isnan(b)]
     ax.hist(b, bins=np.arange(horizon + 1) - 0.5, color=PALETTE[0])
-    time_axis(ax, step_unit, start, what="break step" if start is None else "date of the break")
+    time_axis(ax, step_unit, start, what="collapse (break) step" if start is None else "date the collapse began")
     ax.set_ylabel("runs")
-    ax.set_title(f"When the channel broke ({len(b)} of {len(table['held'])} runs)")
+    ax.set_title(f"When the channel collapsed ({len(b)} of {len(table['held'])} runs)")
     ax.grid(axis="y", alpha=0.3)
     return ax
 

@@ -20,8 +20,8 @@ CAPTIONS = {
                 "pointwise 95% band (log-log Greenwood). Runs ended early by `continuation` are censored.",
     "levels": "Escalation level of every track over time: median, 25-75% and 5-95% bands across runs, and "
               "the mean (dashed). Rung names on the level axis.",
-    "outcomes": "Left: share of runs in each combination of channel (held/broke) and rivalry (calm/escalated), "
-                "with Wilson 95% intervals. Right: when the channel broke, among runs where it broke.",
+    "outcomes": "Left: share of runs in each combination of channel (held/collapsed) and rivalry (calm/escalated), "
+                "with Wilson 95% intervals. Right: when the channel collapsed (the first month of the suspension that became a collapse), among runs where it collapsed.",
     "sweep_lines": "Headline probabilities against the varied parameter; shaded bands are Wilson 95% "
                    "intervals. Every point uses the same seed and run indices (common random numbers).",
     "sweep_heatmap": "The headline probabilities over the sweep grid (cell values annotated).",
@@ -33,9 +33,9 @@ FIGURE_ORDER = ("survival", "levels", "outcomes", "sweep_lines", "sweep_heatmap"
                 "compare_outcomes", "sensitivity")
 OUTCOME_ROWS = (
     ("p_held", "P(channel held)"),
-    ("p_held_given_escalated", "P(held | rivalry escalated)"),
-    ("p_held_while_escalated", "P(held while escalated)"),
     ("p_escalated", "P(rivalry escalated)"),
+    ("p_held_and_escalated", "P(held and escalated)"),
+    ("p_held_given_escalated", "P(held | rivalry escalated), descriptive only"),
 )
 STYLE = """body{font-family:Georgia,serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ccc;margin-top:2em}
@@ -90,9 +90,49 @@ def headline(summary: dict) -> str:
             continue
         interval = "n/a" if x["lo"] is None else f"[{x['lo']:.3f}, {x['hi']:.3f}]"
         rows.append([name, x["p"], interval, f"{x['k']}/{x['n']}"])
+    m = summary.get("mean_open_share")
+    if m:
+        rows.append(["mean open share", m["mean"], f"[{m['lo']:.3f}, {m['hi']:.3f}] (t interval)", m["n"]])
     median = summary.get("median_break_step")
-    rows.append(["median break step (Kaplan-Meier)", "not reached" if median is None else median, "", ""])
-    return table(["outcome", "estimate", "Wilson 95% interval", "runs"], rows)
+    rows.append(["median collapse step (Kaplan-Meier)", "not reached" if median is None else median, "", ""])
+    return table(["outcome", "estimate", "95% interval", "runs"], rows)
+
+
+def effects_section(summary: dict) -> str:
+    """The twins' contrasts: what the rivalry (pacified twin) and each named twin change."""
+    effects = ([("pacified", summary["rivalry_effect"])] if summary.get("rivalry_effect") else []) \
+        + list(summary.get("twin_effects", {}).items())
+    if not effects:
+        return ""
+    rows = []
+    for name, e in effects:
+        h, o = e["held"], e["open_share"]
+        what = "the rivalry (vs pacified twin)" if name == "pacified" else f"vs twin '{name}'"
+        rows.append([what, "P(held)", h["difference"], f"[{h['lo']:+.3f}, {h['hi']:+.3f}]",
+                     f"{h['mcnemar_p']:.2g}", h["runs_differing"]])
+        rows.append([what, "mean open share", o["difference"], f"[{o['lo']:+.3f}, {o['hi']:+.3f}]", "", ""])
+    intro = ("Each run is simulated again as a <i>twin</i> with one intervention and the same random numbers. "
+             "The pacified twin forces both sides to C on every rivalry track and holds rivalry levels at "
+             "their start, so the difference (run minus twin) is the effect of the rivalry on the channel. "
+             "Paired 95% intervals: Newcombe's score interval for paired proportions (1998, method 10) and "
+             "a paired t interval for the open share; p: exact McNemar test.")
+    return ("<h2>Effect of the rivalry on the channel</h2>" + f"<p>{intro}</p>"
+            + table(["effect of", "outcome", "difference", "95% interval", "McNemar p", "runs differing"], rows))
+
+
+def robustness_section(summary: dict) -> str:
+    """P(held) under every definition of the channel outcome in the robustness grid."""
+    rows = summary.get("robustness") or []
+    if not rows:
+        return ""
+    d = summary.get("definition", {})
+    body = table(["definition", "P(held)", "Wilson 95% interval", "runs"],
+                 [[r["label"], r["p"], f"[{r['lo']:.3f}, {r['hi']:.3f}]", f"{r['k']}/{r['n']}"] for r in rows])
+    return ("<h2>Robustness of the definition</h2>"
+            f"<p>The headline uses window {d.get('window')}, threshold {d.get('threshold')}, collapse after "
+            f"{d.get('collapse_after')} steps, prehistory {d.get('prehistory')}. The table repeats P(held) under "
+            "every definition of the grid, and under version 1 (collapse at the first step the window's "
+            "engaged share falls below the threshold, with no prehistory).</p>" + body)
 
 
 def assumptions(folder: Path) -> str:
@@ -188,8 +228,9 @@ def write_run_report(folder: Path, manifest: dict) -> Path:
     question = _question(folder)
     sections = ["<h2>Assumptions</h2>" + assumptions(folder),
                 f"<h2>Headline numbers</h2><p>{summary['runs']} runs, seed {summary['seed']}.</p>"
-                + headline(summary),
-                "<h2>Figures</h2>" + figures(folder), theory(folder), manifest_html(manifest)]
+                + headline(summary), effects_section(summary),
+                "<h2>Figures</h2>" + figures(folder), robustness_section(summary), theory(folder),
+                manifest_html(manifest)]
     path = folder / "report.html"
     path.write_text(page(title, question, sections), encoding="utf-8")
     return path

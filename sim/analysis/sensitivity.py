@@ -17,7 +17,7 @@ from .figures import _save
 from .plots import PALETTE, _axes
 from .tables import read_table, write_table
 
-OUTCOMES = {"p_held": "P(channel held)", "p_held_while_escalated": "P(held while escalated)"}
+OUTCOMES = {"p_held": "P(channel held)", "p_held_and_escalated": "P(held and escalated)"}
 
 
 def sobol_indices(folder: Path, resamples: int = 1000) -> dict[str, np.ndarray]:

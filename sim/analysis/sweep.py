@@ -22,7 +22,7 @@ from .tables import read_table, write_table
 OUTCOME_NAMES = {
     "p_held": "P(channel held)",
     "p_held_given_escalated": "P(held | rivalry escalated)",
-    "p_held_while_escalated": "P(held while escalated)",
+    "p_held_and_escalated": "P(held and escalated)",
     "p_escalated": "P(rivalry escalated)",
 }
 

@@ -1,6 +1,7 @@
 """``parameters: {from: posterior.csv}``: every run takes one whole row of a posterior table.
 
-The row is chosen by the run's own stream (a key of its own, so no other draw shifts), and the
+The row is chosen by the run's own stream (the keyed stream ``posterior:rows``, so no other draw
+shifts), and the
 row's values replace that run's sampled values of every parameter the table names, jointly: the
 correlations the calibration found survive. Columns named ``param.<path>`` name parameters (as in
 ``runs.csv``); every such path must exist in the scenario. Other columns (statistics) are ignored.
@@ -18,8 +19,8 @@ from pydantic import Field
 from .patterns import Spec
 
 PARAM_PREFIX = "param."
-#: spawn key (second part) of a run's posterior-row stream: apart from its parameter and dynamics streams
-POSTERIOR_STREAM = 2**31 - 3
+#: name of the keyed stream that picks each run's posterior row (kind "posterior" in sim/model/draws.py)
+POSTERIOR_STREAM = "rows"
 
 
 class ParametersSpec(Spec):
@@ -76,12 +77,11 @@ def load_posterior(builder, spec: ParametersSpec) -> Posterior:
 
 
 def posterior_rows(seed: int, runs: np.ndarray, rows: int) -> np.ndarray:
-    """The posterior row each run takes, from the run's own posterior stream."""
-    out = np.empty(len(runs), dtype=np.int64)
-    for i, r in enumerate(runs):
-        gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(int(r), POSTERIOR_STREAM))))
-        out[i] = gen.integers(rows)
-    return out
+    """The posterior row each run takes: one uniform of the run's own ``posterior`` stream."""
+    from ..model.draws import keyed_uniforms  # (draws imports this module)
+
+    u = keyed_uniforms(seed, "posterior", POSTERIOR_STREAM, runs)[:, 0]
+    return np.minimum((u * rows).astype(np.int64), rows - 1)
 
 
 def apply_posterior(scenario, seed: int, runs: np.ndarray, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -30,6 +30,30 @@ def executor_for(args, runs: int):
     return make_executor(args.workers, args.scheduler, args.dask_local)
 
 
+def add_twin_options(p) -> None:
+    g = p.add_argument_group("twins (the same runs with an intervention; see docs/model.md)")
+    g.add_argument("--no-twins", action="store_true",
+                   help="skip the pacified twin (and its effect of the rivalry on the channel)")
+    g.add_argument("--twin", action="append", default=[], metavar="NAME",
+                   help="also simulate a twin declared under `twins:` (repeatable)")
+
+
+def twin_selection(args, scenario) -> tuple[str, ...] | None:
+    """Twin names to simulate (``None``: the default, the pacified twin only)."""
+    from ..errors import UserError
+
+    for name in args.twin:
+        if name != "pacified" and name not in scenario.twins:
+            known = ", ".join(["pacified", *scenario.twins])
+            raise UserError(f"--twin {name}: {scenario.name} declares no twin '{name}' (twins: {known})")
+    if args.no_twins:
+        return tuple(n for n in args.twin)
+    if not args.twin:
+        return None
+    default = ("pacified",) if scenario.pacified() is not None else ()
+    return tuple(dict.fromkeys([*default, *args.twin]))
+
+
 def register(sub) -> None:
     p = sub.add_parser("run", help="run an ensemble of a scenario and write a results folder")
     add_scenario_options(p)
@@ -37,6 +61,7 @@ def register(sub) -> None:
     p.add_argument("--keep-trajectories", action="store_true",
                    help="write every run's per-step trajectory (default: the first 10 runs only)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_twin_options(p)
     add_executor_options(p)
     p.set_defaults(func=run)
 
@@ -53,7 +78,8 @@ def run(args) -> int:
             summary = simulate_to_folder(scenario, holder[0], ["sim", *args.argv], runs=runs, seed=seed,
                                          chunk_size=args.chunk_size, executor=executor,
                                          keep_trajectories=args.keep_trajectories,
-                                         progress=not args.quiet and sys.stderr.isatty())
+                                         progress=not args.quiet and sys.stderr.isatty(),
+                                         twins=twin_selection(args, scenario))
     import json
 
     manifest = json.loads((holder[0] / "manifest.json").read_text())
@@ -69,13 +95,34 @@ def headline(summary: dict, seconds: float | None = None) -> str:
     def p(key: str) -> str:
         return str(Proportion(**summary[key]))
 
+    def effect(e: dict, what: str) -> list[str]:
+        h, o = e["held"], e["open_share"]
+        return [
+            f"  {what + ' on P(held)':<32}{h['difference']:+.3f}  [{h['lo']:+.3f}, {h['hi']:+.3f}]  "
+            f"(McNemar p = {h['mcnemar_p']:.2g}; {h['runs_differing']} runs differ from their twin)",
+            f"  {what + ' on open share':<32}{o['difference']:+.3f}  [{o['lo']:+.3f}, {o['hi']:+.3f}]",
+        ]
+
     median = summary["median_break_step"]
     timing = f" ({seconds:.2f} s simulated)" if seconds is not None else ""
-    return "\n".join([
+    lines = [
         f"{summary['scenario']}: {summary['runs']} runs, seed {summary['seed']}{timing}",
         f"  P(channel held)                 {p('p_held')}",
-        f"  P(held | rivalry escalated)     {p('p_held_given_escalated')}",
-        f"  P(held while escalated)         {p('p_held_while_escalated')}",
         f"  P(rivalry escalated)            {p('p_escalated')}",
-        f"  median break step (K-M)         {'not reached' if median is None else f'{median:g}'}",
-    ])
+        f"  P(held and escalated)           {p('p_held_and_escalated')}",
+    ]
+    if "mean_open_share" in summary:
+        m = summary["mean_open_share"]
+        lines.append(f"  mean open share                 {m['mean']:.3f}  [{m['lo']:.3f}, {m['hi']:.3f}]")
+    if "rivalry_effect" in summary:
+        lines += effect(summary["rivalry_effect"], "rivalry's effect")
+    for name, e in summary.get("twin_effects", {}).items():
+        lines += effect(e, f"vs twin {name}")
+    if summary.get("hazard_first_steps") is not None and summary.get("hazard_later_steps") is not None:
+        lines.append(f"  collapse hazard per step        {summary['hazard_first_steps']:.4f} in steps 0-5, "
+                     f"{summary['hazard_later_steps']:.4f} later")
+    lines += [
+        f"  median collapse step (K-M)      {'not reached' if median is None else f'{median:g}'}",
+        f"  P(held | escalated) (descr.)   {p('p_held_given_escalated')}",
+    ]
+    return "\n".join(lines)

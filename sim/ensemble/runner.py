@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..model.model import NegotiationModel
-from ..scenario.resolved import Scenario
+from ..results import outcomes as out
+from ..scenario.resolved import Scenario, TwinDef, event_slug
 
 TRUST_BINS = 200
 
@@ -37,20 +38,21 @@ class StepStats:
                    np.zeros((h, n_tracks), np.int64), np.zeros(h, np.int64))
 
     def observe(self, m: NegotiationModel) -> None:
-        """Called after each step: count the runs that were alive during it."""
+        """Called after each step: count the runs (not their twins) that were alive during it."""
         t = m.t - 1
-        alive = t < m.length
+        main = m.lane()
+        alive = t < m.length[main]
         self.alive[t] += alive.sum()
         for k, track in enumerate(m.tracks):
-            self.levels[k][t] += np.bincount(track.level[alive], minlength=track.top + 1)
+            self.levels[k][t] += np.bincount(track.level[main][alive], minlength=track.top + 1)
         for i, actor in enumerate(m.actors):
-            trust = actor.trust[alive]
+            trust = actor.trust[main][alive]
             bins = np.minimum((trust * TRUST_BINS).astype(np.int64), TRUST_BINS - 1)
             self.trust[t, i] += np.bincount(bins, minlength=TRUST_BINS)
             self.trust_sum[t, i] += trust.sum()
         us, them = m.actors
-        self.mutual[t] += (us.realised & them.realised)[alive].sum(axis=0)
-        self.open[t] += m.outcome.open[alive].sum()
+        self.mutual[t] += (us.realised[main] & them.realised[main])[alive].sum(axis=0)
+        self.open[t] += m.outcome.open[main][alive].sum()
 
     def add(self, other: StepStats) -> None:
         self.alive += other.alive
@@ -62,39 +64,60 @@ class StepStats:
         self.open += other.open
 
 
-def slug(name: str) -> str:
-    """A column-friendly version of an event name."""
-    out = "".join(c.lower() if c.isalnum() else "_" for c in name)
-    return "_".join(p for p in out.split("_") if p)
+slug = event_slug  # a column-friendly version of an event name
 
 
 def run_table(m: NegotiationModel) -> dict[str, np.ndarray]:
-    """The per-run outcomes of MODEL.md section 8 and every sampled parameter, as columns."""
+    """The per-run outcomes of MODEL.md section 8 (declared in ``sim.results.outcomes``), the twins'
+    outcomes, and every sampled parameter, as columns."""
     s, o = m.scenario, m.outcome
-    held = ~o.broken
-    cols: dict[str, np.ndarray] = {
-        "run": m.run_ids, "length": m.length, "held": held.astype(np.int64),
-        "break_step": o.break_step, "rivalry_peak": o.rivalry_peak,
-        "escalated": o.escalated.astype(np.int64),
-        "held_while_escalated": (held & o.escalated).astype(np.int64),
+    main = m.lane()
+    ch = o.channel
+    steps = np.maximum(ch.steps[main], 1)
+    held = ~ch.collapsed[main]
+    escalated = o.escalated[main]
+    values = {
+        out.HELD: held, out.BREAK_STEP: ch.break_step[main],
+        out.OPEN_SHARE: ch.open_steps[main] / steps, out.ENGAGED_SHARE: ch.engaged_steps[main] / steps,
+        out.OPEN_AT_END: ch.open[main], out.SUSPENSIONS: ch.suspensions[main],
+        out.FIRST_SUSPENSION: ch.first_suspension[main], out.RIVALRY_PEAK: o.rivalry_peak[main],
+        out.ESCALATED: escalated, out.ESCALATED_AT_END: o.escalated_at_end[main],
+        out.ESCALATED_SHARE: o.escalated_steps[main] / steps, out.HELD_AND_ESCALATED: held & escalated,
+        out.HELD_GRID: o.held_grid()[main] if o.grid else np.zeros(len(held), dtype=np.int64),
     }
-    steps = np.maximum(o.steps, 1)
+    cols: dict[str, np.ndarray] = {"run": m.run_ids, "length": m.length[main]}
+    for outcome in out.RUN_OUTCOMES:
+        v = values[outcome]
+        cols[outcome.column] = v.astype(np.int64) if v.dtype == bool else v
+    for j, twin in enumerate(m.twins):
+        lanes = m.lane(j)
+        t_steps = np.maximum(ch.steps[lanes], 1)
+        cols[out.HELD.twin_column(twin.name)] = (~ch.collapsed[lanes]).astype(np.int64)
+        cols[out.OPEN_SHARE.twin_column(twin.name)] = ch.open_steps[lanes] / t_steps
     for k, t in enumerate(s.tracks):
-        cols[f"coop_rate.{t.name}"] = (o.coop[0][:, k] + o.coop[1][:, k]) / (2 * steps)
-        cols[f"mutual_coop.{t.name}"] = o.mutual[:, k] / steps
-        cols[f"final_level.{t.name}"] = m.tracks[k].level
-        cols[f"peak_level.{t.name}"] = o.peak[:, k]
+        cols[f"coop_rate.{t.name}"] = (o.coop[0][main, k] + o.coop[1][main, k]) / (2 * steps)
+        cols[f"mutual_coop.{t.name}"] = o.mutual[main, k] / steps
+        cols[f"final_level.{t.name}"] = m.tracks[k].level[main]
+        cols[f"peak_level.{t.name}"] = o.peak[main, k]
     for a in m.actors:
-        cols[f"payoff.{a.name}"] = a.payoff
-        cols[f"trust.{a.name}"] = a.trust
-        cols[f"hawkishness.{a.name}"] = a.hawkishness
-        cols[f"risk_perception.{a.name}"] = a.risk_perception
+        cols[f"payoff.{a.name}"] = a.payoff[main]
+        cols[f"trust.{a.name}"] = a.trust[main]
+        cols[f"hawkishness.{a.name}"] = a.hawkishness[main]
+        cols[f"risk_perception.{a.name}"] = a.risk_perception[main]
     for i, e in enumerate(s.events):
-        cols[f"fired.{slug(e.name)}"] = m.events.counts[i]
-        cols[f"first_fired.{slug(e.name)}"] = m.events.first[i]
+        cols[f"fired.{slug(e.name)}"] = m.events.counts[i][main]
+        cols[f"first_fired.{slug(e.name)}"] = m.events.first[i][main]
     for path in s.uncertain():
-        cols[f"param.{path}"] = m.values[path]
+        cols[f"param.{path}"] = m.values[path][main]
     return cols
+
+
+def twins_for(scenario: Scenario, names: tuple[str, ...] | None) -> tuple[TwinDef, ...]:
+    """The twins to simulate: by default the pacified twin (when the scenario has rivalry tracks)."""
+    if names is None:
+        pacified = scenario.pacified()
+        return () if pacified is None else (pacified,)
+    return tuple(scenario.twin(n) for n in names)
 
 
 @dataclass
@@ -113,19 +136,21 @@ def chunks(runs: int, size: int) -> list[range]:
     return [range(a, min(a + size, runs)) for a in range(0, runs, size)]
 
 
-def simulate_chunk(scenario: Scenario, seed: int, run_ids: range) -> tuple[dict[str, np.ndarray], StepStats]:
-    """Simulate the runs ``run_ids`` together; return their table and step statistics."""
+def simulate_chunk(scenario: Scenario, seed: int, run_ids: range,
+                   twins: tuple[str, ...] | None = None) -> tuple[dict[str, np.ndarray], StepStats]:
+    """Simulate the runs ``run_ids`` together (with their twins); return their table and step statistics."""
     stats = StepStats.empty(scenario)
     if len(run_ids) == 0:
         return {}, stats
-    model = NegotiationModel(scenario, runs=np.arange(run_ids.start, run_ids.stop), seed=seed)
+    model = NegotiationModel(scenario, runs=np.arange(run_ids.start, run_ids.stop), seed=seed,
+                             twins=twins_for(scenario, twins), collect=False)
     model.run(observer=stats.observe)
     table = run_table(model)
     model.release()
     return table, stats
 
 
-def _chunk_job(job: tuple[Scenario, int, range]) -> tuple[dict[str, np.ndarray], StepStats]:
+def _chunk_job(job: tuple) -> tuple[dict[str, np.ndarray], StepStats]:
     return simulate_chunk(*job)
 
 
@@ -170,6 +195,7 @@ class ChunkJob:
     runs: range
     keep_all: bool = False
     sample: int = 0  # keep trajectories of runs with index < sample
+    twins: tuple[str, ...] | None = None  # twin names (None: the default, the pacified twin)
 
 
 @dataclass
@@ -187,7 +213,8 @@ def run_chunk_job(job: ChunkJob) -> ChunkOutput:
     from ..analysis.tables import format_rows
 
     stats = StepStats.empty(job.scenario)
-    model = NegotiationModel(job.scenario, runs=np.arange(job.runs.start, job.runs.stop), seed=job.seed)
+    model = NegotiationModel(job.scenario, runs=np.arange(job.runs.start, job.runs.stop), seed=job.seed,
+                             twins=twins_for(job.scenario, job.twins), collect=False)
     keep = np.arange(len(model.run_ids)) if job.keep_all else np.nonzero(model.run_ids < job.sample)[0]
     recorder = TrajectoryRecorder(model, keep) if len(keep) else None
 
@@ -206,7 +233,8 @@ def run_chunk_job(job: ChunkJob) -> ChunkOutput:
 
 
 def run_ensemble(scenario: Scenario, runs: int | None = None, seed: int | None = None,
-                 chunk_size: int = 2000, progress: bool = False, executor=None) -> EnsembleResult:
+                 chunk_size: int = 2000, progress: bool = False, executor=None,
+                 twins: tuple[str, ...] | None = None) -> EnsembleResult:
     """Simulate ``runs`` runs (default: the scenario's) from ``seed`` (default: the scenario's).
 
     ``executor`` (see ``executors.py``) decides where chunks run; the default is this process.
@@ -226,7 +254,7 @@ def run_ensemble(scenario: Scenario, runs: int | None = None, seed: int | None =
     from .executors import SerialExecutor
 
     executor = executor or SerialExecutor()
-    jobs = [(scenario, seed, ids) for ids in chunks(runs, chunk_size)]
+    jobs = [(scenario, seed, ids, twins) for ids in chunks(runs, chunk_size)]
     for ids, (table, stats) in zip((j[2] for j in jobs), executor.map(_chunk_job, jobs)):
         parts.append(table)
         total.add(stats)

@@ -75,12 +75,12 @@ def _simulate(job: tuple[Scenario, int, np.ndarray, int]) -> dict[str, np.ndarra
         params[p] = Preset(np.repeat(x[:, j], replicates))
     chunk = replace(scenario, params=params)
     ids = np.tile(np.arange(replicates), len(x))
-    model = NegotiationModel(chunk, runs=ids, seed=seed).run()
-    held = ~model.outcome.broken
+    model = NegotiationModel(chunk, runs=ids, seed=seed, collect=False, grid=False).run()
+    held = ~model.outcome.collapsed
     esc = model.outcome.escalated
     shape = (len(x), replicates)
     return {"p_held": held.reshape(shape).mean(axis=1),
-            "p_held_while_escalated": (held & esc).reshape(shape).mean(axis=1),
+            "p_held_and_escalated": (held & esc).reshape(shape).mean(axis=1),
             "p_escalated": esc.reshape(shape).mean(axis=1)}
 
 

@@ -12,11 +12,13 @@ from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from ..analysis.bands import bands
-from ..analysis.figures import outcome_columns, write_figures
-from ..analysis.stats import summarise
+from ..analysis.figures import write_figures
+from ..analysis.stats import summarise, summary_columns
+from ..results.outcomes import twin_names
 from ..analysis.tables import read_table, write_table
 from ..analysis.report import write_run_report
 from ..analysis.theory_io import write_theory
@@ -133,9 +135,18 @@ def finish_run_folder(folder: Path, s, steps, meta: dict) -> dict:
     """
     started = dt.datetime.now(dt.timezone.utc)
     write_table(folder / "bands.csv", bands(s, steps))
-    runs_table = read_table(folder / "runs.csv", columns=outcome_columns(s))
-    summary = {"scenario": s.name, "title": s.title, "seed": meta["seed"], **summarise(runs_table, s.horizon)}
+    header = (folder / "runs.csv").open(encoding="utf-8").readline().rstrip("\n").split(",")
+    runs_table = read_table(folder / "runs.csv", columns=summary_columns(header))
+    o = s.outcomes
+    summary = {"scenario": s.name, "title": s.title, "seed": meta["seed"],
+               "definition": {"window": o.window, "threshold": o.threshold, "collapse_after": o.collapse_after,
+                              "prehistory": o.prehistory, "escalated_level": o.escalated_level,
+                              "sustained": o.sustained},
+               **summarise(runs_table, s.horizon, o.window, o.threshold, twin_names(header))}
     (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    if summary.get("robustness"):
+        rows = summary["robustness"]
+        write_table(folder / "robustness.csv", {k: np.array([r[k] for r in rows]) for k in rows[0]})
     manifest = {"scenario": s.name, "scenario_file": s.file, **meta,
                 "versions": versions(), "platform": platform.platform()}
     write_figures(folder, s)
@@ -164,7 +175,7 @@ def write_run_folder(result: EnsembleResult, folder: Path, command: list[str]) -
 def simulate_to_folder(scenario, folder: Path, command: list[str], runs: int | None = None,
                        seed: int | None = None, chunk_size: int = 2000, executor=None,
                        keep_trajectories: bool = False, sample_trajectories: int = 10,
-                       progress: bool = False) -> dict:
+                       progress: bool = False, twins: tuple[str, ...] | None = None) -> dict:
     """Simulate an ensemble chunk by chunk, streaming rows to ``folder``; memory stays flat.
 
     Per-run rows go to runs.csv as each chunk finishes (in run order, whatever the executor);
@@ -181,7 +192,8 @@ def simulate_to_folder(scenario, folder: Path, command: list[str], runs: int | N
     executor = executor or SerialExecutor()
     _write_scenario(folder, scenario, seed, runs)
     steps = StepStats.empty(scenario)
-    jobs = (ChunkJob(scenario, seed, ids, keep_trajectories, sample_trajectories) for ids in chunks(runs, chunk_size))
+    jobs = (ChunkJob(scenario, seed, ids, keep_trajectories, sample_trajectories, twins)
+            for ids in chunks(runs, chunk_size))
     bar = None
     if progress:
         from tqdm import tqdm

@@ -150,10 +150,15 @@ class ActorSpec(Spec):
 
 
 class LadderSpec(Spec):
+    """An escalation ladder. ``down_after``: calm steps (both C) before it steps down; ``ratchet``:
+    how many rungs below its peak it may fall (``None``: no ratchet). The defaults are version 1."""
+
     rungs: Annotated[list[str], Field(min_length=1)]
     up: Annotated[int, Field(ge=0)] = 1
     down: Annotated[int, Field(ge=0)] = 1
     start: Annotated[int, Field(ge=0)] = 0
+    down_after: Annotated[int, Field(ge=1)] = 1
+    ratchet: Annotated[int, Field(ge=0)] | None = None
 
     @model_validator(mode="after")
     def _start_on_ladder(self) -> LadderSpec:
@@ -206,33 +211,106 @@ class EffectSpec(Spec):
         return self
 
 
+class LevelCondition(Spec):
+    track: str
+    at_least: Annotated[int, Field(ge=0)] | None = None
+    at_most: Annotated[int, Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _bound(self) -> LevelCondition:
+        if self.at_least is None and self.at_most is None:
+            raise PydanticCustomError("condition", "a level condition needs `at_least:` or `at_most:`")
+        return self
+
+
+class CountCondition(Spec):
+    at_least: Annotated[int, Field(ge=0)]
+
+
+CONDITION_KINDS = ("played", "level", "channel", "fired", "incidents", "after")
+
+
+class ConditionSpec(Spec):
+    """One condition of a conditional event (``when:``), judged on the state after the previous step."""
+
+    played: Literal["C", "D"] | None = None
+    actor: str | None = None
+    track: str | None = None
+    level: LevelCondition | None = None
+    channel: Literal["open", "suspended", "collapsed"] | None = None
+    fired: str | None = None
+    incidents: CountCondition | None = None
+    after: Annotated[int, Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ConditionSpec:
+        kinds = [k for k in CONDITION_KINDS if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise PydanticCustomError(
+                "condition", "a condition is exactly one of {{played: C|D, actor, track}}, {{level: {{track, "
+                "at_least|at_most}}}}, {{channel: open|suspended|collapsed}}, {{fired: EVENT}}, "
+                "{{incidents: {{at_least: N}}}}, {{after: STEP}}")
+        if kinds[0] == "played" and not (self.actor and self.track):
+            raise PydanticCustomError("condition", "a `played` condition needs `actor:` and `track:`")
+        if kinds[0] != "played" and (self.actor or self.track):
+            raise PydanticCustomError("condition", "`actor:` and `track:` go with a `played` condition only")
+        return self
+
+
 class EventSpec(Spec):
     name: str
     at: Annotated[int, Field(ge=0)] | list[Annotated[int, Field(ge=0)]] | None = None
     date: dt.date | list[dt.date] | None = None      # converted to steps from `start:` in resolved.py
+    when: ConditionSpec | Annotated[list[ConditionSpec], Field(min_length=1)] | None = None
+    delay: NonNegP | None = None                     # whole steps; checked in resolved.py
     probability: UnitP | None = None
     probability_if_channel_open: UnitP | None = None
     effects: Annotated[list[EffectSpec], Field(min_length=1)]
 
     @model_validator(mode="after")
-    def _when(self) -> EventSpec:
-        if self.at is None and self.date is None and self.probability is None:
+    def _kind(self) -> EventSpec:
+        if self.at is None and self.date is None and self.probability is None and self.when is None:
             raise PydanticCustomError(
-                "event", "an event needs `at:` or `date:` (scheduled) or `probability:` (stochastic)")
+                "event", "an event needs `at:` or `date:` (scheduled), `when:` (conditional) or "
+                         "`probability:` (stochastic)")
         if self.probability_if_channel_open is not None and self.probability is None:
             raise PydanticCustomError("event", "probability_if_channel_open needs `probability:` as well")
+        if self.delay is not None and self.when is None:
+            raise PydanticCustomError("event", "`delay:` goes with a conditional event (`when:`) only")
         return self
 
 
 class ChannelOutcome(Spec):
     track: str | None = None
-    window: Annotated[int, Field(ge=1)] = 6
+    window: Annotated[int, Field(ge=1, le=1000)] = 6
     threshold: Annotated[float, Field(ge=0, le=1)] = 0.5
+    collapse_after: Annotated[int, Field(ge=1)] = 3
+    prehistory: bool = True
 
 
 class RivalryOutcome(Spec):
     tracks: list[str] | None = None
     escalated_level: Annotated[int, Field(ge=0)] | None = None
+    sustained: Annotated[int, Field(ge=1)] = 3
+
+
+class TwinForce(Spec):
+    actor: str
+    track: str
+    action: Literal["C", "D"]
+
+
+class TwinSpec(Spec):
+    """A named intervention: the same runs with some moves forced and/or some events skipped."""
+
+    force: list[TwinForce] = []
+    skip_events: list[str] = []
+
+    @model_validator(mode="after")
+    def _something(self) -> TwinSpec:
+        if not self.force and not self.skip_events:
+            raise PydanticCustomError("twin", "a twin needs `force:` or `skip_events:` (or both)")
+        return self
 
 
 class OutcomesSpec(Spec):
@@ -298,6 +376,7 @@ class ScenarioSpec(Spec):
     tracks: Annotated[dict[str, TrackSpec], Field(min_length=1)]
     events: list[EventSpec] = []
     outcomes: OutcomesSpec = OutcomesSpec()
+    twins: dict[str, TwinSpec] = {}
     sweep: SweepSpec | None = None
     lesson: LessonSpec | None = None
     patterns: list[PatternSpec] = []
