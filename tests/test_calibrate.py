@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 
 from conftest import Recorder, game_scenario
 from sim import NegotiationModel
@@ -174,8 +173,41 @@ patterns:
 """
 
 
+BASE = """\
+name: small
+seed: 4
+horizon: 24
+actors:
+  US:
+    noise: {uniform: [0.0, 0.1]}
+    trust: {uniform: [0.2, 0.8]}
+    discount: {uniform: [0.3, 0.95]}
+    strategies:
+      frontier_safety: {name: forward_looking, rationality: 3}
+      export_controls: {name: forward_looking, rationality: {uniform: [0.2, 3]}}
+      rare_earths: always_cooperate
+  China:
+    noise: {uniform: [0.0, 0.1]}
+    trust: {uniform: [0.2, 0.8]}
+    discount: {uniform: [0.3, 0.95]}
+    strategies:
+      frontier_safety: generous_tit_for_tat
+      export_controls: always_cooperate
+      rare_earths: {name: tit_for_tat, linkage: {export_controls: {uniform: [0, 1]}}}
+tracks:
+  frontier_safety: {role: channel}
+  export_controls: {ladder: {rungs: [a, b, c, d, e, f, g, h]}}
+  rare_earths: {ladder: {rungs: [a, b, c, d, e, f, g, h]}}
+events:
+  - name: New chip export rule
+    probability: 0.05
+    effects:
+      - {target: tracks.export_controls.level, add: 1}
+"""
+
+
 def base_text() -> str:
-    return (Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml").read_text() + PATTERNS
+    return BASE + PATTERNS
 
 
 @pytest.mark.parametrize("old,new,needle,key,words", BAD)
@@ -266,11 +298,8 @@ def test_accept_within_tolerance_or_the_k_nearest():
 
 
 def small_calibration(tmp_path: Path) -> Path:
-    data = yaml.safe_load(base_text())
-    data["horizon"] = 24
-    data.pop("name")
     path = tmp_path / "small.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    path.write_text(base_text())
     return path
 
 
@@ -316,6 +345,7 @@ def test_an_interrupted_calibration_leaves_no_complete_looking_folder(tmp_path, 
 
 
 def test_calibrate_without_patterns_is_a_one_line_error(tmp_path, capsys):
-    path = Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml"
+    path = tmp_path / "plain.yaml"
+    path.write_text(BASE)
     assert main(["calibrate", str(path), "--draws", "10", "--out", str(tmp_path)]) == 2
     assert "no `patterns:`" in capsys.readouterr().err
