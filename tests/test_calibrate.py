@@ -349,3 +349,34 @@ def test_calibrate_without_patterns_is_a_one_line_error(tmp_path, capsys):
     path.write_text(BASE)
     assert main(["calibrate", str(path), "--draws", "10", "--out", str(tmp_path)]) == 2
     assert "no `patterns:`" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("k", [1, 440, 441, 1000, 5000])  # 440 of the 3000 runs are within tolerance
+def test_streaming_acceptance_equals_acceptance_on_the_whole_table_in_bounded_memory(k):
+    from sim.calibrate.abc import Acceptor, reference_chunks
+
+    s = load_scenario_text(BASE + PATTERNS)
+    whole = reference_table(s, 3000, seed=9)
+    rows, how = accept(whole, s.patterns, k)
+    for size in (250, 1000, 3000):
+        acc = Acceptor(s.patterns, k, sample=700)
+        for part in reference_chunks(s, 3000, 9, chunk_size=size):
+            acc.add(part)
+            assert acc.nearest is None or len(acc.nearest["run"]) <= k
+        got, mode = acc.result()
+        assert mode == how
+        for col in whole:
+            np.testing.assert_array_equal(got[col], whole[col][rows], err_msg=f"{col} chunk {size}")
+        prior = acc.prior_sample()
+        assert len(prior["run"]) == 700
+        np.testing.assert_array_equal(prior["run"], np.arange(700))
+        assert acc.n_inside == int(within(whole, s.patterns).sum())
+
+
+def load_scenario_text(text: str):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "s.yaml"
+        path.write_text(text)
+        return load_scenario(path)

@@ -2,8 +2,9 @@
 
 Run ``r`` of a calibration is run ``r`` of the scenario: its parameters are its own prior draw and
 its dynamics its own stream, so the reference table (one row per run: sampled parameters and
-pattern statistics) is the same for any chunking, executor or number of workers. Only that table
-is kept, never trajectories: memory is about 8 bytes x (parameters + patterns + 1) per draw.
+pattern statistics) is the same for any chunking, executor or number of workers. No trajectory is
+kept, and :class:`Acceptor` keeps of the table only the accepted runs, the k nearest and a fixed
+sample of the prior: memory does not grow with the number of draws.
 
 Acceptance (MODEL.md-style rejection ABC): a run is accepted when every statistic is within its
 tolerance, |stat - observed| <= tolerance; if fewer than ``k`` runs are, the ``k`` nearest by
@@ -59,20 +60,86 @@ def parameter_paths(s: Scenario) -> list[str]:
     return paths
 
 
-def reference_table(s: Scenario, draws: int, seed: int, executor=None, chunk_size: int = 5000,
-                    first_run: int = 0, progress=None) -> dict[str, np.ndarray]:
-    """Simulate runs ``first_run .. first_run + draws - 1``; one row each (see :func:`simulate_patterns`)."""
+def reference_chunks(s: Scenario, draws: int, seed: int, executor=None, chunk_size: int = 5000,
+                     first_run: int = 0):
+    """Simulate runs ``first_run .. first_run + draws - 1`` in chunks; yield each chunk's table in run order."""
     from ..ensemble.executors import SerialExecutor
 
     executor = executor or SerialExecutor()
     jobs = (PatternJob(s, seed, a, min(a + chunk_size, first_run + draws))
             for a in range(first_run, first_run + draws, chunk_size))
+    yield from executor.map(simulate_patterns, jobs)
+
+
+def reference_table(s: Scenario, draws: int, seed: int, executor=None, chunk_size: int = 5000,
+                    first_run: int = 0, progress=None) -> dict[str, np.ndarray]:
+    """The whole reference table of those runs, one row each (see :func:`simulate_patterns`)."""
     parts = []
-    for part in executor.map(simulate_patterns, jobs):
+    for part in reference_chunks(s, draws, seed, executor, chunk_size, first_run):
         parts.append(part)
         if progress is not None:
             progress(len(part["run"]))
+    return concat(parts)
+
+
+def concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+
+
+def take(table: dict[str, np.ndarray], rows: np.ndarray) -> dict[str, np.ndarray]:
+    return {k: v[rows] for k, v in table.items()}
+
+
+class Acceptor:
+    """Rejection ABC over a stream of chunks, in memory bounded by the accepted runs.
+
+    Keeps the runs within every tolerance, the ``k`` nearest runs seen so far (a total order by
+    distance then run index, so the result does not depend on the chunking), per-pattern counts of
+    runs within tolerance, and the first ``sample`` rows as a sample of the prior for figures and
+    prior quantiles. :meth:`result` gives the same answer as :func:`accept` on the whole table.
+    """
+
+    def __init__(self, patterns: tuple[PatternDef, ...], k: int, sample: int):
+        self.patterns, self.k, self.sample = patterns, k, sample
+        self.inside: list[dict[str, np.ndarray]] = []
+        self.nearest: dict[str, np.ndarray] | None = None
+        self.prior: list[dict[str, np.ndarray]] = []
+        self.kept = 0
+        self.seen = 0
+        self.n_inside = 0
+        self.pattern_inside = np.zeros(len(patterns), dtype=np.int64)
+
+    def add(self, part: dict[str, np.ndarray]) -> None:
+        n = len(part["run"])
+        self.seen += n
+        if self.kept < self.sample:
+            self.prior.append(take(part, np.arange(min(n, self.sample - self.kept))))
+            self.kept += len(self.prior[-1]["run"])
+        x = _stats(part, self.patterns)
+        with np.errstate(invalid="ignore"):
+            ok = np.abs(x - [p.observed for p in self.patterns]) <= np.array([p.tolerance for p in self.patterns]) + EPS
+        self.pattern_inside += ok.sum(axis=0)
+        inside = ok.all(axis=1)
+        self.n_inside += int(inside.sum())
+        if inside.any():
+            self.inside.append(take(part, np.nonzero(inside)[0]))
+        if self.n_inside < self.k:  # nearest runs only matter while fewer than k are inside
+            both = part if self.nearest is None else concat([self.nearest, part])
+            d = distance(both, self.patterns)
+            order = np.lexsort((both["run"], d))
+            order = order[np.isfinite(d[order])][: self.k]
+            self.nearest = take(both, np.sort(order))
+
+    def result(self) -> tuple[dict[str, np.ndarray] | None, str]:
+        """The accepted runs (in run order) and how they were chosen."""
+        if self.n_inside >= self.k and self.inside:
+            return concat(self.inside), "tolerance"
+        if self.nearest is None or len(self.nearest["run"]) == 0:
+            return None, "nearest"
+        return take(self.nearest, np.argsort(self.nearest["run"], kind="stable")), "nearest"
+
+    def prior_sample(self) -> dict[str, np.ndarray]:
+        return concat(self.prior)
 
 
 def _stats(table: dict[str, np.ndarray], patterns: tuple[PatternDef, ...]) -> np.ndarray:
@@ -120,8 +187,8 @@ def quantiles(x: np.ndarray, qs=(0.05, 0.5, 0.95)) -> list[float]:
     return [float(v) for v in np.quantile(x, qs)]
 
 
-def with_posterior(s: Scenario, table: dict[str, np.ndarray], rows: np.ndarray, file: str = "posterior.csv") -> Scenario:
-    """``s`` drawing its parameters jointly from the given rows of ``table`` (in memory)."""
+def with_posterior(s: Scenario, table: dict[str, np.ndarray], file: str = "posterior.csv") -> Scenario:
+    """``s`` drawing its parameters jointly from the rows of ``table`` (in memory)."""
     paths = tuple(c[len(PARAM_PREFIX):] for c in table if c.startswith(PARAM_PREFIX))
-    values = np.column_stack([table[PARAM_PREFIX + p][rows] for p in paths])
+    values = np.column_stack([table[PARAM_PREFIX + p] for p in paths])
     return replace(s, posterior=Posterior(file, paths, values))

@@ -22,10 +22,12 @@ import yaml
 from ..analysis.tables import write_table
 from ..errors import UserError
 from ..scenario.resolved import Scenario
-from .abc import accept, distance, parameter_paths, quantiles, reference_table, with_posterior
+from .abc import Acceptor, distance, parameter_paths, quantiles, reference_chunks, reference_table, with_posterior
 from .posterior import PARAM_PREFIX
 
 PREDICTIVE_INTERVAL = (0.05, 0.95)
+#: the first runs kept as a sample of the prior (figures, prior quantiles); memory stays bounded
+PRIOR_SAMPLE = 50_000
 
 
 def check(s: Scenario) -> None:
@@ -36,7 +38,7 @@ def check(s: Scenario) -> None:
 
 
 def run_calibration(s: Scenario, draws: int, k: int, seed: int, executor=None, chunk_size: int = 5000,
-                    predictive: int = 2000, progress: bool = False) -> dict:
+                    predictive: int = 2000, progress: bool = False, prior_sample: int = PRIOR_SAMPLE) -> dict:
     """Simulate, accept and check; return everything the folder needs (tables and a summary)."""
     check(s)
     bar = None
@@ -44,29 +46,36 @@ def run_calibration(s: Scenario, draws: int, k: int, seed: int, executor=None, c
         from tqdm import tqdm
 
         bar = tqdm(total=draws + predictive, unit="run", desc=f"calibrate {s.name}", leave=False)
-    tick = bar.update if bar is not None else None
     started = time.perf_counter()
+    acceptor = Acceptor(s.patterns, k, prior_sample)
     try:
-        table = reference_table(s, draws, seed, executor, chunk_size, progress=tick)
-        rows, mode = accept(table, s.patterns, k)
-        if len(rows) == 0:
+        for part in reference_chunks(s, draws, seed, executor, chunk_size):
+            acceptor.add(part)
+            if bar is not None:
+                bar.update(len(part["run"]))
+        post, mode = acceptor.result()
+        if post is None:
             raise UserError(f"{s.name}: no run of {draws} has every statistic defined; nothing to accept")
-        post = {c: v[rows] for c, v in table.items()}
         post["distance"] = distance(post, s.patterns)
         # posterior predictive: fresh runs (indices after the draws) taking whole posterior rows
-        calibrated = with_posterior(s, table, rows)
-        pred = reference_table(calibrated, predictive, seed, executor, chunk_size, first_run=draws,
-                               progress=tick) if predictive else None
+        pred = reference_table(with_posterior(s, post), predictive, seed, executor, chunk_size, first_run=draws,
+                               progress=bar.update if bar is not None else None) if predictive else None
     finally:
         if bar is not None:
             bar.close()
     seconds = time.perf_counter() - started
-    summary = summarise(s, table, post, pred, mode, draws, seed, k)
-    summary["simulation_seconds"] = round(seconds, 3)
-    return {"prior": table, "posterior": post, "predictive": pred, "summary": summary}
+    prior = acceptor.prior_sample()
+    summary = summarise(s, prior, post, pred, mode, draws, seed, k)
+    summary.update({"acceptance_rate": acceptor.n_inside / draws, "prior_sample": len(prior["run"]),
+                    "simulation_seconds": round(seconds, 3)})
+    for entry, n in zip(summary["patterns"], acceptor.pattern_inside):
+        entry["prior_within_tolerance"] = float(n / draws)
+    return {"prior": prior, "posterior": post, "predictive": pred, "summary": summary}
 
 
 def summarise(s: Scenario, prior: dict, post: dict, pred: dict | None, mode: str, draws: int, seed: int, k: int) -> dict:
+    """Posterior quantiles (against the prior sample's) and the predictive check; the caller adds
+    the acceptance rate and the prior shares within tolerance, counted over every draw."""
     accepted = len(post["run"])
     params = {}
     for path in parameter_paths(s):
@@ -79,26 +88,16 @@ def summarise(s: Scenario, prior: dict, post: dict, pred: dict | None, mode: str
                         "width_ratio": (hi - lo) / prior_width if prior_width > 0 else float("nan")}
     patterns = []
     for p in s.patterns:
-        x = prior[p.column]
-        with np.errstate(invalid="ignore"):
-            inside = np.abs(x - p.observed) <= p.tolerance + 1e-9
         entry = {"name": p.name, "statistic": p.kind, "observed": p.observed, "tolerance": p.tolerance,
-                 "prior_within_tolerance": float(inside.mean()), "prior_undefined": float(np.isnan(x).mean())}
+                 "prior_undefined": float(np.isnan(prior[p.column]).mean())}
         if pred is not None:
             lo, med, hi = quantiles(pred[p.column], (PREDICTIVE_INTERVAL[0], 0.5, PREDICTIVE_INTERVAL[1]))
             entry.update({"predictive_median": med, "predictive_q05": lo, "predictive_q95": hi,
                           "observed_inside_90": bool(lo <= p.observed <= hi)})
         patterns.append(entry)
     return {"scenario": s.name, "seed": seed, "draws": draws, "accept_at_least": k, "accepted": accepted,
-            "acceptance": mode, "acceptance_rate": float(within_count(prior, s) / draws),
-            "predictive_runs": 0 if pred is None else len(pred["run"]),
+            "acceptance": mode, "predictive_runs": 0 if pred is None else len(pred["run"]),
             "parameters": params, "patterns": patterns}
-
-
-def within_count(table: dict, s: Scenario) -> int:
-    from .abc import within
-
-    return int(within(table, s.patterns).sum())
 
 
 def text_summary(summary: dict) -> str:
@@ -151,7 +150,7 @@ def write_figures(folder: Path, s: Scenario, result: dict) -> None:
         fig = Figure(figsize=(5, 3.2))
         ax = fig.subplots()
         bins = _bins(prior[col], post[col])
-        ax.hist(prior[col], bins=bins, density=True, alpha=0.45, color="#999999", label="prior")
+        ax.hist(prior[col], bins=bins, density=True, alpha=0.45, color="#999999", label=f"prior (first {len(prior[col])} draws)")
         ax.hist(post[col], bins=bins, density=True, alpha=0.7, color="#0072B2", label="posterior")
         ax.set_xlabel(path)
         ax.set_ylabel("density")
@@ -164,7 +163,7 @@ def write_figures(folder: Path, s: Scenario, result: dict) -> None:
         x = prior[p.column]
         arrays = [x] + ([pred[p.column]] if pred is not None else [])
         bins = _bins(*arrays, np.array([p.observed - p.tolerance, p.observed + p.tolerance]))
-        ax.hist(x[np.isfinite(x)], bins=bins, density=True, alpha=0.45, color="#999999", label="prior predictive")
+        ax.hist(x[np.isfinite(x)], bins=bins, density=True, alpha=0.45, color="#999999", label=f"prior predictive (first {len(x)} draws)")
         if pred is not None:
             y = pred[p.column]
             ax.hist(y[np.isfinite(y)], bins=bins, density=True, alpha=0.7, color="#D55E00", label="posterior predictive")
