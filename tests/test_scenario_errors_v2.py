@@ -115,3 +115,52 @@ def test_event_named_in_an_override_that_does_not_exist(tmp_path, capsys):
     assert main(["validate", str(path), "--set", "events.Cal.probability=0.5"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "no item Cal" in err and "did you mean 'Call'?" in err
+
+
+NONSTATE = BASE + """nonstate:
+  groups: 10
+  intent: {uniform: [0, 0.01]}
+  control_tracks: [chips]
+  incident: {attribution: 0.3}
+"""
+
+NONSTATE_CASES = [
+    ("negative groups", "groups: 10", "groups: -4", "groups: -4", "nonstate.groups", "greater than or equal to 1"),
+    ("intent above 1", "intent: {uniform: [0, 0.01]}", "intent: 1.5", "intent: 1.5", "nonstate.intent",
+     "1.5 is out of range: expected a number in [0, 1]"),
+    ("unknown control track", "control_tracks: [chips]", "control_tracks: [chip]", "control_tracks",
+     "nonstate.control_tracks.0", "unknown track 'chip' (did you mean 'chips'?)"),
+    ("control track that is the channel", "control_tracks: [chips]", "control_tracks: [ai]", "control_tracks",
+     "nonstate.control_tracks.0", "not a rivalry track"),
+    ("misspelt incident key", "incident: {attribution: 0.3}", "incident: {atribution: 0.3}", "atribution",
+     "nonstate.incident.atribution", "unknown key 'atribution' (did you mean 'attribution'?)"),
+]
+
+
+def test_population_in_a_classroom_game_without_a_channel(tmp_path, capsys):
+    text = """horizon: 10
+actors:
+  A: {strategies: {game: tit_for_tat}}
+  B: {strategies: {game: always_defect}}
+tracks:
+  game: {}
+nonstate: {groups: 5}
+"""
+    path = write(tmp_path, text)
+    err = validate_error(path, capsys)
+    assert err.startswith(f"error: {path}:7: nonstate: ") and "needs a track with `role: channel`" in err
+
+
+def test_nonstate_base_is_valid(tmp_path):
+    assert main(["validate", str(write(tmp_path, NONSTATE))]) == 0
+
+
+@pytest.mark.parametrize("case", NONSTATE_CASES, ids=[c[0] for c in NONSTATE_CASES])
+def test_nonstate_error_names_file_line_key(case, tmp_path, capsys):
+    _, old, new, needle, key, words = case
+    assert old in NONSTATE, f"test setup: {old!r} not in NONSTATE"
+    text = NONSTATE.replace(old, new, 1)
+    path = write(tmp_path, text)
+    err = validate_error(path, capsys)
+    assert err.startswith(f"error: {path}:{line_of(text, needle)}: {key}: "), err
+    assert words in err, err

@@ -206,7 +206,7 @@ def robustness_table(items: list[Stored], alpha: float = 0.05) -> dict[str, np.n
             rows.append({"label": item.label, "definition": d.label, "key": key,
                          "p_first": float(held0.mean()), "p": float(held.mean()), "diff": x["diff"],
                          "lo": x["lo"], "hi": x["hi"], "p_value": x["p_value"],
-                         "sign_changes": int(np.sign(x["diff"]) != np.sign(main["diff"])),
+                         "sign_changes": int(np.sign(x["diff"]) * np.sign(main["diff"]) < 0),
                          "significance_changes": int((x["p_value"] < alpha) != main_sig)})
     return _columns(rows)
 

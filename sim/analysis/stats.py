@@ -139,10 +139,34 @@ def twin_effect(table: dict[str, np.ndarray], twin: str) -> dict | None:
                  "runs_differing": int((held != twin_held).sum()),
                  "method": "Newcombe 1998 paired score interval (method 10); exact McNemar test"},
         "mean_open_share_twin": float(table[open_t].astype(float).mean()),
+        **_incidents_effect(table, twin),
         "open_share": {"difference": float(diff.mean()), **{k: v for k, v in mean_interval(diff).items()
                                                              if k in ("lo", "hi")},
                        "method": "paired mean difference, Student t interval"},
     }
+
+
+def _incidents_effect(table: dict[str, np.ndarray], twin: str) -> dict:
+    """Incidents in the twin minus in the runs (positive: incidents the runs avoided), paired."""
+    col = out.INCIDENTS.twin_column(twin)
+    if col not in table or "incidents" not in table:
+        return {}
+    diff = table[col].astype(float) - table["incidents"].astype(float)
+    m = mean_interval(diff)
+    return {"incidents_twin": float(table[col].mean()),
+            "incidents_averted": {"difference": m["mean"], "lo": m["lo"], "hi": m["hi"],
+                                  "method": "paired mean difference (twin minus run), Student t interval"}}
+
+
+def incidents_summary(table: dict[str, np.ndarray], horizon: int) -> dict:
+    """Mean incidents, P(at least one), Kaplan-Meier time to the first incident."""
+    n = table["incidents"].astype(float)
+    first = table["first_incident"].astype(float)
+    surv = survival(first, table["length"].astype(float), horizon)
+    return {"mean_incidents": mean_interval(n),
+            "p_any_incident": proportion(int((n > 0).sum()), len(n)).as_dict(),
+            "median_first_incident": surv.median(),
+            "p_no_incident_by_end": float(surv.survival[-1])}
 
 
 def robustness(table: dict[str, np.ndarray], window: int, threshold: float) -> list[dict]:
@@ -173,12 +197,13 @@ def hazard(break_step: np.ndarray, length: np.ndarray, horizon: int) -> np.ndarr
 EARLY_STEPS = 6
 
 #: the per-run columns :func:`summarise` reads
-SUMMARY_COLUMNS = ("held", "escalated", "break_step", "length", "open_share", "engaged_share", "held_grid")
+SUMMARY_COLUMNS = ("held", "escalated", "break_step", "length", "open_share", "engaged_share", "held_grid",
+                   "incidents", "first_incident")
 
 
 def summary_columns(available: Sequence[str]) -> list[str]:
     """Columns of a stored runs table that the summary needs (twins' outcomes and payoffs included)."""
-    twin_cols = {o.column for o in out.TWIN_OUTCOMES}
+    twin_cols = {o.column for o in (*out.TWIN_OUTCOMES, out.INCIDENTS)}
     keep = set(SUMMARY_COLUMNS)
     return [c for c in available if c in keep or c.startswith("payoff.")
             or any(c.startswith(t + "_") for t in twin_cols)]
@@ -205,6 +230,8 @@ def summarise(table: dict[str, np.ndarray], horizon: int, window: int = 6, thres
     if "open_share" in table:
         out_["mean_open_share"] = mean_interval(table["open_share"])
         out_["mean_engaged_share"] = mean_interval(table["engaged_share"])
+    if "incidents" in table:
+        out_.update(incidents_summary(table, horizon))
     effects = {t: twin_effect(table, t) for t in twins}
     if effects.get("pacified"):
         out_["rivalry_effect"] = effects.pop("pacified")

@@ -33,13 +33,13 @@ def executor_for(args, runs: int):
 def add_twin_options(p) -> None:
     g = p.add_argument_group("twins (the same runs with an intervention; see docs/model.md)")
     g.add_argument("--no-twins", action="store_true",
-                   help="skip the pacified twin (and its effect of the rivalry on the channel)")
+                   help="simulate no twin (by default: the pacified twin and every twin the scenario declares)")
     g.add_argument("--twin", action="append", default=[], metavar="NAME",
-                   help="also simulate a twin declared under `twins:` (repeatable)")
+                   help="simulate only these twins (repeatable; `pacified` or a name under `twins:`)")
 
 
 def twin_selection(args, scenario) -> tuple[str, ...] | None:
-    """Twin names to simulate (``None``: the default, the pacified twin only)."""
+    """Twin names to simulate (``None``: the default, pacified and every declared twin)."""
     from ..errors import UserError
 
     for name in args.twin:
@@ -47,11 +47,10 @@ def twin_selection(args, scenario) -> tuple[str, ...] | None:
             known = ", ".join(["pacified", *scenario.twins])
             raise UserError(f"--twin {name}: {scenario.name} declares no twin '{name}' (twins: {known})")
     if args.no_twins:
-        return tuple(n for n in args.twin)
+        return ()
     if not args.twin:
         return None
-    default = ("pacified",) if scenario.pacified() is not None else ()
-    return tuple(dict.fromkeys([*default, *args.twin]))
+    return tuple(dict.fromkeys(args.twin))
 
 
 def register(sub) -> None:
@@ -95,34 +94,50 @@ def headline(summary: dict, seconds: float | None = None) -> str:
     def p(key: str) -> str:
         return str(Proportion(**summary[key]))
 
+    def row(label: str, d: float, lo: float, hi: float, tail: str = "") -> str:
+        return f"  {label:<36}{d:+.3f}  [{lo:+.3f}, {hi:+.3f}]{tail}"
+
     def effect(e: dict, what: str) -> list[str]:
-        h, o = e["held"], e["open_share"]
-        return [
-            f"  {what + ' on P(held)':<32}{h['difference']:+.3f}  [{h['lo']:+.3f}, {h['hi']:+.3f}]  "
-            f"(McNemar p = {h['mcnemar_p']:.2g}; {h['runs_differing']} runs differ from their twin)",
-            f"  {what + ' on open share':<32}{o['difference']:+.3f}  [{o['lo']:+.3f}, {o['hi']:+.3f}]",
-        ]
+        """Run minus twin for the channel; incidents as the twin's minus the run's (averted)."""
+        h, o, name = e["held"], e["open_share"], e["twin"]
+        lines = []
+        if name != "channel_closed":
+            lines += [row(f"{what} on P(held)", h["difference"], h["lo"], h["hi"],
+                          f"  (McNemar p = {h['mcnemar_p']:.2g}; {h['runs_differing']} runs differ)"),
+                      row(f"{what} on open share", o["difference"], o["lo"], o["hi"])]
+        if "incidents_averted" in e:
+            a = e["incidents_averted"]
+            if name == "channel_closed":
+                lines.append(row("incidents averted by the channel", a["difference"], a["lo"], a["hi"],
+                                 f"  per run ({e['incidents_twin']:.3f} with it closed)"))
+            else:
+                lines.append(row(f"{what} on incidents", -a["difference"], -a["hi"], -a["lo"], "  per run"))
+        return lines
 
     median = summary["median_break_step"]
     timing = f" ({seconds:.2f} s simulated)" if seconds is not None else ""
     lines = [
         f"{summary['scenario']}: {summary['runs']} runs, seed {summary['seed']}{timing}",
-        f"  P(channel held)                 {p('p_held')}",
-        f"  P(rivalry escalated)            {p('p_escalated')}",
-        f"  P(held and escalated)           {p('p_held_and_escalated')}",
+        f"  {'P(channel held)':<36}{p('p_held')}",
+        f"  {'P(rivalry escalated)':<36}{p('p_escalated')}",
+        f"  {'P(held and escalated)':<36}{p('p_held_and_escalated')}",
     ]
     if "mean_open_share" in summary:
         m = summary["mean_open_share"]
-        lines.append(f"  mean open share                 {m['mean']:.3f}  [{m['lo']:.3f}, {m['hi']:.3f}]")
+        lines.append(f"  {'mean open share':<36}{m['mean']:.3f}  [{m['lo']:.3f}, {m['hi']:.3f}]")
+    if "mean_incidents" in summary:
+        m = summary["mean_incidents"]
+        lines.append(f"  {'mean misuse incidents per run':<36}{m['mean']:.3f}  [{m['lo']:.3f}, {m['hi']:.3f}]")
+        lines.append(f"  {'P(at least one incident)':<36}{p('p_any_incident')}")
     if "rivalry_effect" in summary:
         lines += effect(summary["rivalry_effect"], "rivalry's effect")
     for name, e in summary.get("twin_effects", {}).items():
-        lines += effect(e, f"vs twin {name}")
+        lines += effect(e, f"twin {name}: effect")
     if summary.get("hazard_first_steps") is not None and summary.get("hazard_later_steps") is not None:
-        lines.append(f"  collapse hazard per step        {summary['hazard_first_steps']:.4f} in steps 0-5, "
+        lines.append(f"  {'collapse hazard per step':<36}{summary['hazard_first_steps']:.4f} in steps 0-5, "
                      f"{summary['hazard_later_steps']:.4f} later")
     lines += [
-        f"  median collapse step (K-M)      {'not reached' if median is None else f'{median:g}'}",
-        f"  P(held | escalated) (descr.)   {p('p_held_given_escalated')}",
+        f"  {'median collapse step (K-M)':<36}{'not reached' if median is None else f'{median:g}'}",
+        f"  {'P(held | escalated), descriptive':<36}{p('p_held_given_escalated')}",
     ]
     return "\n".join(lines)

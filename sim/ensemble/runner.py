@@ -89,11 +89,19 @@ def run_table(m: NegotiationModel) -> dict[str, np.ndarray]:
     for outcome in out.RUN_OUTCOMES:
         v = values[outcome]
         cols[outcome.column] = v.astype(np.int64) if v.dtype == bool else v
+    pop = m.population
+    if pop is not None:
+        cols[out.INCIDENTS.column] = pop.incidents[main]
+        cols[out.FIRST_INCIDENT.column] = pop.first_incident[main]
+        cols[out.CAPABILITY_FINAL.column] = pop.capability[:, main].mean(axis=0)
+        cols[out.SAFEGUARDS_FINAL.column] = pop.safeguards[main]
     for j, twin in enumerate(m.twins):
         lanes = m.lane(j)
         t_steps = np.maximum(ch.steps[lanes], 1)
         cols[out.HELD.twin_column(twin.name)] = (~ch.collapsed[lanes]).astype(np.int64)
         cols[out.OPEN_SHARE.twin_column(twin.name)] = ch.open_steps[lanes] / t_steps
+        if pop is not None:
+            cols[out.INCIDENTS.twin_column(twin.name)] = pop.incidents[lanes]
     for k, t in enumerate(s.tracks):
         cols[f"coop_rate.{t.name}"] = (o.coop[0][main, k] + o.coop[1][main, k]) / (2 * steps)
         cols[f"mutual_coop.{t.name}"] = o.mutual[main, k] / steps
@@ -109,14 +117,20 @@ def run_table(m: NegotiationModel) -> dict[str, np.ndarray]:
         cols[f"first_fired.{slug(e.name)}"] = m.events.first[i][main]
     for path in s.uncertain():
         cols[f"param.{path}"] = m.values[path][main]
+    if pop is not None:  # group parameters: their mean over the groups of each run
+        for name, param in s.nonstate.group_params.items():
+            if param.uncertain:
+                initial = pop.initial_capability if name == "capability" else pop.intent
+                cols[f"param.nonstate.{name}.mean"] = initial[:, main].mean(axis=0)
     return cols
 
 
 def twins_for(scenario: Scenario, names: tuple[str, ...] | None) -> tuple[TwinDef, ...]:
-    """The twins to simulate: by default the pacified twin (when the scenario has rivalry tracks)."""
+    """The twins to simulate: by default the pacified twin (when the scenario has rivalry tracks)
+    and every twin the scenario declares."""
     if names is None:
         pacified = scenario.pacified()
-        return () if pacified is None else (pacified,)
+        return (*(() if pacified is None else (pacified,)), *scenario.twins.values())
     return tuple(scenario.twin(n) for n in names)
 
 
@@ -195,7 +209,7 @@ class ChunkJob:
     runs: range
     keep_all: bool = False
     sample: int = 0  # keep trajectories of runs with index < sample
-    twins: tuple[str, ...] | None = None  # twin names (None: the default, the pacified twin)
+    twins: tuple[str, ...] | None = None  # twin names (None: the default, pacified + declared twins)
 
 
 @dataclass

@@ -24,6 +24,7 @@ from ..scenario.resolved import Scenario, TwinDef
 from .actors import Actor
 from .draws import draw
 from .events import EventEngine
+from .nonstate import Population
 from .outcomes import OutcomeTracker
 from .tracks import TrackState
 
@@ -68,6 +69,8 @@ class NegotiationModel(mesa.Model):
         self.length = self._tile(draws.length)
         self.tracks = [TrackState(k, t, self.values, lanes) for k, t in enumerate(scenario.tracks)]
         self.actors = [Actor(self, i, a, self.values, self.tracks, lanes) for i, a in enumerate(scenario.actors)]
+        self.population = (Population(self, scenario.nonstate, self._tile)
+                           if scenario.nonstate is not None else None)
         _forget_agent_ids(self)
         self.twin_force = self._twin_interventions(n)
         self.events = EventEngine(scenario.events, self.values, lanes, self._twin_skips(n))
@@ -80,7 +83,10 @@ class NegotiationModel(mesa.Model):
     # -- lanes -----------------------------------------------------------------------------------
 
     def _tile(self, x: np.ndarray) -> np.ndarray:
-        return x if self.copies == 1 else np.tile(x, self.copies)
+        """Repeat per-run values for every twin (along the last axis: runs)."""
+        if self.copies == 1:
+            return x
+        return np.tile(x, self.copies) if x.ndim == 1 else np.tile(x, (1,) * (x.ndim - 1) + (self.copies,))
 
     def _lanes(self, j: int, n: int) -> np.ndarray:
         """Mask of the lanes of twin ``j`` (0-based)."""
@@ -127,7 +133,9 @@ class NegotiationModel(mesa.Model):
 
     def incidents_so_far(self) -> np.ndarray:
         """Nonstate misuse incidents so far in each lane (none without a nonstate population)."""
-        return np.zeros(len(self.length), dtype=np.int64)
+        if self.population is None:
+            return np.zeros(len(self.length), dtype=np.int64)
+        return self.population.incidents
 
     def _reporters(self) -> dict:
         """Per-step model reporters (means over runs; the values themselves for a single run)."""
@@ -169,6 +177,9 @@ class NegotiationModel(mesa.Model):
             track.move(us.realised[:, k], them.realised[:, k], alive)
         us.learn(them, alive)
         them.learn(us, alive)
+        if self.population is not None:
+            ch = self.scenario.outcomes.channel
+            self.population.step(self, t, us.realised[:, ch] & them.realised[:, ch], alive, self.copies)
         self.outcome.update(t, (us.realised, them.realised), self.levels(), alive)
         self.t += 1
         if self.datacollector is not None:
@@ -179,7 +190,7 @@ class NegotiationModel(mesa.Model):
     def release(self) -> None:
         """Free the per-run arrays now, once results are taken (models and agents reference each
         other, so without this they wait for Python's cycle collector)."""
-        self.block = self.values = self.event_u = None
+        self.block = self.values = self.event_u = self.population = None
         self.actors.clear()
         self.tracks.clear()
         self.remove_all_agents()

@@ -57,8 +57,19 @@ ESCALATED_SHARE = Outcome("escalated_share", "escalated share", "share",
 HELD_AND_ESCALATED = Outcome("held_and_escalated", "held and escalated", "binary",
                              "1 if the channel held and the rivalry escalated")
 HELD_GRID = Outcome("held_grid", "held under each definition", "bits",
-                    "bit i is `held` under definition i of the robustness grid (see docs/outcomes)")
+                    "bit i is `held` under definition i of the robustness grid (see docs/model.md)")
 LENGTH = Outcome("length", "run length", "count", "steps the run lasted")
+
+INCIDENTS = Outcome("incidents", "misuse incidents", "count",
+                    "nonstate misuse incidents during the run (with a nonstate population)", twin=True)
+FIRST_INCIDENT = Outcome("first_incident", "first incident", "step",
+                         "step of the first misuse incident (empty: none)", never=True)
+CAPABILITY_FINAL = Outcome("capability_final", "nonstate capability at the end", "share",
+                           "mean capability of the nonstate groups at the end of the run")
+SAFEGUARDS_FINAL = Outcome("safeguards_final", "safeguards at the end", "share",
+                           "strength of the safeguards built through the channel, at the end of the run")
+#: outcomes of runs with a nonstate population, in table order
+NONSTATE_OUTCOMES = (INCIDENTS, FIRST_INCIDENT, CAPABILITY_FINAL, SAFEGUARDS_FINAL)
 
 #: every per-run outcome, in table order
 RUN_OUTCOMES = (HELD, BREAK_STEP, OPEN_SHARE, ENGAGED_SHARE, OPEN_AT_END, SUSPENSIONS, FIRST_SUSPENSION,
@@ -69,11 +80,12 @@ SHARES = tuple(o for o in RUN_OUTCOMES if o.kind == "share")
 TWIN_OUTCOMES = tuple(o for o in RUN_OUTCOMES if o.twin)
 
 #: columns that hold a step where an empty cell means "never" (the channel never broke, ...)
-NEVER_PREFIXES = ("first_fired.", "first_incident")
+NEVER_PREFIXES = ("first_fired.",)
 
 
 def is_never_column(name: str) -> bool:
-    return any(name == o.column for o in RUN_OUTCOMES if o.never) or name.startswith(NEVER_PREFIXES)
+    return (any(name == o.column for o in (*RUN_OUTCOMES, *NONSTATE_OUTCOMES) if o.never)
+            or name.startswith(NEVER_PREFIXES))
 
 
 def twin_columns(twin: str) -> list[str]:

@@ -130,6 +130,17 @@ PACIFIED = "pacified"
 
 
 @dataclass(frozen=True)
+class NonstateDef:
+    """The nonstate population: ``group_params`` (capability, intent) are drawn per group and run;
+    every other number is a parameter path drawn once per run."""
+
+    groups: int
+    group_params: dict[str, Any]        # name -> Param (sampled per group from its own stream)
+    params: dict[str, str]              # name -> param path
+    control_tracks: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class OutcomeDef:
     channel: int
     window: int
@@ -176,6 +187,7 @@ class Scenario:
     sweep: Any = field(default=None, repr=False)  # the validated `sweep:` section (SweepSpec) or None
     lesson: Lesson | None = None        # classroom notes (``lesson:``), if any
     twins: dict[str, TwinDef] = field(default_factory=dict)  # declared twins (``twins:``)
+    nonstate: NonstateDef | None = None  # the nonstate population (``nonstate:``), if any
     patterns: tuple = ()                # calibration patterns (sim/calibrate/patterns.py)
     posterior: Any = field(default=None, repr=False)  # ``parameters: {from: ...}`` (sim/calibrate/posterior.py)
 
@@ -436,6 +448,30 @@ class _Builder:
             return ConditionDef("incidents", at_least=c.incidents.at_least)
         return ConditionDef("after", step=c.after)
 
+    def nonstate(self, roles: dict[int, Role], explicit_channel: bool) -> NonstateDef | None:
+        spec = self.spec.nonstate
+        if spec is None:
+            return None
+        if not explicit_channel:
+            raise self.fail(("nonstate",), "a nonstate population needs a track with `role: channel`: "
+                                           "safeguards are built while that channel is engaged")
+        controls = []
+        for j, name in enumerate(spec.control_tracks):
+            k = self.track_index(name, ("nonstate", "control_tracks", j))
+            if roles[k] is not Role.RIVALRY:
+                raise self.fail(("nonstate", "control_tracks", j),
+                                f"'{name}' is not a rivalry track; control pressure comes from rivalry tracks")
+            controls.append(k)
+        params = {}
+        for key in ("diffusion", "race_effect", "control_effect"):
+            params[key] = self.add(f"nonstate.{key}", getattr(spec, key), NONNEG if key == "race_effect" else UNIT)
+        for key in ("start", "build", "decay", "effect"):
+            params[f"safeguards_{key}"] = self.add(f"nonstate.safeguards.{key}", getattr(spec.safeguards, key), UNIT)
+        for key in ("risk", "attribution", "blame_trust", "blame_hawkishness"):
+            params[f"incident_{key}"] = self.add(f"nonstate.incident.{key}", getattr(spec.incident, key), UNIT)
+        return NonstateDef(spec.groups, {"capability": spec.capability, "intent": spec.intent}, params,
+                           tuple(controls))
+
     def twin(self, name: str, t) -> TwinDef:
         path = ("twins", name)
         if not _TWIN_NAME.fullmatch(name):
@@ -508,11 +544,13 @@ class _Builder:
                                                        f"and '{first}' both name the column '{n}'")
         events = tuple(self.event(i, e) for i, e in enumerate(spec.events))
         twins = {n: self.twin(n, t) for n, t in spec.twins.items()}
+        explicit = any(t.role == "channel" for t in spec.tracks.values())
+        nonstate = self.nonstate(roles, explicit)
         name = spec.name or _stem(self.src.file)
         return Scenario(name, spec.title, spec.description, spec.question, spec.seed, spec.runs,
                         spec.horizon, cont, spec.step, spec.start, actors, tracks, events, outcomes,
                         self.params, self.ranges, self.src.data, self.src.file,
-                        lesson=_lesson(spec.lesson), sweep=spec.sweep, twins=twins,
+                        lesson=_lesson(spec.lesson), sweep=spec.sweep, twins=twins, nonstate=nonstate,
                         **_calibration(self, spec, [e.name for e in spec.events]))
 
 

@@ -318,6 +318,35 @@ class OutcomesSpec(Spec):
     rivalry: RivalryOutcome = RivalryOutcome()
 
 
+class SafeguardSpec(Spec):
+    start: UnitP = Fixed(0.0)
+    build: UnitP = Fixed(0.2)
+    decay: UnitP = Fixed(0.1)
+    effect: UnitP = Fixed(0.7)
+
+
+class IncidentSpec(Spec):
+    risk: UnitP = Fixed(0.2)
+    attribution: UnitP = Fixed(0.3)
+    blame_trust: UnitP = Fixed(0.2)
+    blame_hawkishness: UnitP = Fixed(0.1)
+
+
+class NonstateSpec(Spec):
+    """``nonstate:``: a population of nonstate groups whose misuse of frontier models the channel
+    exists to prevent (one Mesa agent per group)."""
+
+    groups: Annotated[int, Field(ge=1, le=1000)] = 40
+    capability: UnitP = Fixed(0.2)          # per group and run
+    diffusion: UnitP = Fixed(0.01)
+    race_effect: NonNegP = Fixed(1.0)
+    control_tracks: list[str] = []
+    control_effect: UnitP = Fixed(0.5)
+    intent: UnitP = Fixed(0.002)            # per group and run
+    safeguards: SafeguardSpec = SafeguardSpec()
+    incident: IncidentSpec = IncidentSpec()
+
+
 class LessonSpec(Spec):
     """``lesson:``: classroom notes shown by ``sim viz``, ``sim trace`` and ``sim handout``."""
 
@@ -377,6 +406,7 @@ class ScenarioSpec(Spec):
     events: list[EventSpec] = []
     outcomes: OutcomesSpec = OutcomesSpec()
     twins: dict[str, TwinSpec] = {}
+    nonstate: NonstateSpec | None = None
     sweep: SweepSpec | None = None
     lesson: LessonSpec | None = None
     patterns: list[PatternSpec] = []
