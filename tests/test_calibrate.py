@@ -380,3 +380,27 @@ def load_scenario_text(text: str):
         path = Path(d) / "s.yaml"
         path.write_text(text)
         return load_scenario(path)
+
+
+def test_pattern_steps_may_be_dates_counted_from_the_start(tmp_path, capsys):
+    dated = BASE + "start: 2023-01-01\n" + """
+patterns:
+  - name: open
+    channel_open_share: {from: 2023-03-15, to: 2023-12-31}
+    observed: 1
+    tolerance: 0.5
+  - name: level
+    level_at: {track: rare_earths, step: 2024-01-01}
+    observed: 1
+    tolerance: 1
+"""
+    s = load_scenario_text(dated)
+    assert [p.args for p in s.patterns] == [(2, 11), (2, 12)]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(dated.replace("to: 2023-12-31", "to: 2023-02-01"))
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "patterns.0.channel_open_share.to: `to` (step 1) is before `from` (step 2)" in err
+    bad.write_text(dated.replace("step: 2024-01-01", "step: 2026-01-01"))
+    assert main(["validate", str(bad)]) == 2
+    assert "patterns.1.level_at.step: 2026-01-01 is step 36, past the horizon" in capsys.readouterr().err

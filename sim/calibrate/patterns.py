@@ -10,6 +10,8 @@ Each pattern names one statistic of a run, the value observed in the record and 
 - ``largest_drop: {track}``: the largest value over steps of the track's running peak minus its level;
 - ``level_at: {track, step}``: the track's level at the end of that step;
 - ``channel_open_share: {from, to}``: share of the steps from .. to (inclusive) with the channel open;
+
+Steps may be given as dates (``2024-11-16``), counted from the scenario's ``start:`` like events' ``date:``.
 - ``fired: {event}``: times the event fired.
 
 ``PatternSpec`` is the schema (pydantic); :func:`resolve_patterns` checks the names against the
@@ -18,6 +20,7 @@ scenario and returns :class:`PatternDef` objects with indices, which :mod:`.obse
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -64,21 +67,18 @@ class TrackRef(Spec):
     track: str
 
 
+#: a step, or a date counted from the scenario's ``start:`` (the step it falls in)
+Step = Annotated[int, Field(ge=0)] | dt.date
+
+
 class LevelAtSpec(Spec):
     track: str
-    step: Annotated[int, Field(ge=0)]
+    step: Step
 
 
 class OpenShareSpec(Spec):
-    from_: Annotated[int, Field(ge=0, alias="from")]
-    to: Annotated[int, Field(ge=0)]
-
-    @model_validator(mode="after")
-    def _ordered(self) -> OpenShareSpec:
-        if self.to < self.from_:
-            raise PydanticCustomError("pattern", "`to` ({to}) is before `from` ({start})",
-                                      {"to": self.to, "start": self.from_})
-        return self
+    from_: Annotated[Step, Field(alias="from")]
+    to: Step
 
 
 class EventRef(Spec):
@@ -144,7 +144,9 @@ def resolve_patterns(builder, specs: list[PatternSpec], events: list[str], horiz
             actor = builder.actor_indices(m.actor, path + ("actor",), wildcard=False)[0]
             return actor, builder.track_index(m.track, path + ("track",)), m.played == "C"
 
-        def step(value: int, path) -> int:
+        def step(value: int | dt.date, path) -> int:
+            if isinstance(value, dt.date):
+                return builder.date_steps(value, path)[0]
             if value >= horizon:
                 raise builder.fail(path, f"step {value} is past the horizon ({horizon} steps)")
             return value
@@ -159,6 +161,8 @@ def resolve_patterns(builder, specs: list[PatternSpec], events: list[str], horiz
             args = (builder.track_index(stat.track, where + ("track",)), step(stat.step, where + ("step",)))
         elif kind == "channel_open_share":
             args = (step(stat.from_, where + ("from",)), step(stat.to, where + ("to",)))
+            if args[1] < args[0]:
+                raise builder.fail(where + ("to",), f"`to` (step {args[1]}) is before `from` (step {args[0]})")
         else:
             if stat.event not in events:
                 raise builder.fail(where + ("event",), f"unknown event '{stat.event}'{suggest(stat.event, events)}")
