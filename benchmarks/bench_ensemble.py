@@ -63,12 +63,16 @@ def main() -> None:
     scenario = load_scenario(args.scenario)
     run_ensemble(scenario, runs=200)  # warm up imports and caches
 
-    vec_rates, conv_rates, twin_ratio, dc_ratio = [], [], [], []
+    bare = load_scenario(args.scenario, ["nonstate=null"]) if scenario.nonstate is not None else None
+    vec_rates, conv_rates, twin_ratio, dc_ratio, pop_ratio = [], [], [], [], []
     for i in range(args.rounds):
         tv, result = vectorised(scenario, args.runs)
         tt, with_twin = vectorised(scenario, args.runs, twins=None)
         td = with_datacollector(scenario, args.runs)
         tc, rows = conventional(scenario, args.conventional_runs)
+        if bare is not None:
+            tb, _ = vectorised(bare, args.runs)
+            pop_ratio.append(tv / tb)
         vec_rates.append(args.runs / tv)
         conv_rates.append(args.conventional_runs / tc)
         twin_ratio.append(tt / tv)
@@ -102,6 +106,9 @@ def main() -> None:
           f"(+{100 * (statistics.median(twin_ratio) - 1):.0f}%)")
     print(f"with the DataCollector:    {statistics.median(dc_ratio):10.2f} x the time of the ensemble alone "
           f"(what ensembles no longer pay)")
+    if pop_ratio:
+        print(f"with the nonstate population ({scenario.nonstate.groups} groups): "
+              f"{statistics.median(pop_ratio):.2f} x the time of the same ensemble without it (both without twins)")
     print(f"peak traced memory (ensemble, {args.runs} runs): {peak / 2**20:.0f} MiB; "
           f"process max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10:.0f} MiB")
     print(f"end to end incl. results folder and figures: {end_to_end:.2f} s")

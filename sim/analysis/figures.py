@@ -75,6 +75,17 @@ def write_figures(folder: Path, scenario: Scenario) -> list[Path]:
     fig.suptitle(scenario.title or scenario.name, fontsize="small")
     written += _save(fig, out, "outcomes")
 
+    if scenario.nonstate is not None:
+        header = (folder / "runs.csv").open(encoding="utf-8").readline().rstrip("\n").split(",")
+        cols = [c for c in ("incidents", "incidents_channel_closed") if c in header]
+        inc = read_table(folder / "runs.csv", columns=cols)
+        fig = Figure(figsize=(11, 4.2), layout="constrained")
+        left, right = fig.subplots(1, 2)
+        plots.incidents_distribution(inc, left)
+        plots.nonstate_bands(bands, right, step_unit=unit, start=start)
+        fig.suptitle(scenario.title or scenario.name, fontsize="small")
+        written += _save(fig, out, "nonstate")
+
     fig = Figure(figsize=(7, 4.2), layout="constrained")
     plots.payoff_distribution(runs, scenario.actor_names, fig.add_subplot(), step_unit=unit)
     fig.suptitle(scenario.title or scenario.name, fontsize="small")

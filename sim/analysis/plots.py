@@ -131,3 +131,46 @@ def payoff_distribution(table: dict[str, np.ndarray], actors: tuple[str, ...], a
     ax.grid(axis="y", alpha=0.3)
     ax.legend()
     return ax
+
+
+def incidents_distribution(runs: dict[str, np.ndarray], ax: Axes | None = None) -> Axes:
+    """Incidents per run: the runs as simulated and, where present, the same runs with the channel closed."""
+    ax = _axes(ax)
+    series = [("channel as simulated", runs["incidents"], PALETTE[0])]
+    if "incidents_channel_closed" in runs:
+        series.append(("same runs, channel closed", runs["incidents_channel_closed"], PALETTE[1]))
+    top = int(max(s.max() for _, s, _ in series)) + 1
+    width = 0.8 / len(series)
+    for i, (label, x, color) in enumerate(series):
+        share = np.bincount(x.astype(np.int64), minlength=top)[:top] / len(x)
+        ax.bar(np.arange(top) + (i - (len(series) - 1) / 2) * width, share, width, color=color,
+               label=f"{label} (mean {x.mean():.2f})")
+    ax.set_xlabel("misuse incidents in the run")
+    ax.set_ylabel("share of runs")
+    ax.set_title("Misuse incidents per run")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="upper right", fontsize="small")
+    return ax
+
+
+def nonstate_bands(bands: dict[str, np.ndarray], ax: Axes | None = None, step_unit: str = "month",
+                   start: dt.date | None = None) -> Axes:
+    """Median and 25-75% band over runs of the groups' mean capability and of the safeguards."""
+    ax = _axes(ax)
+    steps = bands["step"].astype(float)
+    if start is not None:
+        from ..scenario.resolved import step_date
+
+        steps = np.array([step_date(start, s, step_unit) for s in steps])
+    for name, label, color in (("capability", "nonstate capability (mean of groups)", PALETTE[3]),
+                               ("safeguards", "safeguards built through the channel", PALETTE[2])):
+        ax.fill_between(steps, bands[f"nonstate.{name}.q25"], bands[f"nonstate.{name}.q75"], color=color,
+                        alpha=0.25, linewidth=0)
+        ax.plot(steps, bands[f"nonstate.{name}.q50"], color=color, label=f"{label}: median, 25-75%")
+    ax.set_ylim(0, 1)
+    time_axis(ax, step_unit, start)
+    ax.set_ylabel("strength (0 to 1)")
+    ax.set_title("Nonstate capability and safeguards over time")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize="small")
+    return ax

@@ -27,9 +27,14 @@ CAPTIONS = {
     "sweep_heatmap": "The headline probabilities over the sweep grid (cell values annotated).",
     "compare_survival": "Kaplan-Meier survival of the channel in each compared results folder, with 95% bands.",
     "compare_outcomes": "Share of runs in each outcome, per compared folder, with Wilson 95% intervals.",
+    "nonstate": "Left: misuse incidents per run, as simulated and (where the scenario declares the "
+                "channel_closed twin) in the same runs with both sides walking out of the channel every "
+                "month; the difference of the means is the incidents the channel averts. Right: the nonstate "
+                "groups' mean capability and the strength of the safeguards over time (median and 25-75% "
+                "band over runs).",
     "sensitivity": "Sobol first-order (S1) and total (ST) indices with bootstrap 95% confidence intervals.",
 }
-FIGURE_ORDER = ("survival", "levels", "outcomes", "sweep_lines", "sweep_heatmap", "compare_survival",
+FIGURE_ORDER = ("survival", "levels", "outcomes", "nonstate", "sweep_lines", "sweep_heatmap", "compare_survival",
                 "compare_outcomes", "sensitivity")
 OUTCOME_ROWS = (
     ("p_held", "P(channel held)"),
@@ -111,6 +116,10 @@ def effects_section(summary: dict) -> str:
         rows.append([what, "P(held)", h["difference"], f"[{h['lo']:+.3f}, {h['hi']:+.3f}]",
                      f"{h['mcnemar_p']:.2g}", h["runs_differing"]])
         rows.append([what, "mean open share", o["difference"], f"[{o['lo']:+.3f}, {o['hi']:+.3f}]", "", ""])
+        if "incidents_averted" in e:
+            a = e["incidents_averted"]
+            rows.append([what, "misuse incidents averted per run (twin minus run)", a["difference"],
+                         f"[{a['lo']:+.3f}, {a['hi']:+.3f}]", "", ""])
     intro = ("Each run is simulated again as a <i>twin</i> with one intervention and the same random numbers. "
              "The pacified twin forces both sides to C on every rivalry track and holds rivalry levels at "
              "their start, so the difference (run minus twin) is the effect of the rivalry on the channel. "

@@ -29,13 +29,17 @@ class StepStats:
     trust_sum: np.ndarray      # (steps, actors)
     mutual: np.ndarray         # (steps, tracks): runs with mutual C
     open: np.ndarray           # (steps,): runs with the channel open
+    nonstate: np.ndarray | None = None   # (steps, 2, TRUST_BINS): mean capability, safeguards
+    nonstate_sum: np.ndarray | None = None  # (steps, 3): sums of capability, safeguards, incidents
 
     @classmethod
     def empty(cls, scenario: Scenario) -> StepStats:
         h, n_tracks, n_actors = scenario.horizon, len(scenario.tracks), len(scenario.actors)
+        pop = scenario.nonstate is not None
         return cls(np.zeros(h, np.int64), [np.zeros((h, len(t.rungs)), np.int64) for t in scenario.tracks],
                    np.zeros((h, n_actors, TRUST_BINS), np.int64), np.zeros((h, n_actors)),
-                   np.zeros((h, n_tracks), np.int64), np.zeros(h, np.int64))
+                   np.zeros((h, n_tracks), np.int64), np.zeros(h, np.int64),
+                   np.zeros((h, 2, TRUST_BINS), np.int64) if pop else None, np.zeros((h, 3)) if pop else None)
 
     def observe(self, m: NegotiationModel) -> None:
         """Called after each step: count the runs (not their twins) that were alive during it."""
@@ -53,6 +57,13 @@ class StepStats:
         us, them = m.actors
         self.mutual[t] += (us.realised[main] & them.realised[main])[alive].sum(axis=0)
         self.open[t] += m.outcome.open[main][alive].sum()
+        pop = m.population
+        if pop is not None and self.nonstate is not None:
+            for j, x in enumerate((pop.capability[:, main].mean(axis=0)[alive], pop.safeguards[main][alive])):
+                bins = np.minimum((x * TRUST_BINS).astype(np.int64), TRUST_BINS - 1)
+                self.nonstate[t, j] += np.bincount(bins, minlength=TRUST_BINS)
+                self.nonstate_sum[t, j] += x.sum()
+            self.nonstate_sum[t, 2] += pop.last_incidents[main][alive].sum()
 
     def add(self, other: StepStats) -> None:
         self.alive += other.alive
@@ -62,6 +73,9 @@ class StepStats:
         self.trust_sum += other.trust_sum
         self.mutual += other.mutual
         self.open += other.open
+        if self.nonstate is not None:
+            self.nonstate += other.nonstate
+            self.nonstate_sum += other.nonstate_sum
 
 
 slug = event_slug  # a column-friendly version of an event name

@@ -53,6 +53,7 @@ class StepRecord:
     actors: tuple[ActorStep, ...]
     channel_open: bool
     channel_collapsed: bool = False
+    incidents: int = 0                 # nonstate misuse incidents this step
 
 
 def record(model: NegotiationModel) -> StepRecord:
@@ -69,7 +70,8 @@ def record(model: NegotiationModel) -> StepRecord:
                   float(a.payoff[0]), float(a.last_payoff[0].sum()))
         for a in model.actors)
     return StepRecord(model.t - 1, tuple(model.fired_this_step), tracks, actors, bool(model.outcome.open[0]),
-                      bool(model.outcome.collapsed[0]))
+                      bool(model.outcome.collapsed[0]),
+                      int(model.population.last_incidents[0]) if model.population is not None else 0)
 
 
 def trace(model: NegotiationModel, steps: int | None = None) -> Iterator[StepRecord]:
@@ -145,6 +147,9 @@ class TableFormat:
         if rec.channel_collapsed and not self.was_collapsed:
             notes.append(_paint("channel collapses", "broken", self.color))
             self.was_collapsed = True
+        if rec.incidents:
+            notes.append(_paint(f"{rec.incidents} misuse incident{'s' if rec.incidents > 1 else ''}", "broken",
+                                self.color))
         notes += [_paint(e, "event", self.color) for e in rec.events]
         cells.append("; ".join(notes))
         return " | ".join(cells).rstrip()

@@ -104,3 +104,17 @@ def test_events_react_to_incidents():
     # judged on the state after the previous step: it fires the step after the first incident
     assert np.array_equal(fired[had & (first < T - 1)], first[had & (first < T - 1)] + 1)
     assert np.all(fired[~had] == -1)
+
+
+def test_trace_shows_an_incident_and_its_effect_on_risk():
+    from sim.model.trace import format_table, trace_scenario
+
+    sc = population_scenario("always_cooperate", 0.0, intent=0.05, capability=0.5)
+    data = sc.data
+    data["nonstate"]["incident"] = {"risk": 0.2, "attribution": 1.0, "blame_trust": 0.1, "blame_hawkishness": 0.0}
+    sc = scenario_from_dict(data)
+    recs = list(trace_scenario(sc))
+    hit = next(i for i, r in enumerate(recs) if r.incidents)
+    before = recs[hit - 1].actors[0].trust if hit else 0.5
+    assert recs[hit].actors[0].trust < before          # blamed: beliefs fall
+    assert "misuse incident" in format_table(sc, recs).splitlines()[2 + hit]
