@@ -24,7 +24,10 @@ def register(sub) -> None:
     p.add_argument("--out", default=os.environ.get("SIM_RESULTS", "results"), help="results root (default: results/)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_executor_options(p)
-    p.set_defaults(func=run, chunk_size=5000)
+    for action in p._actions:  # larger chunks than `sim run`: a calibration keeps no per-run rows
+        if action.dest == "chunk_size":
+            action.default, action.help = 5000, "runs simulated together (default 5000)"
+    p.set_defaults(func=run)
 
 
 def run(args) -> int:
