@@ -236,7 +236,7 @@ def write_calibration_folder(folder: Path, s: Scenario, result: dict, command: l
         encoding="utf-8")
     write_figures(folder, s, result)
     manifest = {"scenario": s.name, "scenario_file": s.file, "command": command,
-                "started_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), **meta,
+                "started_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), **meta,  # meta may say when it started
                 "simulation_seconds": result["summary"]["simulation_seconds"]}
     write_report(folder, s, result["summary"], manifest)
     return write_manifest(folder, manifest)

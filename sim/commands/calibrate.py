@@ -42,12 +42,15 @@ def run(args) -> int:
     check(scenario)
     s_seed = scenario.seed if args.seed is None else args.seed
     command = ["sim", *args.argv]
+    import datetime as dt
+
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     with executor_for(args, args.draws) as executor:
         with new_folder(Path(args.out) / scenario.name, f"{timestamp()}-calibrate-seed{s_seed}-draws{args.draws}") as holder:
             result = run_calibration(scenario, args.draws, args.accept, s_seed, executor, args.chunk_size,
                                      args.predictive, progress=not args.quiet and sys.stderr.isatty())
             write_calibration_folder(holder[0], scenario, result, command,
-                                     {"seed": s_seed, "draws": args.draws, "chunk_size": args.chunk_size,
+                                     {"started_utc": started, "seed": s_seed, "draws": args.draws, "chunk_size": args.chunk_size,
                                       "executor": type(executor).__name__,
                                       "workers": getattr(executor, "workers", 1)})
     print(text_summary(result["summary"]))
