@@ -1,9 +1,8 @@
 """``parameters: {from: posterior.csv}``: every run takes one whole row of a posterior table.
 
 The row is chosen by the run's own stream (the keyed stream ``posterior:rows``, so no other draw
-shifts), and the
-row's values replace that run's sampled values of every parameter the table names, jointly: the
-correlations the calibration found survive. Columns named ``param.<path>`` name parameters (as in
+shifts), and the row's values replace that run's sampled values of every parameter the table
+names, jointly: the correlations the calibration found survive. Columns named ``param.<path>`` name parameters (as in
 ``runs.csv``); every such path must exist in the scenario. Other columns (statistics) are ignored.
 """
 
