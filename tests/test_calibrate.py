@@ -303,7 +303,7 @@ def small_calibration(tmp_path: Path) -> Path:
     return path
 
 
-def test_calibrate_folder_is_complete_and_identical_for_the_same_seed_and_any_worker_count(tmp_path, capsys):
+def test_calibrate_folder_is_complete_and_identical_for_the_same_seed_and_any_executor(tmp_path, capsys):
     path = small_calibration(tmp_path)
     args = [str(path), "--draws", "3000", "--accept", "50", "--predictive", "300", "--seed", "5", "--quiet"]
     assert main(["calibrate", *args, "--out", str(tmp_path / "a"), "--workers", "1"]) == 0
@@ -311,13 +311,15 @@ def test_calibrate_folder_is_complete_and_identical_for_the_same_seed_and_any_wo
     assert "acceptance rate" in out and "90% interval" in out and "posterior predictive" in out
     assert main(["calibrate", *args, "--out", str(tmp_path / "b"), "--workers", "1"]) == 0
     assert main(["calibrate", *args, "--out", str(tmp_path / "c"), "--workers", "2", "--chunk-size", "700"]) == 0
-    folders = [next((tmp_path / x / "small").iterdir()) for x in "abc"]
+    assert main(["calibrate", *args, "--out", str(tmp_path / "d"), "--dask-local", "2", "--chunk-size", "1100"]) == 0
+    folders = [next((tmp_path / x / "small").iterdir()) for x in "abcd"]
     files = {p.name for p in folders[0].iterdir()}
     assert {"posterior.csv", "predictive.csv", "summary.json", "report.html", "manifest.json",
             "calibrated.yaml", "scenario.yaml", "figures"} <= files
     post = [(f / "posterior.csv").read_bytes() for f in folders]
-    assert post[0] == post[1] == post[2]
-    assert (folders[0] / "predictive.csv").read_bytes() == (folders[2] / "predictive.csv").read_bytes()
+    assert post[0] == post[1] == post[2] == post[3]
+    for f in folders[2:]:
+        assert (folders[0] / "predictive.csv").read_bytes() == (f / "predictive.csv").read_bytes()
     summary = json.loads((folders[0] / "summary.json").read_text())
     assert summary["accepted"] >= 50 and summary["draws"] == 3000
     n_params = len(summary["parameters"])
