@@ -44,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except (ScenarioError, UserError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines() or [""]:  # several problems in a scenario: one line each
+            print(f"error: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted: no complete results folder was written", file=sys.stderr)

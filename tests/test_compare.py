@@ -113,6 +113,12 @@ def test_compare_writes_what_it_promises(tmp_path, capsys):
     (folder,) = (tmp_path / "res" / "compare").iterdir()
     t = read_table(folder / "compare.csv")
     assert list(t["label"]) == ["comp", "link"]
+    # counts, runs and seeds are written as integers (120, not 120.0)
+    import csv
+
+    rows = list(csv.DictReader(open(folder / "compare.csv", encoding="utf-8")))
+    for col in ("runs", "seed", "p_held.k", "p_held.n", "p_escalated.k"):
+        assert all(r[col].isdigit() for r in rows), (col, [r[col] for r in rows])
     assert np.isnan(t["diff.p_held"][0]) and t["paired"][1] == 1
     runs_a = read_table(a / "runs.csv")
     runs_b = read_table(b / "runs.csv")
@@ -153,3 +159,19 @@ def test_compare_rejects_non_results_folders(tmp_path, capsys, make, expected):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and expected in err
     assert not (tmp_path / "out").exists()
+
+
+def test_compare_labels(tmp_path, capsys):
+    a = _run(tmp_path, capsys, [], "comp")
+    b = _run(tmp_path, capsys, ["actors.US.strategies.safety.linkage=1"], "link")
+    out = tmp_path / "res"
+    assert main(["compare", str(a), str(b), "--label", "link=Linked", "--out", str(out)]) == 0
+    assert "Linked: " in capsys.readouterr().out
+    (folder,) = (out / "compare").iterdir()
+    assert list(read_table(folder / "compare.csv")["label"]) == ["comp", "Linked"]
+    for labels, words in ((["nope=X"], "no compared folder is labelled or named 'nope'"),
+                          (["A", "B", "C"], "3 labels for 2 folders"), (["A", "A"], "two folders are labelled 'A'"),
+                          (["A", "link=B"], "every label as TEXT")):
+        assert main(["compare", str(a), str(b), *sum((["--label", t] for t in labels), []), "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and words in err, err

@@ -235,3 +235,19 @@ def test_forward_looking_uses_the_best_reply_to_punishment_in_chicken():
                           a_params={"trust": 1.0, "discount": delta})
         _, rec = play(s)
         assert rec.moves(0) == expected
+
+
+def test_a_run_alone_equals_the_run_in_a_chunk_with_population_and_twins():
+    """The shipped baseline (nonstate population, pacified and declared twins): every column of
+    runs 25, 41 and 49 is the same simulated alone or in a chunk of 25 runs."""
+    from pathlib import Path
+
+    from sim import load_scenario
+
+    s = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "baseline.yaml")
+    chunk = run_table(NegotiationModel(s, runs=np.arange(25, 50), twins=[s.pacified(), *s.twins.values()],
+                                       collect=False).run())
+    for r in (25, 41, 49):
+        alone = run_table(NegotiationModel(s, runs=[r], twins=[s.pacified(), *s.twins.values()]).run())
+        for col, value in alone.items():
+            assert np.array_equal(value[0], chunk[col][r - 25]), (r, col)

@@ -33,7 +33,7 @@ def test_run_folder_report(tmp_path, capsys):
     assert "Does the small channel hold?" in text
     for section in ("Assumptions", "Headline numbers", "Figures", "Manifest"):
         assert f"<h2>{section}</h2>" in text
-    assert "actors.China.discount" in text and "uniform(0.5, 0.9)" in text
+    assert "patience (discount factor)" in text and "uniform(0.5, 0.9)" in text  # labelled in words
     summary = json.loads((folder / "summary.json").read_text())
     assert f"{summary['p_held']['k']}/{summary['p_held']['n']}" in text
     assert "Wilson 95% interval" in text
@@ -49,7 +49,7 @@ def test_sweep_and_compare_reports(tmp_path, capsys):
     capsys.readouterr()
     (sweep,) = (res / "small").iterdir()
     text = check_self_contained(sweep)
-    assert "sweep over actors.China.noise" in text and "common random numbers" in text
+    assert "sweep over China noise (mistaken moves)" in text and "common random numbers" in text
     assert main(["compare", str(sweep / "point-001"), str(sweep / "point-002"), "--out", str(res)]) == 0
     (comp,) = (res / "compare").iterdir()
     text = check_self_contained(comp)

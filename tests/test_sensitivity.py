@@ -68,4 +68,4 @@ def test_missing_salib_is_one_line_with_the_install_command(tmp_path, capsys, mo
     monkeypatch.setitem(sys.modules, "SALib", None)
     assert main(["sensitivity", str(write_small(tmp_path)), "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "pip install 'sim-negotiation[sensitivity]'" in err
+    assert err.count("\n") == 1 and "pip install 'SALib>=1.5'" in err

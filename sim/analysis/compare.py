@@ -255,8 +255,39 @@ def distinct_labels(items: list[Stored]) -> list[Stored]:
                                                        i.runs, i.scenario) for i in items]
 
 
-def write_compare(paths: list[str | Path], out_root: Path, command: list[str], at: int | None = None) -> Path:
-    """Read the folders, then write ``compare.csv``, the figures, ``report.html`` and the manifest."""
+def relabel(items: list[Stored], labels: list[str]) -> list[Stored]:
+    """Apply ``--label`` texts: ``TEXT`` labels the folders in order; ``NAME=TEXT`` labels the folder
+    whose label (scenario name) or path is NAME."""
+    items = list(items)
+    plain = [t for t in labels if "=" not in t]
+    if plain and len(plain) != len(labels):
+        raise UserError("--label: give every label as TEXT (in folder order) or every one as NAME=TEXT")
+    if plain:
+        if len(plain) > len(items):
+            raise UserError(f"--label: {len(plain)} labels for {len(items)} folders")
+        named = dict(zip(range(len(plain)), plain))
+    else:
+        named = {}
+        for text in labels:
+            key, _, new = text.partition("=")
+            hits = [i for i, it in enumerate(items) if key in (it.label, it.summary.get("scenario"), str(it.folder))
+                    or Path(key).resolve() == it.folder.resolve()]
+            if not hits:
+                raise UserError(f"--label {text}: no compared folder is labelled or named '{key}'")
+            named.update({i: new for i in hits})
+    out = [Stored(it.folder, named.get(i, it.label), it.summary, it.runs, it.scenario) for i, it in enumerate(items)]
+    names = [it.label for it in out]
+    dup = next((n for n in names if names.count(n) > 1), None)
+    if dup:
+        raise UserError(f"--label: two folders are labelled '{dup}'")
+    return out
+
+
+def write_compare(paths: list[str | Path], out_root: Path, command: list[str], at: int | None = None,
+                  labels: list[str] = ()) -> Path:
+    """Read the folders, then write ``compare.csv``, the figures, ``report.html`` and the manifest.
+
+    ``labels`` (``--label``) name the folders in tables, legends and the report."""
     import datetime as dt
 
     from matplotlib.figure import Figure
@@ -269,6 +300,8 @@ def write_compare(paths: list[str | Path], out_root: Path, command: list[str], a
     if len(paths) < 2:
         raise UserError("compare needs at least two results folders")
     items = distinct_labels([read_folder(p) for p in paths])
+    if labels:
+        items = relabel(items, list(labels))
     started = dt.datetime.now(dt.timezone.utc)
     stem = f"{timestamp()}-" + "-vs-".join(i.summary.get("scenario", "x") for i in items)[:120]
     with new_folder(Path(out_root) / "compare", stem) as holder:
@@ -297,7 +330,9 @@ def write_compare(paths: list[str | Path], out_root: Path, command: list[str], a
                  "collapsed by step km_step. robustness.csv repeats the difference in P(held) under every "
                  "definition of the channel outcome and flags where its sign or significance changes.")
         title = "Comparison: " + " vs ".join(i.label for i in items)
-        write_table_report(folder, title, first.scenario.get("question", "") or "", intro, "compare.csv",
-                           manifest, with_assumptions=False)
+        questions = [(i.label, str(i.scenario.get("question", "") or "")) for i in items]
+        if len({q for _, q in questions}) == 1:  # one shared question: say it once
+            questions = questions[:1]
+        write_table_report(folder, title, questions, intro, "compare.csv", manifest, with_assumptions=False)
         write_manifest(folder, manifest)
     return holder[0]

@@ -11,6 +11,9 @@ ORDER = 14
 def register(sub) -> None:
     p = sub.add_parser("compare", help="compare results folders: differences with intervals and tests")
     p.add_argument("folders", nargs="+", metavar="RESULTS", help="results folders (differences are vs the first)")
+    p.add_argument("--label", action="append", default=[], metavar="[NAME=]TEXT",
+                   help="label for a folder in tables, legends and the report: TEXT per folder in order, or "
+                        "NAME=TEXT for the folder of scenario NAME (repeatable)")
     p.add_argument("--out", default=os.environ.get("SIM_RESULTS", "results"),
                    help="results root; the comparison goes to OUT/compare/ (default: results/)")
     p.add_argument("--at", type=int, metavar="STEP",
@@ -22,7 +25,7 @@ def register(sub) -> None:
 def run(args) -> int:
     from ..analysis.compare import write_compare
 
-    folder = write_compare(args.folders, Path(args.out), ["sim", *args.argv], at=args.at)
+    folder = write_compare(args.folders, Path(args.out), ["sim", *args.argv], at=args.at, labels=args.label)
     print(format_table(folder))
     print(f"results: {folder}")
     return 0

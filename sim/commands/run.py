@@ -61,17 +61,26 @@ def register(sub) -> None:
                    help="write every run's per-step trajectory (default: the first 10 runs only)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_twin_options(p)
+    add_design_option(p)
     add_executor_options(p)
     p.set_defaults(func=run)
 
 
+def add_design_option(p) -> None:
+    p.add_argument("--design", choices=("random", "lhs"), default="random",
+                   help="how uncertain parameters are sampled over the runs: independently per run (random, "
+                        "default) or as one Latin hypercube (lhs); see docs/api.md")
+
+
 def run(args) -> int:
+    from ..api import load_scenario
+    from ..ensemble.design import with_design
     from ..ensemble.store import folder_stem, new_folder, simulate_to_folder
-    from ..scenario.load import load_scenario
 
     scenario = load_scenario(args.scenario, args.set)
     runs = args.runs or scenario.runs
     seed = scenario.seed if args.seed is None else args.seed
+    scenario = with_design(scenario, args.design, runs, seed)
     with executor_for(args, runs) as executor:
         with new_folder(Path(args.out) / scenario.name, folder_stem(seed, runs)) as holder:
             summary = simulate_to_folder(scenario, holder[0], ["sim", *args.argv], runs=runs, seed=seed,

@@ -59,7 +59,7 @@ class StepStats:
         self.open[t] += m.outcome.open[main][alive].sum()
         pop = m.population
         if pop is not None and self.nonstate is not None:
-            for j, x in enumerate((pop.capability[:, main].mean(axis=0)[alive], pop.safeguards[main][alive])):
+            for j, x in enumerate((per_run_mean(pop.capability[:, main])[alive], pop.safeguards[main][alive])):
                 bins = np.minimum((x * TRUST_BINS).astype(np.int64), TRUST_BINS - 1)
                 self.nonstate[t, j] += np.bincount(bins, minlength=TRUST_BINS)
                 self.nonstate_sum[t, j] += x.sum()
@@ -79,6 +79,12 @@ class StepStats:
 
 
 slug = event_slug  # a column-friendly version of an event name
+
+
+def per_run_mean(x: np.ndarray) -> np.ndarray:
+    """Mean over groups of a (groups, runs) array, summed in the same order whatever the other runs
+    (a strided column sum may round differently from a lone run's)."""
+    return np.ascontiguousarray(x.T).mean(axis=1)
 
 
 def run_table(m: NegotiationModel) -> dict[str, np.ndarray]:
@@ -107,7 +113,7 @@ def run_table(m: NegotiationModel) -> dict[str, np.ndarray]:
     if pop is not None:
         cols[out.INCIDENTS.column] = pop.incidents[main]
         cols[out.FIRST_INCIDENT.column] = pop.first_incident[main]
-        cols[out.CAPABILITY_FINAL.column] = pop.capability[:, main].mean(axis=0)
+        cols[out.CAPABILITY_FINAL.column] = per_run_mean(pop.capability[:, main])
         cols[out.SAFEGUARDS_FINAL.column] = pop.safeguards[main]
     for j, twin in enumerate(m.twins):
         lanes = m.lane(j)
@@ -135,7 +141,7 @@ def run_table(m: NegotiationModel) -> dict[str, np.ndarray]:
         for name, param in s.nonstate.group_params.items():
             if param.uncertain:
                 initial = pop.initial_capability if name == "capability" else pop.intent
-                cols[f"param.nonstate.{name}.mean"] = initial[:, main].mean(axis=0)
+                cols[f"param.nonstate.{name}.mean"] = per_run_mean(initial[:, main])
     return cols
 
 
@@ -236,10 +242,8 @@ class ChunkOutput:
     trajectory_header: str
 
 
-def run_chunk_job(job: ChunkJob) -> ChunkOutput:
-    """Simulate a chunk and format its rows here, so a worker process does the formatting too."""
-    from ..analysis.tables import format_rows
-
+def chunk_arrays(job: ChunkJob) -> tuple[dict[str, np.ndarray], StepStats, dict[str, np.ndarray]]:
+    """Simulate a chunk: its per-run table, step statistics and kept trajectories, as arrays."""
     stats = StepStats.empty(job.scenario)
     model = NegotiationModel(job.scenario, runs=np.arange(job.runs.start, job.runs.stop), seed=job.seed,
                              twins=twins_for(job.scenario, job.twins), collect=False)
@@ -252,11 +256,19 @@ def run_chunk_job(job: ChunkJob) -> ChunkOutput:
             recorder(m)
 
     model.run(observer=observe)
-    table = format_rows(run_table(model))
-    header, _, rows = table.partition("\n")
-    traj = format_rows(recorder.table()) if recorder is not None and recorder.rows else ""
+    table = run_table(model)
+    traj = recorder.table() if recorder is not None and recorder.rows else {}
     model.release()
-    t_header, _, t_rows = traj.partition("\n")
+    return table, stats, traj
+
+
+def run_chunk_job(job: ChunkJob) -> ChunkOutput:
+    """Simulate a chunk and format its rows here, so a worker process does the formatting too."""
+    from ..analysis.tables import format_rows
+
+    table, stats, traj = chunk_arrays(job)
+    header, _, rows = format_rows(table).partition("\n")
+    t_header, _, t_rows = (format_rows(traj) if traj else "").partition("\n")
     return ChunkOutput(job.runs, header, rows, stats, t_rows, t_header)
 
 

@@ -23,7 +23,8 @@ from ..errors import UserError
 from ..model.model import NegotiationModel
 from ..scenario.resolved import Scenario
 
-INSTALL_HINT = "sensitivity analysis needs SALib: pip install 'sim-negotiation[sensitivity]' (or pip install 'SALib>=1.5')"
+INSTALL_HINT = ("sensitivity analysis needs SALib: pip install 'SALib>=1.5' "
+                "(or, in the project folder, pip install -e '.[sensitivity]')")
 CHUNK_RUNS = 4000
 
 

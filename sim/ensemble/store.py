@@ -50,6 +50,9 @@ def checksums(folder: Path) -> dict[str, str]:
 
 def write_manifest(folder: Path, manifest: dict) -> dict:
     """Finish a folder: add package versions, platform and the checksum of every file, write ``manifest.json``."""
+    from ..analysis.export import parquet_copies
+
+    parquet_copies(Path(folder))  # X.parquet beside each X.csv when pyarrow is installed
     manifest = {**manifest, "versions": versions(), "platform": platform.platform()}
     manifest["files"] = checksums(Path(folder))
     (Path(folder) / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
@@ -128,6 +131,16 @@ def _write_scenario(folder: Path, s, seed: int, runs: int) -> None:
         yaml.safe_dump({**s.data, "name": s.name, "seed": seed, "runs": runs}, f, sort_keys=False, allow_unicode=True)
 
 
+def run_summary(s, seed: int, runs_table: dict, header: list[str]) -> dict:
+    """The summary.json of an ensemble from its per-run table (NaN for "never") and column names."""
+    o = s.outcomes
+    return {"scenario": s.name, "title": s.title, "seed": seed,
+            "definition": {"window": o.window, "threshold": o.threshold, "collapse_after": o.collapse_after,
+                           "prehistory": o.prehistory, "escalated_level": o.escalated_level,
+                           "sustained": o.sustained},
+            **summarise(runs_table, s.horizon, o.window, o.threshold, twin_names(header))}
+
+
 def finish_run_folder(folder: Path, s, steps, meta: dict) -> dict:
     """From the stored runs.csv: bands, summary, figures, manifest. Returns the summary.
 
@@ -137,12 +150,7 @@ def finish_run_folder(folder: Path, s, steps, meta: dict) -> dict:
     write_table(folder / "bands.csv", bands(s, steps))
     header = (folder / "runs.csv").open(encoding="utf-8").readline().rstrip("\n").split(",")
     runs_table = read_table(folder / "runs.csv", columns=summary_columns(header))
-    o = s.outcomes
-    summary = {"scenario": s.name, "title": s.title, "seed": meta["seed"],
-               "definition": {"window": o.window, "threshold": o.threshold, "collapse_after": o.collapse_after,
-                              "prehistory": o.prehistory, "escalated_level": o.escalated_level,
-                              "sustained": o.sustained},
-               **summarise(runs_table, s.horizon, o.window, o.threshold, twin_names(header))}
+    summary = run_summary(s, meta["seed"], runs_table, header)
     (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     if summary.get("robustness"):
         rows = summary["robustness"]
@@ -222,8 +230,10 @@ def simulate_to_folder(scenario, folder: Path, command: list[str], runs: int | N
         if bar is not None:
             bar.close()
     seconds = time.perf_counter() - started
+    from .design import design_of
+
     meta = _meta(seed, runs, chunk_size, command, seconds, executor=type(executor).__name__,
-                 workers=getattr(executor, "workers", 1))
+                 workers=getattr(executor, "workers", 1), design=design_of(scenario))
     return finish_run_folder(folder, scenario, steps, meta)
 
 

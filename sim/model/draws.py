@@ -112,7 +112,7 @@ def sample_params(scenario: Scenario, seed: int, runs: np.ndarray) -> dict[str, 
     out = {}
     for path, param in scenario.params.items():
         if param.uncertain:
-            out[path] = param.sample(keyed_uniforms(seed, "param", path, runs)[:, 0])
+            out[path] = _sample(param, keyed_uniforms(seed, "param", path, runs)[:, 0], runs)
         else:
             out[path] = param.sample(np.zeros(n))
     return out
@@ -132,6 +132,12 @@ def draw(scenario: Scenario, seed: int, runs: np.ndarray) -> Draws:
     params = sample_params(scenario, seed, runs)
     params = apply_posterior(scenario, seed, runs, params)  # parameters: {from: posterior.csv}
     return Draws(params, block, events, run_lengths(scenario, params, block), slots)
+
+
+def _sample(param, u: np.ndarray, runs: np.ndarray) -> np.ndarray:
+    """A parameter's values for ``runs``; a design that couples runs (``sample_runs``) gets their indices."""
+    by_run = getattr(param, "sample_runs", None)
+    return by_run(u, runs) if by_run is not None else param.sample(u)
 
 
 def run_lengths(scenario: Scenario, params: dict[str, np.ndarray], block: np.ndarray) -> np.ndarray:

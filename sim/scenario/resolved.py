@@ -188,6 +188,7 @@ class Scenario:
     lesson: Lesson | None = None        # classroom notes (``lesson:``), if any
     twins: dict[str, TwinDef] = field(default_factory=dict)  # declared twins (``twins:``)
     nonstate: NonstateDef | None = None  # the nonstate population (``nonstate:``), if any
+    levers: tuple = ()                  # policy choices (``levers:``, see levers.py)
     patterns: tuple = ()                # calibration patterns (sim/calibrate/patterns.py)
     posterior: Any = field(default=None, repr=False)  # ``parameters: {from: ...}`` (sim/calibrate/posterior.py)
 

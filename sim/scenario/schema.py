@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 from ..games import PRESETS
 from ..model import strategies
 from .errors import suggest
+from .levers import LeverSpec
 from .params import DISCOUNT, NONNEG, REAL, UNIT, Fixed, Param, Range, parse_param
 
 
@@ -65,7 +66,7 @@ class PayoffParams:
     P: Param
 
 
-_GAME_HELP = "expected a preset ({names}), {{R, S, T, P}}, or one of those per actor"
+_GAME_HELP = "expected a preset ({names}), {R, S, T, P}, or one of those per actor"
 
 
 def _payoffs(value: Any, where: str = "") -> PayoffParams:
@@ -203,11 +204,11 @@ class EffectSpec(Spec):
         if self.force is not None:
             if self.target or ops or not (self.actor and self.track):
                 raise PydanticCustomError(
-                    "effect", "a force effect is {{force: C|D, actor: NAME, track: NAME}} and nothing else")
+                    "effect", "a force effect is {force: C|D, actor: NAME, track: NAME} and nothing else")
         elif not self.target or len(ops) != 1 or self.actor or self.track:
             raise PydanticCustomError(
-                "effect", "an effect is {{target: PATH, add|multiply|set: NUMBER}} (exactly one operation)"
-                " or {{force: C|D, actor: NAME, track: NAME}}")
+                "effect", "an effect is {target: PATH, add|multiply|set: NUMBER} (exactly one operation)"
+                " or {force: C|D, actor: NAME, track: NAME}")
         return self
 
 
@@ -409,5 +410,7 @@ class ScenarioSpec(Spec):
     nonstate: NonstateSpec | None = None
     sweep: SweepSpec | None = None
     lesson: LessonSpec | None = None
+    levers: dict[str, LeverSpec] = {}
+    labels: dict[str, str] = {}         # human labels of parameter paths (reports, PRIM boxes)
     patterns: list[PatternSpec] = []
     parameters: ParametersSpec | None = None
