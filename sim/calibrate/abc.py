@@ -4,7 +4,7 @@ Run ``r`` of a calibration is run ``r`` of the scenario: its parameters are its 
 its dynamics its own stream, so the reference table (one row per run: sampled parameters and
 pattern statistics) is the same for any chunking, executor or number of workers. No trajectory is
 kept, and :class:`Acceptor` keeps of the table only the accepted runs, the k nearest and a fixed
-sample of the prior: memory does not grow with the number of draws.
+sample of the prior: memory grows with the accepted runs, not with the draws.
 
 Acceptance (MODEL.md-style rejection ABC): a run is accepted when every statistic is within its
 tolerance, |stat - observed| <= tolerance; if fewer than ``k`` runs are, the ``k`` nearest by
