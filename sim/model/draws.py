@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..calibrate.posterior import apply_posterior
 from ..scenario.resolved import Scenario
 
 DYNAMICS_STREAM = 1
@@ -129,6 +130,7 @@ def draw(scenario: Scenario, seed: int, runs: np.ndarray) -> Draws:
     for i, e in enumerate(scenario.events):
         events[i] = keyed_uniforms(seed, "event", e.name, runs, horizon).T
     params = sample_params(scenario, seed, runs)
+    params = apply_posterior(scenario, seed, runs, params)  # parameters: {from: posterior.csv}
     return Draws(params, block, events, run_lengths(scenario, params, block), slots)
 
 

@@ -189,6 +189,8 @@ class Scenario:
     twins: dict[str, TwinDef] = field(default_factory=dict)  # declared twins (``twins:``)
     nonstate: NonstateDef | None = None  # the nonstate population (``nonstate:``), if any
     levers: tuple = ()                  # policy choices (``levers:``, see levers.py)
+    patterns: tuple = ()                # calibration patterns (sim/calibrate/patterns.py)
+    posterior: Any = field(default=None, repr=False)  # ``parameters: {from: ...}`` (sim/calibrate/posterior.py)
 
     @property
     def track_names(self) -> tuple[str, ...]:
@@ -549,7 +551,17 @@ class _Builder:
         return Scenario(name, spec.title, spec.description, spec.question, spec.seed, spec.runs,
                         spec.horizon, cont, spec.step, spec.start, actors, tracks, events, outcomes,
                         self.params, self.ranges, self.src.data, self.src.file,
-                        lesson=_lesson(spec.lesson), sweep=spec.sweep, twins=twins, nonstate=nonstate)
+                        lesson=_lesson(spec.lesson), sweep=spec.sweep, twins=twins, nonstate=nonstate,
+                        **_calibration(self, spec, [e.name for e in spec.events]))
+
+
+def _calibration(builder: _Builder, spec: ScenarioSpec, events: list[str]) -> dict:
+    """``patterns:`` and ``parameters:`` (see sim/calibrate), checked against the built parameters."""
+    from ..calibrate.patterns import resolve_patterns
+    from ..calibrate.posterior import load_posterior
+
+    return {"patterns": resolve_patterns(builder, spec.patterns, events, spec.horizon),
+            "posterior": load_posterior(builder, spec.parameters) if spec.parameters else None}
 
 
 def _lesson(spec) -> Lesson | None:

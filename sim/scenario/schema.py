@@ -387,6 +387,10 @@ class SweepSpec(Spec):
     runs: Annotated[int, Field(ge=1)] | None = None
 
 
+from ..calibrate.patterns import PatternSpec  # noqa: E402  (calibration keys, sim/calibrate)
+from ..calibrate.posterior import ParametersSpec  # noqa: E402
+
+
 class ScenarioSpec(Spec):
     name: str | None = None
     title: str = ""
@@ -408,3 +412,5 @@ class ScenarioSpec(Spec):
     lesson: LessonSpec | None = None
     levers: dict[str, LeverSpec] = {}
     labels: dict[str, str] = {}         # human labels of parameter paths (reports, PRIM boxes)
+    patterns: list[PatternSpec] = []
+    parameters: ParametersSpec | None = None
