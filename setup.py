@@ -6,7 +6,9 @@ Everything else is in pyproject.toml."""
 from setuptools import find_packages, setup
 
 setup(
-    packages=find_packages(include=["sim", "sim.*"]) + ["sim.scenarios", "sim.scenarios.lessons"],
+    packages=find_packages(include=["sim", "sim.*"]) + ["sim.scenarios", "sim.scenarios.lessons",
+                                                        "sim.scenarios.history"],
     package_dir={"sim.scenarios": "scenarios"},
-    package_data={"sim.scenarios": ["*.yaml"], "sim.scenarios.lessons": ["*.yaml"]},
+    package_data={"sim.scenarios": ["*.yaml"], "sim.scenarios.lessons": ["*.yaml"],
+                  "sim.scenarios.history": ["*.yaml"]},
 )
