@@ -151,6 +151,7 @@ def finish_run_folder(folder: Path, s, steps, meta: dict) -> dict:
     header = (folder / "runs.csv").open(encoding="utf-8").readline().rstrip("\n").split(",")
     runs_table = read_table(folder / "runs.csv", columns=summary_columns(header))
     summary = run_summary(s, meta["seed"], runs_table, header)
+    del runs_table  # a million-run table: free it before the figures read their own columns
     (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     if summary.get("robustness"):
         rows = summary["robustness"]
