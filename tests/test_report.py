@@ -64,3 +64,22 @@ def test_theory_panel_is_rendered_generically(tmp_path):
     html = theory(tmp_path)
     assert "<h2>Theory</h2>" in html and "closed form" in html and "<h3>tracks</h3>" in html
     assert "prisoners_dilemma" in html and "chicken" in html
+
+
+def test_every_number_of_every_shipped_scenario_is_in_words():
+    """The assumptions tables name every parameter of the shipped scenarios in a table of its own
+    kind (none left to 'Other parameters') and no parameter is labelled by its raw path."""
+    from pathlib import Path
+
+    from sim.analysis.labels import param_label
+    from sim.analysis.report import assumption_tables, value_text
+    from sim.scenario.load import load_scenario
+
+    for path in sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml")):
+        s = load_scenario(path)
+        html = assumption_tables(s)
+        assert "Other parameters" not in html, path.name
+        raw = [p for p in s.params if param_label(p, s) == p]
+        assert not raw, (path.name, raw)
+        for p, value in s.params.items():
+            assert value_text(value) in html, (path.name, p)

@@ -64,12 +64,20 @@ def _label(name: str, scenario: Scenario | None) -> str:
     return param_label(name, scenario)
 
 
+def _worst_p(qp: dict) -> float:
+    """The largest quasi-p value of a box's restrictions (the Workbench stores -1 for 'not applicable')."""
+    values = [v for pair in qp.values() for v in pair if v is not None and v >= 0]
+    return max(values, default=0.0)
+
+
 def discover(experiments, y: np.ndarray, scenario: Scenario | None = None, boxes: int = 2,
              min_coverage: float = 0.5, threshold: float | None = None, max_p: float | None = 0.05) -> list[Box]:
     """Find up to ``boxes`` PRIM boxes of ``y`` (booleans: the case of interest) over the inputs.
 
-    Restrictions whose quasi-p value exceeds ``max_p`` (likely noise) are dropped from the chosen
-    box, as the Workbench's ``drop_restriction`` does; ``max_p=None`` keeps them all."""
+    On the peeling trajectory the densest box covering at least ``min_coverage`` of the cases whose
+    every restriction has a quasi-p value of at most ``max_p`` is chosen; failing that, the densest
+    box, with its restrictions above ``max_p`` (likely noise) dropped as the Workbench's
+    ``drop_restriction`` does. ``max_p=None`` keeps the densest box as it is."""
     import logging
 
     from ..ema import require_ema
@@ -105,6 +113,10 @@ def discover(experiments, y: np.ndarray, scenario: Scenario | None = None, boxes
                 if ok.empty or float(ok["density"].max()) <= base:
                     break
                 i = int(ok["density"].idxmax())
+                if max_p is not None:  # prefer the densest box whose every restriction is significant
+                    clean = [j for j in ok.index if _worst_p(box.qp[int(j)]) <= max_p]
+                    if clean and float(traj.loc[clean, "density"].max()) > base:
+                        i = int(traj.loc[clean, "density"].idxmax())
                 box.select(i)
                 if max_p is not None:
                     _, lims = box.inspect(i, style="data")[0]

@@ -38,6 +38,21 @@ STRATEGY_WORDS = {
     "p": "cooperation probability",
     "rationality": "rationality",
 }
+NONSTATE_WORDS = {
+    "diffusion": "capability diffusion rate per step",
+    "race_effect": "speed-up of diffusion by the rivalry",
+    "control_effect": "slow-down of diffusion by export controls",
+    "safeguards.start": "safeguard strength at the start",
+    "safeguards.build": "safeguards built per engaged step",
+    "safeguards.decay": "safeguards lost per step without engagement",
+    "safeguards.effect": "share of misuse attempts full safeguards stop",
+    "incident.risk": "rise in perceived AI risk per incident",
+    "incident.attribution": "chance an incident is blamed on the other side",
+    "incident.blame_trust": "trust lost per blamed incident",
+    "incident.blame_hawkishness": "hawkishness gained per blamed incident",
+    "capability": "initial capability (per group)",
+    "intent": "chance per step a group attempts misuse (per group)",
+}
 OUTCOME_WORDS = {
     "held": "channel held",
     "collapsed": "channel collapsed",
@@ -60,6 +75,10 @@ OUTCOME_WORDS = {
     "p_held_given_escalated": "P(held | rivalry escalated)",
     "p_held_while_escalated": "P(held while escalated)",
     "p_escalated": "P(rivalry escalated)",
+    "incidents": "misuse incidents",
+    "first_incident": "step of the first misuse incident",
+    "capability_final": "nonstate capability at the end",
+    "safeguards_final": "safeguard strength at the end",
 }
 
 
@@ -148,6 +167,9 @@ def param_label(path: str, scenario: Scenario | None = None) -> str:
             op = parts[4] if len(parts) >= 5 else _effect_op(scenario, key, j)
             op = {"add": "change to", "multiply": "factor on", "set": "new value of"}.get(op, op)
             return f"{name}: {op} {_effect_target(scenario, key, j)}"
+    if parts[0] == "nonstate" and len(parts) >= 2:
+        rest = ".".join(parts[1:])
+        return f"nonstate groups: {NONSTATE_WORDS.get(rest, words(rest))}"
     if path == "continuation":
         return "chance the game goes on each step"
     return path

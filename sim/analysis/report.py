@@ -252,6 +252,17 @@ def assumption_tables(s) -> str:
             rows.append([e.name, "; ".join(when), "; ".join(effects)])
         out.append("<h3>Events</h3>" + table(["event", "when", "effects"], rows))
 
+    ns = getattr(s, "nonstate", None)
+    if ns is not None:
+        from .labels import NONSTATE_WORDS
+
+        rows = [["groups (Mesa agents, the same in every run)", ns.groups]]
+        rows += [[NONSTATE_WORDS.get(k, words(k)), value_text(p)] for k, p in ns.group_params.items()]
+        rows += [[param_label(path, s).removeprefix("nonstate groups: "), v(path)] for path in ns.params.values()]
+        rows.append(["tracks whose levels slow diffusion (export controls)",
+                     ", ".join(words(s.tracks[k].name) for k in ns.control_tracks) or "(none)"])
+        out.append("<h3>Nonstate groups</h3>" + table(["parameter", "value"], rows))
+
     o = s.outcomes
     ch = s.tracks[o.channel]
     rivalry = ", ".join(words(s.tracks[k].name) for k in o.rivalry) or "(none)"
