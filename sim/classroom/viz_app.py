@@ -67,11 +67,11 @@ table.sim-strip td.name { width: auto; color: #111; text-align: right; padding-r
 table.sim-strip td.pay { background: none; color: #333; font-weight: normal; height: 16px; font-size: 12px; }
 table.sim-strip th { font-weight: normal; color: #666; font-size: 11px; }
 table.sim-pop { border-collapse: separate; border-spacing: 2px; }
-table.sim-pop td { width: 20px; height: 22px; padding: 0; text-align: center; font-weight: bold; font-size: 14px; }
+table.sim-pop td { width: 24px; height: 24px; padding: 0; text-align: center; font-weight: bold; font-size: 14px; }
 table.sim-pop td.sim-hit { outline: 3px solid #000; outline-offset: -1px; box-shadow: inset 0 0 0 2px #fff; }
 .sim-pop-legend { font-size: 13px; color: #333; display: flex; align-items: center; gap: 6px; flex-wrap: wrap; }
-.sim-pop-scale { display: inline-block; width: 140px; height: 12px; border: 1px solid #999; }
-.sim-pop-key { display: inline-block; width: 16px; height: 16px; vertical-align: middle; }
+.sim-pop-scale { display: inline-block; width: 160px; height: 14px; border: 1px solid #999; }
+.sim-pop-key { display: inline-block; width: 20px; height: 20px; line-height: 20px; vertical-align: middle; }
 table.sim-matrix { border-collapse: collapse; font-size: 15px; }
 table.sim-matrix td, table.sim-matrix th { border: 1px solid #bbb; padding: 3px 10px; text-align: center; }
 table.sim-matrix td.last { outline: 3px solid #111; outline-offset: -3px; font-weight: bold; }
@@ -255,7 +255,7 @@ def population_html(model: ClassroomModel) -> str:
     legend = (f"<div class='sim-pop-legend'>colour = capability: 0 <span class='sim-pop-scale' "
               f"style='background:linear-gradient(to right, {scale})'></span> 1 (full access to frontier models);"
               f" <span class='sim-pop-key' style='background:{capability_colour(0.5)};outline:3px solid #000;"
-              f"box-shadow:inset 0 0 0 2px #fff;color:#000;text-align:center;font-weight:bold;font-size:12px'>!</span>"
+              f"box-shadow:inset 0 0 0 2px #fff;color:#000;text-align:center;font-weight:bold;font-size:14px'>!</span>"
               f" = caused a misuse incident this round</div>")
     head = f"<div style='font-size:14px'><b>Nonstate groups ({len(pop.groups)})</b>. {text}</div>"
     return f"{head}<table class='sim-pop'><tr>{''.join(cells)}</tr></table>{legend}"
