@@ -186,7 +186,7 @@ def test_population_marks_the_groups_of_an_incident(server, page):
     groups = page.locator(".sim-population td.sim-group")
     expect(groups).to_have_count(s.nonstate.groups)
     expect(page.locator(".sim-pop-legend")).to_contain_text("colour = capability")
-    so_far = 0
+    so_far, before = 0, None
     for i in range(4):
         step(page, counter, 1, start=i)
         model.step()
@@ -199,6 +199,12 @@ def test_population_marks_the_groups_of_an_incident(server, page):
         assert [groups.nth(j).inner_text() for j in hits] == ["!"] * len(hits)
         assert page.locator(".sim-incidents-total").inner_text() == str(so_far)
         assert page.locator(".sim-incidents-closed").inner_text() == str(int(model.population.incidents[1]))
+        risk = [f"{float(a.risk_perception[0]):.2f}" for a in model.actors]
+        assert page.locator(".sim-risk").all_inner_texts() == risk
+        if before is not None:   # an incident raises both sides' risk perception; without one it does not rise
+            up = [float(x) > float(y) for x, y in zip(risk, before)]
+            assert all(up) if hits else not any(up), (i, risk, before)
+        before = risk
     assert so_far >= 1 and marked, "no incident in the first four rounds: pick another seed"
     colours = page.evaluate("() => [...document.querySelectorAll('.sim-population td.sim-group')]"
                             ".map(td => td.style.background || td.style.backgroundColor)")

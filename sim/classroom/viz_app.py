@@ -231,9 +231,10 @@ def capability_colour(c: float) -> str:
     return to_hex(colormaps["cividis"](float(np.clip(c, 0.0, 1.0))))
 
 
-def population_html(model: ClassroomModel) -> str:
+def population_html(model: ClassroomModel, rename=str) -> str:
     """One square per nonstate group coloured by capability; groups with an incident this round
-    outlined and marked "!"; incidents this round, so far, and so far with the channel closed."""
+    outlined and marked "!"; incidents this round, so far, and so far with the channel closed;
+    the safeguards and both sides' risk perception (which incidents raise)."""
     pop = model.population
     played = bool(model.history)
     cells = []
@@ -250,7 +251,9 @@ def population_html(model: ClassroomModel) -> str:
     if model.copies > 1:
         text += (f"; with the channel closed (same random numbers): <b class='sim-incidents-closed'>"
                  f"{int(pop.incidents[model.lane(0)][0])}</b>")
-    text += f". Safeguards: {float(pop.safeguards[0]):.0%} (built while both engage)."
+    text += f". Safeguards: {float(pop.safeguards[0]):.0%} (built while both engage). Risk perception: " + ", ".join(
+        f"{escape(rename(a.name))} <span class='sim-risk'>{float(a.risk_perception[0]):.2f}</span>"
+        for a in model.actors) + " (incidents raise it)."
     scale = ", ".join(f"{capability_colour(x)} {x:.0%}" for x in np.linspace(0, 1, 6))
     legend = (f"<div class='sim-pop-legend'>colour = capability: 0 <span class='sim-pop-scale' "
               f"style='background:linear-gradient(to right, {scale})'></span> 1 (full access to frontier models);"
@@ -262,11 +265,11 @@ def population_html(model: ClassroomModel) -> str:
 
 
 @solara.component
-def PopulationPanel(model: ClassroomModel):
+def PopulationPanel(model: ClassroomModel, rename=str):
     update_counter.get()
     if model.population is None:
         return
-    solara.HTML("div", unsafe_innerHTML=population_html(model), classes=["sim-population"])
+    solara.HTML("div", unsafe_innerHTML=population_html(model, rename), classes=["sim-population"])
 
 
 def score_html(model: ClassroomModel, rename=str) -> str:
@@ -430,7 +433,7 @@ def LessonTab(cls, rename=str):
                     Score(m, rename)
                 Matrix(m, rename)
             Moves(m, rename)
-            PopulationPanel(m)
+            PopulationPanel(m, rename)
             Comparison(cls.base, rename, values.value.get("continuation"))
             Notes(m.scenario, rename)
             Plots(m, rename)
