@@ -1,8 +1,9 @@
 """The live page's controls, comparison and game against the computer, without a browser.
 
 Every control a lesson's page shows must change the simulation (moves, payoffs or misuse
-incidents) for some value (a control that cannot change a lesson's run is not shown), the page's default values must be the values the run
-uses, and the game against the computer must score by the payoff matrix.
+incidents) for some value (a control that cannot change a lesson's run is not shown), the page's
+default values must be the values the run uses, and the game against the computer must score by
+the payoff matrix.
 """
 
 from __future__ import annotations
