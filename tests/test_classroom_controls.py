@@ -1,8 +1,9 @@
 """The live page's controls, comparison and game against the computer, without a browser.
 
-Every control a lesson's page shows must change the simulation for some value (a control that
-cannot change a lesson's run is not shown), the page's default values must be the values the run
-uses, and the game against the computer must score by the payoff matrix.
+Every control a lesson's page shows must change the simulation (moves, payoffs or misuse
+incidents) for some value (a control that cannot change a lesson's run is not shown), the page's
+default values must be the values the run uses, and the game against the computer must score by
+the payoff matrix.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ RUNS = 12
 
 
 def outcome(scenario, seed):
-    moves, pays, length = play(scenario, seed=seed, runs=RUNS)
-    return moves, pays, length
+    return play(scenario, seed=seed, runs=RUNS)    # moves, payoffs, lengths, incidents per step
 
 
 def same(a, b) -> bool:
@@ -57,10 +57,11 @@ def test_defaults_shown_are_the_values_run(path):
     defaults = {c.key: c.default(base) for c in cs}
     scenario, seed = apply(str(path), cs, defaults)
     assert seed == base.seed
-    moves, pays, _ = play(scenario, seed=seed, runs=1)
-    moves0, pays0, _ = play(base, runs=1)
+    moves, pays, _, incidents = play(scenario, seed=seed, runs=1)
+    moves0, pays0, _, incidents0 = play(base, runs=1)
     assert np.array_equal(moves, moves0)
     assert np.array_equal(pays, pays0)
+    assert np.array_equal(incidents, incidents0)
     for c in cs:
         if not c.is_menu and c.key != "seed":
             for p in c.paths:
@@ -93,6 +94,30 @@ def test_shadow_comparison_matches_the_expected_payoffs():
         # totals are sums over a geometric number of rounds: sd <= 5 * sd(length) = 5 sqrt(w)/(1-w)
         assert abs(row.total[0] - want) < 4 * 5 * np.sqrt(0.8) / 0.2 / np.sqrt(2000)
     assert rows[0].total[0] < rows[1].total[0] and rows[2].total[0] > rows[3].total[0]
+
+
+def test_why_talk_comparison_counts_incidents_open_and_closed():
+    """The comparison's incident columns: the lesson's runs against their channel_closed twin; the
+    closed twin is the same whatever the sides' strategies or noise (they are forced to walk out)."""
+    from sim import run_ensemble
+
+    base = load_scenario(next(p for p in LESSONS if "why_talk" in p.stem))
+    rows = compare(base, runs=200)
+    table = run_ensemble(base, runs=200).table
+    assert rows[0].extra["incidents"] == pytest.approx(table["incidents"].mean())
+    assert rows[0].extra["incidents_closed"] == pytest.approx(table["incidents_channel_closed"].mean())
+    assert len({r.extra["incidents_closed"] for r in rows[:3]}) == 1
+    assert all(r.extra["incidents"] < r.extra["incidents_closed"] for r in rows)
+    assert rows[0].extra["incidents"] < rows[1].extra["incidents"] < rows[2].extra["incidents"]
+    assert "incidents" not in compare(load_scenario(LESSONS[0]))[0].extra
+
+
+def test_why_talk_page_run_has_an_early_incident():
+    """The page's default run (run 0 of the lesson's seed) has an incident in its first four months:
+    the browser test and the screenshot rely on it."""
+    base = load_scenario(next(p for p in LESSONS if "why_talk" in p.stem))
+    _, _, _, incidents = play(base, runs=1)
+    assert incidents[:4, 0].sum() >= 1 and incidents[3, 0] >= 1
 
 
 def test_tit_for_tat_comparison_is_exact():

@@ -53,3 +53,18 @@ def test_handout_with_neutral_names(tmp_path):
     assert "Blue \\ Red" in text and "<th>Blue total</th>" in text
     # China only inside the --set paths of "What to try", which must stay valid commands
     assert re.findall(r"\w*China\w*", text) == ["China"] * text.count("actors.China.")
+
+
+def test_handout_of_a_population_lesson_counts_incidents_open_and_closed(tmp_path):
+    from sim import load_scenario
+    from sim.classroom.controls import compare
+
+    assert main(["handout", "why_talk", "--out", str(tmp_path), "--runs", "50"]) == 0
+    html = (tmp_path / "why_talk.html").read_text(encoding="utf-8")
+    assert "<th>incidents</th><th>incidents, closed</th>" in html
+    rows = compare(load_scenario(ROOT / "scenarios" / "lessons" / "09_why_talk.yaml"))
+    first = rows[0]
+    assert (f"<td>{first.label}</td>" in html and f"<td>{first.extra['incidents']:.2f}</td>"
+            f"<td>{first.extra['incidents_closed']:.2f}</td></tr>" in html)
+    assert main(["handout", "noise", "--out", str(tmp_path), "--runs", "20"]) == 0
+    assert "<th>incidents</th>" not in (tmp_path / "noise.html").read_text(encoding="utf-8")   # no population

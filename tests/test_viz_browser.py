@@ -168,6 +168,50 @@ def test_every_lesson_page_teaches_its_lesson(server, page):
         # the page shows payoffs with at most 1 decimal (totals 2): sums agree within that rounding
         assert totals == pytest.approx(per_side, abs=0.05 * cells + 0.005), name
         assert page.locator(".sim-compare tr").count() >= 3
+        assert page.locator(".sim-population").count() == (s.nonstate is not None), name
+
+
+def test_population_marks_the_groups_of_an_incident(server, page):
+    """Why talk at all?: one square per group, coloured by capability; the groups that caused an
+    incident this round are exactly the model's (run 0 of the lesson's seed: incidents in rounds 2
+    and 3, none before), and the counts add up."""
+    from playwright.sync_api import expect
+
+    from sim import NegotiationModel
+    from sim.classroom.viz_app import capability_colour
+
+    s = load_scenario(next(p for p in LESSONS if "why_talk" in p.stem))
+    model = NegotiationModel(s, runs=[0], twins=[s.twin("channel_closed")])
+    counter = open_lesson(page, server, "why_talk")
+    groups = page.locator(".sim-population td.sim-group")
+    expect(groups).to_have_count(s.nonstate.groups)
+    expect(page.locator(".sim-pop-legend")).to_contain_text("colour = capability")
+    so_far, before = 0, None
+    for i in range(4):
+        step(page, counter, 1, start=i)
+        model.step()
+        hits = [g.index for g in model.population.groups if g.incident[0]]
+        so_far += len(hits)
+        expect(page.locator(".sim-incidents-now")).to_have_text(str(len(hits)))
+        marked = page.evaluate("() => [...document.querySelectorAll('.sim-population td.sim-group')]"
+                               ".map((td, i) => td.classList.contains('sim-hit') ? i : -1).filter(i => i >= 0)")
+        assert marked == hits, (i, marked, hits)
+        assert [groups.nth(j).inner_text() for j in hits] == ["!"] * len(hits)
+        assert page.locator(".sim-incidents-total").inner_text() == str(so_far)
+        assert page.locator(".sim-incidents-closed").inner_text() == str(int(model.population.incidents[1]))
+        risk = [f"{float(a.risk_perception[0]):.2f}" for a in model.actors]
+        assert page.locator(".sim-risk").all_inner_texts() == risk
+        if before is not None:   # an incident raises both sides' risk perception; without one it does not rise
+            up = [float(x) > float(y) for x, y in zip(risk, before)]
+            assert all(up) if hits else not any(up), (i, risk, before)
+        before = risk
+    assert so_far >= 1 and marked, "no incident in the first four rounds: pick another seed"
+    colours = page.evaluate("() => [...document.querySelectorAll('.sim-population td.sim-group')]"
+                            ".map(td => td.style.background || td.style.backgroundColor)")
+    want = [capability_colour(c) for c in model.population.capability[:, 0]]
+    rgb = [f"rgb({int(w[1:3], 16)}, {int(w[3:5], 16)}, {int(w[5:7], 16)})" for w in want]
+    assert colours == rgb
+    assert in_view(page, page.locator("tr.sim-moves").last) and in_view(page, page.locator(".sim-score"))
 
 
 def test_a_control_restarts_the_run_with_the_value_shown(server, page):

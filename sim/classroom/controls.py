@@ -4,7 +4,8 @@ A :class:`Control` is one input on the page: a strategy menu or a slider that se
 scenario values (``--set`` paths) at once. :func:`controls` gives a lesson's controls, one per
 "What to try" item (strategy per side, continuation, generosity, noise, trust, linkage, risk),
 plus the seed when the lesson's run is random. ``tests/test_classroom_controls.py`` checks that
-every control shown changes the simulation for some value.
+every control shown changes the simulation (moves, payoffs or, with a nonstate population, misuse
+incidents) for some value.
 
 A :class:`Variant` is one row of a lesson's comparison (the lesson's own settings, or a "What to
 try" change of them); :func:`compare` plays each over many runs and reports payoffs and
@@ -123,6 +124,11 @@ def lesson_controls(scenario: Scenario) -> list[Control]:
         return [strategy(scenario, us), both(scenario, "trust", "Trust at the start, both sides", 0, 1, 0.05)]
     if name == "linkage":
         return [both(scenario, "linkage", "Linkage of the channel, both sides", 0, 1, 0.1, track="frontier_safety")]
+    if name == "why_talk":
+        return [both(scenario, "noise", "Noise, both sides", 0, 0.3, 0.01), strategy(scenario, us),
+                strategy(scenario, china),
+                Control("safeguards_effect", "Safeguards stop (share of attempts)", ("nonstate.safeguards.effect",),
+                        lo=0, hi=1, step=0.1)]
     if name == "narrow_channel":
         return [both(scenario, "linkage", "Linkage of the channel, both sides", 0, 1, 0.1, track="frontier_safety"),
                 both(scenario, "risk_perception", "Shared danger (risk), both sides", 0, 1, 0.05)]
@@ -139,16 +145,18 @@ def is_random(scenario: Scenario, runs: int = 4) -> bool:
 
 
 def play(scenario: Scenario, seed: int | None = None, runs: int = 1) -> tuple[np.ndarray, ...]:
-    """Realised moves (steps, runs, actors, tracks), payoffs (steps, runs, actors) and lengths of some runs."""
+    """Realised moves (steps, runs, actors, tracks), payoffs (steps, runs, actors), lengths and
+    misuse incidents per step (steps, runs; zeros without a nonstate population) of some runs."""
     model = NegotiationModel(scenario, runs=runs, seed=seed)
-    moves, pays = [], []
+    moves, pays, incidents = [], [], []
 
     def see(m):
         moves.append(np.stack([a.realised.copy() for a in m.actors], axis=1))
         pays.append(np.stack([a.last_payoff.sum(axis=1) for a in m.actors], axis=1))
+        incidents.append(m.population.last_incidents.copy() if m.population is not None else np.zeros(runs, int))
 
     model.run(see)
-    return np.array(moves), np.array(pays), model.length.copy()
+    return np.array(moves), np.array(pays), model.length.copy(), np.array(incidents)
 
 
 def controls(scenario: Scenario) -> list[Control]:
@@ -230,6 +238,12 @@ COMPARISONS = {
         _v("compartmentalised: linkage 0", "actors.*.strategies.frontier_safety.linkage=0", track="frontier_safety"),
         _v("fully linked: linkage 1", "actors.*.strategies.frontier_safety.linkage=1", track="frontier_safety"),
     )),
+    "why_talk": Comparison("Misuse incidents with the channel open and closed", (
+        _v("the lesson (noise 0.03)"),
+        _v("noise 0.1", "actors.*.noise=0.1"),
+        _v("US walks out every month", "actors.US.strategies.channel=always_defect"),
+        _v("weak safeguards (stop 30%)", "nonstate.safeguards.effect=0.3"),
+    ), note="Closed: the same runs, same random numbers, both sides walking out every month.", runs=500),
     "narrow_channel": Comparison("Engagement on the safety channel", (
         _v("the lesson (linkage 0.3)", track="frontier_safety"),
         _v("compartmentalised: linkage 0", "actors.*.strategies.frontier_safety.linkage=0", track="frontier_safety"),
@@ -254,32 +268,45 @@ class Row:
     extra: dict = field(default_factory=dict)
 
 
+def closed_twin(scenario: Scenario) -> list:
+    """The ``channel_closed`` twin, when the scenario has a nonstate population and declares it."""
+    return [scenario.twin("channel_closed")] if scenario.nonstate is not None and "channel_closed" in scenario.twins \
+        else []
+
+
 def measure(scenario: Scenario, runs: int, seed: int | None = None, track: str | None = None) -> tuple:
-    """Mean total payoff, payoff per round, cooperation and mutual cooperation over ``runs`` runs."""
-    model = NegotiationModel(scenario, runs=runs, seed=seed)
+    """Mean total payoff, payoff per round, cooperation and mutual cooperation over ``runs`` runs,
+    and with a nonstate population mean incidents (and in the ``channel_closed`` twin)."""
+    model = NegotiationModel(scenario, runs=runs, seed=seed, twins=closed_twin(scenario))
+    main = model.lane()
     ks = slice(None) if track is None else [scenario.track_names.index(track)]
     n_tracks = len(scenario.tracks) if track is None else 1
     pay = np.zeros((runs, 2))
     coop = np.zeros((runs, 2))
     mutual = np.zeros(runs)
     rounds = np.zeros(runs)
-    alive = model.alive.copy()
+    alive = model.alive[main].copy()
 
     def see(m):
         nonlocal alive
         live = alive[:, None]
-        moves = [a.realised[:, ks] for a in m.actors]
+        moves = [a.realised[main][:, ks] for a in m.actors]
         for i, a in enumerate(m.actors):
-            pay[:, i] += np.where(alive, a.last_payoff[:, ks].sum(axis=1), 0.0)
+            pay[:, i] += np.where(alive, a.last_payoff[main][:, ks].sum(axis=1), 0.0)
             coop[:, i] += np.where(live, moves[i], False).sum(axis=1)
         mutual[:] += np.where(live, moves[0] & moves[1], False).sum(axis=1)
         rounds[:] += alive
-        alive = m.alive.copy()
+        alive = m.alive[main].copy()
 
     model.run(see)
     cells = rounds.sum() * n_tracks
+    extra = {}
+    if model.population is not None:
+        extra["incidents"] = float(model.population.incidents[main].mean())
+        if model.copies > 1:
+            extra["incidents_closed"] = float(model.population.incidents[model.lane(0)].mean())
     return (tuple(pay.mean(axis=0)), tuple(pay.sum(axis=0) / cells * n_tracks),
-            tuple(coop.sum(axis=0) / cells), float(mutual.sum() / cells), float(rounds.mean()))
+            tuple(coop.sum(axis=0) / cells), float(mutual.sum() / cells), float(rounds.mean()), extra)
 
 
 def compare(scenario: Scenario, runs: int | None = None, seed: int | None = None,
@@ -290,9 +317,18 @@ def compare(scenario: Scenario, runs: int | None = None, seed: int | None = None
     rows = []
     for v in spec.variants:
         s = load_scenario(scenario.file, [*overrides, *v.overrides]) if (v.overrides or overrides) else scenario
-        total, per_round, coop, mutual, rounds = measure(s, runs, seed, v.track)
-        rows.append(Row(v.label, total, per_round, coop, mutual, rounds))
+        total, per_round, coop, mutual, rounds, extra = measure(s, runs, seed, v.track)
+        rows.append(Row(v.label, total, per_round, coop, mutual, rounds, extra))
     return rows
+
+
+#: the comparison's extra columns: (key of ``Row.extra``, heading)
+EXTRA_COLUMNS = (("incidents", "incidents"), ("incidents_closed", "incidents, closed"))
+
+
+def extra_columns(rows: Sequence[Row]) -> list[tuple[str, str]]:
+    """The extra columns some row of a comparison has (incidents with a nonstate population)."""
+    return [(k, h) for k, h in EXTRA_COLUMNS if any(k in r.extra for r in rows)]
 
 
 def theory_note(scenario: Scenario, continuation: float | None = None) -> str:

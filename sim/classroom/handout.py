@@ -68,17 +68,20 @@ def matrix_html(scenario: Scenario, k: int = 0) -> str:
 
 
 def comparison_section(scenario: Scenario, seed: int | None, overrides) -> str:
-    from .controls import compare, comparison, theory_note
+    from .controls import compare, comparison, extra_columns, theory_note
 
     spec = comparison(scenario)
     rows = compare(scenario, seed=seed, overrides=overrides)
+    extra = extra_columns(rows)
     a, b = scenario.actor_names
     head = (f"<tr><th></th><th>{escape(a)} total</th><th>{escape(b)} total</th><th>{escape(a)} per round</th>"
             f"<th>{escape(b)} per round</th><th>{escape(a)} coop.</th><th>{escape(b)} coop.</th>"
-            "<th>both coop.</th></tr>")
+            "<th>both coop.</th>" + "".join(f"<th>{escape(h)}</th>" for _, h in extra) + "</tr>")
     body = "".join(f"<tr><td>{escape(r.label)}</td><td>{r.total[0]:.2f}</td><td>{r.total[1]:.2f}</td>"
                    f"<td>{r.per_round[0]:.2f}</td><td>{r.per_round[1]:.2f}</td><td>{r.cooperation[0]:.0%}</td>"
-                   f"<td>{r.cooperation[1]:.0%}</td><td>{r.mutual:.0%}</td></tr>" for r in rows)
+                   f"<td>{r.cooperation[1]:.0%}</td><td>{r.mutual:.0%}</td>"
+                   + "".join(f"<td>{r.extra[k]:.2f}</td>" if k in r.extra else "<td>-</td>" for k, _ in extra)
+                   + "</tr>" for r in rows)
     runs = "one run (no randomness)" if spec.runs == 1 else f"means over {spec.runs} runs"
     note = f" {escape(spec.note)}" if spec.note else ""
     return (f"<h2>The comparison: {escape(spec.title)}</h2><p class='meta'>{runs}; coop. = share of rounds "

@@ -6,7 +6,9 @@ Served by ``solara run sim.classroom.viz_app:Page`` with the scenario file in
 
 * **Lesson**: Mesa's Reset / Play / Step controller around one run, the lesson's own controls
   (:mod:`sim.classroom.controls`; changing one starts the run again with exactly the values
-  shown), the moves strip, both sides' scores, the payoff matrix, the lesson's comparison.
+  shown), the moves strip, both sides' scores, the payoff matrix, the lesson's comparison; with a
+  nonstate population, its groups coloured by capability, this round's incidents marked, and
+  the incidents of the same run with the channel closed (the ``channel_closed`` twin).
 * **Play the computer**: C/D buttons against a hidden strategy (:mod:`sim.classroom.play`).
 * **Tournament**: a round robin of chosen strategies (:mod:`sim.tournament`) and replicator or
   Moran dynamics from chosen shares, animated.
@@ -39,7 +41,7 @@ from ..model.trace import record
 from ..scenario.load import load_scenario
 from ..scenario.resolved import Scenario
 from .lessons import find_lesson, renamer
-from .controls import MENU, Control, apply, compare, comparison, controls, theory_note
+from .controls import MENU, Control, apply, closed_twin, compare, comparison, controls, extra_columns, theory_note
 from .play import ROUNDS, Game, hidden_strategy, match, reveal
 from .plots import MOVE_COLORS, level_history, trust_history
 
@@ -64,6 +66,12 @@ table.sim-strip td.name { width: auto; color: #111; text-align: right; padding-r
   white-space: nowrap; }
 table.sim-strip td.pay { background: none; color: #333; font-weight: normal; height: 16px; font-size: 12px; }
 table.sim-strip th { font-weight: normal; color: #666; font-size: 11px; }
+table.sim-pop { border-collapse: separate; border-spacing: 2px; }
+table.sim-pop td { width: 24px; height: 24px; padding: 0; text-align: center; font-weight: bold; font-size: 14px; }
+table.sim-pop td.sim-hit { outline: 3px solid #000; outline-offset: -1px; box-shadow: inset 0 0 0 2px #fff; }
+.sim-pop-legend { font-size: 13px; color: #333; display: flex; align-items: center; gap: 6px; flex-wrap: wrap; }
+.sim-pop-scale { display: inline-block; width: 160px; height: 14px; border: 1px solid #999; }
+.sim-pop-key { display: inline-block; width: 20px; height: 20px; line-height: 20px; vertical-align: middle; }
 table.sim-matrix { border-collapse: collapse; font-size: 15px; }
 table.sim-matrix td, table.sim-matrix th { border: 1px solid #bbb; padding: 3px 10px; text-align: center; }
 table.sim-matrix td.last { outline: 3px solid #111; outline-offset: -3px; font-weight: bold; }
@@ -108,7 +116,8 @@ class ClassroomModel(NegotiationModel):
         values = {**self.defaults(), **kwargs}
         scenario, seed = apply(self.source, self.controls, values)
         self.settings = values
-        super().__init__(scenario, runs=[0], seed=seed)
+        # with a nonstate population, the same run with the channel closed rides along as lane 1
+        super().__init__(scenario, runs=[0], seed=seed, twins=closed_twin(scenario))
         self.history = []
         self.payoffs: list[np.ndarray] = []   # per step: (actors, tracks)
 
@@ -214,6 +223,55 @@ def Moves(model: ClassroomModel, rename=str):
     solara.HTML("div", unsafe_innerHTML=strip_html(model, rename=rename), classes=["sim-strip"])
 
 
+#: capability colour scale: matplotlib's cividis (designed to read the same with colour-vision deficiency)
+def capability_colour(c: float) -> str:
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    return to_hex(colormaps["cividis"](float(np.clip(c, 0.0, 1.0))))
+
+
+def population_html(model: ClassroomModel, rename=str) -> str:
+    """One square per nonstate group coloured by capability; groups with an incident this round
+    outlined and marked "!"; incidents this round, so far, and so far with the channel closed;
+    the safeguards and both sides' risk perception (which incidents raise)."""
+    pop = model.population
+    played = bool(model.history)
+    cells = []
+    for i, group in enumerate(pop.groups):
+        c = float(group.capability[0])
+        hit = played and bool(group.incident[0])
+        ink = "#fff" if c < 0.5 else "#000"
+        title = f"group {i + 1}: capability {c:.2f}" + (" - caused a misuse incident this round" if hit else "")
+        cells.append(f"<td class='sim-group{' sim-hit' if hit else ''}' style='background:{capability_colour(c)};"
+                     f"color:{ink}' title='{escape(title)}'>{'!' if hit else ''}</td>")
+    now = int(pop.last_incidents[0]) if played else 0
+    text = (f"Misuse incidents this round: <b class='sim-incidents-now'>{now}</b>; so far: "
+            f"<b class='sim-incidents-total'>{int(pop.incidents[0])}</b>")
+    if model.copies > 1:
+        text += (f"; with the channel closed (same random numbers): <b class='sim-incidents-closed'>"
+                 f"{int(pop.incidents[model.lane(0)][0])}</b>")
+    text += f". Safeguards: {float(pop.safeguards[0]):.0%} (built while both engage). Risk perception: " + ", ".join(
+        f"{escape(rename(a.name))} <span class='sim-risk'>{float(a.risk_perception[0]):.2f}</span>"
+        for a in model.actors) + " (incidents raise it)."
+    scale = ", ".join(f"{capability_colour(x)} {x:.0%}" for x in np.linspace(0, 1, 6))
+    legend = (f"<div class='sim-pop-legend'>colour = capability: 0 <span class='sim-pop-scale' "
+              f"style='background:linear-gradient(to right, {scale})'></span> 1 (full access to frontier models);"
+              f" <span class='sim-pop-key' style='background:{capability_colour(0.5)};outline:3px solid #000;"
+              f"box-shadow:inset 0 0 0 2px #fff;color:#000;text-align:center;font-weight:bold;font-size:14px'>!</span>"
+              f" = caused a misuse incident this round</div>")
+    head = f"<div style='font-size:14px'><b>Nonstate groups ({len(pop.groups)})</b>. {text}</div>"
+    return f"{head}<table class='sim-pop'><tr>{''.join(cells)}</tr></table>{legend}"
+
+
+@solara.component
+def PopulationPanel(model: ClassroomModel, rename=str):
+    update_counter.get()
+    if model.population is None:
+        return
+    solara.HTML("div", unsafe_innerHTML=population_html(model, rename), classes=["sim-population"])
+
+
 def score_html(model: ClassroomModel, rename=str) -> str:
     s = model.scenario
     last = model.payoffs[-1].sum(axis=1) if model.payoffs else None
@@ -279,13 +337,16 @@ def Matrix(model: ClassroomModel, rename=str):
 
 def comparison_html(scenario: Scenario, rows, rename=str) -> str:
     a, b = map(rename, scenario.actor_names)
+    extra = extra_columns(rows)
     head = (f"<tr><th></th><th>{escape(a)} total</th><th>{escape(b)} total</th><th>{escape(a)} per round</th>"
             f"<th>{escape(b)} per round</th><th>{escape(a)} coop.</th><th>{escape(b)} coop.</th>"
-            "<th>both coop.</th><th>rounds</th></tr>")
+            "<th>both coop.</th><th>rounds</th>" + "".join(f"<th>{escape(h)}</th>" for _, h in extra) + "</tr>")
     body = "".join(
         f"<tr><td>{escape(rename(r.label))}</td><td>{r.total[0]:.2f}</td><td>{r.total[1]:.2f}</td>"
         f"<td>{r.per_round[0]:.2f}</td><td>{r.per_round[1]:.2f}</td><td>{r.cooperation[0]:.0%}</td>"
-        f"<td>{r.cooperation[1]:.0%}</td><td>{r.mutual:.0%}</td><td>{r.rounds:.1f}</td></tr>" for r in rows)
+        f"<td>{r.cooperation[1]:.0%}</td><td>{r.mutual:.0%}</td><td>{r.rounds:.1f}</td>"
+        + "".join(f"<td>{r.extra[k]:.2f}</td>" if k in r.extra else "<td>-</td>" for k, _ in extra) + "</tr>"
+        for r in rows)
     return f"<table class='sim-table sim-compare'>{head}{body}</table>"
 
 
@@ -372,6 +433,7 @@ def LessonTab(cls, rename=str):
                     Score(m, rename)
                 Matrix(m, rename)
             Moves(m, rename)
+            PopulationPanel(m, rename)
             Comparison(cls.base, rename, values.value.get("continuation"))
             Notes(m.scenario, rename)
             Plots(m, rename)

@@ -63,6 +63,11 @@ class NonstateGroup(mesa.Agent):
     def intent(self) -> Array:
         return self.population.intent[self.index]
 
+    @property
+    def incident(self) -> Array:
+        """Whether this group caused a misuse incident in the last step, per lane."""
+        return self.population.last_hits[self.index]
+
 
 class Population:
     """State of all groups in all lanes, and the per-step update."""
@@ -80,6 +85,7 @@ class Population:
         self.incidents = np.zeros(lanes, dtype=np.int64)
         self.first_incident = np.full(lanes, -1, dtype=np.int64)
         self.last_incidents = np.zeros(lanes, dtype=np.int64)
+        self.last_hits = np.zeros((spec.groups, lanes), dtype=bool)   # which groups caused them
         n_actors = len(model.scenario.actors)
         self.width = 2 * spec.groups + n_actors
         # the run's nonstate stream: per step 2 uniforms per group (attempt, success), 1 per actor
@@ -112,7 +118,8 @@ class Population:
             u = np.tile(u, (1, copies))
         attempt = u[:g] < self.intent
         success = u[g:2 * g] < self.capability * (1 - p["safeguards_effect"] * self.safeguards)
-        n = np.where(alive, (attempt & success).sum(axis=0), 0)
+        self.last_hits = attempt & success & alive
+        n = self.last_hits.sum(axis=0)
         self.last_incidents = n
         self.incidents += n
         self.first_incident = np.where((n > 0) & (self.first_incident < 0), t, self.first_incident)
