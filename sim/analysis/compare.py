@@ -148,6 +148,13 @@ def compare_table(items: list[Stored], at: int | None = None) -> dict[str, np.nd
                     "rivalry_effect.lo": eff["held"]["lo"] if eff else None,
                     "rivalry_effect.hi": eff["held"]["hi"] if eff else None,
                     "rivalry_effect.p_value": eff["held"]["mcnemar_p"] if eff else None})
+        inc = s.get("mean_incidents")
+        averted = s.get("twin_effects", {}).get("channel_closed", {}).get("incidents_averted")
+        row.update({"mean_incidents": inc["mean"] if inc else None,
+                    "mean_incidents.lo": inc["lo"] if inc else None, "mean_incidents.hi": inc["hi"] if inc else None,
+                    "incidents_averted": averted["difference"] if averted else None,
+                    "incidents_averted.lo": averted["lo"] if averted else None,
+                    "incidents_averted.hi": averted["hi"] if averted else None})
         km = km_at(item, at)
         row.update({"km_step": at, "km_survival": km["survival"], "km_survival.lo": km["lo"],
                     "km_survival.hi": km["hi"]})

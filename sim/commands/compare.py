@@ -50,6 +50,10 @@ def format_table(folder: Path) -> str:
         if t["rivalry_effect"][i] == t["rivalry_effect"][i]:
             lines.append(f"  {'rivalry effect on P(held)':<30}{interval('rivalry_effect', i, '+')}"
                          f"  (McNemar p = {t['rivalry_effect.p_value'][i]:.2g})")
+        if "mean_incidents" in t and t["mean_incidents"][i] == t["mean_incidents"][i]:
+            lines.append(f"  {'mean misuse incidents':<30}{interval('mean_incidents', i)}")
+        if "incidents_averted" in t and t["incidents_averted"][i] == t["incidents_averted"][i]:
+            lines.append(f"  {'incidents averted by channel':<30}{interval('incidents_averted', i, '+')}")
         lines.append(f"  {'K-M survival to step ' + str(int(t['km_step'][i])):<30}{interval('km_survival', i)}")
         if i == 0:
             continue
