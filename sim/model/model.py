@@ -190,7 +190,10 @@ class NegotiationModel(mesa.Model):
     def release(self) -> None:
         """Free the per-run arrays now, once results are taken (models and agents reference each
         other, so without this they wait for Python's cycle collector)."""
-        self.block = self.values = self.event_u = self.population = None
+        if self.population is not None:  # groups and population refer to each other: break the cycle
+            self.population.groups.clear()
+            self.population.u = None
+        self.block = self.values = self.event_u = self.population = self.outcome = self.events = None
         self.actors.clear()
         self.tracks.clear()
         self.remove_all_agents()
