@@ -25,7 +25,7 @@ def test_model_has_the_scenarios_uncertainties_levers_and_outcomes():
     assert [lv.name for lv in model.levers] == ["us_linkage", "us_chip_restraint"]
     assert {"held", "escalated", "break_step"} <= {o.name for o in model.outcomes}
     unc = {u.name: u for u in model.uncertainties}
-    assert (unc["actors.US.discount"].lower_bound, unc["actors.US.discount"].upper_bound) == (0.5, 0.9)
+    assert (unc["actors.US.discount"].lower_bound, unc["actors.US.discount"].upper_bound) == (0.73, 0.94)
 
 
 def test_vectorised_evaluation_equals_single_runs():
@@ -74,7 +74,7 @@ def test_explore_is_reproducible_and_prim_boxes_are_honest():
     assert ex.equals(ex2) and all(np.array_equal(out[k], out2[k], equal_nan=True) for k in out)
     # the design is a Latin hypercube: one experiment per stratum of each uniform input
     d = ex["actors.US.discount"]
-    assert sorted(np.floor((d - 0.5) / 0.4 * 1000).astype(int)) == list(range(1000))
+    assert sorted(np.floor((d - 0.73) / 0.21 * 1000 + 1e-9).astype(int)) == list(range(1000))
 
     from sim.analysis.discovery import discover
 
