@@ -66,11 +66,20 @@ def csv_to_parquet(csv: Path, parquet: Path | None = None) -> Path:
     return parquet
 
 
+#: CSV tables larger than this (MB) get no automatic Parquet copy (``SIM_PARQUET_MAX_MB`` raises it);
+#: ``sim export FOLDER --format parquet`` converts them on demand, in a process of its own
+PARQUET_MAX_MB = 256
+
+
 def parquet_copies(folder: Path) -> list[Path]:
-    """Write ``X.parquet`` beside every ``X.csv`` directly in ``folder`` (if pyarrow is installed)."""
+    """Write ``X.parquet`` beside every ``X.csv`` directly in ``folder`` (if pyarrow is installed).
+
+    Tables above ``PARQUET_MAX_MB`` (a run of about 250,000 runs) are left to ``sim export``, so that
+    writing a million-run folder stays within the memory of the simulation itself."""
     if os.environ.get("SIM_PARQUET", "1") == "0" or not have_pyarrow():
         return []
-    return [csv_to_parquet(p) for p in sorted(Path(folder).glob("*.csv"))]
+    limit = float(os.environ.get("SIM_PARQUET_MAX_MB", PARQUET_MAX_MB)) * 1e6
+    return [csv_to_parquet(p) for p in sorted(Path(folder).glob("*.csv")) if p.stat().st_size <= limit]
 
 
 def sweep_runs(folder: Path):
