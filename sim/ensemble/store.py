@@ -39,7 +39,9 @@ def versions() -> dict[str, str]:
 
 
 def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """Hex SHA-256 of a file, read in blocks (a million-run runs.csv is about 1 GB)."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def checksums(folder: Path) -> dict[str, str]:
