@@ -10,7 +10,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 DIST_HELP = (
     "{uniform: [a, b]}, {normal: [mu, sd]}, {triangular: [lo, mode, hi]}, {beta: [a, b]} "
@@ -78,6 +77,8 @@ class Dist:
     uncertain = True
 
     def sample(self, u: np.ndarray) -> np.ndarray:
+        from scipy import stats  # imported on first sample: validating a scenario never needs it
+
         a = self.args
         if self.kind == "uniform":
             x = a[0] + (a[1] - a[0]) * u
