@@ -63,9 +63,10 @@ class StepStats:
 
 
 def slug(name: str) -> str:
-    """A column-friendly version of an event name."""
-    out = "".join(c.lower() if c.isalnum() else "_" for c in name)
-    return "_".join(p for p in out.split("_") if p)
+    """A column-friendly version of an event name (collisions are refused at load, names.py)."""
+    from ..scenario.names import column_slug
+
+    return column_slug(name)
 
 
 def run_table(m: NegotiationModel) -> dict[str, np.ndarray]:

@@ -44,4 +44,11 @@ class ScenarioError(Exception):
     def __str__(self) -> str:
         where = f"{self.origin}: " if self.origin else ""
         key = f"{format_path(self.path)}: " if self.path else ""
-        return f"{where}{key}{self.message}"
+        return one_line(f"{where}{key}{self.message}")
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters escaped (a name holding a newline stays on one line)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -432,4 +432,8 @@ def _stem(file: str) -> str:
 
 def resolve(src: Source, spec: ScenarioSpec) -> Scenario:
     """Check cross-references and build the model's view of a validated scenario."""
-    return _Builder(src, spec).build()
+    from .bounds import check_scenario  # names that would collide, numbers out of bounds
+
+    scenario = _Builder(src, spec).build()
+    check_scenario(scenario, src)
+    return scenario
