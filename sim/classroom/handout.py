@@ -28,8 +28,10 @@ figure { margin: 1em 0; page-break-inside: avoid; } figcaption { font-size: 0.9e
 
 def embed(fig: Figure) -> str:
     """A figure as a ``data:`` PNG URI."""
+    from ..figsave import savefig
+
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
+    savefig(fig, buf, format="png", dpi=110)  # user text shown literally (no mathtext)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -84,7 +86,9 @@ def handout_html(scenario: Scenario, runs: int = 500, seed: int | None = None, r
 
 
 def write_handout(scenario: Scenario, out: Path, runs: int = 500, seed: int | None = None) -> Path:
+    from ..paths import inside, write_text_atomic
+
+    path = inside(out, out / f"{scenario.name}.html")
+    html = handout_html(scenario, runs=runs, seed=seed)
     out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{scenario.name}.html"
-    path.write_text(handout_html(scenario, runs=runs, seed=seed), encoding="utf-8")
-    return path
+    return write_text_atomic(path, html)

@@ -23,7 +23,7 @@ class DaskExecutor:
         if scheduler:
             try:
                 self._client = Client(scheduler, timeout="10s")
-            except OSError as exc:
+            except (OSError, ValueError, TypeError) as exc:  # unreachable, or not an address at all
                 raise UserError(f"cannot reach the Dask scheduler at {scheduler}: {exc}") from None
         else:
             self._cluster = LocalCluster(n_workers=local_workers or 2, threads_per_worker=1, processes=True,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..budget import check as check_memory
 from ..model.model import NegotiationModel
 from ..scenario.resolved import Scenario
 
@@ -216,6 +217,7 @@ def run_ensemble(scenario: Scenario, runs: int | None = None, seed: int | None =
     seed = scenario.seed if seed is None else int(seed)
     if runs < 1 or chunk_size < 1:
         raise ValueError("runs and chunk_size must be positive")
+    check_memory(scenario, runs, chunk_size, getattr(executor, "workers", 1))
     started = time.perf_counter()
     parts: list[dict[str, np.ndarray]] = []
     total = StepStats.empty(scenario)

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from ..paths import results_dir
 from ..scenario.errors import Origin, ScenarioError
 from ..scenario.load import from_source
 from ..scenario.resolved import Scenario
@@ -129,7 +130,7 @@ def run_sweep(plan: SweepPlan, out_root: Path, command: list[str], executor=None
     is interrupted that folder stays, and :func:`resume_sweep` finishes it.
     """
     stem = f"sweep-{timestamp()}-seed{plan.seed}-runs{plan.runs}"
-    with resumable_folder(Path(out_root) / plan.base.name, stem) as holder:
+    with resumable_folder(results_dir(out_root, plan.base.name), stem) as holder:
         folder = holder[0]
         data = dict(plan.base.data)
         data["sweep"] = {"vary": {a.path: list(a.values) for a in plan.axes}, "runs": plan.runs}

@@ -1,0 +1,116 @@
+"""Memory an ensemble will need, estimated before simulating, and a refusal above a limit.
+
+A chunk of runs holds one uniform number per run, step and random slot (the dynamics block:
+8 bytes x horizon x slots x runs in the chunk) plus small per-run state; every worker process
+holds one chunk at a time; the analysis reads a few outcome columns of every run; a kept
+trajectory table holds every run's every step. The estimate adds these up (measured within about
+15% of the peak resident memory of ``sim run`` on the shipped scenarios, see
+``tests/test_budget.py``) and refuses, with one line and exit status 2, an ensemble above the
+limit: by default half of this machine's memory, raised with ``--max-memory`` (e.g. ``--max-memory
+64G``) or the ``SIM_MAX_MEMORY`` environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+
+from .errors import UserError
+
+#: the memory of a process that has imported the simulator (numpy, Mesa, pandas, matplotlib)
+BASE_BYTES = 300 * 2**20
+#: the per-process overhead of a worker (its own imports)
+WORKER_BYTES = 250 * 2**20
+#: numpy temporaries while a chunk's block is filled and read (measured: ~7% over the block)
+BLOCK_OVERHEAD = 1.15
+
+_limit: int | None = None
+
+
+def parse_size(text: str) -> int:
+    """``"8G"``, ``"512M"``, ``"2.5GiB"``, ``"1000000"`` -> bytes; ValueError otherwise."""
+    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([kmgt]?)(i?b)?\s*", str(text), re.IGNORECASE)
+    if not m:
+        raise ValueError(f"expected a size such as 8G or 512M, got '{text}'")
+    scale = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}[m.group(2).lower()]
+    value = float(m.group(1)) * scale
+    if not 0 < value < 2**63:
+        raise ValueError(f"expected a size above 0, got '{text}'")
+    return int(value)
+
+
+def set_limit(value: int | str | None) -> None:
+    """Set the limit for this process (``--max-memory``); None restores the default."""
+    global _limit
+    _limit = parse_size(value) if isinstance(value, str) else value
+
+
+def physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def limit() -> int:
+    """The memory an ensemble may use: ``--max-memory``, else ``SIM_MAX_MEMORY``, else half the RAM."""
+    if _limit is not None:
+        return _limit
+    env = os.environ.get("SIM_MAX_MEMORY")
+    if env:
+        try:
+            return parse_size(env)
+        except ValueError as exc:
+            raise UserError(f"SIM_MAX_MEMORY: {exc}") from None
+    total = physical_memory()
+    return total // 2 if total else 8 * 2**30
+
+
+@dataclass(frozen=True)
+class Estimate:
+    total: int
+    per_chunk: int
+    chunk_runs: int
+    processes: int
+
+    def __str__(self) -> str:
+        return (f"about {gib(self.total)} ({self.processes} process(es) x {gib(self.per_chunk)} per chunk of "
+                f"{self.chunk_runs:,} runs, plus the analysis)")
+
+
+def gib(n: float) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
+
+
+def estimate(scenario, runs: int, chunk_size: int = 2000, workers: int = 1,
+             keep_trajectories: bool = False) -> Estimate:
+    """Peak memory of simulating and analysing ``runs`` runs of ``scenario`` (bytes, estimated)."""
+    n_actors, n_tracks, n_events = len(scenario.actors), len(scenario.tracks), len(scenario.events)
+    horizon = scenario.horizon
+    window = scenario.outcomes.window
+    chunk = max(1, min(int(runs), int(chunk_size)))
+    slots = 1 + n_events + 2 * n_actors * n_tracks
+    block = 8 * horizon * slots * chunk * BLOCK_OVERHEAD
+    state = chunk * (window + 8 * (64 + 16 * n_actors * n_tracks + len(scenario.params)))
+    traj = 0
+    if keep_trajectories:
+        columns = 3 + n_tracks * (1 + n_actors) + n_actors
+        traj = chunk * horizon * columns * 40  # arrays, then their CSV text
+    per_chunk = int(block + state + traj)
+    processes = max(1, int(workers))
+    columns = 8 + 2 * n_tracks + n_events + len(scenario.uncertain())
+    analysis = int(runs) * columns * 8 * 3   # the outcome columns, read back as floats (3 copies)
+    total = BASE_BYTES + processes * per_chunk + (processes - 1) * WORKER_BYTES * (processes > 1) + analysis
+    return Estimate(int(total), per_chunk, chunk, processes)
+
+
+def check(scenario, runs: int, chunk_size: int = 2000, workers: int = 1, keep_trajectories: bool = False) -> Estimate:
+    """Refuse (UserError) an ensemble whose estimated memory is above :func:`limit`."""
+    est = estimate(scenario, runs, chunk_size, workers, keep_trajectories)
+    cap = limit()
+    if est.total > cap:
+        raise UserError(f"{scenario.name}: {runs:,} runs x {scenario.horizon:,} steps x {len(scenario.tracks)} "
+                        f"tracks would need {est}, above the limit of {gib(cap)}; use fewer runs, a smaller "
+                        "--chunk-size or horizon, or raise the limit with --max-memory (e.g. --max-memory 64G)")
+    return est
