@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -37,7 +36,7 @@ def reference(tmp_path_factory) -> bytes:
     ("--workers", "1", "--chunk-size", "1000"),
     ("--workers", "2", "--chunk-size", "7"),
     ("--workers", "2", "--chunk-size", "1000"),
-    ("--dask-local", "2", "--chunk-size", "7"),
+    pytest.param(("--dask-local", "2", "--chunk-size", "7"), marks=pytest.mark.cluster),
 ], ids=lambda o: " ".join(o))
 def test_runs_table_identical_bytes(options, reference, tmp_path):
     """Serial, 2 processes and a local Dask cluster, chunks of 1, 7, 1000: the same runs.csv bytes."""
@@ -96,6 +95,7 @@ def _complete_folders(root: Path) -> list[Path]:
     return [p for p in base.iterdir() if not p.name.startswith(".")] if base.exists() else []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=["KILL", "TERM", "INT"])
 def test_killed_run_leaves_no_complete_folder(sig, tmp_path):
     """A real signal to a real `sim run` halfway: nothing that looks like a finished folder."""
