@@ -90,9 +90,3 @@ def _check_calendar(scenario: Scenario, fail) -> None:
                                "runs past the year 9999") from None
 
 
-def check_scenario(scenario: Scenario, src: Source) -> None:
-    """Every check that runs after resolution: names (see ``names.py``), then numbers."""
-    from .names import check_names
-
-    check_names(scenario, src)
-    check_bounds(scenario, src)

@@ -7,7 +7,8 @@ names become parts of dotted parameter paths (``tracks.<track>.<actor>.R``) and 
 columns through :func:`column_slug`, so two events that slug alike are an error. Every check
 names the file, the line and the key of the second name of a colliding pair.
 
-:func:`check_names` runs at the end of resolution (``resolved.resolve``).
+:func:`check_names` runs at the start of resolution (``resolved.resolve``), before names are
+looked up.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 from .errors import KeyPath, ScenarioError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .resolved import Scenario
     from .source import Source
 
 MAX_NAME = 100
@@ -74,30 +74,43 @@ def part_problem(name: Any) -> str | None:
     return None
 
 
-def check_names(scenario: Scenario, src: Source) -> None:
-    """Raise a file:line :class:`ScenarioError` for an unsafe or colliding name in ``scenario``."""
+def check_names(src: Source, default_name: str) -> None:
+    """Raise a file:line :class:`ScenarioError` for an unsafe or colliding name in ``src``.
+
+    Runs on the validated data before cross-references are resolved, so a bad name is reported
+    as what it is rather than as an unknown reference elsewhere. ``default_name`` is the name the
+    scenario gets when it has no ``name:`` (its file's stem).
+    """
 
     def fail(path: KeyPath, message: str) -> ScenarioError:
         return src.error(path, message)
 
-    name = scenario.name
-    problem = safe_name_problem(name)
-    if problem:
-        if "name" in src.data:
+    data = src.data
+    name = data.get("name")
+    if isinstance(name, str):
+        problem = safe_name_problem(name)
+        if problem:
             raise fail(("name",), f"scenario name '{shown(name)}' {problem}")
-        raise fail((), f"the file name gives the scenario name '{shown(name)}', which {problem}: add a `name:` key")
+    else:
+        problem = safe_name_problem(default_name)
+        if problem:
+            raise fail((), f"the file name gives the scenario name '{shown(default_name)}', which {problem}: "
+                           "add a `name:` key")
 
     for kind in ("actors", "tracks"):
-        for key in scenario.data.get(kind) or {}:
+        section = data.get(kind)
+        for key in section if isinstance(section, dict) else ():
             problem = part_problem(key)
             if problem:
                 raise fail((kind, key), f"'{shown(key)}': {problem}")
 
-    events = scenario.data.get("events") or []
+    events = data.get("events")
     seen: dict[str, str] = {}
-    for i, event in enumerate(scenario.events):
-        name = event.name
-        path = ("events", i, "name") if i < len(events) else ("events",)
+    for i, event in enumerate(events if isinstance(events, list) else ()):
+        name = event.get("name") if isinstance(event, dict) else None
+        if not isinstance(name, str):
+            continue
+        path = ("events", i, "name")
         if _control(name):
             raise fail(path, "an event name cannot contain control characters (newlines, tabs, ...)")
         if len(name) > 2 * MAX_NAME:
@@ -105,7 +118,7 @@ def check_names(scenario: Scenario, src: Source) -> None:
         slug = column_slug(name)
         if not slug:
             raise fail(path, f"event name '{shown(name)}' has no letter or digit (it names a column fired.<name>)")
-        if slug in seen:
+        if slug in seen and seen[slug] != name:
             raise fail(path, f"events '{shown(seen[slug])}' and '{shown(name)}' would share the column "
                              f"fired.{shown(slug)}: rename one")
-        seen[slug] = name
+        seen.setdefault(slug, name)

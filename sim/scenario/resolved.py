@@ -432,8 +432,10 @@ def _stem(file: str) -> str:
 
 def resolve(src: Source, spec: ScenarioSpec) -> Scenario:
     """Check cross-references and build the model's view of a validated scenario."""
-    from .bounds import check_scenario  # names that would collide, numbers out of bounds
+    from .bounds import check_bounds
+    from .names import check_names
 
+    check_names(src, _stem(src.file))  # unsafe or colliding names (names.py)
     scenario = _Builder(src, spec).build()
-    check_scenario(scenario, src)
+    check_bounds(scenario, src)  # numbers that would overflow or run out of memory (bounds.py)
     return scenario
