@@ -19,8 +19,12 @@ def literal_text(fig) -> None:
 
 def savefig(fig, target, **kwargs) -> None:
     """``fig.savefig(target, **kwargs)`` with mathtext off for every text in the figure."""
+    import warnings
+
     import matplotlib
 
-    with matplotlib.rc_context({"text.parse_math": False}):
+    with matplotlib.rc_context({"text.parse_math": False}), warnings.catch_warnings():
+        # a character the font lacks (a tab, a CJK name) is drawn as a box, not a warning on stderr
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
         literal_text(fig)
         fig.savefig(target, **kwargs)
