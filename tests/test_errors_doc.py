@@ -1,0 +1,51 @@
+"""docs/errors.md quotes the limits and one refusal; this test re-computes each from the code."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from sim.commands import MAX_RUNS, MAX_WORKERS
+from sim.scenario import bounds, names, source
+from sim.scenario.schema import ScenarioSpec
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = (ROOT / "docs" / "errors.md").read_text()
+
+
+def horizon_limit() -> int:
+    (le,) = [m.le for m in ScenarioSpec.model_fields["horizon"].metadata if hasattr(m, "le")]
+    return le
+
+
+@pytest.mark.parametrize("text", [
+    f"| file size | at most {source.MAX_BYTES:,} bytes |",
+    f"at most {source.MAX_NODES:,}: an alias bomb",
+    f"| nesting depth | at most {source.MAX_DEPTH} levels |",
+    f"at most {source.MAX_OVERRIDE_BYTES:,} characters",
+    f"no leading dot; at most {names.MAX_NAME} characters",
+    f"leading or trailing space, at most {names.MAX_NAME} characters",
+    f"no control characters, at most {2 * names.MAX_NAME} characters",
+    f"| every whole number (a seed excepted) and every decimal | at most {bounds.MAX_INT:,} in size |",
+    "| `seed` | at most 2**128 - 1 |",
+    f"| `runs` (scenario or `--runs`) | at most {MAX_RUNS:,} |",
+    f"| `horizon` | at most {horizon_limit():,} steps |",
+    f"| `outcomes.channel.window` | at most {bounds.MAX_WINDOW:,} steps |",
+    f"| `--workers`, `--dask-local` | at most {MAX_WORKERS} processes |",
+])
+def test_quoted_limit_is_the_code(text):
+    assert text in DOC
+    assert bounds.MAX_SEED == 2**128 - 1 and bounds.MAX_RUNS == MAX_RUNS
+
+
+def test_quoted_refusal_is_what_the_command_prints(tmp_path, capsys):
+    block = re.search(r"```\n\$ (sim run [^\n]+)\n(error: [^\n]+)\n```", DOC)
+    command, expected = block.group(1), block.group(2)
+    argv = shlex.split(command)[1:] + ["--out", str(tmp_path)]
+    assert main(argv) == 2
+    assert capsys.readouterr().err.strip() == expected
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
