@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol
 
+from .lifeline import arm
+
 
 class Executor(Protocol):
     workers: int
@@ -47,7 +49,10 @@ class ProcessExecutor:
         self.workers = workers or os.cpu_count() or 1
         # forkserver: workers start from a clean process, unaffected by threads in this one
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method))
+        context = multiprocessing.get_context(method)
+        if method == "forkserver":  # the fork server, and through it the workers, die with this process
+            context.set_forkserver_preload(["sim.ensemble.lifeline_preload"])
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=arm)
 
     def map(self, fn: Callable, items: Iterable) -> Iterator:
         # a bounded window of chunks in flight keeps memory flat on huge ensembles

@@ -1,0 +1,28 @@
+"""Worker processes die with their parent: no orphans after the parent is killed (even SIGKILL).
+
+On Linux, ``prctl(PR_SET_PDEATHSIG, SIGKILL)`` asks the kernel to kill a process when its parent
+ends. Local workers start from multiprocessing's fork server: the fork server is armed when it
+imports :mod:`sim.ensemble.lifeline_preload` (its parent is the ``sim`` process), and every worker
+is armed by :func:`arm` as its initializer (its parent is the fork server). When ``sim`` dies,
+the fork server dies, then the workers; the resource tracker, left with no one holding its pipe,
+exits on its own. Elsewhere :func:`arm` does nothing.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+
+
+def arm() -> bool:
+    """Have the kernel kill this process when its parent ends; True if that is in place."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        return libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):  # pragma: no cover - no libc prctl
+        return False

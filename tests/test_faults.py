@@ -1,0 +1,56 @@
+"""Faults around the run: the parent killed with workers running, two writers of one sweep folder,
+a sweep interrupted between its manifest and its final rename."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = str(ROOT / "scenarios" / "baseline.yaml")
+
+
+def session_members(sid: int) -> list[tuple[int, str]]:
+    """Live processes of session ``sid`` (pid, command line)."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            fields = (d / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[3]) == sid and fields[0] != "Z":
+                out.append((int(d.name), (d / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:80]))
+        except (OSError, IndexError, ValueError):
+            pass
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="uses /proc and prctl")
+def test_workers_die_with_a_killed_parent(tmp_path):
+    """SIGKILL of `sim run --workers 2` mid-run: the fork server, the workers and the resource
+    tracker all end (they used to survive and hold the caller's pipes open)."""
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "run", BASELINE, "--runs", "400000", "--workers", "2",
+                             "--out", str(tmp_path / "out"), "--quiet"], start_new_session=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while len(session_members(proc.pid)) < 4:  # sim, fork server, two workers (and the tracker)
+            assert time.monotonic() < deadline and proc.poll() is None, "the workers never started"
+            time.sleep(0.2)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 30
+        while session_members(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert session_members(proc.pid) == []
+    finally:
+        for pid, _ in session_members(proc.pid):
+            os.kill(pid, signal.SIGKILL)
