@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import UserError
@@ -43,3 +44,28 @@ def results_dir(root: Path | str, name: str) -> Path:
     if problem:
         raise UserError(f"scenario name '{name}' {problem}: refusing to write under {root}")
     return inside(Path(root), Path(root) / name)
+
+
+@contextmanager
+def folder_lock(folder: Path, what: str = "this folder"):
+    """Hold an exclusive lock on ``folder`` (the directory itself, so the lock follows a rename and
+    no lock file is left behind; the kernel drops it when the process ends, even on SIGKILL).
+
+    A second writer fails at once with a UserError instead of racing the first.
+    """
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except FileNotFoundError:
+        raise UserError(f"{folder}: no such folder (another process may have finished it)") from None
+    try:
+        try:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # pragma: no cover - not POSIX: no lock
+            pass
+        except BlockingIOError:
+            raise UserError(f"{folder}: another sim process is writing {what}; wait for it to finish") from None
+        yield
+    finally:
+        os.close(fd)

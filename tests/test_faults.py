@@ -54,3 +54,52 @@ def test_workers_die_with_a_killed_parent(tmp_path):
     finally:
         for pid, _ in session_members(proc.pid):
             os.kill(pid, signal.SIGKILL)
+
+
+GRID = ["--vary", "actors.US.noise=0.01,0.05", "--runs", "20", "--quiet", "--workers", "1"]
+
+
+def interrupted_before_rename(tmp_path, monkeypatch, capsys) -> Path:
+    """A sweep that wrote everything, its manifest included, and was stopped before its rename."""
+    from sim.cli import main
+    from sim.ensemble import store
+
+    def stop(work):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(store, "complete", stop)
+        assert main(["sweep", BASELINE, *GRID, "--out", str(tmp_path)]) == 130
+    capsys.readouterr()
+    (work,) = (tmp_path / "baseline").iterdir()
+    assert work.name.endswith(".incomplete") and (work / "manifest.json").is_file()
+    return work
+
+
+def test_resume_finishes_the_final_rename(tmp_path, monkeypatch, capsys):
+    from sim.cli import main
+
+    work = interrupted_before_rename(tmp_path, monkeypatch, capsys)
+    manifest = (work / "manifest.json").read_bytes()
+    assert main(["sweep", "--resume", str(work), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "resumed: 0 unfinished point(s) redone" in out
+    (done,) = (tmp_path / "baseline").iterdir()
+    assert done.name == work.name.removesuffix(".incomplete")
+    assert (done / "manifest.json").read_bytes() == manifest  # nothing was redone
+    assert main(["verify", str(done)]) == 0
+
+
+def test_second_writer_of_a_sweep_folder_fails_at_once(tmp_path, monkeypatch, capsys):
+    from sim.cli import main
+    from sim.paths import folder_lock
+
+    work = interrupted_before_rename(tmp_path, monkeypatch, capsys)
+    with folder_lock(work):  # another `sim sweep --resume` of the same folder is running
+        started = time.monotonic()
+        assert main(["sweep", "--resume", str(work), "--quiet"]) == 2
+        assert time.monotonic() - started < 5
+    err = capsys.readouterr().err
+    assert err == f"error: {work}: another sim process is writing this sweep; wait for it to finish\n"
+    assert work.is_dir()  # untouched; the lock is gone with its holder, and resume now works
+    assert main(["sweep", "--resume", str(work), "--quiet"]) == 0

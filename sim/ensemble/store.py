@@ -20,7 +20,7 @@ from ..analysis.stats import summarise
 from ..analysis.tables import read_table, write_table
 from ..analysis.report import write_run_report
 from ..analysis.theory_io import write_theory
-from ..paths import results_dir
+from ..paths import folder_lock, results_dir
 from .runner import EnsembleResult
 
 PACKAGES = ("sim-negotiation", "mesa", "numpy", "scipy", "matplotlib", "pyyaml", "pydantic")
@@ -111,8 +111,9 @@ def resumable_folder(parent: Path, stem: str):
         except FileExistsError:
             continue
     holder = [work]
-    yield holder
-    holder[0] = complete(work)
+    with folder_lock(work):  # held until renamed: a concurrent `--resume` fails at once
+        yield holder
+        holder[0] = complete(work)
 
 
 def complete(work: Path) -> Path:
