@@ -103,3 +103,33 @@ def test_second_writer_of_a_sweep_folder_fails_at_once(tmp_path, monkeypatch, ca
     assert err == f"error: {work}: another sim process is writing this sweep; wait for it to finish\n"
     assert work.is_dir()  # untouched; the lock is gone with its holder, and resume now works
     assert main(["sweep", "--resume", str(work), "--quiet"]) == 0
+
+
+def _slow_chunk(x):
+    time.sleep(60)
+    return x
+
+
+@pytest.mark.cluster
+@pytest.mark.slow
+def test_cluster_without_workers_gives_up_after_the_timeout():
+    """Every worker of the cluster leaves while a chunk is computed: after --cluster-timeout
+    seconds the run ends with one UserError line, instead of waiting for ever."""
+    pytest.importorskip("dask.distributed")
+    import threading
+
+    from dask.distributed import LocalCluster
+
+    from sim.ensemble.dask_executor import DaskExecutor
+    from sim.errors import UserError
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        with DaskExecutor(scheduler=cluster.scheduler_address, cluster_timeout=2) as executor:
+            threading.Timer(1.0, lambda: cluster.scale(0)).start()
+            started = time.monotonic()
+            with pytest.raises(UserError) as info:
+                list(executor.map(_slow_chunk, [1]))
+            waited = time.monotonic() - started
+    assert "no worker for 2 s; giving up" in str(info.value)
+    assert "\n" not in str(info.value)
+    assert 2 <= waited < 30

@@ -18,6 +18,8 @@ def add_executor_options(p) -> None:
     g.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on an existing Dask cluster")
     g.add_argument("--dask-local", type=workers_count, metavar="N", help="start a local Dask cluster of N workers")
     g.add_argument("--chunk-size", type=positive, default=2000, help="runs simulated together (default 2000)")
+    g.add_argument("--cluster-timeout", type=positive, metavar="SECONDS",
+                   help="on a Dask cluster, give up after this long without a worker or scheduler (default 60)")
 
 
 def executor_for(args, runs: int):
@@ -27,7 +29,7 @@ def executor_for(args, runs: int):
     small = args.workers is None and runs <= args.chunk_size
     if not (args.scheduler or args.dask_local) and (args.workers == 1 or small):
         return SerialExecutor()
-    return make_executor(args.workers, args.scheduler, args.dask_local)
+    return make_executor(args.workers, args.scheduler, args.dask_local, getattr(args, "cluster_timeout", None))
 
 
 def register(sub) -> None:

@@ -75,12 +75,13 @@ class ProcessExecutor:
         self.close()
 
 
-def make_executor(workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None) -> Any:
+def make_executor(workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None,
+                  cluster_timeout: float | None = None) -> Any:
     """The executor the command-line options ask for (``workers=1``: serial)."""
     if scheduler or dask_local:
         from .dask_executor import DaskExecutor
 
-        return DaskExecutor(scheduler=scheduler, local_workers=dask_local)
+        return DaskExecutor(scheduler=scheduler, local_workers=dask_local, cluster_timeout=cluster_timeout)
     if workers == 1:
         return SerialExecutor()
     return ProcessExecutor(workers)
