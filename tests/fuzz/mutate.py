@@ -44,6 +44,14 @@ TEXT_INSERTS = [":", "- ", "[", "]", "{", "}", "&a ", "*a", "!!int ", "!!float "
                 "!!python/object:os.system ", "!foo ", "\t", "\"", "'", "\\ud800", "<<: *a\n", "? ", "|\n",
                 "%YAML 1.1\n", "---\n", "...\n", "#", "\x00", "\ufeff", "\u2028"]
 
+#: values written into the YAML text as they are (unquoted), so YAML itself builds them
+RAW_VALUES = ["2024-02-30", "2024-01-01 25:00:00", "9999-06-01", "0000-01-01", "!!int abc", "!!float x",
+              "!!bool maybe", "!!binary abc", "!!timestamp 2024-13-01", "!!set {a, b}", "!!omap [a: 1]",
+              "!!python/tuple [1]", "!unknown 3", ".inf", "-.inf", ".nan", "0x7fffffffffffffffffff",
+              "1e400", "-0", "0o777", "1_000", "~", "&x 1", "*nope", "'unterminated", "[1, [2, [3", "{a: 1",
+              "\"\\ud800\"", "\"\\x00\"", "@reserved", "`reserved", "| \n  block", "> \n  folded",
+              "<<: {a: 1}", "? complex", "- item", "2**63", "10**12"]
+
 
 @dataclass(frozen=True)
 class Case:
@@ -130,7 +138,7 @@ def _dump(tree: Any) -> str:
 
 def mutate_text(text: str, rng: random.Random) -> tuple[str, str]:
     """Damage the YAML text once."""
-    op = rng.choice(["drop", "insert", "dupline", "truncate", "anchor", "indent"])
+    op = rng.choice(["drop", "insert", "dupline", "truncate", "anchor", "indent", "raw", "raw", "raw"])
     if not text:
         return text, "empty"
     i = rng.randrange(len(text))
@@ -140,6 +148,14 @@ def mutate_text(text: str, rng: random.Random) -> tuple[str, str]:
         return text[:i] + rng.choice(TEXT_INSERTS) + text[i:], f"insert at {i}"
     lines = text.splitlines(keepends=True)
     j = rng.randrange(len(lines))
+    if op == "raw":  # the value of a `key: value` line (or a list item) replaced by raw YAML
+        candidates = [k for k, line in enumerate(lines) if ": " in line or line.lstrip().startswith("- ")]
+        if candidates:
+            j = rng.choice(candidates)
+            line = lines[j]
+            cut = line.index(": ") + 2 if ": " in line else line.index("- ") + 2
+            return "".join(lines[:j] + [line[:cut] + rng.choice(RAW_VALUES) + "\n"] + lines[j + 1:]), \
+                f"raw value at line {j + 1}"
     if op == "dupline":
         return "".join(lines[: j + 1] + lines[j:]), f"duplicate line {j + 1}"
     if op == "truncate":
@@ -156,7 +172,7 @@ def make_case(rng: random.Random) -> Case:
     name, tree = rng.choice(base_trees())
     tree, notes = mutate_tree(tree, rng)
     text = _dump(tree)
-    if rng.random() < 0.3:
+    if rng.random() < 0.4:
         text, note = mutate_text(text, rng)
         notes.append(note)
     return Case(text, f"{name}: {'; '.join(notes)}")
