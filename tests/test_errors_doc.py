@@ -35,6 +35,8 @@ def horizon_limit() -> int:
     f"| `runs` (scenario or `--runs`) | at most {MAX_RUNS:,} |",
     f"| `horizon` | at most {horizon_limit():,} steps |",
     f"| `outcomes.channel.window` | at most {bounds.MAX_WINDOW:,} steps |",
+    f"| tracks | at most {bounds.MAX_TRACKS} (each is a panel of the levels figure) |",
+    f"| events | at most {bounds.MAX_EVENTS:,} |",
     f"| `--workers`, `--dask-local` | at most {MAX_WORKERS} processes |",
 ])
 def test_quoted_limit_is_the_code(text):

@@ -305,3 +305,26 @@ def test_ctrl_c_during_start_up_is_one_line(tmp_path):
     assert proc.returncode == 130
     assert proc.stderr == "interrupted: no complete results folder was written\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_too_many_tracks_is_refused_at_load():
+    from sim.scenario.bounds import MAX_TRACKS
+
+    n = MAX_TRACKS + 1
+    names_ = [f"t{i}" for i in range(n)]
+    data = small(tracks={name: {"game": "prisoners_dilemma", **({"role": "channel"} if i == 0 else {})}
+                         for i, name in enumerate(names_)})
+    for actor in data["actors"].values():
+        actor["strategies"] = {name: "tit_for_tat" for name in names_}
+    assert error_of(data) == f"s.yaml: tracks: {n} tracks: a scenario has at most {MAX_TRACKS}"
+
+
+def test_existing_file_named_like_the_scenario(tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "baseline").write_text("not a folder")
+    assert main(["run", str(BASELINE), "--runs", "5", "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(out / "baseline") in err, err
+    assert sorted(p.name for p in out.iterdir()) == ["baseline"]
+    assert (out / "baseline").read_text() == "not a folder"

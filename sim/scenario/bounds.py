@@ -30,6 +30,10 @@ MAX_SEED = 2**128 - 1
 MAX_RUNS = 10**9
 #: the longest channel window (the longest horizon the schema allows)
 MAX_WINDOW = 100_000
+#: tracks a scenario may have (each is a panel of the levels figure and columns of every table)
+MAX_TRACKS = 50
+#: events a scenario may have (each is a random slot per step and two columns)
+MAX_EVENTS = 1_000
 
 
 def _walk(node: Any, path: KeyPath):
@@ -60,6 +64,10 @@ def check_bounds(scenario: Scenario, src: Source) -> None:
                 raise fail(path, f"{value} is not a finite number")
             if abs(value) > MAX_INT:
                 raise fail(path, f"{value:g} is too large: numbers in a scenario are at most {MAX_INT:g} in size")
+    if len(scenario.tracks) > MAX_TRACKS:
+        raise fail(("tracks",), f"{len(scenario.tracks):,} tracks: a scenario has at most {MAX_TRACKS}")
+    if len(scenario.events) > MAX_EVENTS:
+        raise fail(("events",), f"{len(scenario.events):,} events: a scenario has at most {MAX_EVENTS:,}")
     if scenario.runs > MAX_RUNS:
         raise fail(("runs",), f"{scenario.runs:,} runs: at most {MAX_RUNS:,}")
     window = scenario.outcomes.window
