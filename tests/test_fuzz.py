@@ -47,3 +47,26 @@ def test_accepted_mutations_run_to_the_end(tmp_path):
         if ran == 3:
             break
     assert ran == 3
+
+
+@pytest.mark.slow
+@settings(max_examples=400, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(rng=st.randoms(use_true_random=False))
+def test_hostile_set_overrides(rng, work):
+    """`--set PATH=VALUE` with a path of a shipped scenario (or a near miss) and a hostile raw value."""
+    from fuzz.check import call, classify
+    from fuzz.mutate import HOSTILE, RAW_VALUES, ROOT, _paths, base_trees
+
+    name, tree = rng.choice(base_trees())
+    path = ".".join(map(str, rng.choice(_paths(tree)[1:])))
+    if rng.random() < 0.2:
+        path = rng.choice([path + ".x", path.replace(".", ".*.", 1), "*." + path, path + "..", "." + path])
+    value = rng.choice(RAW_VALUES + [str(v) for v in HOSTILE])
+    scenario = ROOT / "scenarios" / (f"{name}.yaml" if (ROOT / "scenarios" / f"{name}.yaml").exists()
+                                     else f"lessons/{name}.yaml")
+    before = set(work.rglob("*"))
+    code, _, err, seconds, tb = call(["validate", str(scenario), "--set", f"{path}={value}"])
+    verdict = classify(code, err, tb, seconds)
+    assert verdict.kind in ("success", "clean"), f"--set {path}={value}: {verdict.kind}: {verdict.detail or err}"
+    assert set(work.rglob("*")) == before
