@@ -328,3 +328,13 @@ def test_existing_file_named_like_the_scenario(tmp_path, capsys):
     assert err.count("\n") == 1 and str(out / "baseline") in err, err
     assert sorted(p.name for p in out.iterdir()) == ["baseline"]
     assert (out / "baseline").read_text() == "not a folder"
+
+
+def test_sweep_checks_every_point_before_making_its_folder(tmp_path, capsys):
+    out = tmp_path / "out"
+    argv = ["sweep", str(BASELINE), "--vary", "horizon=36,2000", "--runs", "2000", "--max-memory", "500M",
+            "--out", str(out), "--quiet"]
+    assert main(argv) == 2
+    assert "2,000 runs x 2,000 steps x 3 tracks would need about" in capsys.readouterr().err
+    assert not out.exists()
+    budget.set_limit(None)

@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from ..budget import check as check_memory
 from ..paths import folder_lock, results_dir
 from ..scenario.errors import Origin, ScenarioError
 from ..scenario.load import from_source
@@ -130,6 +131,8 @@ def run_sweep(plan: SweepPlan, out_root: Path, command: list[str], executor=None
     is interrupted that folder stays, and :func:`resume_sweep` finishes it.
     """
     stem = f"sweep-{timestamp()}-seed{plan.seed}-runs{plan.runs}"
+    for point in plan.points:  # every point fits in memory, before any folder is made
+        check_memory(point.scenario, plan.runs, chunk_size, getattr(executor, "workers", 1))
     with resumable_folder(results_dir(out_root, plan.base.name), stem) as holder:
         folder = holder[0]
         data = dict(plan.base.data)
