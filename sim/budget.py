@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from .errors import UserError
@@ -40,10 +41,22 @@ def parse_size(text: str) -> int:
     return int(value)
 
 
-def set_limit(value: int | str | None) -> None:
-    """Set the limit for this process (``--max-memory``); None restores the default."""
+def set_limit(value: int | str | None) -> int | None:
+    """Set the limit for this process; None restores the default. Returns the previous setting."""
     global _limit
+    previous = _limit
     _limit = parse_size(value) if isinstance(value, str) else value
+    return previous
+
+
+@contextmanager
+def limited(value: int | str | None):
+    """The limit set to ``value`` (``--max-memory``) for the duration of a block, then restored."""
+    previous = set_limit(value)
+    try:
+        yield
+    finally:
+        set_limit(previous)
 
 
 def physical_memory() -> int | None:

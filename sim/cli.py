@@ -85,11 +85,12 @@ def _main(argv: list[str] | None) -> int:
     args = parser().parse_args(argv)
     args.argv = argv
     try:
-        if getattr(args, "max_memory", None) is not None:
-            from . import budget
+        if getattr(args, "max_memory", None) is None:
+            return args.func(args)
+        from . import budget
 
-            budget.set_limit(args.max_memory)
-        return args.func(args)
+        with budget.limited(args.max_memory):  # for this command only
+            return args.func(args)
     except (ScenarioError, UserError) as exc:
         _say(str(exc))
         return EXIT_ERROR

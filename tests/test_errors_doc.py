@@ -51,3 +51,11 @@ def test_quoted_refusal_is_what_the_command_prints(tmp_path, capsys):
     assert main(argv) == 2
     assert capsys.readouterr().err.strip() == expected
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_quoted_fuzz_size_is_the_test():
+    source = (ROOT / "tests" / "test_fuzz.py").read_text()
+    n = int(re.search(r"max_examples=(\d+), deadline=None, derandomize=True, database=None,\n"
+                      r"\s+suppress_health_check=\[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,\n"
+                      r"\s+HealthCheck.data_too_large\]\)", source).group(1))
+    assert f"`tests/test_fuzz.py` feeds {n:,} mutated scenarios" in DOC

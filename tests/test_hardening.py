@@ -228,12 +228,11 @@ def test_refused_above_the_limit_and_raised_with_max_memory(tmp_path, capsys, mo
     err = capsys.readouterr().err
     assert "would need about" in err and "above the limit of 200 MiB" in err and "--max-memory" in err
     assert not list(out.rglob("manifest.json"))
+    assert budget.limit() != 200 * 2**20  # --max-memory holds for its command only
     monkeypatch.setenv("SIM_MAX_MEMORY", "300M")
-    budget.set_limit(None)
     assert main(argv) == 2
     assert "above the limit of 300 MiB" in capsys.readouterr().err
     assert main([*argv, "--max-memory", "4G"]) == 0
-    budget.set_limit(None)
 
 
 @pytest.mark.slow
@@ -337,4 +336,3 @@ def test_sweep_checks_every_point_before_making_its_folder(tmp_path, capsys):
     assert main(argv) == 2
     assert "2,000 runs x 2,000 steps x 3 tracks would need about" in capsys.readouterr().err
     assert not out.exists()
-    budget.set_limit(None)
