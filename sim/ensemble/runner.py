@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..budget import check as check_memory
 from ..model.model import NegotiationModel
 from ..scenario.resolved import Scenario
 
@@ -64,10 +63,9 @@ class StepStats:
 
 
 def slug(name: str) -> str:
-    """A column-friendly version of an event name (collisions are refused at load, names.py)."""
-    from ..scenario.names import column_slug
-
-    return column_slug(name)
+    """A column-friendly version of an event name."""
+    out = "".join(c.lower() if c.isalnum() else "_" for c in name)
+    return "_".join(p for p in out.split("_") if p)
 
 
 def run_table(m: NegotiationModel) -> dict[str, np.ndarray]:
@@ -217,6 +215,8 @@ def run_ensemble(scenario: Scenario, runs: int | None = None, seed: int | None =
     seed = scenario.seed if seed is None else int(seed)
     if runs < 1 or chunk_size < 1:
         raise ValueError("runs and chunk_size must be positive")
+    from ..budget import check as check_memory  # refuse before simulating (budget.py)
+
     check_memory(scenario, runs, chunk_size, getattr(executor, "workers", 1))
     started = time.perf_counter()
     parts: list[dict[str, np.ndarray]] = []
