@@ -104,8 +104,11 @@ def estimate(scenario, runs: int, chunk_size: int = 2000, workers: int = 1,
     window = scenario.outcomes.window
     chunk = max(1, min(int(runs), int(chunk_size)))
     slots = 1 + n_events + 2 * n_actors * n_tracks
-    block = 8 * horizon * slots * chunk * BLOCK_OVERHEAD
-    state = chunk * (window + 8 * (64 + 16 * n_actors * n_tracks + len(scenario.params)))
+    block = 8 * horizon * slots * chunk * BLOCK_OVERHEAD  # shared by a run's twins
+    # a run's twins (a pacified one and any declared, where the model has them) each carry state
+    twins = getattr(scenario, "twins", None)
+    lanes = 1 if twins is None else 2 + len(twins)
+    state = lanes * chunk * (window + 8 * (64 + 16 * n_actors * n_tracks + len(scenario.params)))
     traj = 0
     if keep_trajectories:
         columns = 3 + n_tracks * (1 + n_actors) + n_actors
