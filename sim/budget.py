@@ -3,11 +3,11 @@
 A chunk of runs holds one uniform number per run, step and random slot (the dynamics block:
 8 bytes x horizon x slots x runs in the chunk) plus small per-run state; every worker process
 holds one chunk at a time; the analysis reads a few outcome columns of every run; a kept
-trajectory table holds every run's every step. The estimate adds these up (measured within about
-15% of the peak resident memory of ``sim run`` on the shipped scenarios, see
-``tests/test_budget.py``) and refuses, with one line and exit status 2, an ensemble above the
-limit: by default half of this machine's memory, raised with ``--max-memory`` (e.g. ``--max-memory
-64G``) or the ``SIM_MAX_MEMORY`` environment variable.
+trajectory table holds every run's every step. The estimate adds these up; it is an upper bound
+of the peak resident memory of ``sim run`` and within 1.6 times of it (``tests/test_hardening.py``
+measures one case). An ensemble above the limit is refused with one line and exit status 2; the
+limit is half of this machine's memory by default, raised with ``--max-memory`` (e.g.
+``--max-memory 64G``) or the ``SIM_MAX_MEMORY`` environment variable.
 """
 
 from __future__ import annotations
