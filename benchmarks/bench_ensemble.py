@@ -1,9 +1,14 @@
-"""Benchmark: the baseline ensemble, vectorised across runs vs one Mesa model per run.
+"""Benchmark: the baseline ensemble, vectorised across runs vs one Mesa model per run, and the
+cost of the pacified twin and of the per-step DataCollector.
 
-Both ways are measured side by side in this one process, in interleaved rounds, and compared as
-ratios (the machine is shared and noisy; absolute seconds vary, ratios much less). The
-conventional way is timed on a subset of the same runs (default 300) and its results are checked
-to be identical to the ensemble's.
+Every way is measured side by side in this one process, in interleaved rounds, and compared as
+ratios (the machine is shared and noisy; absolute seconds vary, ratios much less):
+
+- the ensemble alone (no twin), the ensemble with its pacified twin (the default of `sim run`),
+  and the ensemble alone with Mesa's model-level DataCollector collecting every step (what
+  ensembles did before; single runs and the live page keep it);
+- one Mesa model per run, timed on a subset of the same runs (default 300), whose results are
+  checked to be identical to the ensemble's.
 
     python benchmarks/bench_ensemble.py [--runs 10000] [--conventional-runs 300] [--rounds 3]
 """
@@ -27,10 +32,18 @@ from sim.ensemble.store import write_results
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def vectorised(scenario, runs):
+def vectorised(scenario, runs, twins=()):
     t = time.perf_counter()
-    result = run_ensemble(scenario, runs=runs)
+    result = run_ensemble(scenario, runs=runs, twins=twins)
     return time.perf_counter() - t, result
+
+
+def with_datacollector(scenario, runs, chunk=2000):
+    """The ensemble alone, chunk by chunk as run_ensemble does, with the DataCollector on."""
+    t = time.perf_counter()
+    for a in range(0, runs, chunk):
+        NegotiationModel(scenario, runs=np.arange(a, min(a + chunk, runs)), collect=True).run().release()
+    return time.perf_counter() - t
 
 
 def conventional(scenario, runs):
@@ -50,14 +63,24 @@ def main() -> None:
     scenario = load_scenario(args.scenario)
     run_ensemble(scenario, runs=200)  # warm up imports and caches
 
-    vec_rates, conv_rates = [], []
+    bare = load_scenario(args.scenario, ["nonstate=null"]) if scenario.nonstate is not None else None
+    vec_rates, conv_rates, twin_ratio, dc_ratio, pop_ratio = [], [], [], [], []
     for i in range(args.rounds):
         tv, result = vectorised(scenario, args.runs)
+        tt, with_twin = vectorised(scenario, args.runs, twins=None)
+        td = with_datacollector(scenario, args.runs)
         tc, rows = conventional(scenario, args.conventional_runs)
+        if bare is not None:
+            tb, _ = vectorised(bare, args.runs)
+            pop_ratio.append(tv / tb)
         vec_rates.append(args.runs / tv)
         conv_rates.append(args.conventional_runs / tc)
-        print(f"round {i + 1}: vectorised {args.runs} runs in {tv:.2f} s; "
-              f"one model per run: {args.conventional_runs} runs in {tc:.2f} s")
+        twin_ratio.append(tt / tv)
+        dc_ratio.append(td / tv)
+        print(f"round {i + 1}: ensemble alone {args.runs} runs in {tv:.2f} s; with pacified twin {tt:.2f} s; "
+              f"with DataCollector {td:.2f} s; one model per run: {args.conventional_runs} runs in {tc:.2f} s")
+    for col, value in result.table.items():  # the twin changes nothing in the runs themselves
+        assert np.array_equal(value, with_twin.table[col]), col
     for r, row in enumerate(rows):  # the two ways give the same runs
         for col, value in row.items():
             assert np.array_equal(value[0], result.table[col][r]), (r, col)
@@ -79,6 +102,13 @@ def main() -> None:
     print(f"vectorised ensemble:       {vec:10.0f} runs/s  ({args.runs / vec:.2f} s for {args.runs} runs, median of {args.rounds})")
     print(f"one Mesa model per run:    {conv:10.0f} runs/s  (identical results on the {args.conventional_runs} runs compared)")
     print(f"throughput ratio:          {vec / conv:10.0f} x")
+    print(f"with the pacified twin:    {statistics.median(twin_ratio):10.2f} x the time of the ensemble alone "
+          f"(+{100 * (statistics.median(twin_ratio) - 1):.0f}%)")
+    print(f"with the DataCollector:    {statistics.median(dc_ratio):10.2f} x the time of the ensemble alone "
+          f"(what ensembles no longer pay)")
+    if pop_ratio:
+        print(f"with the nonstate population ({scenario.nonstate.groups} groups): "
+              f"{statistics.median(pop_ratio):.2f} x the time of the same ensemble without it (both without twins)")
     print(f"peak traced memory (ensemble, {args.runs} runs): {peak / 2**20:.0f} MiB; "
           f"process max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10:.0f} MiB")
     print(f"end to end incl. results folder and figures: {end_to_end:.2f} s")

@@ -25,6 +25,8 @@ BASE_BYTES = 300 * 2**20
 WORKER_BYTES = 250 * 2**20
 #: numpy temporaries while a chunk's block is filled and read (measured: ~7% over the block)
 BLOCK_OVERHEAD = 1.15
+#: margin over the rates :func:`probe` measures (allocator overhead, fragmentation)
+MEASURED_MARGIN = 1.1
 
 _limit: int | None = None
 
@@ -86,9 +88,11 @@ class Estimate:
     per_chunk: int
     chunk_runs: int
     processes: int
+    measured: bool = False   # False: the formula alone, a lower bound of what the model needs
 
     def __str__(self) -> str:
-        return (f"about {gib(self.total)} ({self.processes} process(es) x {gib(self.per_chunk)} per chunk of "
+        size = f"about {gib(self.total)}" if self.measured else f"at least {gib(self.total)}"
+        return (f"{size} ({self.processes} process(es) x {gib(self.per_chunk)} per chunk of "
                 f"{self.chunk_runs:,} runs, plus the analysis)")
 
 
@@ -96,9 +100,42 @@ def gib(n: float) -> str:
     return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
 
 
+def probe(scenario) -> tuple[float, float]:
+    """(bytes per run and step, bytes per run) of simulating ``scenario``, measured.
+
+    Three tiny chunks (8 runs x 8 steps, 8 x 24, 24 x 24) are simulated under ``tracemalloc``
+    (numpy reports its arrays to it); memory grows linearly in runs and in runs x steps, so two
+    differences give both rates, whatever the model keeps per run and step (twins, populations).
+    """
+    import dataclasses
+    import tracemalloc
+
+    from .ensemble.runner import simulate_chunk
+
+    def peak(n: int, horizon: int) -> int:
+        small = dataclasses.replace(scenario, horizon=min(horizon, scenario.horizon))
+        tracemalloc.start()
+        try:
+            simulate_chunk(small, 0, range(n))
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    peak(4, 4)  # warm-up: first-use imports and caches are not the model's memory
+    a, b, c = peak(8, 8), peak(8, 24), peak(24, 24)
+    steps = min(24, scenario.horizon) - min(8, scenario.horizon)
+    per_step = max(0.0, (b - a) / (8 * steps)) if steps > 0 else 0.0
+    per_run = max(0.0, (c - b - per_step * 16 * min(24, scenario.horizon)) / 16)
+    return per_step, per_run
+
+
 def estimate(scenario, runs: int, chunk_size: int = 2000, workers: int = 1,
-             keep_trajectories: bool = False) -> Estimate:
-    """Peak memory of simulating and analysing ``runs`` runs of ``scenario`` (bytes, estimated)."""
+             keep_trajectories: bool = False, measured: tuple[float, float] | None = None) -> Estimate:
+    """Peak memory of simulating and analysing ``runs`` runs of ``scenario`` (bytes, estimated).
+
+    ``measured`` is :func:`probe`'s (per run and step, per run) rates; a chunk's memory is the
+    larger of them (with a margin) and the formula from the random numbers and per-run state.
+    """
     n_actors, n_tracks, n_events = len(scenario.actors), len(scenario.tracks), len(scenario.events)
     horizon = scenario.horizon
     window = scenario.outcomes.window
@@ -113,18 +150,27 @@ def estimate(scenario, runs: int, chunk_size: int = 2000, workers: int = 1,
     if keep_trajectories:
         columns = 3 + n_tracks * (1 + n_actors) + n_actors
         traj = chunk * horizon * columns * 40  # arrays, then their CSV text
-    per_chunk = int(block + state + traj)
+    per_chunk = block + state
+    if measured is not None:
+        per_step, per_run = measured
+        per_chunk = max(per_chunk, MEASURED_MARGIN * chunk * (per_step * horizon + per_run))
+    per_chunk = int(per_chunk + traj)
     processes = max(1, int(workers))
     columns = 8 + 2 * n_tracks + n_events + len(scenario.uncertain())
     analysis = int(runs) * columns * 8 * 3   # the outcome columns, read back as floats (3 copies)
     total = BASE_BYTES + processes * per_chunk + (processes - 1) * WORKER_BYTES * (processes > 1) + analysis
-    return Estimate(int(total), per_chunk, chunk, processes)
+    return Estimate(int(total), per_chunk, chunk, processes, measured is not None)
 
 
 def check(scenario, runs: int, chunk_size: int = 2000, workers: int = 1, keep_trajectories: bool = False) -> Estimate:
-    """Refuse (UserError) an ensemble whose estimated memory is above :func:`limit`."""
-    est = estimate(scenario, runs, chunk_size, workers, keep_trajectories)
+    """Refuse (UserError) an ensemble whose estimated memory is above :func:`limit`.
+
+    The formula alone decides when it already refuses; otherwise the model's own rates are
+    measured (:func:`probe`, a fraction of a second) and decide."""
     cap = limit()
+    est = estimate(scenario, runs, chunk_size, workers, keep_trajectories)
+    if est.total <= cap:
+        est = estimate(scenario, runs, chunk_size, workers, keep_trajectories, measured=probe(scenario))
     if est.total > cap:
         raise UserError(f"{scenario.name}: {runs:,} runs x {scenario.horizon:,} steps x {len(scenario.tracks)} "
                         f"tracks would need {est}, above the limit of {gib(cap)}; use fewer runs, a smaller "

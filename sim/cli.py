@@ -92,7 +92,10 @@ def _main(argv: list[str] | None) -> int:
         with budget.limited(args.max_memory):  # for this command only
             return args.func(args)
     except (ScenarioError, UserError) as exc:
-        _say(str(exc))
+        # several problems in one scenario: one line each; anything else: one line
+        lines = str(exc).splitlines() if isinstance(exc, ScenarioError) else [str(exc)]
+        for line in lines or [""]:
+            _say(line)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print(INTERRUPTED, file=sys.stderr)

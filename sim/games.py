@@ -56,9 +56,21 @@ def optimal_generosity(R, S, T, P):
     return np.clip(np.where(np.isinf(q), 1.0, q), 0.0, 1.0)
 
 
-def grim_threshold(p: Payoffs) -> float:
-    """Least discount at which grim trigger sustains cooperation: (T-R)/(T-P) (folk theorem)."""
-    return (p.T - p.R) / (p.T - p.P)
+def grim_threshold(p: Payoffs) -> float | None:
+    """Least discount at which grim trigger sustains cooperation, delta >= (T-R)/(T-M), M = max(S, P).
+
+    Friedman, J. W. (1971), "A non-cooperative equilibrium for supergames": cooperating for ever,
+    R/(1-delta), against defecting once and earning the best reply to permanent punishment, M, for
+    ever after, T + delta M/(1-delta). M is P in a prisoner's dilemma and S (swerve) in chicken.
+    0 when there is no temptation (T <= R); ``None`` when the punishment costs nothing (T <= M);
+    above 1 when cooperation can never be sustained this way (R < M).
+    """
+    m = max(p.S, p.P)
+    if p.T <= p.R:
+        return 0.0
+    if p.T <= m:
+        return None
+    return (p.T - p.R) / (p.T - m)
 
 
 def tft_threshold(p: Payoffs) -> float:

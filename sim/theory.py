@@ -19,14 +19,13 @@ A game is of a class when both players' payoffs are; otherwise it is ``other``.
 
 from __future__ import annotations
 
-import dataclasses
 from collections import Counter
 from collections.abc import Sequence
 from fractions import Fraction
 
 import numpy as np
 
-from .games import Payoffs, optimal_generosity
+from .games import Payoffs, grim_threshold, optimal_generosity  # noqa: F401 (grim_threshold: part of this API)
 
 CLASSES: dict[str, str] = {
     "prisoners_dilemma": "T > R > P > S",
@@ -126,21 +125,6 @@ def risk_dominant(a: Payoffs, b: Payoffs) -> tuple[str, str] | None:
     return first if la > lb else second
 
 
-def grim_threshold(p: Payoffs) -> float | None:
-    """Least discount at which grim trigger sustains cooperation, delta >= (T-R)/(T-P).
-
-    Friedman, J. W. (1971), "A non-cooperative equilibrium for supergames": cooperating for ever,
-    R/(1-delta), against defecting once and earning P for ever after, T + delta P/(1-delta).
-    0 when there is no temptation (T <= R); ``None`` when the punishment costs nothing (T <= P);
-    above 1 when cooperation can never be sustained this way (R < P).
-    """
-    if p.T <= p.R:
-        return 0.0
-    if p.T <= p.P:
-        return None
-    return (p.T - p.R) / (p.T - p.P)
-
-
 def tft_threshold(p: Payoffs) -> float | None:
     """Least continuation probability at which TFT is collectively stable (Axelrod 1984, Prop. 2).
 
@@ -164,20 +148,39 @@ def gtft_generosity(p: Payoffs) -> float:
 
 
 def pooled_threshold(games: Sequence[Payoffs]) -> float | None:
-    """Grim threshold of cooperating on all tracks at once, punishing on all of them together.
+    """Grim threshold of cooperating on all linked tracks at once, punishing on all of them together.
 
     Bernheim, B. D. and Whinston, M. D. (1990), "Multimarket contact and collusive behavior", RAND
-    Journal of Economics 21(1): 1-26: delta >= sum_k (T_k - R_k) / sum_k (T_k - P_k). Slack on one
-    track can then carry another whose own threshold is higher. ``None`` if pooled punishment
-    costs nothing; 0 if there is no pooled temptation.
+    Journal of Economics 21(1): 1-26: delta >= sum_k max(T_k - R_k, 0) / sum_k (T_k - M_k), with
+    M = max(S, P) as for one track. Slack on one track can then carry another whose own threshold
+    is higher. ``None`` if pooled punishment costs nothing; 0 if there is no pooled temptation.
     """
-    gain = sum(p.T - p.R for p in games)
-    loss = sum(p.T - p.P for p in games)
+    gain = sum(max(p.T - p.R, 0.0) for p in games)
+    loss = sum(p.T - max(p.S, p.P) for p in games)
     if gain <= 0:
         return 0.0
     if loss <= 0:
         return None
     return gain / loss
+
+
+def linked_tracks(scenario, actor) -> list[int]:
+    """Tracks an actor actually links: those whose strategy may give other tracks weight, and the
+    tracks they draw on (non-zero weight in some run)."""
+    out: set[int] = set()
+    for k, strat in enumerate(actor.strategies):
+        if isinstance(strat.linkage, str):
+            p = scenario.params[strat.linkage]
+            if p.uncertain or p.value > 0:
+                sources = [j for j in range(len(actor.strategies)) if j != k and actor.salience[j] > 0]
+                if sources:
+                    out |= {k, *sources}
+        else:
+            sources = [j for j, path in strat.linkage.items()
+                       if scenario.params[path].uncertain or scenario.params[path].value > 0]
+            if sources:
+                out |= {k, *sources}
+    return sorted(out)
 
 
 # -- the panel of a scenario ------------------------------------------------------------------
@@ -192,11 +195,10 @@ def _effective(scenario, samples: int) -> tuple[dict[str, np.ndarray], list[list
     engine's own payoff modifiers (level cost at the start level, risk on the channel, audience on
     rivalry tracks; MODEL.md section 4) give each actor's payoffs as they stand before the first move.
     """
-    from .model.draws import draw
+    from .model.draws import sample_params
     from .model.tracks import TrackState
 
-    one_step = dataclasses.replace(scenario, horizon=1)
-    values = draw(one_step, scenario.seed, np.arange(samples)).params
+    values = sample_params(scenario, scenario.seed, np.arange(samples))
     out = []
     for k, spec in enumerate(scenario.tracks):
         track = TrackState(k, spec, values, samples)
@@ -332,12 +334,13 @@ def theory_panel(scenario, samples: int = SAMPLES) -> dict:
         tracks.append(entry)
     pooled = {}
     for a in scenario.actors:
-        if not linked[a.name]:
+        ks = linked_tracks(scenario, a)
+        if not linked[a.name] or not ks:
             continue
         per_track = per_sample_games[a.name]
-        t = [pooled_threshold([per_track[k][s] for k in range(len(per_track))]) for s in range(samples)]
+        t = [pooled_threshold([per_track[k][s] for k in ks]) for s in range(samples)]
         disc_param = scenario.params[a.params["discount"]]
-        pooled[a.name] = {"tracks": list(scenario.track_names), **_summary(t),
+        pooled[a.name] = {"tracks": [scenario.track_names[k] for k in ks], **_summary(t),
                           "discount": _clears(values[a.params["discount"]], t, not disc_param.uncertain)}
     return {
         "scenario": scenario.name,
@@ -410,7 +413,7 @@ def format_panel(panel: dict) -> str:
             lines += [f"  {name:<{width}}  {a['strategy']} (linkage {a['linkage']}), game {a['game']}: "
                       f"{pay}; {_category(a['class'])}"]
             pad = " " * (width + 4)
-            rows = [("grim  (T-R)/(T-P)", a["grim_threshold"]),
+            rows = [("grim  (T-R)/(T-M), M = max(S,P)", a["grim_threshold"]),
                     ("TFT   max((T-R)/(T-P), (T-R)/(R-S))", a["tft_threshold"])]
             for label, v in rows:
                 text = _value(v)
@@ -421,7 +424,7 @@ def format_panel(panel: dict) -> str:
             note = "" if a["class"]["value"] == "prisoners_dilemma" else "   (engine default; derived for the PD)"
             lines.append(f"{pad}{'GTFT  optimal generosity q*':<38} {_value(a['gtft_generosity'])}{note}")
     if panel["pooled"]:
-        lines += ["", "Linked tracks: pooled grim threshold sum(T-R)/sum(T-P), punishing on all tracks "
+        lines += ["", "Linked tracks: pooled grim threshold sum(max(T-R,0))/sum(T-M) over linked tracks, punishing on all tracks "
                       "together (Bernheim and Whinston 1990)"]
         for name, v in panel["pooled"].items():
             discount = next(t["actors"][name]["discount"] for t in panel["tracks"])

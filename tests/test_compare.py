@@ -7,7 +7,7 @@ import pytest
 
 from analyst_helpers import write_small
 from sim.analysis.compare import mcnemar_p, newcombe_difference, two_proportion_p
-from sim.analysis.stats import proportion
+from sim.analysis.stats import newcombe_paired, proportion
 from sim.analysis.tables import read_table
 from sim.cli import main
 
@@ -58,6 +58,42 @@ def test_two_proportion_and_mcnemar_tests():
     assert mcnemar_p(x, x) == 1.0
 
 
+def _pairs(a: int, b: int, c: int, d: int) -> tuple[np.ndarray, np.ndarray]:
+    """Paired binary outcomes with a (1,1), b (1,0), c (0,1) and d (0,0) pairs."""
+    x = np.array([1] * a + [1] * b + [0] * c + [0] * d, bool)
+    y = np.array([1] * a + [0] * b + [1] * c + [0] * d, bool)
+    return x, y
+
+
+def test_newcombe_paired_matches_published_example():
+    # Fagerland MW, Lydersen S, Laake P (2017), Statistical Analysis of Contingency Tables, CRC,
+    # chapter 8 (paired 2x2 tables), Newcombe's square-and-add interval (Newcombe 1998, Stat Med
+    # 17:2635, method 10) for the table 59, 6 / 16, 80: -0.0621 (95% CI -0.1186 to -0.0046)
+    d, lo, hi = newcombe_paired(*_pairs(59, 6, 16, 80))
+    assert d == pytest.approx(-10 / 161)
+    assert lo == pytest.approx(-0.1186, abs=5e-5) and hi == pytest.approx(-0.0046, abs=5e-5)
+
+
+def test_newcombe_paired_covers_the_truth_about_95_percent_of_the_time():
+    """Coverage by simulation: correlated pairs with P(x) = 0.6, P(y) = 0.5, n = 80."""
+    rng = np.random.Generator(np.random.PCG64(2024))
+    hits, trials = 0, 2000
+    for _ in range(trials):
+        u = rng.random(80)
+        x = u < 0.6
+        y = np.where(rng.random(80) < 0.7, u < 0.5, rng.random(80) < 0.5)   # P(y) = 0.5, correlated
+        _, lo, hi = newcombe_paired(x, y)
+        hits += lo <= 0.1 <= hi
+    # nominal 95%; Newcombe reports method 10 slightly conservative. Binomial SE at 2000 trials: 0.005
+    assert 0.93 <= hits / trials <= 0.98
+
+
+def test_paired_interval_of_identical_outcomes_is_centred_on_zero():
+    x = np.array([1, 0, 1, 1, 0] * 20, bool)
+    d, lo, hi = newcombe_paired(x, x)
+    assert d == 0 and lo < 0 < hi and mcnemar_p(x, x) == 1.0
+
+
 def _run(tmp_path, capsys, sets, name):
     path = write_small(tmp_path, name=f"{name}.yaml")
     sets = [f"name={name}", *sets]
@@ -72,21 +108,45 @@ def test_compare_writes_what_it_promises(tmp_path, capsys):
     b = _run(tmp_path, capsys, ["actors.US.strategies.safety.linkage=1"], "link")
     assert main(["compare", str(a), str(b), "--out", str(tmp_path / "res")]) == 0
     out = capsys.readouterr().out
-    assert "difference in P(held) vs comp" in out and "Newcombe 95%" in out and "McNemar" in out
+    assert "vs comp (paired runs (same seed): Newcombe paired interval, McNemar exact p)" in out
+    assert "robustness of the difference in P(held)" in out
     (folder,) = (tmp_path / "res" / "compare").iterdir()
     t = read_table(folder / "compare.csv")
     assert list(t["label"]) == ["comp", "link"]
-    assert np.isnan(t["diff.p_held"][0])
-    d, lo, hi = newcombe_difference(int(t["p_held.k"][1]), int(t["p_held.n"][1]),
-                                    int(t["p_held.k"][0]), int(t["p_held.n"][0]))
+    # counts, runs and seeds are written as integers (120, not 120.0)
+    import csv
+
+    rows = list(csv.DictReader(open(folder / "compare.csv", encoding="utf-8")))
+    for col in ("runs", "seed", "p_held.k", "p_held.n", "p_escalated.k"):
+        assert all(r[col].isdigit() for r in rows), (col, [r[col] for r in rows])
+    assert np.isnan(t["diff.p_held"][0]) and t["paired"][1] == 1
+    runs_a = read_table(a / "runs.csv")
+    runs_b = read_table(b / "runs.csv")
+    d, lo, hi = newcombe_paired(runs_b["held"].astype(bool), runs_a["held"].astype(bool))
     assert t["diff.p_held"][1] == pytest.approx(d) and t["diff.p_held.lo"][1] == pytest.approx(lo)
-    for col in ("p_value.p_held", "diff.p_held_given_escalated", "p_value.p_held_given_escalated",
-                "paired_p_value.p_held"):
-        assert 0 <= t[col][1] <= 1 or col.startswith("diff"), col
+    assert t["p_value.p_held"][1] == pytest.approx(mcnemar_p(runs_b["held"], runs_a["held"]))
+    diff = runs_b["open_share"] - runs_a["open_share"]
+    assert t["diff.mean_open_share"][1] == pytest.approx(diff.mean())
+    r = read_table(folder / "robustness.csv")
+    assert len(r["key"]) == 28 and set(r["sign_changes"]) <= {0, 1}
+    v1 = list(r["key"]).index("v1")
+    assert r["diff"][v1] == pytest.approx(np.mean(runs_b["held_grid"] >> 27 & 1) - np.mean(runs_a["held_grid"] >> 27 & 1))
     for name in ("compare_survival", "compare_outcomes"):
         for ext in ("png", "svg"):
             assert (folder / "figures" / f"{name}.{ext}").stat().st_size > 1000
     assert (folder / "report.html").is_file() and (folder / "manifest.json").is_file()
+
+
+def test_different_seeds_are_compared_as_independent_samples(tmp_path, capsys):
+    a = _run(tmp_path, capsys, [], "one")
+    b = _run(tmp_path, capsys, ["seed=12"], "two")
+    assert main(["compare", str(a), str(b), "--out", str(tmp_path / "res")]) == 0
+    assert "independent samples: Newcombe hybrid interval" in capsys.readouterr().out
+    (folder,) = (tmp_path / "res" / "compare").iterdir()
+    t = read_table(folder / "compare.csv")
+    d, lo, hi = newcombe_difference(int(t["p_held.k"][1]), int(t["p_held.n"][1]),
+                                    int(t["p_held.k"][0]), int(t["p_held.n"][0]))
+    assert t["paired"][1] == 0 and t["diff.p_held.lo"][1] == pytest.approx(lo)
 
 
 @pytest.mark.parametrize("make, expected", [
@@ -99,3 +159,19 @@ def test_compare_rejects_non_results_folders(tmp_path, capsys, make, expected):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and expected in err
     assert not (tmp_path / "out").exists()
+
+
+def test_compare_labels(tmp_path, capsys):
+    a = _run(tmp_path, capsys, [], "comp")
+    b = _run(tmp_path, capsys, ["actors.US.strategies.safety.linkage=1"], "link")
+    out = tmp_path / "res"
+    assert main(["compare", str(a), str(b), "--label", "link=Linked", "--out", str(out)]) == 0
+    assert "Linked: " in capsys.readouterr().out
+    (folder,) = (out / "compare").iterdir()
+    assert list(read_table(folder / "compare.csv")["label"]) == ["comp", "Linked"]
+    for labels, words in ((["nope=X"], "no compared folder is labelled or named 'nope'"),
+                          (["A", "B", "C"], "3 labels for 2 folders"), (["A", "A"], "two folders are labelled 'A'"),
+                          (["A", "link=B"], "every label as TEXT")):
+        assert main(["compare", str(a), str(b), *sum((["--label", t] for t in labels), []), "--out", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and words in err, err

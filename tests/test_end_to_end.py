@@ -51,7 +51,7 @@ def test_run_writes_complete_folder(small, tmp_path, capsys):
     folders = [p for p in (tmp_path / "res" / "small").iterdir()]
     assert len(folders) == 1
     folder = folders[0]
-    assert f"results: {folder}" in out and "P(channel held)" in out and "P(held | rivalry escalated)" in out
+    assert f"results: {folder}" in out and "P(channel held)" in out and "rivalry's effect on P(held)" in out
     for name in ("scenario.yaml", "manifest.json", "runs.csv", "summary.json", "bands.csv"):
         assert (folder / name).is_file(), name
     for fig in ("survival", "levels", "outcomes", "payoffs"):
@@ -60,7 +60,9 @@ def test_run_writes_complete_folder(small, tmp_path, capsys):
 
     runs = read_table(folder / "runs.csv")
     assert len(runs["run"]) == 200 and list(runs["run"]) == list(range(200))
-    for col in ("held", "break_step", "rivalry_peak", "escalated", "held_while_escalated",
+    for col in ("held", "break_step", "rivalry_peak", "escalated", "held_and_escalated", "open_share",
+                "engaged_share", "open_at_end", "suspensions", "first_suspension", "escalated_at_end",
+                "escalated_share", "held_grid", "held_pacified", "open_share_pacified",
                 "coop_rate.safety", "final_level.chips", "peak_level.chips", "payoff.US", "trust.China",
                 "hawkishness.US", "risk_perception.China", "fired.incident", "first_fired.incident",
                 "param.actors.China.noise"):

@@ -18,7 +18,15 @@ DOC = (ROOT / "docs" / "errors.md").read_text()
 
 
 def horizon_limit() -> int:
-    (le,) = [m.le for m in ScenarioSpec.model_fields["horizon"].metadata if hasattr(m, "le")]
+    return schema_limit("ScenarioSpec", "horizon")
+
+
+def schema_limit(model: str, key: str) -> int:
+    """The ``le=`` bound of a key in the schema."""
+    from sim.scenario import schema
+
+    spec = getattr(schema, model) if model != "ScenarioSpec" else ScenarioSpec
+    (le,) = [m.le for m in spec.model_fields[key].metadata if getattr(m, "le", None) is not None]
     return le
 
 
@@ -34,7 +42,7 @@ def horizon_limit() -> int:
     "| `seed` | at most 2**128 - 1 |",
     f"| `runs` (scenario or `--runs`) | at most {MAX_RUNS:,} |",
     f"| `horizon` | at most {horizon_limit():,} steps |",
-    f"| `outcomes.channel.window` | at most {bounds.MAX_WINDOW:,} steps |",
+    f"| `outcomes.channel.window` | at most {schema_limit('ChannelOutcome', 'window'):,} steps |",
     f"| tracks | at most {bounds.MAX_TRACKS} (each is a panel of the levels figure) |",
     f"| events | at most {bounds.MAX_EVENTS:,} |",
     f"| `--workers`, `--dask-local` | at most {MAX_WORKERS} processes |",

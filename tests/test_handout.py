@@ -29,3 +29,42 @@ def test_handout_is_self_contained(tmp_path, capsys):
 def test_handout_needs_a_lesson_block(tmp_path, capsys):
     assert main(["handout", str(ROOT / "scenarios" / "baseline.yaml"), "--out", str(tmp_path)]) == 2
     assert "no `lesson:` block" in capsys.readouterr().err
+
+
+def test_handout_has_the_payoff_matrix_the_comparison_and_the_overrides(tmp_path):
+    assert main(["handout", "stag_hunt", "--out", str(tmp_path), "--runs", "50",
+                 "--set", "actors.US.noise=0.02"]) == 0
+    html = (tmp_path / "stag_hunt.html").read_text(encoding="utf-8")
+    # stag hunt: R 4, S 0, T 3, P 2 with the lesson's labels
+    matrix = re.search(r"<h2>Payoffs per round</h2><table class='grid'>(.*?)</table>", html).group(1)
+    assert re.findall(r"<td>([^<]*)</td>", matrix) == ["4, 4", "0, 3", "3, 0", "2, 2"]
+    assert "<th>stag</th>" in matrix and "<th>hare</th>" in matrix
+    assert "How much trust does the stag need?" in html
+    # both trust 0.7 (a fixed, deterministic row apart from the US noise override): everyone hunts stag often
+    assert "<td>both trust 0.6</td>" in html
+    assert re.search(r"<td>both trust 0.6</td><td>48.00</td>", html) is None          # noise 0.02 changes it
+    assert "<code>actors.US.noise=0.02</code>" in html
+
+
+def test_handout_with_neutral_names(tmp_path):
+    assert main(["handout", "tit_for_tat", "--out", str(tmp_path), "--runs", "20", "--neutral"]) == 0
+    html = (tmp_path / "tit_for_tat.html").read_text(encoding="utf-8")
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", html)
+    assert "Blue \\ Red" in text and "<th>Blue total</th>" in text
+    # China only inside the --set paths of "What to try", which must stay valid commands
+    assert re.findall(r"\w*China\w*", text) == ["China"] * text.count("actors.China.")
+
+
+def test_handout_of_a_population_lesson_counts_incidents_open_and_closed(tmp_path):
+    from sim import load_scenario
+    from sim.classroom.controls import compare
+
+    assert main(["handout", "why_talk", "--out", str(tmp_path), "--runs", "50"]) == 0
+    html = (tmp_path / "why_talk.html").read_text(encoding="utf-8")
+    assert "<th>incidents</th><th>incidents, closed</th>" in html
+    rows = compare(load_scenario(ROOT / "scenarios" / "lessons" / "09_why_talk.yaml"))
+    first = rows[0]
+    assert (f"<td>{first.label}</td>" in html and f"<td>{first.extra['incidents']:.2f}</td>"
+            f"<td>{first.extra['incidents_closed']:.2f}</td></tr>" in html)
+    assert main(["handout", "noise", "--out", str(tmp_path), "--runs", "20"]) == 0
+    assert "<th>incidents</th>" not in (tmp_path / "noise.html").read_text(encoding="utf-8")   # no population

@@ -28,8 +28,8 @@ def se(x: np.ndarray) -> float:
     return float(np.std(x, ddof=1) / np.sqrt(len(x))) if len(x) > 1 else 0.0
 
 
-def test_at_least_eight_lessons_listed(capsys):
-    assert len(FILES) >= 8
+def test_at_least_nine_lessons_listed(capsys):
+    assert len(FILES) >= 9
     assert main(["lessons"]) == 0
     out = capsys.readouterr().out
     for name, title, _ in listing(LESSONS):
@@ -143,14 +143,60 @@ def test_linkage_spreads_the_chip_defection_into_the_channel():
 
 def test_narrow_channel_holds_while_escalated_and_linkage_hurts():
     base = table("08_narrow_channel.yaml")
-    assert base["escalated"].mean() > 0.9
+    assert base["escalated"].mean() > 0.5          # "escalates in most runs"
     assert base["held"].mean() > 0.5
-    low = table("08_narrow_channel.yaml", "actors.*.strategies.frontier_safety.linkage=0")
-    high = table("08_narrow_channel.yaml", "actors.*.strategies.frontier_safety.linkage=0.8")
+    low = table("08_narrow_channel.yaml", "actors.*.strategies.frontier_safety.linkage=0", runs=2000)
+    mid = table("08_narrow_channel.yaml", runs=2000)
+    high = table("08_narrow_channel.yaml", "actors.*.strategies.frontier_safety.linkage=0.8", runs=2000)
     diff = low["held"].astype(float) - high["held"]             # paired: common random numbers
     assert diff.mean() > 4 * se(diff)
-    coop = low["coop_rate.frontier_safety"] - high["coop_rate.frontier_safety"]
-    assert coop.mean() > 4 * se(coop)
+    share = low["open_share"] - high["open_share"]
+    assert share.mean() > 4 * se(share)
+    # the pacified twin: no effect of the rivalry without linkage, a growing one with it
+    assert np.array_equal(low["held"], low["held_pacified"])
+    effect = {name: t["held"].astype(float) - t["held_pacified"] for name, t in (("mid", mid), ("high", high))}
+    assert effect["mid"].mean() < -3 * se(effect["mid"])
+    assert effect["high"].mean() < effect["mid"].mean() - 3 * se(effect["high"] - effect["mid"])
+
+
+def test_why_talk_channel_averts_incidents():
+    """The channel open vs its channel_closed twin on the same random numbers (paired)."""
+    t = table("09_why_talk.yaml", runs=2000)
+    open_, closed = t["incidents"], t["incidents_channel_closed"]
+    averted = closed - open_
+    assert averted.mean() > 4 * se(averted)
+    assert abs(open_.mean() - 2.7) < 0.1 + 4 * se(open_)         # "about 2.7 per run"
+    assert abs(closed.mean() - 8.2) < 0.1 + 4 * se(closed)       # "about 8.2 with it closed"
+    # one side walking out is enough: almost the closed level, far above the lesson's own runs
+    us_out = table("09_why_talk.yaml", "actors.US.strategies.channel=always_defect", runs=2000)
+    gap = us_out["incidents_channel_closed"] - us_out["incidents"]
+    assert gap.mean() < 0.05 * us_out["incidents_channel_closed"].mean()
+    assert np.array_equal(us_out["incidents_channel_closed"], closed)   # the same closed twin
+    rise = us_out["incidents"] - open_
+    assert rise.mean() > 4 * se(rise) and rise.mean() > 0.9 * averted.mean()
+
+
+def test_why_talk_safeguards_grow_only_while_engaged_and_capability_spreads_regardless():
+    s = load_scenario(LESSONS / "09_why_talk.yaml")
+    runs = 300
+    m = NegotiationModel(s, runs=runs, twins=[s.twin("channel_closed")])
+    run, closed = m.lane(), m.lane(0)
+    pop = m.population
+    grew = fell = 0
+    while m.running:
+        before, cap_before = pop.safeguards.copy(), pop.capability.copy()
+        m.step()
+        us, china = m.actors
+        engaged = us.realised[run, 0] & china.realised[run, 0]
+        change = pop.safeguards[run] - before[run]
+        assert np.all(change[engaged] >= 0) and np.all(change[~engaged] <= 0)
+        grew += int((change[engaged] > 0).sum())
+        fell += int((change[~engaged] < 0).sum())
+        assert np.all(pop.safeguards[closed] == 0)                         # closed: never built
+        assert np.array_equal(pop.capability[:, run], pop.capability[:, closed])   # the same spread
+        assert np.all(pop.capability >= cap_before)
+    assert grew > 1000 and fell > 100                   # both happen, often
+    assert pop.capability.mean() > pop.initial_capability.mean() + 0.3
 
 
 def test_viz_without_the_extra_says_how_to_install(monkeypatch, capsys):

@@ -19,7 +19,7 @@ import pytest
 from sim.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-BASELINE = ROOT / "scenarios" / "baseline.yaml"
+BASELINE = ROOT / "tests" / "data" / "corpus_base.yaml"  # fixed: the shipped scenarios may change
 BASE = BASELINE.read_text()
 
 
@@ -47,7 +47,7 @@ SCENARIOS: list[tuple[str, str, str]] = [
     ("name-int", edit("name: baseline", "name: [1]"), "expected text"),
     ("event-slug-collision", edit("  - name: Leaders' call", "  - name: new-chip export RULE"), "share the column"),
     ("event-no-letters", edit("  - name: Leaders' call", "  - name: '!!!'"), "no letter or digit"),
-    ("event-duplicate", edit("  - name: Leaders' call", "  - name: New chip export rule"), "two events are named"),
+    ("event-duplicate", edit("  - name: Leaders' call", "  - name: New chip export rule"), "unique"),
     ("event-newline", edit("  - name: Leaders' call", '  - name: "a\\nb"'), "control characters"),
     ("track-dotted", edit("rare_earths", "t.US", count=-1), "cannot contain '.'"),
     ("track-star", edit("rare_earths", "'*'", count=-1), "'*'"),
@@ -86,7 +86,7 @@ SCENARIOS: list[tuple[str, str, str]] = [
     ("up-2-63", edit("rungs: [open trade, licensing, targeted bans, broad bans]",
                      "rungs: [open trade, licensing, targeted bans, broad bans]\n      up: 9223372036854775808"),
      "too large"),
-    ("window-huge", edit("window: 6", "window: 1000000000"), "at most 100,000"),
+    ("window-huge", edit("window: 6", "window: 1000000000"), "out of range"),
     ("salience-inf", edit("salience: {frontier_safety: 1, export_controls: 2, rare_earths: 1}",
                           "salience: {frontier_safety: .inf, export_controls: 2, rare_earths: 1}"), "finite"),
     ("salience-nan", edit("salience: {frontier_safety: 1, export_controls: 2, rare_earths: 1}",

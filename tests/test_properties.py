@@ -131,7 +131,8 @@ def test_sampled_parameters_within_their_ranges():
 
 
 def test_appended_event_keeps_other_random_numbers():
-    """A variant that appends an event draws the same numbers for everything else (CRN)."""
+    """A variant that adds an event draws the same numbers for everything else (CRN): the
+    dynamics block, every other event's uniforms and every parameter are unchanged."""
     from pathlib import Path
 
     from sim import load_scenario
@@ -139,8 +140,9 @@ def test_appended_event_keeps_other_random_numbers():
     root = Path(__file__).resolve().parent.parent / "scenarios"
     base = NegotiationModel(load_scenario(root / "baseline.yaml"), runs=30)
     variant = NegotiationModel(load_scenario(root / "incident_shock.yaml"), runs=30)
-    assert variant.block.shape[1] == base.block.shape[1] + 1
-    np.testing.assert_array_equal(variant.block[:, : base.block.shape[1]], base.block)
+    np.testing.assert_array_equal(variant.block, base.block)
+    assert variant.event_u.shape[0] == base.event_u.shape[0] + 1
+    np.testing.assert_array_equal(variant.event_u[: base.event_u.shape[0]], base.event_u)
     for path, values in base.values.items():
         np.testing.assert_array_equal(variant.values[path], values)
 

@@ -33,7 +33,7 @@ def test_run_folder_report(tmp_path, capsys):
     assert "Does the small channel hold?" in text
     for section in ("Assumptions", "Headline numbers", "Figures", "Manifest"):
         assert f"<h2>{section}</h2>" in text
-    assert "actors.China.discount" in text and "uniform(0.5, 0.9)" in text
+    assert "patience (discount factor)" in text and "uniform(0.5, 0.9)" in text  # labelled in words
     summary = json.loads((folder / "summary.json").read_text())
     assert f"{summary['p_held']['k']}/{summary['p_held']['n']}" in text
     assert "Wilson 95% interval" in text
@@ -49,7 +49,7 @@ def test_sweep_and_compare_reports(tmp_path, capsys):
     capsys.readouterr()
     (sweep,) = (res / "small").iterdir()
     text = check_self_contained(sweep)
-    assert "sweep over actors.China.noise" in text and "common random numbers" in text
+    assert "sweep over China noise (mistaken moves)" in text and "common random numbers" in text
     assert main(["compare", str(sweep / "point-001"), str(sweep / "point-002"), "--out", str(res)]) == 0
     (comp,) = (res / "compare").iterdir()
     text = check_self_contained(comp)
@@ -64,3 +64,22 @@ def test_theory_panel_is_rendered_generically(tmp_path):
     html = theory(tmp_path)
     assert "<h2>Theory</h2>" in html and "closed form" in html and "<h3>tracks</h3>" in html
     assert "prisoners_dilemma" in html and "chicken" in html
+
+
+def test_every_number_of_every_shipped_scenario_is_in_words():
+    """The assumptions tables name every parameter of the shipped scenarios in a table of its own
+    kind (none left to 'Other parameters') and no parameter is labelled by its raw path."""
+    from pathlib import Path
+
+    from sim.analysis.labels import param_label
+    from sim.analysis.report import assumption_tables, value_text
+    from sim.scenario.load import load_scenario
+
+    for path in sorted((Path(__file__).resolve().parent.parent / "scenarios").glob("*.yaml")):
+        s = load_scenario(path)
+        html = assumption_tables(s)
+        assert "Other parameters" not in html, path.name
+        raw = [p for p in s.params if param_label(p, s) == p]
+        assert not raw, (path.name, raw)
+        for p, value in s.params.items():
+            assert value_text(value) in html, (path.name, p)

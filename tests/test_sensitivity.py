@@ -32,7 +32,7 @@ def test_design_rows_equal_fixed_parameter_ensembles(tmp_path):
         fixed = load_scenario(write_small(tmp_path), [f"{p}={float(x[i, j])!r}" for j, p in enumerate(paths)])
         table = run_ensemble(fixed, runs=16, seed=s.seed).table
         assert out["p_held"][i] == table["held"].mean()
-        assert out["p_held_while_escalated"][i] == table["held_while_escalated"].mean()
+        assert out["p_held_and_escalated"][i] == table["held_and_escalated"].mean()
 
 
 def test_sensitivity_writes_what_it_promises(tmp_path, capsys):
@@ -45,12 +45,12 @@ def test_sensitivity_writes_what_it_promises(tmp_path, capsys):
     samples = read_table(folder / "samples.csv")
     assert len(samples["sample"]) == 16 * (4 + 2)
     t = read_table(folder / "sensitivity.csv")
-    assert set(t["outcome"]) == {"p_held", "p_held_while_escalated"}
+    assert set(t["outcome"]) == {"p_held", "p_held_and_escalated"}
     for col in ("S1", "S1.lo", "S1.hi", "ST", "ST.lo", "ST.hi"):
         assert col in t
     # common random numbers: a parameter with no effect leaves every output identical, so its
     # total index (Jansen's estimator, a mean of squared differences) is exactly zero
-    noop = (t["parameter"] == "events.1.effects.0") & (t["outcome"] == "p_held")
+    noop = (t["parameter"] == "events.never.effects.0") & (t["outcome"] == "p_held")
     assert noop.sum() == 1 and t["ST"][noop][0] == 0.0
     for ext in ("png", "svg"):
         assert (folder / "figures" / f"sensitivity.{ext}").stat().st_size > 1000
@@ -68,4 +68,4 @@ def test_missing_salib_is_one_line_with_the_install_command(tmp_path, capsys, mo
     monkeypatch.setitem(sys.modules, "SALib", None)
     assert main(["sensitivity", str(write_small(tmp_path)), "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "pip install 'sim-negotiation[sensitivity]'" in err
+    assert err.count("\n") == 1 and "pip install 'SALib>=1.5'" in err

@@ -57,7 +57,10 @@ def test_trace_command_prints_the_exact_moves(capsys):
     for line in lines[1:]:
         assert line.split("|")[1].split()[:2] == ["defect", "defect"]
     assert "crisis" in lines[-1] and "9.00" in lines[-1] and "14.00" in lines[-1]
-    assert "channel breaks" in lines[0]
+    # engaged share of the last 6 months (months before the start count as engaged) falls below
+    # one half at step 3; three months closed in a row make it a collapse at step 5
+    assert ["suspended" in line for line in lines] == [i == 3 for i in range(10)]
+    assert ["collapses" in line for line in lines] == [i == 5 for i in range(10)]
     assert "\x1b[" not in out
 
 
@@ -105,3 +108,43 @@ def test_no_colour_when_not_a_tty_and_errors_are_one_line():
     assert p.returncode == 0 and "\x1b[" not in p.stdout
     p = _sim("trace", "no_such_lesson")
     assert p.returncode == 2 and p.stderr.strip().count("\n") == 0 and "no lesson" in p.stderr
+
+
+def test_trace_fits_100_columns_with_a_starting_row_and_a_summary(capsys, monkeypatch):
+    """Every lesson's table (events aside) fits 100 columns; the compact layout when needed."""
+    monkeypatch.setenv("COLUMNS", "100")
+    for path in sorted((ROOT / "scenarios" / "lessons").glob("*.yaml")):
+        assert main(["trace", str(path), "--steps", "12", "--no-color"]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        table = [line.rsplit(" | ", 1)[0] if line[:4].strip().isdigit() else line for line in lines[1:]]
+        assert max(map(len, table)) <= 100, path.stem
+        assert lines[3].startswith("init |")
+        s = load_scenario(path)
+        recs = list(trace_scenario(s, steps=12))
+        summary = " ".join(lines[-2:]) if lines[-1].startswith("  ") else lines[-1]
+        totals = ", ".join(f"{n} {a.payoff:g}" for n, a in zip(s.actor_names, recs[-1].actors))
+        assert summary.startswith(f"after {len(recs)} {s.step}s: payoffs {totals};"), summary
+
+
+def test_compact_trace_of_tit_for_tat(capsys):
+    assert main(["trace", str(FIRST), "--compact", "--no-color"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    moves = [line.split(" | ")[1][:5] for line in out if line[:4].strip().isdigit()]
+    assert moves == ["C  D "] + ["D  D "] * 9
+    assert out[-1] == "after 10 rounds: payoffs US 9, China 14; cooperated US 10%, China 0%; 0 moves flipped by noise"
+
+
+def test_neutral_names(capsys):
+    assert main(["trace", "linkage", "--neutral", "--steps", "7", "--no-color"]) == 0
+    out = capsys.readouterr().out
+    assert "Blue tightens chip controls regardless" in out and "payoffs Blue " in out and ", Red " in out
+    assert "US" not in out and "China" not in out
+
+
+def test_renamer_keeps_override_paths():
+    from sim.classroom.lessons import renamer
+
+    r = renamer(["US", "China"], True)
+    assert r("China plays (--set actors.China.strategies.game=x); the US and China; USA") == \
+        "Red plays (--set actors.China.strategies.game=x); the Blue and Red; USA"
+    assert renamer(["US", "China"], False)("US") == "US"

@@ -60,6 +60,13 @@ def bands(scenario: Scenario, st: StepStats) -> dict[str, np.ndarray]:
         for j, qq in enumerate(QUANTILES):
             cols[f"trust.{actor.name}.{_qname(qq)}"] = q[:, j]
         cols[f"trust.{actor.name}.mean"] = st.trust_sum[:, i] / denom
+    if st.nonstate is not None:
+        for j, name in enumerate(("capability", "safeguards")):
+            q = binned_quantiles(st.nonstate[:, j, :])
+            for jj, qq in enumerate(QUANTILES):
+                cols[f"nonstate.{name}.{_qname(qq)}"] = q[:, jj]
+            cols[f"nonstate.{name}.mean"] = st.nonstate_sum[:, j] / denom
+        cols["nonstate.incidents.mean"] = st.nonstate_sum[:, 2] / denom
     return cols
 
 

@@ -32,6 +32,31 @@ def time_axis(ax: Axes, step_unit: str = "month", start: dt.date | None = None, 
     ax.set_xlabel(f"{'date' if what == 'step' else what} (one {step_unit} per step)")
 
 
+def event_markers(ax: Axes, events: list[tuple[int, str]]) -> list:
+    """Dotted vertical lines at scheduled events, numbered at the top; returns legend handles
+    ("1: name") so the names can be listed beside the plot."""
+    from matplotlib.lines import Line2D
+
+    handles = []
+    for i, (step, name) in enumerate(events, start=1):
+        ax.axvline(step, color="#555555", linestyle=":", linewidth=1.2, zorder=1)
+        ax.annotate(str(i), (step, 0.985), xycoords=("data", "axes fraction"), ha="center", va="top",
+                    fontsize="x-small", color="#333333",
+                    bbox={"boxstyle": "circle,pad=0.15", "fc": "white", "ec": "#555555", "lw": 0.6})
+        short = name if len(name) <= 42 else name[:40] + "..."
+        handles.append(Line2D([], [], color="#555555", linestyle=":", label=f"{i}: {short}"))
+    return handles
+
+
+def _legend(ax: Axes, handles: list, events: list, inside: str = "best") -> None:
+    """The plot's legend inside (``inside``) when short; beside the plot when events are listed."""
+    if events:
+        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="x-small",
+                  frameon=False, borderaxespad=0)
+    else:
+        ax.legend(handles=handles, loc=inside, fontsize="small")
+
+
 def _axes(ax: Axes | None) -> Axes:
     if ax is None:
         ax = Figure(figsize=(7, 4.2), layout="constrained").add_subplot()
@@ -39,46 +64,53 @@ def _axes(ax: Axes | None) -> Axes:
 
 
 def survival_curve(surv: Survival, ax: Axes | None = None, label: str = "channel open",
-                   color: str = PALETTE[0], step_unit: str = "month", start: dt.date | None = None) -> Axes:
-    """Kaplan-Meier curve of the channel staying open, with its 95% band (dates on x if ``start``)."""
+                   color: str = PALETTE[0], step_unit: str = "month", start: dt.date | None = None,
+                   events: list[tuple[int, str]] = ()) -> Axes:
+    """Kaplan-Meier curve of the channel staying open, with its 95% band (dates on x if ``start``);
+    scheduled ``events`` (step, name) are marked."""
     ax = _axes(ax)
-    ax.fill_between(surv.steps, surv.lo, surv.hi, step="post", alpha=0.25, color=color, linewidth=0,
-                    label="95% interval")
-    ax.step(surv.steps, surv.survival, where="post", color=color, label=label)
+    band = ax.fill_between(surv.steps, surv.lo, surv.hi, step="post", alpha=0.25, color=color, linewidth=0,
+                           label="95% interval")
+    (line,) = ax.step(surv.steps, surv.survival, where="post", color=color, label=label)
+    marks = event_markers(ax, list(events))
     ax.set_ylim(-0.02, 1.02)
     time_axis(ax, step_unit, start)
     ax.set_ylabel("P(channel still open)")
     ax.set_title("Survival of the safety channel (Kaplan-Meier)")
     ax.grid(alpha=0.3)
-    ax.legend(loc="lower left")
+    _legend(ax, [band, line, *marks], marks, inside="lower left")
     return ax
 
 
 def fan_chart(bands: dict[str, np.ndarray], track: str, rungs: tuple[str, ...], ax: Axes | None = None,
-              color: str = PALETTE[1], step_unit: str = "month", start: dt.date | None = None) -> Axes:
-    """Quantile fan of one track's escalation level over time, rung names on the level axis."""
+              color: str = PALETTE[1], step_unit: str = "month", start: dt.date | None = None,
+              events: list[tuple[int, str]] = ()) -> Axes:
+    """Quantile fan of one track's escalation level over time, rung names on the level axis, the
+    legend beside the plot (never over the bands) and scheduled ``events`` marked."""
     ax = _axes(ax)
     x = bands["step"]
     q = {qq: bands[f"level.{track}.{_qname(qq)}"] for qq in QUANTILES}
-    ax.fill_between(x, q[0.05], q[0.95], step="mid", alpha=0.18, color=color, linewidth=0, label="5-95%")
-    ax.fill_between(x, q[0.25], q[0.75], step="mid", alpha=0.35, color=color, linewidth=0, label="25-75%")
-    ax.step(x, q[0.5], where="mid", color=color, label="median")
-    ax.plot(x, bands[f"level.{track}.mean"], color="black", linestyle="--", linewidth=1, label="mean")
+    outer = ax.fill_between(x, q[0.05], q[0.95], step="mid", alpha=0.18, color=color, linewidth=0, label="5-95%")
+    inner = ax.fill_between(x, q[0.25], q[0.75], step="mid", alpha=0.35, color=color, linewidth=0, label="25-75%")
+    (med,) = ax.step(x, q[0.5], where="mid", color=color, label="median")
+    (mean,) = ax.plot(x, bands[f"level.{track}.mean"], color="black", linestyle="--", linewidth=1, label="mean")
+    marks = event_markers(ax, list(events))
     ax.set_yticks(range(len(rungs)), rungs)
     ax.set_ylim(-0.3, len(rungs) - 0.7)
     time_axis(ax, step_unit, start)
     ax.set_ylabel("escalation level")
-    ax.set_title(f"Escalation on {track}")
+    ax.set_title(f"Escalation on {track.replace('_', ' ')}")
     ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize="small")
+    ax.legend(handles=[outer, inner, med, mean, *marks], loc="upper left", bbox_to_anchor=(1.01, 1.0),
+              fontsize="x-small", frameon=False, borderaxespad=0)
     return ax
 
 
 OUTCOMES = (
     ("held, rivalry calm", lambda h, e: h & ~e),
-    ("held while escalated", lambda h, e: h & e),
-    ("broke, rivalry calm", lambda h, e: ~h & ~e),
-    ("broke and escalated", lambda h, e: ~h & e),
+    ("held and escalated", lambda h, e: h & e),
+    ("collapsed, rivalry calm", lambda h, e: ~h & ~e),
+    ("collapsed and escalated", lambda h, e: ~h & e),
 )
 
 
@@ -102,15 +134,18 @@ def outcome_distribution(table: dict[str, np.ndarray], ax: Axes | None = None) -
 
 
 def break_histogram(table: dict[str, np.ndarray], horizon: int, ax: Axes | None = None,
-                    step_unit: str = "month", start: dt.date | None = None) -> Axes:
-    """When the channel broke, among runs where it broke."""
+                    step_unit: str = "month", start: dt.date | None = None,
+                    events: list[tuple[int, str]] = ()) -> Axes:
+    """When the channel collapsed (first step of the suspension that became a collapse); scheduled
+    ``events`` marked, numbered."""
     ax = _axes(ax)
     b = table["break_step"].astype(float)
     b = b[~np.isnan(b)]
     ax.hist(b, bins=np.arange(horizon + 1) - 0.5, color=PALETTE[0])
-    time_axis(ax, step_unit, start, what="break step" if start is None else "date of the break")
+    event_markers(ax, list(events))
+    time_axis(ax, step_unit, start, what="collapse (break) step" if start is None else "date the collapse began")
     ax.set_ylabel("runs")
-    ax.set_title(f"When the channel broke ({len(b)} of {len(table['held'])} runs)")
+    ax.set_title(f"When the channel collapsed ({len(b)} of {len(table['held'])} runs)")
     ax.grid(axis="y", alpha=0.3)
     return ax
 
@@ -129,5 +164,48 @@ def payoff_distribution(table: dict[str, np.ndarray], actors: tuple[str, ...], a
     ax.set_ylabel(f"runs (n = {len(next(iter(per_step.values())))})")
     ax.set_title("Payoff distributions")
     ax.grid(axis="y", alpha=0.3)
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False, borderaxespad=0)
+    return ax
+
+
+def incidents_distribution(runs: dict[str, np.ndarray], ax: Axes | None = None) -> Axes:
+    """Incidents per run: the runs as simulated and, where present, the same runs with the channel closed."""
+    ax = _axes(ax)
+    series = [("channel as simulated", runs["incidents"], PALETTE[0])]
+    if "incidents_channel_closed" in runs:
+        series.append(("same runs, channel closed", runs["incidents_channel_closed"], PALETTE[1]))
+    top = int(max(s.max() for _, s, _ in series)) + 1
+    width = 0.8 / len(series)
+    for i, (label, x, color) in enumerate(series):
+        share = np.bincount(x.astype(np.int64), minlength=top)[:top] / len(x)
+        ax.bar(np.arange(top) + (i - (len(series) - 1) / 2) * width, share, width, color=color,
+               label=f"{label} (mean {x.mean():.2f})")
+    ax.set_xlabel("misuse incidents in the run")
+    ax.set_ylabel("share of runs")
+    ax.set_title("Misuse incidents per run")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="upper right", fontsize="small")
+    return ax
+
+
+def nonstate_bands(bands: dict[str, np.ndarray], ax: Axes | None = None, step_unit: str = "month",
+                   start: dt.date | None = None) -> Axes:
+    """Median and 25-75% band over runs of the groups' mean capability and of the safeguards."""
+    ax = _axes(ax)
+    steps = bands["step"].astype(float)
+    if start is not None:
+        from ..scenario.resolved import step_date
+
+        steps = np.array([step_date(start, s, step_unit) for s in steps])
+    for name, label, color in (("capability", "nonstate capability (mean of groups)", PALETTE[3]),
+                               ("safeguards", "safeguards built through the channel", PALETTE[2])):
+        ax.fill_between(steps, bands[f"nonstate.{name}.q25"], bands[f"nonstate.{name}.q75"], color=color,
+                        alpha=0.25, linewidth=0)
+        ax.plot(steps, bands[f"nonstate.{name}.q50"], color=color, label=f"{label}: median, 25-75%")
+    ax.set_ylim(0, 1)
+    time_axis(ax, step_unit, start)
+    ax.set_ylabel("strength (0 to 1)")
+    ax.set_title("Nonstate capability and safeguards over time")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper left", fontsize="small")
     return ax

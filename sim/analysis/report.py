@@ -1,8 +1,14 @@
-"""A single self-contained ``report.html`` for a run, sweep or compare folder.
+"""A single self-contained ``report.html`` for a run, sweep, compare or sensitivity folder.
 
 Built only from the folder's stored files (scenario.yaml, summary.json, tables, figures, and
 theory.json when another step wrote one). Figures are embedded as base64 PNG, styles are inline,
 and nothing refers to the network, so the file opens anywhere, offline.
+
+A report is a list of *sections*: functions ``section(ctx) -> str`` that return an HTML block
+(or ``""`` to leave it out), rendered in order. ``RUN_SECTIONS`` and ``TABLE_SECTIONS`` are the
+lists for run folders and for table folders (sweep, compare, sensitivity); adding a section is
+adding a function to a list. Labels are for readers: parameters and outcomes in words (see
+``labels.py``), every table inside a box that scrolls sideways rather than spilling off the page.
 """
 
 from __future__ import annotations
@@ -10,39 +16,57 @@ from __future__ import annotations
 import base64
 import html
 import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
+from .labels import OUTCOME_WORDS, param_label, words
 from .tables import read_table
 
 #: captions of the figures this project writes; others get their file name
 CAPTIONS = {
     "survival": "Kaplan-Meier estimate of the probability that the safety channel is still open, with its "
-                "pointwise 95% band (log-log Greenwood). Runs ended early by `continuation` are censored.",
+                "pointwise 95% band (log-log Greenwood). Runs ended early by `continuation` are censored. "
+                "Dotted vertical lines mark scheduled events.",
     "levels": "Escalation level of every track over time: median, 25-75% and 5-95% bands across runs, and "
-              "the mean (dashed). Rung names on the level axis.",
-    "outcomes": "Left: share of runs in each combination of channel (held/broke) and rivalry (calm/escalated), "
-                "with Wilson 95% intervals. Right: when the channel broke, among runs where it broke.",
+              "the mean (dashed). Rung names on the level axis; dotted vertical lines mark scheduled events.",
+    "outcomes": "Left: share of runs in each combination of channel (held/collapsed) and rivalry (calm/escalated), "
+                "with Wilson 95% intervals. Right: when the channel collapsed (the first step of the suspension "
+                "that became a collapse), among runs where it collapsed.",
+    "payoffs": "Each actor's payoff per step over runs (total payoff divided by run length).",
     "sweep_lines": "Headline probabilities against the varied parameter; shaded bands are Wilson 95% "
                    "intervals. Every point uses the same seed and run indices (common random numbers).",
     "sweep_heatmap": "The headline probabilities over the sweep grid (cell values annotated).",
     "compare_survival": "Kaplan-Meier survival of the channel in each compared results folder, with 95% bands.",
     "compare_outcomes": "Share of runs in each outcome, per compared folder, with Wilson 95% intervals.",
+    "nonstate": "Left: misuse incidents per run, as simulated and (where the scenario declares the "
+                "channel_closed twin) in the same runs with both sides walking out of the channel every "
+                "month; the difference of the means is the incidents the channel averts. Right: the nonstate "
+                "groups' mean capability and the strength of the safeguards over time (median and 25-75% "
+                "band over runs).",
     "sensitivity": "Sobol first-order (S1) and total (ST) indices with bootstrap 95% confidence intervals.",
+    "prim_boxes": "PRIM boxes: each restricted input's kept range (red) within the range explored (grey).",
+    "prim_tradeoff": "Coverage against density along PRIM's peeling trajectory; the chosen box is circled.",
 }
-FIGURE_ORDER = ("survival", "levels", "outcomes", "sweep_lines", "sweep_heatmap", "compare_survival",
-                "compare_outcomes", "sensitivity")
+FIGURE_ORDER = ("survival", "levels", "outcomes", "nonstate", "payoffs", "sweep_lines", "sweep_heatmap",
+                "compare_survival", "compare_outcomes", "sensitivity", "prim_boxes", "prim_tradeoff")
 OUTCOME_ROWS = (
     ("p_held", "P(channel held)"),
-    ("p_held_given_escalated", "P(held | rivalry escalated)"),
-    ("p_held_while_escalated", "P(held while escalated)"),
     ("p_escalated", "P(rivalry escalated)"),
+    ("p_held_and_escalated", "P(held and escalated)"),
+    ("p_held_given_escalated", "P(held | rivalry escalated), descriptive only"),
 )
-STYLE = """body{font-family:Georgia,serif;max-width:60em;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
-h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ccc;margin-top:2em}
-table{border-collapse:collapse;margin:1em 0;font-size:.9em}td,th{border:1px solid #ccc;padding:.25em .6em;
-text-align:left;vertical-align:top}th{background:#f2f2f2}td.num{text-align:right;font-variant-numeric:tabular-nums}
-figure{margin:1.5em 0}figure img{max-width:100%}figcaption{font-size:.9em;color:#444}
-.note{background:#fff8e1;border-left:4px solid #E69F00;padding:.5em 1em}code{font-size:.9em}"""
+STYLE = """body{font-family:Georgia,serif;max-width:62em;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
+h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ccc;margin-top:2em}h3{font-size:1.05em}
+.tablewrap{max-width:100%;overflow-x:auto;margin:1em 0}
+table{border-collapse:collapse;font-size:.88em}td,th{border:1px solid #ccc;padding:.25em .55em;
+text-align:left;vertical-align:top;overflow-wrap:break-word}th{background:#f2f2f2;font-weight:600}
+td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+td.wide{min-width:18em}small,.path{color:#666;font-size:.85em}.path{font-family:monospace;overflow-wrap:anywhere}
+figure{margin:1.5em 0}figure img{max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}
+.note{background:#fff8e1;border-left:4px solid #E69F00;padding:.5em 1em}code{font-size:.9em}
+ul.questions li{margin:.3em 0}"""
 
 
 def esc(x) -> str:
@@ -54,18 +78,353 @@ def fmt(x) -> str:
     if x is None:
         return "n/a"
     if isinstance(x, float):
+        if x != x:
+            return "n/a"
         return f"{x:.3f}" if abs(x) < 10 else f"{x:g}"
     return str(x)
 
 
+class Raw(str):
+    """Cell content that is already HTML (not escaped again)."""
+
+
+def _cell(c) -> str:
+    if isinstance(c, Raw):
+        return f"<td>{c}</td>"
+    if isinstance(c, (int, float)) and not isinstance(c, bool):
+        return f'<td class="num">{esc(fmt(c))}</td>'
+    text = fmt(c)
+    return f'<td class="wide">{esc(text)}</td>' if len(text) > 60 else f"<td>{esc(text)}</td>"
+
+
 def table(header: list[str], rows: list[list]) -> str:
-    """An HTML table; numbers right-aligned."""
-    head = "".join(f"<th>{esc(h)}</th>" for h in header)
-    body = "".join(
-        "<tr>" + "".join(f'<td class="num">{esc(fmt(c))}</td>' if isinstance(c, (int, float)) and
-                         not isinstance(c, bool) else f"<td>{esc(fmt(c))}</td>" for c in row) + "</tr>"
-        for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    """An HTML table in a box that scrolls sideways if it is wider than the page; numbers right-aligned."""
+    head = "".join(f"<th>{h}</th>" if isinstance(h, Raw) else f"<th>{esc(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(_cell(c) for c in row) + "</tr>" for row in rows)
+    return f'<div class="tablewrap"><table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>'
+
+
+def num(x: float | None, digits: int = 3) -> str:
+    """A number rounded for reading: 3 significant digits, no exponent for everyday sizes."""
+    if x is None or x != x:
+        return "n/a"
+    if x == 0:
+        return "0"
+    if abs(x) >= 1000 or abs(x) < 1e-3:
+        return f"{x:.{digits}g}"
+    text = f"{x:.{digits}g}"
+    return text
+
+
+# -- the context a section sees -------------------------------------------------------------------
+
+
+@dataclass
+class Context:
+    """What a section can use: the folder, its manifest, title, question(s), and lazily its files."""
+
+    folder: Path
+    manifest: dict
+    kind: str                      # run | sweep | compare | sensitivity | discover
+    title: str
+    questions: list[tuple[str, str]] = field(default_factory=list)   # (label, question)
+    intro: str = ""
+    csv_name: str | None = None
+    with_assumptions: bool = True
+
+    @cached_property
+    def scenario(self):
+        """The folder's resolved scenario (scenario.yaml), or None when there is none or it cannot be read."""
+        from ..scenario.errors import ScenarioError
+        from ..scenario.load import load_scenario
+
+        path = self.folder / "scenario.yaml"
+        if not path.exists():
+            return None
+        try:
+            return load_scenario(path)
+        except ScenarioError:
+            return None
+
+    @cached_property
+    def summary(self) -> dict | None:
+        path = self.folder / "summary.json"
+        return json.loads(path.read_text()) if path.exists() else None
+
+
+Section = Callable[[Context], str]
+
+
+# -- sections -------------------------------------------------------------------------------------
+
+
+def assumptions(folder: Path) -> str:
+    """The scenario's description and every number in it, fixed or uncertain, in tables."""
+    ctx = Context(Path(folder), {}, "run", "")
+    if not (ctx.folder / "scenario.yaml").exists():
+        return "<p>No scenario.yaml in this folder.</p>"
+    s = ctx.scenario
+    if s is None:
+        from ..scenario.errors import ScenarioError
+        from ..scenario.load import load_scenario
+
+        try:
+            load_scenario(ctx.folder / "scenario.yaml")
+        except ScenarioError as exc:
+            return f"<p>The stored scenario could not be read: {esc(exc)}</p>"
+    return assumption_tables(s)
+
+
+def value_text(p) -> str:
+    """A parameter as written: its number, or its distribution."""
+    if getattr(p, "uncertain", False):
+        return p.describe()
+    return f"{p.value:g}"
+
+
+def assumption_tables(s) -> str:
+    """Setup, actors, strategies, tracks, events and outcome definitions: every parameter once."""
+    from ..scenario.resolved import ACTOR_PARAMS
+
+    shown: set[str] = set()
+
+    def v(path: str | None) -> str:
+        if path is None:
+            return "n/a"
+        shown.add(path)
+        return value_text(s.params[path])
+
+    out = []
+    setup = [["description", s.description.strip() or "(none)"],
+             ["time", f"{s.horizon} steps of one {s.step}" + (f", from {s.start}" if s.start else "")],
+             ["runs, seed", f"{s.runs} runs by default, seed {s.seed}"]]
+    if s.continuation:
+        setup.append(["chance the game goes on after each step", v(s.continuation)])
+    out.append(table(["setting", "value"], setup))
+    n_unc = len(s.uncertain())
+    out.append(f"<p>Every number of the scenario follows. {n_unc} of them are uncertain: written as a "
+               "distribution, sampled once per run.</p>" if n_unc else
+               "<p>Every number of the scenario follows; all are fixed values.</p>")
+
+    actors = s.actor_names
+    rows = [[ACTOR_LABEL.get(p, words(p)), *(v(a.params[p]) for a in s.actors)] for p in ACTOR_PARAMS]
+    out.append("<h3>Actors</h3>" + table(["parameter", *actors], rows))
+
+    rows = []
+    for k, t in enumerate(s.tracks):
+        for a in s.actors:
+            st = a.strategies[k]
+            parts = [f"{words(name)} {v(path)}" for name, path in st.params.items()]
+            if st.noise:
+                parts.append(f"noise on this track {v(st.noise)}")
+            if isinstance(st.linkage, dict):
+                parts += [f"linkage to {words(s.tracks[j].name)} {v(path)}" for j, path in st.linkage.items()]
+            else:
+                parts.append(f"linkage {v(st.linkage)}")
+            sal = a.salience[k]
+            rows.append([words(t.name), a.name, words(st.name), "; ".join(parts), round(sal, 3)])
+    out.append("<h3>Strategies</h3>" + table(["track", "actor", "strategy", "parameters", "salience (share)"], rows))
+
+    rows = []
+    for t in s.tracks:
+        pay = []
+        for i, a in enumerate(s.actors):
+            pay.append(f"{a.name}: " + ", ".join(f"{x} {v(t.payoffs[i][x])}" for x in "RSTP"))
+        mods = "; ".join(f"{words(p)} {v(path)}" for p, path in t.params.items())
+        rows.append([words(t.name), t.role.value, f"{t.labels[0]} / {t.labels[1]}", " | ".join(pay), mods,
+                     " > ".join(t.rungs) + f" (start: {t.rungs[t.start]}, up {t.up}, down {t.down})"])
+    out.append("<h3>Tracks</h3>" + table(["track", "role", "moves (C / D)", "payoffs R, S, T, P",
+                                          "modifiers", "escalation ladder"], rows))
+
+    if s.events:
+        rows = []
+        for i, e in enumerate(s.events):
+            when = [_condition_text(s, c) for c in getattr(e, "when", ())]
+            if getattr(e, "delay", None):
+                when.append(f"after a delay of {v(e.delay)} {s.step}s")
+            if e.at:
+                when.append(("in " if _dated(s) else "at ") + _steps_text(s, sorted(e.at)))
+            if e.probability:
+                when.append(f"chance per {s.step} {v(e.probability)}")
+            if e.probability_if_open:
+                when.append(f"while the channel is open {v(e.probability_if_open)}")
+            effects = [_effect_text(s, eff, v) for eff in e.effects]
+            rows.append([e.name, "; ".join(when), "; ".join(effects)])
+        out.append("<h3>Events</h3>" + table(["event", "when", "effects"], rows))
+
+    ns = getattr(s, "nonstate", None)
+    if ns is not None:
+        from .labels import NONSTATE_WORDS
+
+        rows = [["groups (Mesa agents, the same in every run)", ns.groups]]
+        rows += [[NONSTATE_WORDS.get(k, words(k)), value_text(p)] for k, p in ns.group_params.items()]
+        rows += [[param_label(path, s).removeprefix("nonstate groups: "), v(path)] for path in ns.params.values()]
+        rows.append(["tracks whose levels slow diffusion (export controls)",
+                     ", ".join(words(s.tracks[k].name) for k in ns.control_tracks) or "(none)"])
+        out.append("<h3>Nonstate groups</h3>" + table(["parameter", "value"], rows))
+
+    o = s.outcomes
+    ch = s.tracks[o.channel]
+    rivalry = ", ".join(words(s.tracks[k].name) for k in o.rivalry) or "(none)"
+    rungs = {s.tracks[k].rungs[o.escalated_level] for k in o.rivalry if o.escalated_level < len(s.tracks[k].rungs)}
+    collapse_after = getattr(o, "collapse_after", None)
+    sustained = getattr(o, "sustained", None)
+    channel = (f"{words(ch.name)}: open while the share of the last {o.window} steps with both sides engaged "
+               f"is at least {o.threshold:g}")
+    if collapse_after is not None:
+        channel += (f"; suspended otherwise, and collapsed (it did not hold) after {collapse_after} suspended "
+                    f"steps in a row" + ("; the window starts full of engagement (prehistory)"
+                                         if getattr(o, "prehistory", False) else ""))
+    rows = [["channel", channel],
+            ["rivalry", f"{rivalry}: escalated at level {o.escalated_level}"
+                        + (f" ({' / '.join(sorted(rungs))})" if rungs else "") + " or above"
+                        + (f" for {sustained} steps in a row" if sustained else "")]]
+    out.append("<h3>Outcome definitions</h3>" + table(["outcome", "definition"], rows))
+
+    rest = [p for p in s.params if p not in shown]
+    if rest:
+        out.append("<h3>Other parameters</h3>" + table(
+            ["parameter", "value", "path"], [[param_label(p, s), v(p), Raw(f'<span class="path">{esc(p)}</span>')]
+                                             for p in rest]))
+    return "\n".join(out)
+
+
+ACTOR_LABEL = {
+    "noise": "noise (chance a move is mistaken)", "trust": "initial trust", "trust_learning": "trust learning rate",
+    "discount": "patience (discount factor)", "hawkishness": "hawkishness (domestic pressure)",
+    "hawk_sensitivity": "hawkishness gained per escalation", "hawk_decay": "hawkishness decay per step",
+    "risk_perception": "perceived AI risk", "risk_decay": "AI-risk perception decay per step",
+}
+
+
+def _dated(s) -> bool:
+    from .figures import calendar_start
+
+    return calendar_start(s) is not None
+
+
+def _steps_text(s, steps: list[int]) -> str:
+    from .figures import calendar_start
+
+    start = calendar_start(s)
+    if start is None:
+        return "step " + ", ".join(str(x) for x in steps)
+    from ..scenario.resolved import step_date
+
+    style = "%b %Y" if s.step in ("month", "year") else "%d %b %Y"
+    return ", ".join(f"{step_date(start, x, s.step):{style}} (step {x})" for x in steps)
+
+
+def _condition_text(s, c) -> str:
+    """One condition of a conditional event, in words."""
+    actor = s.actors[c.actor].name if 0 <= c.actor < len(s.actors) else ""
+    track = words(s.tracks[c.track].name) if 0 <= c.track < len(s.tracks) else ""
+    if c.kind == "played":
+        return f"when {actor} plays {'C' if c.cooperate else 'D'} on {track}"
+    if c.kind == "level":
+        lo = "" if c.at_least is None else f" at least {c.at_least}"
+        hi = "" if c.at_most is None else f" at most {c.at_most}"
+        return f"when {track} is at level{lo}{' and' if lo and hi else ''}{hi}"
+    if c.kind == "channel":
+        return f"when the channel is {c.state}"
+    if c.kind == "fired":
+        name = s.events[c.event].name if 0 <= c.event < len(s.events) else "another event"
+        return f"once '{name}' has fired"
+    if c.kind == "incidents":
+        return f"after at least {c.at_least} incidents"
+    if c.kind == "after":
+        return f"from step {c.step}"
+    return c.kind
+
+
+def _effect_text(s, eff, v) -> str:
+    if eff.op == "force":
+        who = ", ".join(s.actors[i].name for i in eff.actors)
+        return f"{who} {'cooperates' if eff.cooperate else 'defects'} on {words(s.tracks[eff.tracks[0]].name)}"
+    if eff.scope == "actor":
+        who = "both actors" if len(eff.actors) == len(s.actors) > 1 else ", ".join(s.actors[i].name for i in eff.actors)
+        what = ACTOR_LABEL.get(eff.attr, words(eff.attr))
+    else:
+        who = "every track" if len(eff.tracks) == len(s.tracks) > 1 else ", ".join(
+            words(s.tracks[k].name) for k in eff.tracks)
+        what = words(eff.attr)
+    op = {"add": "add", "multiply": "multiply by", "set": "set to"}[eff.op]
+    return f"{who} {what}: {op} {v(eff.value)}"
+
+
+def assumptions_section(ctx: Context) -> str:
+    if not ctx.with_assumptions:
+        return ""
+    return "<h2>Assumptions</h2>" + assumptions(ctx.folder)
+
+
+def headline(summary: dict) -> str:
+    rows = []
+    for key, name in OUTCOME_ROWS:
+        x = summary.get(key)
+        if x is None:
+            continue
+        interval = "n/a" if x["lo"] is None else f"[{x['lo']:.3f}, {x['hi']:.3f}]"
+        rows.append([name, x["p"], interval, f"{x['k']}/{x['n']}"])
+    m = summary.get("mean_open_share")
+    if m:
+        rows.append(["mean open share", m["mean"], f"[{m['lo']:.3f}, {m['hi']:.3f}] (t interval)", m["n"]])
+    median = summary.get("median_break_step")
+    rows.append(["median collapse step (Kaplan-Meier)", "not reached" if median is None else median, "", ""])
+    return table(["outcome", "estimate", "95% interval", "runs"], rows)
+
+
+def effects_section(ctx: Context) -> str:
+    """The twins' contrasts: what the rivalry (pacified twin) and each named twin change."""
+    summary = ctx.summary or {}
+    effects = ([("pacified", summary["rivalry_effect"])] if summary.get("rivalry_effect") else []) \
+        + list(summary.get("twin_effects", {}).items())
+    if not effects:
+        return ""
+    rows = []
+    for name, e in effects:
+        h, o = e["held"], e["open_share"]
+        what = "the rivalry (vs pacified twin)" if name == "pacified" else f"vs twin '{name}'"
+        rows.append([what, "P(held)", h["difference"], f"[{h['lo']:+.3f}, {h['hi']:+.3f}]",
+                     f"{h['mcnemar_p']:.2g}", h["runs_differing"]])
+        rows.append([what, "mean open share", o["difference"], f"[{o['lo']:+.3f}, {o['hi']:+.3f}]", "", ""])
+        if "incidents_averted" in e:
+            a = e["incidents_averted"]
+            rows.append([what, "misuse incidents averted per run (twin minus run)", a["difference"],
+                         f"[{a['lo']:+.3f}, {a['hi']:+.3f}]", "", ""])
+    intro = ("Each run is simulated again as a <i>twin</i> with one intervention and the same random numbers. "
+             "The pacified twin forces both sides to C on every rivalry track and holds rivalry levels at "
+             "their start, so the difference (run minus twin) is the effect of the rivalry on the channel. "
+             "Paired 95% intervals: Newcombe's score interval for paired proportions (1998, method 10) and "
+             "a paired t interval for the open share; p: exact McNemar test.")
+    return ("<h2>Effect of the rivalry on the channel</h2>" + f"<p>{intro}</p>"
+            + table(["effect of", "outcome", "difference", "95% interval", "McNemar p", "runs differing"], rows))
+
+
+def robustness_section(ctx: Context) -> str:
+    """P(held) under every definition of the channel outcome in the robustness grid."""
+    summary = ctx.summary or {}
+    rows = summary.get("robustness") or []
+    if not rows:
+        return ""
+    d = summary.get("definition", {})
+    body = table(["definition", "P(held)", "Wilson 95% interval", "runs"],
+                 [[r["label"], r["p"], f"[{r['lo']:.3f}, {r['hi']:.3f}]", f"{r['k']}/{r['n']}"] for r in rows])
+    return ("<h2>Robustness of the definition</h2>"
+            f"<p>The headline uses window {d.get('window')}, threshold {d.get('threshold')}, collapse after "
+            f"{d.get('collapse_after')} steps, prehistory {d.get('prehistory')}. The table repeats P(held) under "
+            "every definition of the grid, and under version 1 (collapse at the first step the window's "
+            "engaged share falls below the threshold, with no prehistory).</p>" + body)
+
+
+def headline_section(ctx: Context) -> str:
+    s = ctx.summary
+    if s is None:
+        return ""
+    design = ctx.manifest.get("design")
+    extra = f", uncertain parameters sampled as a {'Latin hypercube' if design == 'lhs' else 'random'} design" \
+        if design else ""
+    return f"<h2>Headline numbers</h2><p>{s['runs']} runs, seed {s['seed']}{esc(extra)}.</p>" + headline(s)
 
 
 def figures(folder: Path) -> str:
@@ -82,67 +441,112 @@ def figures(folder: Path) -> str:
     return "\n".join(out) or "<p>No figures.</p>"
 
 
-def headline(summary: dict) -> str:
-    rows = []
-    for key, name in OUTCOME_ROWS:
-        x = summary.get(key)
-        if x is None:
-            continue
-        interval = "n/a" if x["lo"] is None else f"[{x['lo']:.3f}, {x['hi']:.3f}]"
-        rows.append([name, x["p"], interval, f"{x['k']}/{x['n']}"])
-    median = summary.get("median_break_step")
-    rows.append(["median break step (Kaplan-Meier)", "not reached" if median is None else median, "", ""])
-    return table(["outcome", "estimate", "Wilson 95% interval", "runs"], rows)
-
-
-def assumptions(folder: Path) -> str:
-    """The scenario's description and its uncertain parameters with their distributions."""
-    from ..scenario.errors import ScenarioError
-    from ..scenario.load import load_scenario
-
-    path = folder / "scenario.yaml"
-    if not path.exists():
-        return "<p>No scenario.yaml in this folder.</p>"
-    try:
-        s = load_scenario(path)
-    except ScenarioError as exc:
-        return f"<p>The stored scenario could not be read: {esc(exc)}</p>"
-    rows = [["description", s.description.strip() or "(none)"],
-            ["runs, horizon", f"{s.horizon} steps of one {s.step}" + (f" from {s.start}" if s.start else "")],
-            ["actors", ", ".join(s.actor_names)], ["tracks", ", ".join(s.track_names)],
-            ["events", "; ".join(e.name for e in s.events) or "(none)"]]
-    if s.continuation:
-        rows.append(["continuation", s.params[s.continuation].describe()])
-    out = table(["assumption", "value"], rows)
-    unc = s.uncertain()
-    if unc:
-        out += "<p>Uncertain parameters, sampled once per run:</p>"
-        out += table(["parameter", "distribution", "valid range"],
-                     [[p, d.describe(), str(s.param_ranges[p])] for p, d in unc.items()])
-    else:
-        out += "<p>No uncertain parameters: every parameter is a fixed value.</p>"
-    return out
+def figures_section(ctx: Context) -> str:
+    return "<h2>Figures</h2>" + figures(ctx.folder)
 
 
 def theory(folder: Path) -> str:
-    """``theory.json`` rendered generically: a mapping as key/value rows, a list of mappings as a table."""
-    path = folder / "theory.json"
+    """``theory.json`` as tables: the games per track, each actor's thresholds, rounded for reading.
+
+    A file of another shape is rendered generically (a mapping as key/value rows, lists of
+    mappings as tables)."""
+    path = Path(folder) / "theory.json"
     if not path.exists():
         return ""
     data = json.loads(path.read_text())
+    if isinstance(data, dict) and isinstance(data.get("tracks"), list) and all(
+            isinstance(t, dict) and "actors" in t for t in data["tracks"]):
+        return "<h2>Theory</h2>" + _theory_tables(data)
+    return "<h2>Theory</h2>" + _generic(data)
+
+
+def _stat(x, percent_share: bool = True) -> str:
+    """A theory value ``{value, range?, share?}`` as text: '0.326 (0.250 to 0.400)', '(D,C) in 77%'."""
+    if x is None:
+        return "none"
+    if not isinstance(x, dict):
+        return str(x)
+    if "value" not in x:
+        return "; ".join(f"{k} {_stat(v)}" for k, v in x.items())
+    value = x["value"]
+    if value is None:
+        return "n/a"
+    text = num(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+    if "range" in x and x["range"]:
+        lo, hi = x["range"]
+        text += f" ({num(lo)} to {num(hi)})"
+    if "share" in x:
+        text += f" in {x['share']:.0%} of samples"
+    return text
+
+
+def _clears(x) -> str:
+    d = x.get("discount") if isinstance(x, dict) else None
+    share = d.get("share") if isinstance(d, dict) else None
+    return "n/a" if share is None else f"{share:.0%}"
+
+
+def _theory_tables(d: dict) -> str:
+    out = [f"<p>{esc(d.get('method', ''))}</p>"]
+    if d.get("samples"):
+        out.append(f"<p><small>{d['samples']} parameter samples, seed {d.get('seed')}. Values are medians "
+                   "with their range over the samples.</small></p>")
+    rows = []
+    for t in d["tracks"]:
+        mixed = t.get("mixed_equilibrium")
+        mixed_text = "none" if mixed is None else "; ".join(f"{a} cooperates with p {_stat(v)}" for a, v in mixed.items())
+        labels = t.get("labels", {})
+        rows.append([words(t["track"]), t.get("role", ""), f"{labels.get('C', 'C')} / {labels.get('D', 'D')}",
+                     _stat(t.get("class")).replace("_", " "), _stat(t.get("pure_equilibria")), mixed_text,
+                     _stat(t.get("risk_dominant"))])
+    out.append("<h3>The stage game of each track</h3>" + table(
+        ["track", "role", "moves (C / D)", "game class", "pure equilibria", "mixed equilibrium", "risk dominant"],
+        rows))
+    rows = []
+    for t in d["tracks"]:
+        for actor, a in t["actors"].items():
+            pay = ", ".join(f"{k} {_stat(v)}" for k, v in (a.get("payoffs") or {}).items())
+            rows.append([words(t["track"]), actor, words(a.get("strategy", "")), pay,
+                         _stat(a.get("class")).replace("_", " "), str(a.get("discount", "")),
+                         _stat({k: v for k, v in (a.get("grim_threshold") or {}).items() if k != "discount"} or None),
+                         _clears(a.get("grim_threshold")),
+                         _stat({k: v for k, v in (a.get("tft_threshold") or {}).items() if k != "discount"} or None),
+                         _clears(a.get("tft_threshold")), _stat(a.get("gtft_generosity"))])
+    out.append("<h3>Each actor's thresholds</h3><p><small>Cooperation can be sustained by the grim trigger "
+               "(or tit for tat) when the actor's patience (discount factor) is at least the threshold; "
+               "'clears' is the share of samples where it is.</small></p>" + table(
+        ["track", "actor", "strategy", "effective payoffs", "game class", "patience", "grim-trigger threshold",
+         "clears", "tit-for-tat threshold", "clears", "most generous GTFT"], rows))
+    pooled = d.get("pooled")
+    if isinstance(pooled, dict) and pooled:
+        rows = [[actor, ", ".join(words(t) for t in p.get("tracks", [])), _stat({k: v for k, v in p.items()
+                 if k in ("value", "range")}), _clears(p)] for actor, p in pooled.items()]
+        out.append("<h3>All tracks together (linked)</h3>" + table(
+            ["actor", "tracks", "grim-trigger threshold", "clears"], rows))
+    defs = d.get("definitions")
+    if isinstance(defs, dict):
+        out.append("<h3>Game classes</h3>" + table(["class", "payoff ordering"],
+                                                   [[words(k), v] for k, v in defs.items()]))
+    return "\n".join(out)
+
+
+def _generic(data) -> str:
     if isinstance(data, list) and data and all(isinstance(r, dict) for r in data):
         keys = list(dict.fromkeys(k for r in data for k in r))
-        body = table(keys, [[_plain(r.get(k, "")) for k in keys] for r in data])
-    elif isinstance(data, dict):
+        return table(keys, [[_plain(r.get(k, "")) for k in keys] for r in data])
+    if isinstance(data, dict):
         plain = [[k, _plain(v)] for k, v in data.items() if not _records(v)]
         body = table(["item", "value"], plain) if plain else ""
         for key, value in data.items():
             if _records(value):
                 keys = list(dict.fromkeys(k for r in value for k in r))
                 body += f"<h3>{esc(key)}</h3>" + table(keys, [[_plain(r.get(k, "")) for k in keys] for r in value])
-    else:
-        body = f"<pre>{esc(json.dumps(data, indent=2))}</pre>"
-    return "<h2>Theory</h2>" + body
+        return body
+    return f"<pre>{esc(json.dumps(data, indent=2))}</pre>"
+
+
+def theory_section(ctx: Context) -> str:
+    return theory(ctx.folder)
 
 
 def _records(value) -> bool:
@@ -150,11 +554,13 @@ def _records(value) -> bool:
 
 
 def _plain(value):
-    """A table cell: numbers and text as they are, anything nested as compact JSON."""
-    if isinstance(value, (int, float, str)):
+    """A table cell: numbers rounded for reading, text as it is, anything nested as compact JSON."""
+    if isinstance(value, float):
+        return num(value)
+    if isinstance(value, (int, str)):
         return value
     if isinstance(value, list) and all(isinstance(v, (int, float, str)) for v in value):
-        return ", ".join(str(v) for v in value)
+        return ", ".join(num(v) if isinstance(v, float) else str(v) for v in value)
     return json.dumps(value, default=str)
 
 
@@ -171,27 +577,146 @@ def manifest_html(manifest: dict) -> str:
     return "<h2>Manifest</h2>" + table(["key", "value"], rows)
 
 
-def page(title: str, question: str, sections: list[str]) -> str:
-    q = f"<p><b>Question.</b> {esc(question.strip())}</p>" if question.strip() else ""
+def manifest_section(ctx: Context) -> str:
+    return manifest_html(ctx.manifest)
+
+
+# -- the table of a sweep, compare or sensitivity folder ------------------------------------------
+
+_INTERVAL_PARTS = (".lo", ".hi", ".k", ".n")
+
+
+def column_header(name: str, scenario=None) -> Raw:
+    """A column's header in words, with the raw column name underneath where they differ."""
+    if name.startswith("diff."):
+        text = f"difference in {OUTCOME_WORDS.get(name[5:], words(name[5:]))} vs the first"
+    elif name.startswith("paired_p_value."):
+        text = f"paired test (McNemar) p-value, {OUTCOME_WORDS.get(name[15:], words(name[15:]))}"
+    elif name.startswith("p_value."):
+        text = f"two-proportion test p-value, {OUTCOME_WORDS.get(name[8:], words(name[8:]))}"
+    elif name in OUTCOME_WORDS:
+        text = OUTCOME_WORDS[name]
+    elif "." in name:
+        text = param_label(name, scenario)
+    else:
+        text = {"parameter": "uncertain parameter", "S1": "first-order index S1", "ST": "total index ST",
+                "output_variance": "output variance", "replicate_variance": "replicate variance",
+                "median_break_step": "median break step (K-M)",
+                "median_break_step_among_broken": "median break step among broken"}.get(name, words(name))
+    if text == name:
+        return Raw(esc(text))
+    return Raw(f'{esc(text)}<br><span class="path">{esc(name)}</span>')
+
+
+def condensed_table(cols: dict, scenario=None) -> str:
+    """A stored table with each estimate and its interval (``x``, ``x.lo``, ``x.hi``) in one cell,
+    counts (``x.k``/``x.n``) under it, parameter paths and outcome names in words."""
+    names = list(cols)
+    n = len(cols[names[0]]) if names else 0
+    shown = [c for c in names if not any(c.endswith(p) and c[: -len(p)] in cols for p in _INTERVAL_PARTS)
+             and c != "folder"]
+    rows = []
+    for i in range(n):
+        row = []
+        for c in shown:
+            x = cols[c][i]
+            if f"{c}.lo" in cols and f"{c}.hi" in cols:
+                row.append(Raw(_estimate_cell(x, cols[f"{c}.lo"][i], cols[f"{c}.hi"][i],
+                                              cols.get(f"{c}.k"), cols.get(f"{c}.n"), i)))
+            elif c == "folder":
+                p = Path(str(x))
+                row.append(Raw(f'<span title="{esc(p)}">{esc(p.parent.name)}/<wbr>{esc(p.name)}</span>'))
+            elif c == "parameter":
+                row.append(Raw(f'{esc(param_label(str(x), scenario))}<br><span class="path">{esc(x)}</span>'))
+            elif c == "outcome":
+                row.append(OUTCOME_WORDS.get(str(x), str(x)))
+            else:
+                row.append(_num_cell(x))
+        rows.append(row)
+    out = table([column_header(c, scenario) for c in shown], rows)
+    if "folder" in cols:  # long paths would crowd the table: listed under it instead
+        first = "label" if "label" in cols else None
+        out += "<p><small>Folders: " + "; ".join(
+            (f"{esc(cols[first][i])}: " if first else "") + f'<span class="path">{esc(cols["folder"][i])}</span>'
+            for i in range(n)) + "</small></p>"
+    return out
+
+
+def _num_cell(x):
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    if f != f:
+        return "n/a"
+    if f.is_integer() and abs(f) < 1e15:
+        return int(f)
+    return Raw(f'<span style="float:right">{esc(num(f))}</span>')
+
+
+def _estimate_cell(x, lo, hi, k, n, i) -> str:
+    try:
+        x, lo, hi = float(x), float(lo), float(hi)
+    except (TypeError, ValueError):
+        return "n/a"
+    if x != x:
+        return "n/a"
+    sign = "+" if lo < 0 or x < 0 else ""
+    text = f"{x:{sign}.3f}<br><small>[{lo:{sign}.3f}, {hi:{sign}.3f}]</small>"
+    if k is not None and n is not None:
+        text += f"<br><small>{int(k[i])}/{int(n[i])}</small>"
+    return f'<span style="white-space:nowrap">{text}</span>'
+
+
+def table_section(ctx: Context) -> str:
+    if ctx.csv_name is None:
+        return ""
+    cols = read_table(ctx.folder / ctx.csv_name)
+    return (f"<h2>Headline numbers</h2><p>{esc(ctx.intro)}</p>" + condensed_table(cols, ctx.scenario)
+            + f"<p><small>Each estimate with its 95% interval in brackets; the full table is "
+              f"<code>{esc(ctx.csv_name)}</code>.</small></p>")
+
+
+#: the sections of a run folder's report, in order (add a function to add a section)
+RUN_SECTIONS: list[Section] = [assumptions_section, headline_section, effects_section, figures_section,
+                               robustness_section, theory_section, manifest_section]
+#: the sections of a sweep, compare or sensitivity folder's report
+TABLE_SECTIONS: list[Section] = [assumptions_section, table_section, figures_section, theory_section,
+                                 manifest_section]
+
+
+def render(ctx: Context, sections: list[Section]) -> str:
+    return page(ctx.title, ctx.questions, [s(ctx) for s in sections])
+
+
+def page(title: str, question, sections: list[str]) -> str:
+    """The HTML page. ``question`` is one question, or a list of (label, question) pairs."""
+    if isinstance(question, str):
+        question = [("", question)] if question.strip() else []
+    question = [(label, q.strip()) for label, q in question if q and q.strip()]
+    if len(question) == 1:
+        q = f"<p><b>Question.</b> {esc(question[0][1])}</p>"
+    elif question:
+        q = "<p><b>Questions.</b></p><ul class=\"questions\">" + "".join(
+            f"<li><b>{esc(label)}:</b> {esc(text)}</li>" for label, text in question) + "</ul>"
+    else:
+        q = ""
     note = ('<p class="note">Illustrative, not a forecast: the numbers show how the modelled mechanisms '
             "interact under the stated assumptions.</p>")
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>'
+    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{esc(title)}</title>'
             f"<style>{STYLE}</style></head><body><h1>{esc(title)}</h1>{q}{note}"
-            + "\n".join(sections) + "</body></html>\n")
+            + "\n".join(x for x in sections if x) + "</body></html>\n")
 
 
 def write_run_report(folder: Path, manifest: dict) -> Path:
     """``report.html`` of a run folder (called by ``write_run_folder`` before the checksums)."""
     folder = Path(folder)
     summary = json.loads((folder / "summary.json").read_text())
-    title = summary.get("title") or summary["scenario"]
-    question = _question(folder)
-    sections = ["<h2>Assumptions</h2>" + assumptions(folder),
-                f"<h2>Headline numbers</h2><p>{summary['runs']} runs, seed {summary['seed']}.</p>"
-                + headline(summary),
-                "<h2>Figures</h2>" + figures(folder), theory(folder), manifest_html(manifest)]
+    ctx = Context(folder, manifest, "run", summary.get("title") or summary["scenario"],
+                  [("", _question(folder))])
     path = folder / "report.html"
-    path.write_text(page(title, question, sections), encoding="utf-8")
+    path.write_text(render(ctx, RUN_SECTIONS), encoding="utf-8")
     return path
 
 
@@ -205,20 +730,17 @@ def _question(folder: Path) -> str:
     return str(data.get("question", "") or "")
 
 
-def write_table_report(folder: Path, title: str, question: str, intro: str, csv_name: str,
+def write_table_report(folder: Path, title: str, question, intro: str, csv_name: str,
                        manifest: dict, with_assumptions: bool = True) -> Path:
-    """``report.html`` of a sweep or compare folder: its table (``csv_name``) and figures."""
+    """``report.html`` of a sweep, compare or sensitivity folder: its table (``csv_name``) and figures.
+
+    ``question`` is the question, or a list of (label, question) pairs (a comparison's scenarios)."""
     folder = Path(folder)
-    cols = read_table(folder / csv_name)
-    names = list(cols)
-    rows = [[_num(cols[n][i]) for n in names] for i in range(len(cols[names[0]]))]
-    sections = []
-    if with_assumptions:
-        sections.append("<h2>Assumptions</h2>" + assumptions(folder))
-    sections += [f"<h2>Headline numbers</h2><p>{esc(intro)}</p>" + table(names, rows),
-                 "<h2>Figures</h2>" + figures(folder), theory(folder), manifest_html(manifest)]
+    questions = [("", question)] if isinstance(question, str) else list(question)
+    ctx = Context(folder, manifest, str(manifest.get("kind", "table")), title, questions, intro, csv_name,
+                  with_assumptions)
     path = folder / "report.html"
-    path.write_text(page(title, question, sections), encoding="utf-8")
+    path.write_text(render(ctx, TABLE_SECTIONS), encoding="utf-8")
     return path
 
 

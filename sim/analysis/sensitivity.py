@@ -17,7 +17,7 @@ from .figures import _save
 from .plots import PALETTE, _axes
 from .tables import read_table, write_table
 
-OUTCOMES = {"p_held": "P(channel held)", "p_held_while_escalated": "P(held while escalated)"}
+OUTCOMES = {"p_held": "P(channel held)", "p_held_and_escalated": "P(held and escalated)"}
 
 
 def sobol_indices(folder: Path, resamples: int = 1000) -> dict[str, np.ndarray]:
@@ -48,8 +48,11 @@ def sobol_indices(folder: Path, resamples: int = 1000) -> dict[str, np.ndarray]:
                         else float) for k in rows[0]}
 
 
-def sobol_bars(table: dict[str, np.ndarray], outcome: str = "p_held", ax: Axes | None = None) -> Axes:
-    """Horizontal bars of S1 and ST per parameter (largest ST on top) with 95% intervals."""
+def sobol_bars(table: dict[str, np.ndarray], outcome: str = "p_held", ax: Axes | None = None,
+               scenario=None) -> Axes:
+    """Horizontal bars of S1 and ST per parameter (largest ST on top) with 95% intervals, parameters in words."""
+    from .labels import param_label
+
     ax = _axes(ax)
     rows = np.nonzero(table["outcome"] == outcome)[0]
     rows = rows[np.argsort(np.nan_to_num(table["ST"][rows].astype(float)), kind="stable")]
@@ -59,9 +62,9 @@ def sobol_bars(table: dict[str, np.ndarray], outcome: str = "p_held", ax: Axes |
         v = table[key][rows].astype(float)
         err = np.array([v - table[f"{key}.lo"][rows].astype(float), table[f"{key}.hi"][rows].astype(float) - v])
         ax.barh(y + shift, v, 0.4, xerr=np.clip(np.nan_to_num(err), 0, None), capsize=2, color=color, label=name)
-    ax.set_yticks(y, [str(p) for p in table["parameter"][rows]], fontsize="small")
+    ax.set_yticks(y, [param_label(str(p), scenario) for p in table["parameter"][rows]], fontsize="small")
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.set_xlabel("Sobol index (share of output variance; whiskers: 95% bootstrap interval)")
+    ax.set_xlabel("Sobol index (share of output variance)\nwhiskers: 95% bootstrap interval")
     ax.set_title(f"Sobol indices of {OUTCOMES.get(outcome, outcome)}")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="lower right", fontsize="small")
@@ -76,8 +79,11 @@ def write_sensitivity_outputs(folder: Path, title: str = "") -> list[Path]:
     (folder / "figures").mkdir(exist_ok=True)
     n = len(set(table["outcome"].tolist()))
     fig = Figure(figsize=(7 * n, 0.45 * len(table["outcome"]) / n + 2), layout="constrained")
+    from .report import Context
+
+    scenario = Context(folder, {}, "sensitivity", "").scenario
     for ax, outcome in zip(np.atleast_1d(fig.subplots(1, n)), OUTCOMES):
-        sobol_bars(table, outcome, ax)
+        sobol_bars(table, outcome, ax, scenario)
     if title:
         fig.suptitle(title, fontsize="small")
     return _save(fig, folder / "figures", "sensitivity")

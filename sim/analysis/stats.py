@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy import stats
+
+from ..results import outcomes as out
 
 
 @dataclass(frozen=True)
@@ -82,20 +85,168 @@ def payoff_quantiles(table: dict[str, np.ndarray]) -> dict:
     return out
 
 
-def summarise(table: dict[str, np.ndarray], horizon: int) -> dict:
+def newcombe_paired(x: np.ndarray, y: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float]:
+    """P(x) - P(y) for paired binary outcomes with Newcombe's score interval for paired data
+    (Newcombe 1998, Stat Med 17:2635, method 10: Wilson limits of each margin combined through the
+    correlation phi of the 2x2 table, whose numerator ad - bc is shrunk by n/2 towards 0 when
+    positive (0 if that crosses 0) and kept when negative; phi is 0 when a margin is empty)."""
+    x, y = np.asarray(x, dtype=bool), np.asarray(y, dtype=bool)
+    n = len(x)
+    a, b = int((x & y).sum()), int((x & ~y).sum())
+    c, d = int((~x & y).sum()), int((~x & ~y).sum())
+    p1, p2 = proportion(a + b, n, confidence), proportion(a + c, n, confidence)
+    denom = (a + b) * (c + d) * (a + c) * (b + d)
+    cross = a * d - b * c
+    cross = cross - n / 2 if cross > n / 2 else cross if cross < 0 else 0.0
+    phi = cross / np.sqrt(float(denom)) if denom > 0 else 0.0
+    l1, u1, l2, u2 = p1.p - p1.lo, p1.hi - p1.p, p2.p - p2.lo, p2.hi - p2.p
+    delta = p1.p - p2.p
+    lower = np.sqrt(max(l1 ** 2 - 2 * phi * l1 * u2 + u2 ** 2, 0.0))
+    upper = np.sqrt(max(u1 ** 2 - 2 * phi * u1 * l2 + l2 ** 2, 0.0))
+    return float(delta), float(max(delta - lower, -1.0)), float(min(delta + upper, 1.0))
+
+
+def mcnemar_p(x: np.ndarray, y: np.ndarray) -> float:
+    """Exact McNemar test of paired binary outcomes: binomial test on the discordant pairs."""
+    x, y = np.asarray(x, dtype=bool), np.asarray(y, dtype=bool)
+    b = int((x & ~y).sum())
+    c = int((~x & y).sum())
+    return 1.0 if b + c == 0 else float(stats.binomtest(b, b + c, 0.5).pvalue)
+
+
+def mean_interval(x: np.ndarray, confidence: float = 0.95) -> dict:
+    """Mean with a Student t interval (a point when every value is the same)."""
+    x = np.asarray(x, dtype=float)
+    m = float(x.mean()) if len(x) else float("nan")
+    if len(x) < 2 or np.all(x == x[0]):
+        return {"mean": m, "lo": m, "hi": m, "n": int(len(x))}
+    half = float(stats.t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
+    return {"mean": m, "lo": m - half, "hi": m + half, "n": int(len(x))}
+
+
+def twin_effect(table: dict[str, np.ndarray], twin: str) -> dict | None:
+    """The effect of whatever the twin removes: outcome of the runs minus that of their twins, paired."""
+    held_t, open_t = out.HELD.twin_column(twin), out.OPEN_SHARE.twin_column(twin)
+    if held_t not in table:
+        return None
+    held, twin_held = table["held"].astype(bool), table[held_t].astype(bool)
+    d, lo, hi = newcombe_paired(held, twin_held)
+    diff = table["open_share"].astype(float) - table[open_t].astype(float)
+    return {
+        "twin": twin,
+        "p_held_twin": proportion(twin_held.sum(), len(twin_held)).as_dict(),
+        "held": {"difference": d, "lo": lo, "hi": hi, "mcnemar_p": mcnemar_p(held, twin_held),
+                 "runs_differing": int((held != twin_held).sum()),
+                 "method": "Newcombe 1998 paired score interval (method 10); exact McNemar test"},
+        "mean_open_share_twin": float(table[open_t].astype(float).mean()),
+        **_incidents_effect(table, twin),
+        "open_share": {"difference": float(diff.mean()), **{k: v for k, v in mean_interval(diff).items()
+                                                             if k in ("lo", "hi")},
+                       "method": "paired mean difference, Student t interval"},
+    }
+
+
+def _incidents_effect(table: dict[str, np.ndarray], twin: str) -> dict:
+    """Incidents in the twin minus in the runs (positive: incidents the runs avoided), paired."""
+    col = out.INCIDENTS.twin_column(twin)
+    if col not in table or "incidents" not in table:
+        return {}
+    diff = table[col].astype(float) - table["incidents"].astype(float)
+    m = mean_interval(diff)
+    return {"incidents_twin": float(table[col].mean()),
+            "incidents_averted": {"difference": m["mean"], "lo": m["lo"], "hi": m["hi"],
+                                  "method": "paired mean difference (twin minus run), Student t interval"}}
+
+
+def incidents_summary(table: dict[str, np.ndarray], horizon: int) -> dict:
+    """Mean incidents, P(at least one), Kaplan-Meier time to the first incident."""
+    n = table["incidents"].astype(float)
+    first = table["first_incident"].astype(float)
+    surv = survival(first, table["length"].astype(float), horizon)
+    return {"mean_incidents": mean_interval(n),
+            "p_any_incident": proportion(int((n > 0).sum()), len(n)).as_dict(),
+            "median_first_incident": surv.median(),
+            "p_no_incident_by_end": float(surv.survival[-1])}
+
+
+def robustness(table: dict[str, np.ndarray], window: int, threshold: float) -> list[dict]:
+    """P(held) with its Wilson interval under every definition of the robustness grid."""
+    if "held_grid" not in table:
+        return []
+    rows = []
+    for key, d, held in out.ROBUSTNESS_GRID.unpack(table["held_grid"], window, threshold):
+        rows.append({"key": key, "label": d.label, "window": d.window, "threshold": d.threshold,
+                     "collapse_after": d.collapse_after, "prehistory": d.prehistory,
+                     **proportion(held.sum(), len(held)).as_dict()})
+    return rows
+
+
+def hazard(break_step: np.ndarray, length: np.ndarray, horizon: int) -> np.ndarray:
+    """Discrete hazard of collapse per step: collapses at t over runs still at risk at t."""
+    broke = ~np.isnan(break_step)
+    steps = np.arange(horizon)
+    events = np.bincount(break_step[broke].astype(np.int64), minlength=horizon)[:horizon]
+    # at risk at t: not collapsed before t and still running at t
+    end = np.where(broke, break_step, length - 1)
+    at_risk = np.array([(end >= t).sum() for t in steps])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(at_risk > 0, events / np.maximum(at_risk, 1), np.nan)
+
+
+#: steps counted as "first steps" when the collapse hazard is compared with the later steps
+EARLY_STEPS = 6
+
+#: the per-run columns :func:`summarise` reads
+SUMMARY_COLUMNS = ("held", "escalated", "break_step", "length", "open_share", "engaged_share", "held_grid",
+                   "incidents", "first_incident")
+
+
+def summary_columns(available: Sequence[str]) -> list[str]:
+    """Columns of a stored runs table that the summary needs (twins' outcomes and payoffs included)."""
+    twin_cols = {o.column for o in (*out.TWIN_OUTCOMES, out.INCIDENTS)}
+    keep = set(SUMMARY_COLUMNS)
+    return [c for c in available if c in keep or c.startswith("payoff.")
+            or any(c.startswith(t + "_") for t in twin_cols)]
+
+
+def summarise(table: dict[str, np.ndarray], horizon: int, window: int = 6, threshold: float = 0.5,
+              twins: Sequence[str] = ()) -> dict:
     """The headline numbers of an ensemble (MODEL.md section 8) from its per-run table."""
     held = table["held"].astype(bool)
     esc = table["escalated"].astype(bool)
     broke = ~np.isnan(table["break_step"].astype(float))
     surv = survival(table["break_step"].astype(float), table["length"].astype(float), horizon)
-    return {
+    h = hazard(table["break_step"].astype(float), table["length"].astype(float), horizon)
+    early, later = h[:EARLY_STEPS], h[EARLY_STEPS:]
+    out_ = {
         "runs": int(len(held)),
         "p_held": proportion(held.sum(), len(held)).as_dict(),
-        "p_held_given_escalated": proportion((held & esc).sum(), esc.sum()).as_dict(),
-        "p_held_while_escalated": proportion((held & esc).sum(), len(held)).as_dict(),
         "p_escalated": proportion(esc.sum(), len(esc)).as_dict(),
+        "p_held_and_escalated": proportion((held & esc).sum(), len(held)).as_dict(),
+        "p_held_given_escalated": proportion((held & esc).sum(), esc.sum()).as_dict(),
+        "p_held_given_escalated_note": "descriptive only: noise, patience and trust drive both outcomes; "
+                                       "see rivalry_effect for what the rivalry does to the channel",
+    }
+    if "open_share" in table:
+        out_["mean_open_share"] = mean_interval(table["open_share"])
+        out_["mean_engaged_share"] = mean_interval(table["engaged_share"])
+    if "incidents" in table:
+        out_.update(incidents_summary(table, horizon))
+    effects = {t: twin_effect(table, t) for t in twins}
+    if effects.get("pacified"):
+        out_["rivalry_effect"] = effects.pop("pacified")
+    if any(effects.values()):
+        out_["twin_effects"] = {t: e for t, e in effects.items() if e}
+    out_.update({
         "median_break_step": surv.median(),
         "median_break_step_among_broken": float(np.median(table["break_step"][broke])) if broke.any() else None,
+        "km_survival_at_end": float(surv.survival[-1]),
+        "hazard_first_steps": float(np.nanmean(early)) if np.isfinite(early).any() else None,
+        "hazard_later_steps": float(np.nanmean(later)) if np.isfinite(later).any() else None,
+        "hazard_note": f"mean per-step collapse hazard (Kaplan-Meier) over steps 0-{EARLY_STEPS - 1} and "
+                       f"over steps {EARLY_STEPS} on",
+        "robustness": robustness(table, window, threshold),
         "mean_length": float(np.mean(table["length"])),
         "payoff_per_step": payoff_quantiles(table),
-    }
+    })
+    return out_

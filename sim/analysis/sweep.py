@@ -22,7 +22,7 @@ from .tables import read_table, write_table
 OUTCOME_NAMES = {
     "p_held": "P(channel held)",
     "p_held_given_escalated": "P(held | rivalry escalated)",
-    "p_held_while_escalated": "P(held while escalated)",
+    "p_held_and_escalated": "P(held and escalated)",
     "p_escalated": "P(rivalry escalated)",
 }
 
@@ -69,9 +69,17 @@ def _positions(values: np.ndarray) -> tuple[np.ndarray, list[str] | None]:
         return np.array([cats.index(str(v)) for v in values], dtype=float), cats
 
 
+def _word(path: str, names: dict | None) -> str:
+    from .labels import param_label
+
+    return (names or {}).get(path) or param_label(path)
+
+
 def sweep_lines(table: dict[str, np.ndarray], x: str, group: str | None = None, outcome: str = "p_held",
-                ax: Axes | None = None) -> Axes:
-    """An outcome against one varied parameter with its Wilson 95% band; one line per ``group`` value."""
+                ax: Axes | None = None, names: dict | None = None) -> Axes:
+    """An outcome against one varied parameter with its Wilson 95% band; one line per ``group`` value.
+
+    ``names`` maps parameter paths to labels (default: :func:`labels.param_label`)."""
     ax = _axes(ax)
     groups = [None] if group is None else list(dict.fromkeys(table[group].tolist()))
     for i, g in enumerate(groups):
@@ -81,23 +89,24 @@ def sweep_lines(table: dict[str, np.ndarray], x: str, group: str | None = None, 
         color = PALETTE[i % len(PALETTE)]
         lo, hi, p = (table[f"{outcome}.lo"][rows][order], table[f"{outcome}.hi"][rows][order],
                      table[outcome][rows][order])
-        name = "estimate" if g is None else f"{group.split('.')[-1]} = {label(g)}"
+        name = "estimate" if g is None else f"{_word(group, names)} = {label(g)}"
         ax.fill_between(xs[order], lo, hi, alpha=0.2, color=color, linewidth=0,
                         label="Wilson 95% interval" if g is None else None)
         ax.plot(xs[order], p, marker="o", color=color, label=name)
         if cats:
             ax.set_xticks(range(len(cats)), cats)
     ax.set_ylim(0, 1)
-    ax.set_xlabel(f"{x} (scenario value)")
+    ax.set_xlabel(textwrap.fill(_word(x, names), 60))
     ax.set_ylabel(f"{OUTCOME_NAMES.get(outcome, outcome)} (share of runs)")
     ax.set_title(f"{OUTCOME_NAMES.get(outcome, outcome)}" + ("" if group is None else " (bands: Wilson 95%)"))
     ax.grid(alpha=0.3)
-    ax.legend(loc="best", fontsize="small")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), fontsize="small", frameon=False,
+              ncols=1 if group is not None else 2)
     return ax
 
 
 def sweep_heatmap(table: dict[str, np.ndarray], x: str, y: str, outcome: str = "p_held",
-                  ax: Axes | None = None) -> Axes:
+                  ax: Axes | None = None, names: dict | None = None) -> Axes:
     """An outcome over two varied parameters, each cell annotated with its value."""
     ax = _axes(ax)
     xs = list(dict.fromkeys(label(v) for v in table[x].tolist()))
@@ -112,14 +121,14 @@ def sweep_heatmap(table: dict[str, np.ndarray], x: str, y: str, outcome: str = "
                     color="white" if p < 0.6 else "black")
     ax.set_xticks(range(len(xs)), xs)
     ax.set_yticks(range(len(ys)), ys)
-    ax.set_xlabel(f"{x} (scenario value)")
-    ax.set_ylabel(f"{y} (scenario value)")
+    ax.set_xlabel(textwrap.fill(_word(x, names), 50))
+    ax.set_ylabel(textwrap.fill(_word(y, names), 40))
     ax.set_title(OUTCOME_NAMES.get(outcome, outcome))
     ax.figure.colorbar(image, ax=ax, label=f"{OUTCOME_NAMES.get(outcome, outcome)} (share of runs)")
     return ax
 
 
-def outcome_heatmap(table: dict[str, np.ndarray], x: str, ax: Axes | None = None) -> Axes:
+def outcome_heatmap(table: dict[str, np.ndarray], x: str, ax: Axes | None = None, names: dict | None = None) -> Axes:
     """The four headline outcomes (rows) against one varied parameter (columns)."""
     ax = _axes(ax)
     xs = [label(v) for v in table[x].tolist()]
@@ -131,7 +140,7 @@ def outcome_heatmap(table: dict[str, np.ndarray], x: str, ax: Axes | None = None
                     color="white" if p < 0.6 else "black")
     ax.set_xticks(range(len(xs)), xs)
     ax.set_yticks(range(len(OUTCOME_NAMES)), list(OUTCOME_NAMES.values()))
-    ax.set_xlabel(f"{x} (scenario value)")
+    ax.set_xlabel(textwrap.fill(_word(x, names), 50))
     ax.set_title("Headline outcomes across the sweep")
     ax.figure.colorbar(image, ax=ax, label="probability (share of runs)")
     return ax
@@ -148,25 +157,30 @@ def write_sweep_outputs(folder: Path) -> list[Path]:
     out = folder / "figures"
     out.mkdir(exist_ok=True)
     written: list[Path] = []
+    from .labels import param_label
+    from .report import Context
+
+    scenario = Context(folder, {}, "sweep", "").scenario
+    names = {p: param_label(p, scenario) for p in paths}
     group = paths[1] if len(paths) > 1 else None
     if len(paths) > 2:  # one line per combination of every parameter but the first
         table["other parameters"] = np.array(
-            [", ".join(f"{p.split('.')[-1]}={label(table[p][i])}" for p in paths[1:])
+            [", ".join(f"{names[p]} = {label(table[p][i])}" for p in paths[1:])
              for i in range(len(table["point"]))], dtype=object)
         group = "other parameters"
-    fig = Figure(figsize=(11, 4.2), layout="constrained")
+    fig = Figure(figsize=(11, 5.2), layout="constrained")
     left, right = fig.subplots(1, 2)
-    sweep_lines(table, paths[0], group, "p_held", left)
-    sweep_lines(table, paths[0], group, "p_held_given_escalated", right)
+    sweep_lines(table, paths[0], group, "p_held", left, names)
+    sweep_lines(table, paths[0], group, "p_held_given_escalated", right, names)
     fig.suptitle(textwrap.fill(f"{title}: sweep, {meta['runs']} runs per point, seed {meta['seed']} "
                                "(common random numbers)", 110), fontsize="small")
     written += _save(fig, out, "sweep_lines")
     fig = Figure(figsize=(7, 5), layout="constrained")
     if len(paths) == 2:
-        sweep_heatmap(table, paths[0], paths[1], "p_held", fig.add_subplot())
+        sweep_heatmap(table, paths[0], paths[1], "p_held", fig.add_subplot(), names)
         fig.suptitle(textwrap.fill(f"{title}: P(channel held) over two parameters", 80), fontsize="small")
     else:
-        outcome_heatmap(table, paths[0], fig.add_subplot())
+        outcome_heatmap(table, paths[0], fig.add_subplot(), names)
         fig.suptitle(textwrap.fill(title, 80), fontsize="small")
     written += _save(fig, out, "sweep_heatmap")
     return written

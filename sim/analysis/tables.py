@@ -7,12 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-#: columns where -1 means "never" (the channel never broke, the event never fired)
-NEVER_COLUMNS = ("break_step", "first_fired.")
-
-
-def _never(name: str) -> bool:
-    return name == NEVER_COLUMNS[0] or name.startswith(NEVER_COLUMNS[1])
+from ..results.outcomes import is_never_column as _never  # -1 in memory, an empty cell on disk
 
 
 def _quote(text: str) -> str:

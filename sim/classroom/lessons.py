@@ -1,8 +1,14 @@
-"""Finding the shipped lessons: ``scenarios/lessons/*.yaml``, each with a ``lesson:`` block."""
+"""Finding the shipped lessons: ``scenarios/lessons/*.yaml``, each with a ``lesson:`` block.
+
+In a source checkout they are read from the top-level ``scenarios/`` folder; an installed package
+(``pip install .``) carries the same files as package data in ``sim/scenarios`` (see setup.py).
+"""
 
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..errors import UserError
@@ -10,12 +16,21 @@ from ..scenario.load import load_scenario
 from ..scenario.resolved import Scenario
 
 
+def scenario_dir() -> Path:
+    """The shipped scenarios: ``scenarios/`` of the source tree, else the installed package data,
+    else ``scenarios/`` of the working directory."""
+    package = Path(__file__).resolve().parents[1]
+    for folder in (package.parent / "scenarios", package / "scenarios"):
+        if (folder / "lessons").is_dir():
+            return folder
+    return Path("scenarios")
+
+
 def lesson_dir() -> Path:
-    """``$SIM_LESSONS``, else ``scenarios/lessons`` of the source tree, else of the working directory."""
+    """``$SIM_LESSONS``, else the shipped ``scenarios/lessons`` (see :func:`scenario_dir`)."""
     if os.environ.get("SIM_LESSONS"):
         return Path(os.environ["SIM_LESSONS"])
-    here = Path(__file__).resolve().parents[2] / "scenarios" / "lessons"
-    return here if here.is_dir() else Path("scenarios") / "lessons"
+    return scenario_dir() / "lessons"
 
 
 def lesson_files(folder: Path | None = None) -> list[Path]:
@@ -24,7 +39,8 @@ def lesson_files(folder: Path | None = None) -> list[Path]:
 
 
 def find_lesson(name: str, folder: Path | None = None) -> Path:
-    """A lesson by path, file name, or name with or without its number (``noise``, ``02_noise``)."""
+    """A lesson by path, file name, or name with or without its number (``noise``, ``02_noise``);
+    else a shipped scenario by name (``baseline``)."""
     path = Path(name)
     if path.suffix in (".yaml", ".yml") and path.exists():
         return path
@@ -32,6 +48,9 @@ def find_lesson(name: str, folder: Path | None = None) -> Path:
     for f in files:
         if name in (f.stem, f.name, f.stem.split("_", 1)[-1]):
             return f
+    shipped = scenario_dir() / (name if path.suffix == ".yaml" else f"{name}.yaml")
+    if folder is None and path.name == name and shipped.is_file():
+        return shipped
     names = ", ".join(f.stem.split("_", 1)[-1] for f in files)
     raise UserError(f"no lesson '{name}' (lessons: {names}; or give a scenario file)")
 
@@ -51,3 +70,17 @@ def listing(folder: Path | None = None) -> list[tuple[str, str, str]]:
         s = load_scenario(f)
         rows.append((f.stem.split("_", 1)[-1], s.lesson.title if s.lesson else s.title, str(f)))
     return rows
+
+
+#: neutral names for the two sides (``sim trace --neutral``, the page's "Neutral names" switch)
+NEUTRAL = ("Blue", "Red")
+
+
+def renamer(actor_names: Sequence[str], neutral: bool) -> Callable[[str], str]:
+    """A text function replacing the actors' names by Blue and Red (not inside ``actors.NAME``
+    override paths, which must stay valid commands); the identity when ``neutral`` is false."""
+    if not neutral:
+        return lambda text: text
+    mapping = dict(zip(actor_names, NEUTRAL))
+    pattern = re.compile(r"(?<!actors\.)\b(" + "|".join(map(re.escape, actor_names)) + r")\b")
+    return lambda text: pattern.sub(lambda m: mapping[m.group(1)], text)

@@ -64,7 +64,7 @@ def trust_history(records: Sequence[StepRecord], actors: Sequence[str], ax: Axes
 
 def cooperation_pattern(records: Sequence[StepRecord], actors: Sequence[str], tracks: Sequence[str],
                         ax: Axes | None = None, step_unit: str = "step") -> Axes:
-    """Who played C (green) or D (red), per track and actor (rows) and step (columns); x = noise."""
+    """Who played C (green) or D (orange), per track and actor (rows) and step (columns); * = noise."""
     ax = _axes(ax)
     rows, names = [], []
     for k, track in enumerate(tracks):
@@ -81,11 +81,11 @@ def cooperation_pattern(records: Sequence[StepRecord], actors: Sequence[str], tr
         for i in range(len(actors)):
             for r in records:
                 if r.tracks[k].flipped(i):
-                    ax.plot(r.step, k * len(actors) + i, marker="x", color="black", markersize=5)
+                    ax.plot(r.step, k * len(actors) + i, marker="*", color="black", markersize=7)
     ax.set_yticks(range(len(names)), names)
     ax.set_xlabel(step_unit)
     labels = records[0].tracks[0].labels if records and len(tracks) == 1 else ("C", "D")
-    ax.set_title(f"Moves: green = {labels[0]}, red = {labels[1]}, x = noise")
+    ax.set_title(f"Moves: green = {labels[0]}, orange = {labels[1]}, * = noise")
     return ax
 
 

@@ -1,76 +1,129 @@
-"""The live classroom page (``sim viz``): Mesa's SolaraViz around one run of a lesson.
+"""The live classroom page (``sim viz``): one run of a lesson on Mesa's model, stepped in the browser.
 
 Served by ``solara run sim.classroom.viz_app:Page`` with the scenario file in
-``$SIM_VIZ_SCENARIO``. The sliders (each actor's linkage, noise, discount and trust) and the seed
-box take effect on Reset, which rebuilds the model with ``--set`` overrides of the lesson.
+``$SIM_VIZ_SCENARIO``; ``?lesson=NAME`` in the address opens another lesson on the same server
+(one server for a whole class). Three tabs:
+
+* **Lesson**: Mesa's Reset / Play / Step controller around one run, the lesson's own controls
+  (:mod:`sim.classroom.controls`; changing one starts the run again with exactly the values
+  shown), the moves strip, both sides' scores, the payoff matrix, the lesson's comparison; with a
+  nonstate population, its groups coloured by capability, this round's incidents marked, and
+  the incidents of the same run with the channel closed (the ``channel_closed`` twin).
+* **Play the computer**: C/D buttons against a hidden strategy (:mod:`sim.classroom.play`).
+* **Tournament**: a round robin of chosen strategies (:mod:`sim.tournament`) and replicator or
+  Moran dynamics from chosen shares, animated.
+
+The page is built from Mesa's ``ModelController`` and Solara components rather than
+``SolaraViz``, whose sidebar carries controls meant for model developers (render interval,
+threads) and whose draggable grid cannot keep the moves and the score on a projector's first
+screen.
 """
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
+import urllib.parse
 from html import escape
 
 import numpy as np
 import solara
-from mesa.visualization import SolaraViz
+from matplotlib.figure import Figure
+from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
-from ..ensemble.runner import run_ensemble
+from ..analysis.plots import PALETTE
+from ..errors import UserError
+from ..games import PRESETS
 from ..model.model import NegotiationModel
 from ..model.trace import record
 from ..scenario.load import load_scenario
 from ..scenario.resolved import Scenario
-from .plots import cooperation_pattern, ensemble_figure, level_history, trust_history
+from .lessons import find_lesson, renamer
+from .controls import MENU, Control, apply, closed_twin, compare, comparison, controls, extra_columns, theory_note
+from .play import ROUNDS, Game, hidden_strategy, match, reveal
+from .plots import MOVE_COLORS, level_history, trust_history
 
-#: slider -> (min, max, step)
-KNOBS = {"trust": (0.0, 1.0, 0.01), "noise": (0.0, 0.5, 0.01), "discount": (0.0, 0.99, 0.01),
-         "linkage": (0.0, 1.0, 0.05)}
-ENSEMBLE_RUNS = 100
+SECRET = "secret: drawn at random"
+#: the tournament's animation: about this many pictures, one every FRAME_S seconds
+FRAMES, FRAME_S = 24, 0.25
+#: rounds shown in the moves strip (the latest ones)
+STRIP = 24
+PLAY_MS = 400
+
+CSS = """
+.sim-main { font-size: 15px; }
+.sim-main h2 { font-size: 1.35em; margin: 0 0 2px 0; }
+.sim-step { font-size: 1.2em; font-weight: bold; }
+table.sim-table { border-collapse: collapse; font-size: 15px; }
+table.sim-table td, table.sim-table th { padding: 2px 8px; border-bottom: 1px solid #ddd; text-align: right; }
+table.sim-table th:first-child, table.sim-table td:first-child { text-align: left; }
+table.sim-ranking td:nth-child(2), table.sim-ranking th:nth-child(2) { text-align: left; }
+table.sim-strip { border-collapse: separate; border-spacing: 2px; font-size: 13px; }
+table.sim-strip td { width: 26px; height: 26px; text-align: center; color: white; font-weight: bold; padding: 0; }
+table.sim-strip td.name { width: auto; color: #111; text-align: right; padding-right: 6px; font-weight: normal;
+  white-space: nowrap; }
+table.sim-strip td.pay { background: none; color: #333; font-weight: normal; height: 16px; font-size: 12px; }
+table.sim-strip th { font-weight: normal; color: #666; font-size: 11px; }
+table.sim-pop { border-collapse: separate; border-spacing: 2px; }
+table.sim-pop td { width: 24px; height: 24px; padding: 0; text-align: center; font-weight: bold; font-size: 14px; }
+table.sim-pop td.sim-hit { outline: 3px solid #000; outline-offset: -1px; box-shadow: inset 0 0 0 2px #fff; }
+.sim-pop-legend { font-size: 13px; color: #333; display: flex; align-items: center; gap: 6px; flex-wrap: wrap; }
+.sim-pop-scale { display: inline-block; width: 160px; height: 14px; border: 1px solid #999; }
+.sim-pop-key { display: inline-block; width: 20px; height: 20px; line-height: 20px; vertical-align: middle; }
+table.sim-matrix { border-collapse: collapse; font-size: 15px; }
+table.sim-matrix td, table.sim-matrix th { border: 1px solid #bbb; padding: 3px 10px; text-align: center; }
+table.sim-matrix td.last { outline: 3px solid #111; outline-offset: -3px; font-weight: bold; }
+.sim-side { width: 290px; min-width: 290px; }
+.sim-side .v-input__slider .v-input__slot { flex-wrap: wrap; }
+.sim-side .v-input__slider .v-input__slot > .v-label { flex: 1 0 100%; max-width: 100%; margin-bottom: -4px;
+  white-space: normal; height: auto; }
+.sim-notes li { margin-bottom: 2px; }
+"""
 
 
-def _value(scenario: Scenario, path: str) -> float:
-    p = scenario.params[path]
-    return float(p.sample(np.array([0.5]))[0])  # a fixed value, or a distribution's median
+#: the two sides' colours (Okabe-Ito blue, Tol wine): distinct from the green and orange of the moves
+SIDES = ("#0072B2", "#882255")
 
 
-def knobs(scenario: Scenario) -> dict[str, tuple[str, float]]:
-    """``US_noise`` -> (override path, the lesson's value); linkage only with more than one track."""
-    out = {}
-    channel = scenario.tracks[scenario.outcomes.channel].name
-    for actor in scenario.actor_names:
-        for knob in KNOBS:
-            if knob == "linkage":
-                if len(scenario.tracks) < 2:
-                    continue
-                path = f"actors.{actor}.strategies.{channel}.linkage"
-                base = scenario.params.get(path)
-                value = _value(scenario, path) if base is not None else 0.0
-            else:
-                path = f"actors.{actor}.{knob}"
-                value = _value(scenario, path)
-            out[f"{actor}_{knob}"] = (path, value)
-    return out
+def side_colour(i: int) -> str:
+    return SIDES[i % 2]
+
+
+def num(x: float, digits: int) -> str:
+    """A payoff for the page: at most ``digits`` decimals, none when it is whole (3, 3.4, -0.25)."""
+    return f"{round(float(x), digits):g}"
+
+
+def initials(labels: tuple[str, str]) -> tuple[str, str]:
+    """One letter per move label ("stag", "hare" -> "S", "H"); C and D when they would clash."""
+    a, b = labels[0][:1].upper(), labels[1][:1].upper()
+    return (a, b) if a != b else ("C", "D")
+
+
+# -- the model behind the lesson tab -----------------------------------------------------------
 
 
 class ClassroomModel(NegotiationModel):
-    """One run of a lesson, rebuilt with the page's settings; keeps the step records."""
+    """One run of a lesson with the page's control values; keeps the step records and payoffs."""
 
     source = ""
+    controls: list[Control] = []
+    base: Scenario | None = None
 
-    def __init__(self, seed: str | int | None = None, **kwargs: float):  # Mesa's check wants "kwargs"
-        settings = kwargs
-        base = load_scenario(self.source)
-        self.knobs = knobs(base)
-        self.settings = {k: float(settings.get(k, v)) for k, (_, v) in self.knobs.items()}
-        changed = [f"{self.knobs[k][0]}={v:g}" for k, v in self.settings.items()
-                   if abs(v - self.knobs[k][1]) > 1e-9]
-        scenario = load_scenario(self.source, changed) if changed else base
-        try:
-            seed = int(str(seed).strip()) if seed not in (None, "") else scenario.seed
-        except ValueError:
-            seed = scenario.seed
-        super().__init__(scenario, runs=[0], seed=max(seed, 0))
+    def __init__(self, **kwargs):  # Mesa's ModelController rebuilds it from the page's values
+        values = {**self.defaults(), **kwargs}
+        scenario, seed = apply(self.source, self.controls, values)
+        self.settings = values
+        # with a nonstate population, the same run with the channel closed rides along as lane 1
+        super().__init__(scenario, runs=[0], seed=seed, twins=closed_twin(scenario))
         self.history = []
+        self.payoffs: list[np.ndarray] = []   # per step: (actors, tracks)
+
+    @classmethod
+    def defaults(cls) -> dict:
+        return {c.key: c.default(cls.base) for c in cls.controls}
 
     def step(self) -> None:
         if not self.running:
@@ -79,123 +132,506 @@ class ClassroomModel(NegotiationModel):
         super().step()
         if self.t > t:
             self.history.append(record(self))
+            self.payoffs.append(np.array([a.last_payoff[0] for a in self.actors]))
 
-    def describe(self) -> str:
-        parts = [f"seed {self.seed_value}"]
-        for actor in self.scenario.actor_names:
-            vals = ", ".join(f"{k.split('_', 1)[1]} {v:.2f}" for k, v in self.settings.items()
-                             if k.startswith(actor + "_"))
-            parts.append(f"{actor}: {vals}")
-        return "; ".join(parts)
+    @property
+    def hide_length(self) -> bool:
+        """With a continuation probability the length is the lesson's point: it is not shown."""
+        return self.scenario.continuation is not None
 
-
-def model_params(cls: type[ClassroomModel]) -> dict:
-    scenario = load_scenario(cls.source)
-    params = {"seed": {"type": "InputText", "value": str(scenario.seed), "label": "seed"}}
-    for name, (_, value) in knobs(scenario).items():
-        lo, hi, step = KNOBS[name.split("_", 1)[1]]
-        params[name] = {"type": "SliderFloat", "value": round(value, 2), "min": lo, "max": hi, "step": step,
-                        "label": name.replace("_", " ")}
-    return params
+    def totals(self) -> np.ndarray:
+        return np.sum(self.payoffs, axis=0).sum(axis=1) if self.payoffs else np.zeros(len(self.actors))
 
 
-BOX = {"max-height": "330px", "overflow-y": "auto"}
+def model_class(source: str) -> type[ClassroomModel]:
+    base = load_scenario(source)
+    return type("ClassroomModel", (ClassroomModel,), {"source": source, "base": base,
+                                                       "controls": controls(base)})
+
+
+# -- lesson tab components ---------------------------------------------------------------------
 
 
 @solara.component
-def Status(model: ClassroomModel):
-    update_counter.get()
-    with solara.Column(style=BOX):
-        solara.HTML("div", unsafe_innerHTML=f"<b>Step {model.t}</b> of {int(model.length[0])}",
-                    classes=["sim-step"])
-        solara.Text(f"Settings: {model.describe()}", classes=["sim-settings"])
-        last = model.history[-1] if model.history else None
-        if last is not None:
-            solara.Text(f"Last step: {'; '.join(last.events) or 'no events'}; channel "
-                        f"{'open' if last.channel_open else 'closed'}", classes=["sim-last"])
-        Notes(model)
-
-
-@solara.component
-def Notes(model: ClassroomModel):
-    s = model.scenario
-    lesson = s.lesson
-    if lesson is None:
-        body = f"<h3>{escape(s.title or s.name)}</h3><p>{escape(s.description)}</p>"
+def ControlInput(control: Control, value, on_value, rename=str):
+    label = rename(control.label)
+    if control.key == "seed":
+        solara.InputInt(label, value=int(value), on_value=on_value, classes=["sim-control"])
+    elif control.is_menu:
+        solara.Select(label, value=value, values=list(control.choices), on_value=on_value,
+                      classes=["sim-control"])
     else:
-        notice = "".join(f"<li>{escape(x)}</li>" for x in lesson.notice)
-        tries = "".join(f"<li>{escape(x)}</li>" for x in lesson.try_)
-        body = (f"<h3>{escape(lesson.title)}</h3><p>{escape(lesson.goal)}</p><b>What to notice</b><ul>{notice}</ul>"
-                f"<b>What to try</b><ul>{tries}</ul><p><i>Sliders and seed apply on Reset.</i></p>")
+        solara.SliderFloat(f"{label}: {float(value):g}", value=float(value), min=control.lo,
+                           max=control.hi, step=control.step, on_value=on_value, thumb_label=False)
+
+
+@solara.component
+def Counter(model: ClassroomModel):
+    update_counter.get()
+    played = model.t
+    if model.hide_length:
+        text = f"Rounds played: {played}" + (" (game over)" if not model.running and played else "")
+    else:
+        text = f"Rounds played: {played} of {int(model.length[0])}"
+    solara.HTML("div", unsafe_innerHTML=escape(text), classes=["sim-step"])
+
+
+def strip_html(model: ClassroomModel, width: int = STRIP, rename=str) -> str:
+    """The latest rounds: one row of coloured moves per side and track, each with its payoffs."""
+    s = model.scenario
+    first = max(0, len(model.history) - width)
+    shown = model.history[first:]
+    head = "<tr><td class='name'>round</td>" + "".join(f"<th>{r.step}</th>" for r in shown) + "</tr>"
+    rows = [head]
+    for k, track in enumerate(s.tracks):
+        letters = initials(track.labels)
+        for i, actor in enumerate(s.actor_names):
+            actor = rename(actor)
+            name = f"{track.name}: {actor}" if len(s.tracks) > 1 else actor
+            cells = []
+            for r in shown:
+                tr = r.tracks[k]
+                move = tr.realised[i]
+                text = letters[0 if move else 1] + ("*" if tr.flipped(i) else "")
+                title = f"round {r.step}: {actor} {tr.label(i)}" + (" (noise)" if tr.flipped(i) else "")
+                cells.append(f"<td style='background:{MOVE_COLORS[int(move)]}' title='{escape(title)}'>"
+                             f"{escape(text)}</td>")
+            rows.append(f"<tr class='sim-moves'><td class='name'>{escape(name)}</td>{''.join(cells)}</tr>")
+            pays = model.payoffs[first:]
+            rows.append("<tr><td class='name pay'>payoff</td>" + "".join(
+                f"<td class='pay'>{num(p[i, k], 1)}</td>" for p in pays) + "</tr>")
+    c, d = track_legend(s)
+    legend = (f"<div style='font-size:13px;color:#333'>{c}, {d}; * = noise turned the intended move into the other"
+              + (f"; showing the last {width} rounds" if first else "") + "</div>")
+    return f"<table class='sim-strip'>{''.join(rows)}</table>{legend}"
+
+
+def track_legend(s: Scenario) -> tuple[str, str]:
+    labels = {t.labels for t in s.tracks}
+    if len(labels) == 1:
+        c, d = next(iter(labels))
+        return f"green = {escape(c)}", f"orange = {escape(d)}"
+    return "green = cooperative move", "orange = defection"
+
+
+@solara.component
+def Moves(model: ClassroomModel, rename=str):
+    update_counter.get()
+    if not model.history:
+        solara.HTML("div", unsafe_innerHTML="<i>Press Step or ▶ to play the first round.</i>", classes=["sim-strip"])
+        return
+    solara.HTML("div", unsafe_innerHTML=strip_html(model, rename=rename), classes=["sim-strip"])
+
+
+#: capability colour scale: matplotlib's cividis (designed to read the same with colour-vision deficiency)
+def capability_colour(c: float) -> str:
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    return to_hex(colormaps["cividis"](float(np.clip(c, 0.0, 1.0))))
+
+
+def population_html(model: ClassroomModel, rename=str) -> str:
+    """One square per nonstate group coloured by capability; groups with an incident this round
+    outlined and marked "!"; incidents this round, so far, and so far with the channel closed;
+    the safeguards and both sides' risk perception (which incidents raise)."""
+    pop = model.population
+    played = bool(model.history)
+    cells = []
+    for i, group in enumerate(pop.groups):
+        c = float(group.capability[0])
+        hit = played and bool(group.incident[0])
+        ink = "#fff" if c < 0.5 else "#000"
+        title = f"group {i + 1}: capability {c:.2f}" + (" - caused a misuse incident this round" if hit else "")
+        cells.append(f"<td class='sim-group{' sim-hit' if hit else ''}' style='background:{capability_colour(c)};"
+                     f"color:{ink}' title='{escape(title)}'>{'!' if hit else ''}</td>")
+    now = int(pop.last_incidents[0]) if played else 0
+    text = (f"Misuse incidents this round: <b class='sim-incidents-now'>{now}</b>; so far: "
+            f"<b class='sim-incidents-total'>{int(pop.incidents[0])}</b>")
+    if model.copies > 1:
+        text += (f"; with the channel closed (same random numbers): <b class='sim-incidents-closed'>"
+                 f"{int(pop.incidents[model.lane(0)][0])}</b>")
+    text += f". Safeguards: {float(pop.safeguards[0]):.0%} (built while both engage). Risk perception: " + ", ".join(
+        f"{escape(rename(a.name))} <span class='sim-risk'>{float(a.risk_perception[0]):.2f}</span>"
+        for a in model.actors) + " (incidents raise it)."
+    scale = ", ".join(f"{capability_colour(x)} {x:.0%}" for x in np.linspace(0, 1, 6))
+    legend = (f"<div class='sim-pop-legend'>colour = capability: 0 <span class='sim-pop-scale' "
+              f"style='background:linear-gradient(to right, {scale})'></span> 1 (full access to frontier models);"
+              f" <span class='sim-pop-key' style='background:{capability_colour(0.5)};outline:3px solid #000;"
+              f"box-shadow:inset 0 0 0 2px #fff;color:#000;text-align:center;font-weight:bold;font-size:14px'>!</span>"
+              f" = caused a misuse incident this round</div>")
+    head = f"<div style='font-size:14px'><b>Nonstate groups ({len(pop.groups)})</b>. {text}</div>"
+    return f"{head}<table class='sim-pop'><tr>{''.join(cells)}</tr></table>{legend}"
+
+
+@solara.component
+def PopulationPanel(model: ClassroomModel, rename=str):
+    update_counter.get()
+    if model.population is None:
+        return
+    solara.HTML("div", unsafe_innerHTML=population_html(model, rename), classes=["sim-population"])
+
+
+def score_html(model: ClassroomModel, rename=str) -> str:
+    s = model.scenario
+    last = model.payoffs[-1].sum(axis=1) if model.payoffs else None
+    totals = model.totals()
+    head = "<tr><th></th><th>last move</th><th>this round</th><th>total</th></tr>"
+    rows = [head]
+    for i, actor in enumerate(s.actor_names):
+        move = ", ".join(model.history[-1].tracks[k].label(i) for k in range(len(s.tracks))) if model.history else "-"
+        this = num(last[i], 2) if last is not None else "-"
+        rows.append(f"<tr><td style='color:{side_colour(i)};font-weight:bold'>{escape(rename(actor))}</td>"
+                    f"<td>{escape(move)}</td><td>{this}</td><td class='sim-total'><b>{num(totals[i], 2)}</b></td></tr>")
+    return f"<table class='sim-table sim-score'>{''.join(rows)}</table>"
+
+
+@solara.component
+def Score(model: ClassroomModel, rename=str):
+    update_counter.get()
+    solara.HTML("div", unsafe_innerHTML=score_html(model, rename), classes=["sim-score-box"])
+
+
+def matrix_html(model: ClassroomModel, k: int, rename=str, same: bool = False) -> str:
+    """Track k's payoffs (row side's, column side's) with the lesson's labels; the last round outlined."""
+    s = model.scenario
+    t = s.tracks[k]
+    a, b = map(rename, s.actor_names)
+    val = lambda i, x: float(np.asarray(model.values[t.payoffs[i][x]]).reshape(-1)[0])  # noqa: E731
+    cell = {(True, True): ("R", "R"), (True, False): ("S", "T"), (False, True): ("T", "S"), (False, False): ("P", "P")}
+    last = model.history[-1].tracks[k].realised if model.history else None
+    head = (f"<tr><th>{escape(a)} \\ {escape(b)}</th>"
+            + "".join(f"<th style='color:{side_colour(1)}'>{escape(lbl)}</th>" for lbl in t.labels) + "</tr>")
+    rows = [head]
+    for mine in (True, False):
+        tds = []
+        for theirs in (True, False):
+            x, y = cell[(mine, theirs)]
+            cls = " class='last'" if last is not None and (last[0], last[1]) == (mine, theirs) else ""
+            tds.append(f"<td{cls}><span style='color:{side_colour(0)}'>{val(0, x):g}</span>, "
+                       f"<span style='color:{side_colour(1)}'>{val(1, y):g}</span></td>")
+        label = t.labels[0 if mine else 1]
+        rows.append(f"<tr><th style='color:{side_colour(0)}'>{escape(label)}</th>{''.join(tds)}</tr>")
+    extra = [n for n in ("level_cost", "risk_weight", "audience_weight") if n in t.params
+             and abs(float(np.asarray(model.values[t.params[n]]).reshape(-1)[0])) > 0]
+    note = "" if not extra else "<div style='font-size:12px'>plus costs of escalation, risk or audience</div>"
+    title = f"Payoffs per round ({escape(a)}, {escape(b)})" + (f": {escape(t.name)}" if len(s.tracks) > 1 and not same
+                                                                 else "")
+    return f"<div style='font-size:13px'>{title}</div><table class='sim-matrix'>{''.join(rows)}</table>{note}"
+
+
+@solara.component
+def Matrix(model: ClassroomModel, rename=str):
+    update_counter.get()
+    s = model.scenario
+    seen, shown = set(), []
+    for k, t in enumerate(s.tracks):
+        key = (t.labels, tuple(float(np.asarray(model.values[p[x]]).reshape(-1)[0]) for p in t.payoffs for x in "RSTP"))
+        if key not in seen:
+            seen.add(key)
+            shown.append(k)
+    with solara.Row(classes=["sim-matrix-box"]):
+        for k in shown[:2]:
+            solara.HTML("div", unsafe_innerHTML=matrix_html(model, k, rename, same=len(shown) == 1))
+
+
+def comparison_html(scenario: Scenario, rows, rename=str) -> str:
+    a, b = map(rename, scenario.actor_names)
+    extra = extra_columns(rows)
+    head = (f"<tr><th></th><th>{escape(a)} total</th><th>{escape(b)} total</th><th>{escape(a)} per round</th>"
+            f"<th>{escape(b)} per round</th><th>{escape(a)} coop.</th><th>{escape(b)} coop.</th>"
+            "<th>both coop.</th><th>rounds</th>" + "".join(f"<th>{escape(h)}</th>" for _, h in extra) + "</tr>")
+    body = "".join(
+        f"<tr><td>{escape(rename(r.label))}</td><td>{r.total[0]:.2f}</td><td>{r.total[1]:.2f}</td>"
+        f"<td>{r.per_round[0]:.2f}</td><td>{r.per_round[1]:.2f}</td><td>{r.cooperation[0]:.0%}</td>"
+        f"<td>{r.cooperation[1]:.0%}</td><td>{r.mutual:.0%}</td><td>{r.rounds:.1f}</td>"
+        + "".join(f"<td>{r.extra[k]:.2f}</td>" if k in r.extra else "<td>-</td>" for k, _ in extra) + "</tr>"
+        for r in rows)
+    return f"<table class='sim-table sim-compare'>{head}{body}</table>"
+
+
+@solara.component
+def Comparison(base: Scenario, rename=str, continuation: float | None = None):
+    spec = comparison(base)
+    rows = solara.use_memo(lambda: compare(base), [])
+    theory = theory_note(base, continuation)
+    runs = "one run (no randomness)" if spec.runs == 1 else f"means over {spec.runs} runs, seed {base.seed}"
+    note = f" {spec.note}" if spec.note else ""
+    solara.HTML("div", unsafe_innerHTML=f"<b>{escape(spec.title)}</b> <span style='font-size:13px'>({runs}; "
+                f"coop. = share of rounds cooperating).{escape(note)}</span>" + comparison_html(base, rows, rename)
+                + (f"<div class='sim-theory' style='font-size:14px'>{escape(theory)}</div>" if theory else ""),
+                classes=["sim-comparison"])
+
+
+@solara.component
+def Notes(scenario: Scenario, rename=str):
+    lesson = scenario.lesson
+    if lesson is None:
+        body = f"<p>{escape(rename(scenario.description))}</p>"
+    else:
+        notice = "".join(f"<li>{escape(rename(x))}</li>" for x in lesson.notice)
+        tries = "".join(f"<li>{escape(rename(x))}</li>" for x in lesson.try_)
+        body = (f"<b>What to notice</b><ul>{notice}</ul><b>What to try</b> (with the controls on the left)"
+                f"<ul>{tries}</ul>")
     solara.HTML("div", unsafe_innerHTML=body, classes=["sim-notes"])
 
 
 @solara.component
-def Levels(model: ClassroomModel):
+def Plots(model: ClassroomModel, rename=str):
     update_counter.get()
-    from matplotlib.figure import Figure
-
-    n = len(model.tracks)
-    fig = Figure(figsize=(5.5, 3.3), layout="constrained")
-    for k, ax in enumerate(np.atleast_1d(fig.subplots(n, 1, squeeze=False)[:, 0])):
-        level_history(model.history, k, model.tracks[k].spec.rungs, ax=ax, start=model.tracks[k].spec.start,
-                      step_unit=model.scenario.step)
-        ax.set_title(f"Escalation: {model.tracks[k].name}", fontsize="small")
-        ax.tick_params(labelsize="x-small")
-        if k < n - 1:
-            ax.set_xlabel("")
+    s = model.scenario
+    n = len(s.tracks)
+    fig = Figure(figsize=(10, 1.6 + 1.3 * n), layout="constrained")
+    grid = fig.subplots(n, 2, squeeze=False, width_ratios=[3, 2])
+    for k in range(n):
+        level_history(model.history, k, s.tracks[k].rungs, ax=grid[k, 0], start=s.tracks[k].start, step_unit="round")
+    gs = grid[0, 1].get_gridspec()
+    for ax in grid[:, 1]:
+        ax.remove()
+    ax = fig.add_subplot(gs[:, 1])
+    start = [float(np.asarray(model.values[a.spec.params["trust"]])[0]) for a in model.actors]
+    trust_history(model.history, [rename(a) for a in s.actor_names], ax=ax, start=start, step_unit="round")
     solara.FigureMatplotlib(fig, format="png")
 
 
-@solara.component
-def Trust(model: ClassroomModel):
-    update_counter.get()
-    start = [float(np.asarray(model.values[a.spec.params["trust"]])[0]) for a in model.actors]
-    ax = trust_history(model.history, model.scenario.actor_names, start=start, step_unit=model.scenario.step)
-    solara.FigureMatplotlib(ax.figure, format="png")
+def snapped(control: Control, old, new) -> bool:
+    """True when a slider only reports the old value moved onto its grid (the browser's slider
+    snaps 0.3333 to 0.35 when it appears): that is not a change the class asked for."""
+    if control.is_menu or control.key == "seed":
+        return False
+    grid = control.lo + round((float(old) - control.lo) / control.step) * control.step
+    return abs(float(new) - grid) < 1e-9 and abs(float(new) - float(old)) > 1e-12
 
 
 @solara.component
-def Pattern(model: ClassroomModel):
-    update_counter.get()
-    ax = cooperation_pattern(model.history, model.scenario.actor_names, model.scenario.track_names,
-                             step_unit=model.scenario.step)
-    solara.FigureMatplotlib(ax.figure, format="png")
+def LessonTab(cls, rename=str):
+    values = solara.use_reactive(cls.defaults())
+    model = solara.use_reactive(solara.use_memo(lambda: cls(**values.value), []))
+    play_ms, every, threads = solara.use_reactive(PLAY_MS), solara.use_reactive(1), solara.use_reactive(False)
+
+    by_key = {c.key: c for c in cls.controls}
+
+    def change(key, value):
+        if snapped(by_key[key], values.value[key], value) or value == values.value[key]:
+            return
+        values.value = {**values.value, key: value}
+        model.value = cls(**values.value)   # a new run with exactly the values shown
+
+    m = model.value
+    with solara.Row(style={"align-items": "flex-start", "gap": "16px"}):
+        with solara.Column(classes=["sim-side"], style={"gap": "4px"}):
+            ModelController(model, model_parameters=values, play_interval=play_ms, render_interval=every,
+                            use_threads=threads)
+            for c in cls.controls:
+                ControlInput(c, values.value[c.key], lambda v, key=c.key: change(key, v), rename)
+            if cls.controls:
+                solara.Text("Changing a control starts the run again.", style={"font-size": "13px"})
+        with solara.Column(classes=["sim-main"], style={"flex": "1", "min-width": "0", "gap": "6px"}):
+            with solara.Row(style={"align-items": "flex-start", "gap": "24px"}):
+                with solara.Column(style={"gap": "2px"}):
+                    Counter(m)
+                    Score(m, rename)
+                Matrix(m, rename)
+            Moves(m, rename)
+            PopulationPanel(m, rename)
+            Comparison(cls.base, rename, values.value.get("continuation"))
+            Notes(m.scenario, rename)
+            Plots(m, rename)
+
+
+# -- play the computer -------------------------------------------------------------------------
 
 
 @solara.component
-def Ensemble(model: ClassroomModel):
-    result, set_result = solara.use_state(None)
-    current = result if result is not None and result[0] is model else None
+def PlayTab(base: Scenario):
+    game = solara.use_memo(lambda: Game.of(base), [])
+    number, set_number = solara.use_state(1)
+    moves, set_moves = solara.use_state(())
+    chosen, set_chosen = solara.use_state(SECRET)
+    hidden = hidden_strategy(base.seed, number) if chosen == SECRET else chosen
+    current = match(game, moves, hidden, seed=base.seed)
+    done = len(moves) >= ROUNDS
+    c, d = game.labels
+    with solara.Column(classes=["sim-play"], style={"gap": "8px", "max-width": "980px"}):
+        solara.HTML("div", unsafe_innerHTML=(
+            f"<b>Play {ROUNDS} rounds against the computer.</b> It plays one of {len(MENU)} strategies (drawn at "
+            "random unless the teacher picks one); which one is revealed at the end, with how the other strategies "
+            "would have done. Payoffs per round "
+            f"(you, computer): both {escape(c)} {game.R:g}, {game.R:g}; you {escape(c)} and it {escape(d)} "
+            f"{game.S:g}, {game.T:g}; you {escape(d)} and it {escape(c)} {game.T:g}, {game.S:g}; both {escape(d)} "
+            f"{game.P:g}, {game.P:g}."))
+        with solara.Row():
+            solara.Button(f"{c} (C)", color="success", disabled=done, classes=["sim-play-c"],
+                          on_click=lambda: set_moves((*moves, True)))
+            solara.Button(f"{d} (D)", color="error", disabled=done, classes=["sim-play-d"],
+                          on_click=lambda: set_moves((*moves, False)))
+            solara.Button("New game", on_click=lambda: (set_moves(()), set_number(number + 1)),
+                          classes=["sim-play-new"])
+            with solara.Div(style={"width": "300px", "margin-left": "16px"}):
+                solara.Select("Computer's strategy (for the teacher)", value=chosen, values=[SECRET, *MENU],
+                              on_value=lambda v: (set_chosen(v), set_moves(())))
+        you, it = current.totals
+        solara.HTML("div", unsafe_innerHTML=(
+            f"<div class='sim-play-status'>Round {len(moves)} of {ROUNDS}. Score: you "
+            f"<b class='sim-play-you'>{you:g}</b>"
+            f", computer <b class='sim-play-it'>{it:g}</b></div>" + play_strip(game, current)))
+        if done:
+            rows = reveal(game, moves, hidden, seed=base.seed)
+            body = "".join(f"<tr><td>{r['strategy']}</td><td>{r['you_vs']:g}</td><td>{r['it_vs_you']:g}</td>"
+                           f"<td>{r['in_your_place']:g}</td><td>{r['computer_then']:g}</td></tr>" for r in rows)
+            solara.HTML("div", unsafe_innerHTML=(
+                f"<p class='sim-play-reveal'>The computer played <b>{escape(hidden)}</b>.</p>"
+                "<table class='sim-table'><tr><th>strategy S</th><th>your moves vs S: you</th><th>S</th>"
+                "<th>S in your place: S</th><th>computer</th></tr>" + body + "</table>"))
+
+
+def play_strip(game: Game, m) -> str:
+    letters = initials(game.labels)
+    rows = []
+    for name, moves, pays in (("you", m.you, m.your_payoffs), ("computer", m.them, m.their_payoffs)):
+        cells = "".join(f"<td style='background:{MOVE_COLORS[int(x)]}'>{letters[0 if x else 1]}</td>" for x in moves)
+        rows.append(f"<tr class='sim-play-row'><td class='name'>{name}</td>{cells}</tr>")
+        rows.append("<tr><td class='name pay'>payoff</td>" + "".join(f"<td class='pay'>{p:g}</td>" for p in pays)
+                    + "</tr>")
+    return f"<table class='sim-strip'>{''.join(rows)}</table>"
+
+
+# -- live tournament ---------------------------------------------------------------------------
+
+
+def evolve(strategies, counts, dynamics: str, noise: float, turns: int = 50, seed: int = 0,
+           game: str = "prisoners_dilemma"):
+    """Round robin of ``strategies`` (sim.tournament), then replicator or Moran dynamics from ``counts``."""
+    from ..tournament import make_spec, moran, replicator, run_tournament
+
+    result = run_tournament(make_spec(list(strategies), game=game, turns=turns, repetitions=3, noise=noise,
+                                      seed=seed))
+    M = result.payoff_matrix()
+    if dynamics == "replicator":
+        shares = replicator(M, start=np.asarray(counts, dtype=float), until=60.0, points=61)
+    else:
+        shares = moran(M, counts, steps=40 * int(sum(counts)), replicates=1, seed=seed)
+    return result, shares
+
+
+def shares_figure(labels, shares, upto: int) -> Figure:
+    fig = Figure(figsize=(8, 3.6), layout="constrained")
+    ax = fig.add_subplot()
+    x = shares.times[: upto + 1]
+    ax.stackplot(x, shares.shares[: upto + 1].T, labels=labels,
+                 colors=[PALETTE[i % len(PALETTE)] for i in range(len(labels))], alpha=0.9)
+    ax.set_xlim(shares.times[0], shares.times[-1])
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("time" if shares.kind == "replicator" else "births (Moran steps)")
+    ax.set_ylabel("share of population")
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize="small")
+    return fig
+
+
+@solara.component
+def TournamentTab():
+    chosen = solara.use_reactive(["always_defect", "tit_for_tat", "generous_tit_for_tat", "always_cooperate"])
+    counts = solara.use_reactive({})
+    dynamics = solara.use_reactive("replicator")
+    game = solara.use_reactive("prisoners_dilemma")
+    noise = solara.use_reactive(0.0)
+    out, set_out = solara.use_state(None)
+    frame, set_frame = solara.use_state(0)
+    playing = solara.use_reactive(False)
 
     def run():
-        res = run_ensemble(model.scenario, runs=ENSEMBLE_RUNS, seed=model.seed_value)
-        set_result((model, res.table))
+        names = [s for s in MENU if s in chosen.value]
+        if not names:
+            return
+        n = [int(counts.value.get(s, 10)) for s in names]
+        result, shares = evolve(names, n, dynamics.value, noise.value, game=game.value)
+        set_out((tuple(names), result, shares))
+        set_frame(0)
+        playing.set(True)
 
-    with solara.Column(style=BOX):
-        solara.Button(f"Run {ENSEMBLE_RUNS} runs of these settings", on_click=run, color="secondary",
-                      classes=["sim-ensemble"])
-        if current is not None:
-            EnsembleResult(model, current[1])
+    def animate():
+        if not playing.value or out is None:
+            return
+        stop = threading.Event()
+        frames = len(out[2].times) - 1
+        step = max(1, frames // FRAMES)
+        i = 0
+        while not stop.wait(FRAME_S) and i < frames:
+            i = min(frames, i + step)
+            set_frame(i)
+        playing.set(False)
+
+    solara.use_thread(animate, dependencies=[playing.value, out])
+    with solara.Row(style={"align-items": "flex-start", "gap": "16px"}, classes=["sim-tournament"]):
+        with solara.Column(classes=["sim-side"], style={"gap": "4px"}):
+            solara.SelectMultiple("Strategies", all_values=list(MENU), values=chosen, classes=["sim-strategies"])
+            for s in [s for s in MENU if s in chosen.value]:
+                v = int(counts.value.get(s, 10))
+                solara.SliderInt(f"{s}: {v}", value=v, min=0, max=30,
+                                 on_value=lambda x, s=s: counts.set({**counts.value, s: x}))
+            solara.Select("Game", value=game, values=list(PRESETS))
+            solara.Select("Dynamics", value=dynamics, values=["replicator", "Moran"])
+            solara.SliderFloat(f"Noise: {noise.value:.2f}", value=noise, min=0, max=0.2, step=0.01)
+            solara.Button("Run the tournament", color="primary", on_click=run, classes=["sim-run-tournament"])
+        with solara.Column(style={"flex": "1", "min-width": "0"}):
+            if out is None:
+                solara.Text("Pick strategies and their starting numbers, then run: every strategy meets every "
+                                "other (and its twin) for 50 rounds of the game, three times; the "
+                                "population then evolves by the payoffs (replicator: an infinite population; "
+                                "Moran: a finite one, one birth and one death at a time).")
+            else:
+                names, result, shares = out
+                ranking = result.ranking()
+                body = "".join(f"<tr><td>{r['rank']}</td><td>{escape(r['strategy'])}</td><td>{r['mean']:.3f}</td></tr>"
+                               for r in ranking)
+                final = shares.shares[frame]
+                solara.HTML("div", unsafe_innerHTML=(
+                    "<table class='sim-table sim-ranking'><tr><th>rank</th><th>strategy</th><th>score per round</th>"
+                    f"</tr>{body}</table><div class='sim-shares'>t = {shares.times[frame]:g}: " + ", ".join(
+                        f"{escape(n)} {x:.0%}" for n, x in zip(names, final)) + "</div>"))
+                solara.FigureMatplotlib(shares_figure(names, shares, frame), format="png")
 
 
-@solara.component
-def EnsembleResult(model: ClassroomModel, table: dict):
-    held = int(table["held"].sum())
-    solara.Text(f"Channel held in {held} of {ENSEMBLE_RUNS} runs (seed {model.seed_value})",
-                classes=["sim-ensemble-result"])
-    solara.FigureMatplotlib(ensemble_figure(table, model.scenario.horizon, model.scenario.step), format="png")
+# -- the page ----------------------------------------------------------------------------------
 
 
-def model_class(source: str) -> type[ClassroomModel]:
-    return type("ClassroomModel", (ClassroomModel,), {"source": source})
+@functools.cache
+def lesson_class(source: str) -> type[ClassroomModel]:
+    return model_class(source)
+
+
+def requested(search: str | None) -> str:
+    """The scenario file of ``?lesson=NAME``, else the one ``sim viz`` was started with."""
+    name = urllib.parse.parse_qs(search or "").get("lesson", [""])[0]
+    if name:
+        try:
+            return str(find_lesson(name))
+        except UserError:
+            pass
+    return os.environ["SIM_VIZ_SCENARIO"]
 
 
 @solara.component
 def Page():
-    cls = solara.use_memo(lambda: model_class(os.environ["SIM_VIZ_SCENARIO"]), [])
-    params = solara.use_memo(lambda: model_params(cls), [])
-    model = solara.use_memo(lambda: cls(seed=params["seed"]["value"]), [])
-    title = model.scenario.lesson.title if model.scenario.lesson else (model.scenario.title or model.scenario.name)
-    return SolaraViz(model, components=[(Status, 0), (Levels, 0), (Trust, 0), (Pattern, 0), (Ensemble, 0)],
-                     model_params=params, name=title, play_interval=400)
+    source = requested(solara.use_router().search)
+    cls = lesson_class(source)
+    base = cls.base
+    title = base.lesson.title if base.lesson else (base.title or base.name)
+    neutral = solara.use_reactive(False)
+    rename = renamer(base.actor_names, neutral.value)
+    solara.Style(CSS)
+    solara.Title(title)
+    with solara.Column(style={"padding": "4px 12px", "gap": "0"}):
+        goal = f" <span style='font-size:14px'>{escape(rename(base.lesson.goal))}</span>" if base.lesson else ""
+        with solara.Row(style={"align-items": "center", "justify-content": "space-between"}):
+            solara.HTML("div", unsafe_innerHTML=f"<h2 style='margin:0'>{escape(rename(title))}</h2>{goal}",
+                        classes=["sim-title"])
+            with solara.Div(classes=["sim-neutral"]):
+                solara.Checkbox(label="Neutral names (Blue, Red)", value=neutral)
+        with solara.lab.Tabs(dark=False):
+            with solara.lab.Tab("Lesson"):
+                LessonTab(cls, rename).key("lesson:" + source)
+            with solara.lab.Tab("Play the computer"):
+                PlayTab(base).key("play:" + source)
+            with solara.lab.Tab("Tournament"):
+                TournamentTab()

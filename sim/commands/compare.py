@@ -11,41 +11,67 @@ ORDER = 14
 def register(sub) -> None:
     p = sub.add_parser("compare", help="compare results folders: differences with intervals and tests")
     p.add_argument("folders", nargs="+", metavar="RESULTS", help="results folders (differences are vs the first)")
+    p.add_argument("--label", action="append", default=[], metavar="[NAME=]TEXT",
+                   help="label for a folder in tables, legends and the report: TEXT per folder in order, or "
+                        "NAME=TEXT for the folder of scenario NAME (repeatable)")
     p.add_argument("--out", default=os.environ.get("SIM_RESULTS", "results"),
                    help="results root; the comparison goes to OUT/compare/ (default: results/)")
+    p.add_argument("--at", type=int, metavar="STEP",
+                   help="step at which to compare Kaplan-Meier survival (default: the last step of the "
+                        "shortest horizon)")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     from ..analysis.compare import write_compare
 
-    folder = write_compare(args.folders, Path(args.out), ["sim", *args.argv])
+    folder = write_compare(args.folders, Path(args.out), ["sim", *args.argv], at=args.at, labels=args.label)
     print(format_table(folder))
     print(f"results: {folder}")
     return 0
 
 
 def format_table(folder: Path) -> str:
-    """The stored comparison as text: one block per folder."""
+    """The stored comparison as text: one block per folder, then the robustness of the difference."""
+    from ..analysis.compare import COMPARED
     from ..analysis.tables import read_table
 
     t = read_table(folder / "compare.csv")
     lines = []
+
+    def interval(key: str, i: int, sign: str = "") -> str:
+        return f"{t[key][i]:{sign}.3f}  [{t[key + '.lo'][i]:{sign}.3f}, {t[key + '.hi'][i]:{sign}.3f}]"
+
     for i, name in enumerate(t["label"]):
         lines.append(f"{name}: {int(t['runs'][i])} runs, seed {int(t['seed'][i])}  ({t['folder'][i]})")
-        for key, text in (("p_held", "P(channel held)"), ("p_held_given_escalated", "P(held | escalated)"),
-                          ("p_held_while_escalated", "P(held while escalated)"), ("p_escalated", "P(escalated)")):
-            lines.append(f"  {text:<26}{t[key][i]:.3f}  [{t[key + '.lo'][i]:.3f}, {t[key + '.hi'][i]:.3f}]"
-                         f"  ({int(t[key + '.k'][i])}/{int(t[key + '.n'][i])})")
+        for _, key, text in COMPARED:
+            lines.append(f"  {text:<30}{interval(key, i)}  ({int(t[key + '.k'][i])}/{int(t[key + '.n'][i])})")
+        lines.append(f"  {'mean open share':<30}{interval('mean_open_share', i)}")
+        if t["rivalry_effect"][i] == t["rivalry_effect"][i]:
+            lines.append(f"  {'rivalry effect on P(held)':<30}{interval('rivalry_effect', i, '+')}"
+                         f"  (McNemar p = {t['rivalry_effect.p_value'][i]:.2g})")
+        lines.append(f"  {'K-M survival to step ' + str(int(t['km_step'][i])):<30}{interval('km_survival', i)}")
         if i == 0:
             continue
-        for key, text in (("p_held", "P(held)"), ("p_held_given_escalated", "P(held | escalated)")):
-            d = t[f"diff.{key}"][i]
-            if d == d:
-                lines.append(f"  difference in {text} vs {t['label'][0]}: {d:+.3f}  "
-                             f"[{t[f'diff.{key}.lo'][i]:+.3f}, {t[f'diff.{key}.hi'][i]:+.3f}] (Newcombe 95%), "
-                             f"two-proportion test p = {t[f'p_value.{key}'][i]:.3g}")
-        mc = t["paired_p_value.p_held"][i]
-        if mc == mc:
-            lines.append(f"  paired runs (same seed): McNemar exact p = {mc:.3g} for P(held)")
+        how = ("paired runs (same seed): Newcombe paired interval, McNemar exact p" if t["paired"][i] == 1
+               else "independent samples: Newcombe hybrid interval, two-proportion z test")
+        lines.append(f"  vs {t['label'][0]} ({how}):")
+        for _, key, text in COMPARED:
+            lines.append(f"    {text:<28}{interval('diff.' + key, i, '+')}  p = {t['p_value.' + key][i]:.3g}")
+        lines.append(f"    {'mean open share':<28}{interval('diff.mean_open_share', i, '+')}")
+        lines.append(f"    {'K-M survival':<28}{t['diff.km_survival'][i]:+.3f}")
+    robust = folder / "robustness.csv"
+    if robust.is_file():
+        r = read_table(robust)
+        flips = [j for j in range(len(r["key"])) if r["sign_changes"][j] or r["significance_changes"][j]]
+        lines.append(f"robustness of the difference in P(held) over {len(set(r['key']))} definitions "
+                     f"(robustness.csv): " + ("same sign and significance under every definition" if not flips
+                                              else f"{len(flips)} definition(s) change it:"))
+        for j in flips[:12]:
+            what = " and ".join(w for w, f in (("sign", r["sign_changes"][j]),
+                                               ("significance", r["significance_changes"][j])) if f)
+            lines.append(f"  {r['label'][j]}, {r['definition'][j]}: {r['diff'][j]:+.3f} "
+                         f"[{r['lo'][j]:+.3f}, {r['hi'][j]:+.3f}], p = {r['p_value'][j]:.2g} ({what} changes)")
+        if len(flips) > 12:
+            lines.append(f"  ... and {len(flips) - 12} more (robustness.csv)")
     return "\n".join(lines)

@@ -17,6 +17,7 @@ def register(sub) -> None:
     add_memory_option(p)
     p.add_argument("--seed", type=seed, help="master seed (default: the lesson's)")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a scenario value")
+    p.add_argument("--neutral", action="store_true", help="call the two sides Blue and Red")
     p.set_defaults(func=run)
 
 
@@ -25,6 +26,7 @@ def run(args) -> int:
     from ..classroom.lessons import load_lesson
 
     scenario = load_lesson(args.lesson, args.set)
-    path = write_handout(scenario, Path(args.out), runs=args.runs, seed=args.seed)
+    path = write_handout(scenario, Path(args.out), runs=args.runs, seed=args.seed, overrides=args.set,
+                         neutral=args.neutral)
     print(f"handout: {path}")
     return 0

@@ -32,6 +32,29 @@ def executor_for(args, runs: int):
     return make_executor(args.workers, args.scheduler, args.dask_local, getattr(args, "cluster_timeout", None))
 
 
+def add_twin_options(p) -> None:
+    g = p.add_argument_group("twins (the same runs with an intervention; see docs/model.md)")
+    g.add_argument("--no-twins", action="store_true",
+                   help="simulate no twin (by default: the pacified twin and every twin the scenario declares)")
+    g.add_argument("--twin", action="append", default=[], metavar="NAME",
+                   help="simulate only these twins (repeatable; `pacified` or a name under `twins:`)")
+
+
+def twin_selection(args, scenario) -> tuple[str, ...] | None:
+    """Twin names to simulate (``None``: the default, pacified and every declared twin)."""
+    from ..errors import UserError
+
+    for name in args.twin:
+        if name != "pacified" and name not in scenario.twins:
+            known = ", ".join(["pacified", *scenario.twins])
+            raise UserError(f"--twin {name}: {scenario.name} declares no twin '{name}' (twins: {known})")
+    if args.no_twins:
+        return ()
+    if not args.twin:
+        return None
+    return tuple(dict.fromkeys(args.twin))
+
+
 def register(sub) -> None:
     p = sub.add_parser("run", help="run an ensemble of a scenario and write a results folder")
     add_scenario_options(p)
@@ -39,24 +62,35 @@ def register(sub) -> None:
     p.add_argument("--keep-trajectories", action="store_true",
                    help="write every run's per-step trajectory (default: the first 10 runs only)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_twin_options(p)
+    add_design_option(p)
     add_executor_options(p)
     p.set_defaults(func=run)
 
 
+def add_design_option(p) -> None:
+    p.add_argument("--design", choices=("random", "lhs"), default="random",
+                   help="how uncertain parameters are sampled over the runs: independently per run (random, "
+                        "default) or as one Latin hypercube (lhs); see docs/api.md")
+
+
 def run(args) -> int:
+    from ..api import load_scenario
+    from ..ensemble.design import with_design
     from ..ensemble.store import folder_stem, new_folder, simulate_to_folder
     from ..paths import results_dir
-    from ..scenario.load import load_scenario
 
     scenario = load_scenario(args.scenario, args.set)
     runs = args.runs or scenario.runs
     seed = scenario.seed if args.seed is None else args.seed
+    scenario = with_design(scenario, args.design, runs, seed)
     with executor_for(args, runs) as executor:
         with new_folder(results_dir(args.out, scenario.name), folder_stem(seed, runs)) as holder:
             summary = simulate_to_folder(scenario, holder[0], ["sim", *args.argv], runs=runs, seed=seed,
                                          chunk_size=args.chunk_size, executor=executor,
                                          keep_trajectories=args.keep_trajectories,
-                                         progress=not args.quiet and sys.stderr.isatty())
+                                         progress=not args.quiet and sys.stderr.isatty(),
+                                         twins=twin_selection(args, scenario))
     import json
 
     manifest = json.loads((holder[0] / "manifest.json").read_text())
@@ -72,13 +106,50 @@ def headline(summary: dict, seconds: float | None = None) -> str:
     def p(key: str) -> str:
         return str(Proportion(**summary[key]))
 
+    def row(label: str, d: float, lo: float, hi: float, tail: str = "") -> str:
+        return f"  {label:<36}{d:+.3f}  [{lo:+.3f}, {hi:+.3f}]{tail}"
+
+    def effect(e: dict, what: str) -> list[str]:
+        """Run minus twin for the channel; incidents as the twin's minus the run's (averted)."""
+        h, o, name = e["held"], e["open_share"], e["twin"]
+        lines = []
+        if name != "channel_closed":
+            lines += [row(f"{what} on P(held)", h["difference"], h["lo"], h["hi"],
+                          f"  (McNemar p = {h['mcnemar_p']:.2g}; {h['runs_differing']} runs differ)"),
+                      row(f"{what} on open share", o["difference"], o["lo"], o["hi"])]
+        if "incidents_averted" in e:
+            a = e["incidents_averted"]
+            if name == "channel_closed":
+                lines.append(row("incidents averted by the channel", a["difference"], a["lo"], a["hi"],
+                                 f"  per run ({e['incidents_twin']:.3f} with it closed)"))
+            else:
+                lines.append(row(f"{what} on incidents", -a["difference"], -a["hi"], -a["lo"], "  per run"))
+        return lines
+
     median = summary["median_break_step"]
     timing = f" ({seconds:.2f} s simulated)" if seconds is not None else ""
-    return "\n".join([
+    lines = [
         f"{summary['scenario']}: {summary['runs']} runs, seed {summary['seed']}{timing}",
-        f"  P(channel held)                 {p('p_held')}",
-        f"  P(held | rivalry escalated)     {p('p_held_given_escalated')}",
-        f"  P(held while escalated)         {p('p_held_while_escalated')}",
-        f"  P(rivalry escalated)            {p('p_escalated')}",
-        f"  median break step (K-M)         {'not reached' if median is None else f'{median:g}'}",
-    ])
+        f"  {'P(channel held)':<36}{p('p_held')}",
+        f"  {'P(rivalry escalated)':<36}{p('p_escalated')}",
+        f"  {'P(held and escalated)':<36}{p('p_held_and_escalated')}",
+    ]
+    if "mean_open_share" in summary:
+        m = summary["mean_open_share"]
+        lines.append(f"  {'mean open share':<36}{m['mean']:.3f}  [{m['lo']:.3f}, {m['hi']:.3f}]")
+    if "mean_incidents" in summary:
+        m = summary["mean_incidents"]
+        lines.append(f"  {'mean misuse incidents per run':<36}{m['mean']:.3f}  [{m['lo']:.3f}, {m['hi']:.3f}]")
+        lines.append(f"  {'P(at least one incident)':<36}{p('p_any_incident')}")
+    if "rivalry_effect" in summary:
+        lines += effect(summary["rivalry_effect"], "rivalry's effect")
+    for name, e in summary.get("twin_effects", {}).items():
+        lines += effect(e, f"twin {name}: effect")
+    if summary.get("hazard_first_steps") is not None and summary.get("hazard_later_steps") is not None:
+        lines.append(f"  {'collapse hazard per step':<36}{summary['hazard_first_steps']:.4f} in steps 0-5, "
+                     f"{summary['hazard_later_steps']:.4f} later")
+    lines += [
+        f"  {'median collapse step (K-M)':<36}{'not reached' if median is None else f'{median:g}'}",
+        f"  {'P(held | escalated), descriptive':<36}{p('p_held_given_escalated')}",
+    ]
+    return "\n".join(lines)

@@ -35,7 +35,7 @@ def run(args) -> int:
     t = read_table(folder / "sensitivity.csv")
     print(f"{scenario.name}: Sobol indices, {args.samples} base samples x {args.replicates} runs "
           f"({time.perf_counter() - started:.1f} s)")
-    for outcome, name in (("p_held", "P(channel held)"), ("p_held_while_escalated", "P(held while escalated)")):
+    for outcome, name in (("p_held", "P(channel held)"), ("p_held_and_escalated", "P(held and escalated)")):
         print(f"  {name}")
         rows = [i for i in range(len(t["outcome"])) if t["outcome"][i] == outcome]
         rows.sort(key=lambda i: -t["ST"][i])

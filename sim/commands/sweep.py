@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..errors import UserError
 from . import add_scenario_options
-from .run import add_executor_options, executor_for
+from .run import add_design_option, add_executor_options, executor_for
 
 ORDER = 12
 
@@ -23,6 +23,9 @@ def register(sub) -> None:
     p.add_argument("--vary", action="append", default=[], metavar="PATH=VALUES",
                    help="a parameter to vary: PATH=v1,v2,... or PATH=start:stop:step (repeatable; "
                         "a grid over all combinations; adds to the scenario's `sweep:` section)")
+    p.add_argument("--levers", action="store_true",
+                   help="vary every lever of the scenario's `levers:` section over its values (a grid)")
+    add_design_option(p)
     p.add_argument("--out", default=os.environ.get("SIM_RESULTS", "results"), help="results root (default: results/)")
     p.add_argument("--quiet", action="store_true", help="no per-point progress lines")
     add_executor_options(p)
@@ -38,7 +41,7 @@ def run(args) -> int:
             print(f"  {point.name} done", file=sys.stderr)
 
     if args.resume:
-        if args.scenario or args.vary or args.set or args.runs or args.seed is not None:
+        if args.scenario or args.vary or args.set or args.runs or args.seed is not None or args.levers:
             raise UserError("--resume takes only the sweep folder: its scenario, grid, runs and seed are stored there")
         with executor_for(args, _stored_runs(Path(args.resume))) as executor:
             folder, redone = resume_sweep(Path(args.resume), ["sim", *args.argv], executor=executor,
@@ -57,7 +60,8 @@ def run(args) -> int:
         except ValueError as exc:
             raise UserError(f"--vary {text}: {exc}") from None
     try:
-        plan = plan_sweep(args.scenario, axes, args.set, runs=args.runs, seed=args.seed)
+        plan = plan_sweep(args.scenario, axes, args.set, runs=args.runs, seed=args.seed, design=args.design,
+                          levers=args.levers)
     except ValueError as exc:
         raise UserError(str(exc)) from None
 

@@ -20,12 +20,10 @@ def _unit(text: str) -> float:
 
 
 def register(sub) -> None:
-    from ..tournament.spec import DEFAULT_STRATEGIES
-
     p = sub.add_parser("tournament", help="round-robin tournament of strategies (self-play included)",
                        description="Every strategy meets every other and its own twin; writes a folder "
                                    "under results/tournaments/ and prints the ranking.")
-    p.add_argument("--strategies", default=",".join(DEFAULT_STRATEGIES),
+    p.add_argument("--strategies", default=None,
                    help="comma-separated names, each optionally with parameters as name:param=value "
                         "(default: the eight classics)")
     p.add_argument("--game", default="prisoners_dilemma", help="a preset or R,S,T,P (default: prisoners_dilemma)")
@@ -45,9 +43,11 @@ def register(sub) -> None:
 
 def run(args) -> int:
     from ..tournament import format_ranking, make_spec, run_tournament
+    from ..tournament.spec import DEFAULT_STRATEGIES
     from ..tournament.store import write_tournament
 
-    spec = make_spec(args.strategies, args.game, args.turns, args.repetitions, args.noise,
+    strategies = args.strategies if args.strategies is not None else ",".join(DEFAULT_STRATEGIES)
+    spec = make_spec(strategies, args.game, args.turns, args.repetitions, args.noise,
                      args.continuation, args.seed)
     result = run_tournament(spec)
     folder, _ = write_tournament(result, Path(args.out), ["sim", *args.argv], args.evolve)

@@ -19,6 +19,12 @@ def register(sub) -> None:
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a scenario value")
     p.add_argument("--pause", action="store_true", help="wait for Enter between steps")
     p.add_argument("--no-color", action="store_true", help="no colour (also: NO_COLOR in the environment)")
+    p.add_argument("--neutral", action="store_true", help="call the two sides Blue and Red")
+    width = p.add_mutually_exclusive_group()
+    width.add_argument("--compact", dest="compact", action="store_const", const=True,
+                       help="one letter per move (default when the full table is wider than the terminal "
+                            "or 100 columns)")
+    width.add_argument("--wide", dest="compact", action="store_const", const=False, help="the full table")
     p.set_defaults(func=run)
 
 
@@ -28,23 +34,41 @@ def use_color(no_color: bool, stream=None) -> bool:
 
 
 def run(args) -> int:
-    from ..classroom.lessons import find_lesson
-    from ..model.trace import TableFormat, trace_scenario
+    import shutil
+
+    import builtins
+
+    from ..classroom.lessons import find_lesson, renamer
+    from ..classroom.tracefmt import choose, start_state, summary
+    from ..model.model import NegotiationModel
+    from ..model.trace import trace
     from ..scenario.load import load_scenario
 
     scenario = load_scenario(find_lesson(args.scenario), args.set)
-    fmt = TableFormat(scenario, color=use_color(args.no_color))
+    rename = renamer(scenario.actor_names, getattr(args, "neutral", False))
+
+    def print(*lines, **kw):
+        builtins.print(*(rename(str(x)) for x in lines), **kw)
+
+    columns = shutil.get_terminal_size((100, 24)).columns
+    names = [rename(n) for n in scenario.actor_names]
+    fmt = choose(scenario, use_color(args.no_color), columns, getattr(args, "compact", None), names)
     seed_used = scenario.seed if args.seed is None else args.seed
     title = scenario.lesson.title if scenario.lesson else (scenario.title or scenario.name)
     print(f"{title}: seed {seed_used}, run {args.run}")
     print(fmt.header(), flush=True)
+    model = NegotiationModel(scenario, runs=[args.run], seed=args.seed)
+    print(fmt.start(*start_state(model)), flush=True)
     if args.pause and sys.stdin.isatty():
         print("(Enter: next step, q: stop)", file=sys.stderr)
-    for rec in trace_scenario(scenario, seed=args.seed, run=args.run, steps=args.steps):
+    records = []
+    for rec in trace(model, args.steps):
+        records.append(rec)
         print(fmt.row(rec), flush=True)
         if args.pause and not _wait():
             break
     print(fmt.legend())
+    print(summary(scenario, records, names))
     return 0
 
 

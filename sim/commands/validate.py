@@ -24,7 +24,8 @@ def run(args) -> int:
         try:
             s = load_scenario(path, args.set)
         except ScenarioError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+            for line in str(exc).splitlines():  # one line per problem found
+                print(f"error: {line}", file=sys.stderr)
             failed += 1
             continue
         print(f"ok: {path} ({s.name}: {len(s.tracks)} tracks, {len(s.events)} events, "

@@ -15,7 +15,8 @@ INSTALL = "sim viz needs the optional web dependencies: pip install -e '.[viz]' 
 
 
 def register(sub) -> None:
-    p = sub.add_parser("viz", help="serve a live web page of a lesson (Reset / Step / Play, sliders, plots)")
+    p = sub.add_parser("viz", help="serve a lesson as a live web page: its controls, moves, scores and payoffs; "
+                                   "play the computer; a tournament (?lesson=NAME opens another lesson)")
     p.add_argument("scenario", help="lesson name (see `sim lessons`) or scenario YAML file")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", type=int, default=8765, help="port (default: 8765)")
@@ -36,6 +37,7 @@ def environment(scenario_file: str) -> dict[str, str]:
     env["SIM_VIZ_SCENARIO"] = str(Path(scenario_file).resolve())
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"   # no telemetry
     env["SOLARA_ASSETS_PROXY"] = "True"                # front-end assets from solara-assets, served locally
+    env["SOLARA_THEME_SHOW_BANNER"] = "False"          # no "runs on Solara" badge over the page
     env.setdefault("SOLARA_CHECK_HOOKS", "off")         # silences a warning about Mesa's own code
     env.setdefault("MPLBACKEND", "Agg")
     return env
@@ -54,5 +56,12 @@ def run(args) -> int:
     url = f"http://{'localhost' if args.host in ('127.0.0.1', 'localhost') else args.host}:{args.port}/"
     print(f"sim viz: {scenario.name} at {url} (Ctrl-C to stop)", flush=True)
     cmd = command(args.host, args.port)
+    if os.name == "nt":  # Windows has no exec: run the server as a child and wait for it
+        import subprocess
+
+        try:
+            return subprocess.call(cmd, env=environment(str(path)))
+        except KeyboardInterrupt:
+            return 0
     os.execve(cmd[0], cmd, environment(str(path)))
     return 0  # not reached

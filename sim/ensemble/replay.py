@@ -54,7 +54,9 @@ def replay(folder: Path, run: int) -> Replay:
     runs, seed = int(manifest["runs"]), int(manifest["seed"])
     if not 0 <= run < runs:
         raise UserError(f"{folder}: run {run} is out of range (the ensemble has runs 0..{runs - 1})")
-    scenario = load_scenario(folder / "scenario.yaml")
+    from .design import with_design
+
+    scenario = with_design(load_scenario(folder / "scenario.yaml"), manifest.get("design", "random"), runs, seed)
     model = NegotiationModel(scenario, runs=[run], seed=seed)
     records = list(trace(model))
     row = run_table(model)

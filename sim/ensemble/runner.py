@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..model.model import NegotiationModel
-from ..scenario.resolved import Scenario
+from ..results import outcomes as out
+from ..scenario.resolved import Scenario, TwinDef, event_slug
 
 TRUST_BINS = 200
 
@@ -28,29 +29,41 @@ class StepStats:
     trust_sum: np.ndarray      # (steps, actors)
     mutual: np.ndarray         # (steps, tracks): runs with mutual C
     open: np.ndarray           # (steps,): runs with the channel open
+    nonstate: np.ndarray | None = None   # (steps, 2, TRUST_BINS): mean capability, safeguards
+    nonstate_sum: np.ndarray | None = None  # (steps, 3): sums of capability, safeguards, incidents
 
     @classmethod
     def empty(cls, scenario: Scenario) -> StepStats:
         h, n_tracks, n_actors = scenario.horizon, len(scenario.tracks), len(scenario.actors)
+        pop = scenario.nonstate is not None
         return cls(np.zeros(h, np.int64), [np.zeros((h, len(t.rungs)), np.int64) for t in scenario.tracks],
                    np.zeros((h, n_actors, TRUST_BINS), np.int64), np.zeros((h, n_actors)),
-                   np.zeros((h, n_tracks), np.int64), np.zeros(h, np.int64))
+                   np.zeros((h, n_tracks), np.int64), np.zeros(h, np.int64),
+                   np.zeros((h, 2, TRUST_BINS), np.int64) if pop else None, np.zeros((h, 3)) if pop else None)
 
     def observe(self, m: NegotiationModel) -> None:
-        """Called after each step: count the runs that were alive during it."""
+        """Called after each step: count the runs (not their twins) that were alive during it."""
         t = m.t - 1
-        alive = t < m.length
+        main = m.lane()
+        alive = t < m.length[main]
         self.alive[t] += alive.sum()
         for k, track in enumerate(m.tracks):
-            self.levels[k][t] += np.bincount(track.level[alive], minlength=track.top + 1)
+            self.levels[k][t] += np.bincount(track.level[main][alive], minlength=track.top + 1)
         for i, actor in enumerate(m.actors):
-            trust = actor.trust[alive]
+            trust = actor.trust[main][alive]
             bins = np.minimum((trust * TRUST_BINS).astype(np.int64), TRUST_BINS - 1)
             self.trust[t, i] += np.bincount(bins, minlength=TRUST_BINS)
             self.trust_sum[t, i] += trust.sum()
         us, them = m.actors
-        self.mutual[t] += (us.realised & them.realised)[alive].sum(axis=0)
-        self.open[t] += m.outcome.open[alive].sum()
+        self.mutual[t] += (us.realised[main] & them.realised[main])[alive].sum(axis=0)
+        self.open[t] += m.outcome.open[main][alive].sum()
+        pop = m.population
+        if pop is not None and self.nonstate is not None:
+            for j, x in enumerate((per_run_mean(pop.capability[:, main])[alive], pop.safeguards[main][alive])):
+                bins = np.minimum((x * TRUST_BINS).astype(np.int64), TRUST_BINS - 1)
+                self.nonstate[t, j] += np.bincount(bins, minlength=TRUST_BINS)
+                self.nonstate_sum[t, j] += x.sum()
+            self.nonstate_sum[t, 2] += pop.last_incidents[main][alive].sum()
 
     def add(self, other: StepStats) -> None:
         self.alive += other.alive
@@ -60,41 +73,85 @@ class StepStats:
         self.trust_sum += other.trust_sum
         self.mutual += other.mutual
         self.open += other.open
+        if self.nonstate is not None:
+            self.nonstate += other.nonstate
+            self.nonstate_sum += other.nonstate_sum
 
 
-def slug(name: str) -> str:
-    """A column-friendly version of an event name."""
-    out = "".join(c.lower() if c.isalnum() else "_" for c in name)
-    return "_".join(p for p in out.split("_") if p)
+slug = event_slug  # a column-friendly version of an event name
+
+
+def per_run_mean(x: np.ndarray) -> np.ndarray:
+    """Mean over groups of a (groups, runs) array, summed in the same order whatever the other runs
+    (a strided column sum may round differently from a lone run's)."""
+    return np.ascontiguousarray(x.T).mean(axis=1)
 
 
 def run_table(m: NegotiationModel) -> dict[str, np.ndarray]:
-    """The per-run outcomes of MODEL.md section 8 and every sampled parameter, as columns."""
+    """The per-run outcomes of MODEL.md section 8 (declared in ``sim.results.outcomes``), the twins'
+    outcomes, and every sampled parameter, as columns."""
     s, o = m.scenario, m.outcome
-    held = ~o.broken
-    cols: dict[str, np.ndarray] = {
-        "run": m.run_ids, "length": m.length, "held": held.astype(np.int64),
-        "break_step": o.break_step, "rivalry_peak": o.rivalry_peak,
-        "escalated": o.escalated.astype(np.int64),
-        "held_while_escalated": (held & o.escalated).astype(np.int64),
+    main = m.lane()
+    ch = o.channel
+    steps = np.maximum(ch.steps[main], 1)
+    held = ~ch.collapsed[main]
+    escalated = o.escalated[main]
+    values = {
+        out.HELD: held, out.BREAK_STEP: ch.break_step[main],
+        out.OPEN_SHARE: ch.open_steps[main] / steps, out.ENGAGED_SHARE: ch.engaged_steps[main] / steps,
+        out.OPEN_AT_END: ch.open[main], out.SUSPENSIONS: ch.suspensions[main],
+        out.FIRST_SUSPENSION: ch.first_suspension[main], out.RIVALRY_PEAK: o.rivalry_peak[main],
+        out.ESCALATED: escalated, out.ESCALATED_AT_END: o.escalated_at_end[main],
+        out.ESCALATED_SHARE: o.escalated_steps[main] / steps, out.HELD_AND_ESCALATED: held & escalated,
+        out.HELD_GRID: o.held_grid()[main] if o.grid else np.zeros(len(held), dtype=np.int64),
     }
-    steps = np.maximum(o.steps, 1)
+    cols: dict[str, np.ndarray] = {"run": m.run_ids, "length": m.length[main]}
+    for outcome in out.RUN_OUTCOMES:
+        v = values[outcome]
+        cols[outcome.column] = v.astype(np.int64) if v.dtype == bool else v
+    pop = m.population
+    if pop is not None:
+        cols[out.INCIDENTS.column] = pop.incidents[main]
+        cols[out.FIRST_INCIDENT.column] = pop.first_incident[main]
+        cols[out.CAPABILITY_FINAL.column] = per_run_mean(pop.capability[:, main])
+        cols[out.SAFEGUARDS_FINAL.column] = pop.safeguards[main]
+    for j, twin in enumerate(m.twins):
+        lanes = m.lane(j)
+        t_steps = np.maximum(ch.steps[lanes], 1)
+        cols[out.HELD.twin_column(twin.name)] = (~ch.collapsed[lanes]).astype(np.int64)
+        cols[out.OPEN_SHARE.twin_column(twin.name)] = ch.open_steps[lanes] / t_steps
+        if pop is not None:
+            cols[out.INCIDENTS.twin_column(twin.name)] = pop.incidents[lanes]
     for k, t in enumerate(s.tracks):
-        cols[f"coop_rate.{t.name}"] = (o.coop[0][:, k] + o.coop[1][:, k]) / (2 * steps)
-        cols[f"mutual_coop.{t.name}"] = o.mutual[:, k] / steps
-        cols[f"final_level.{t.name}"] = m.tracks[k].level
-        cols[f"peak_level.{t.name}"] = o.peak[:, k]
+        cols[f"coop_rate.{t.name}"] = (o.coop[0][main, k] + o.coop[1][main, k]) / (2 * steps)
+        cols[f"mutual_coop.{t.name}"] = o.mutual[main, k] / steps
+        cols[f"final_level.{t.name}"] = m.tracks[k].level[main]
+        cols[f"peak_level.{t.name}"] = o.peak[main, k]
     for a in m.actors:
-        cols[f"payoff.{a.name}"] = a.payoff
-        cols[f"trust.{a.name}"] = a.trust
-        cols[f"hawkishness.{a.name}"] = a.hawkishness
-        cols[f"risk_perception.{a.name}"] = a.risk_perception
+        cols[f"payoff.{a.name}"] = a.payoff[main]
+        cols[f"trust.{a.name}"] = a.trust[main]
+        cols[f"hawkishness.{a.name}"] = a.hawkishness[main]
+        cols[f"risk_perception.{a.name}"] = a.risk_perception[main]
     for i, e in enumerate(s.events):
-        cols[f"fired.{slug(e.name)}"] = m.events.counts[i]
-        cols[f"first_fired.{slug(e.name)}"] = m.events.first[i]
+        cols[f"fired.{slug(e.name)}"] = m.events.counts[i][main]
+        cols[f"first_fired.{slug(e.name)}"] = m.events.first[i][main]
     for path in s.uncertain():
-        cols[f"param.{path}"] = m.values[path]
+        cols[f"param.{path}"] = m.values[path][main]
+    if pop is not None:  # group parameters: their mean over the groups of each run
+        for name, param in s.nonstate.group_params.items():
+            if param.uncertain:
+                initial = pop.initial_capability if name == "capability" else pop.intent
+                cols[f"param.nonstate.{name}.mean"] = per_run_mean(initial[:, main])
     return cols
+
+
+def twins_for(scenario: Scenario, names: tuple[str, ...] | None) -> tuple[TwinDef, ...]:
+    """The twins to simulate: by default the pacified twin (when the scenario has rivalry tracks)
+    and every twin the scenario declares."""
+    if names is None:
+        pacified = scenario.pacified()
+        return (*(() if pacified is None else (pacified,)), *scenario.twins.values())
+    return tuple(scenario.twin(n) for n in names)
 
 
 @dataclass
@@ -113,19 +170,21 @@ def chunks(runs: int, size: int) -> list[range]:
     return [range(a, min(a + size, runs)) for a in range(0, runs, size)]
 
 
-def simulate_chunk(scenario: Scenario, seed: int, run_ids: range) -> tuple[dict[str, np.ndarray], StepStats]:
-    """Simulate the runs ``run_ids`` together; return their table and step statistics."""
+def simulate_chunk(scenario: Scenario, seed: int, run_ids: range,
+                   twins: tuple[str, ...] | None = None) -> tuple[dict[str, np.ndarray], StepStats]:
+    """Simulate the runs ``run_ids`` together (with their twins); return their table and step statistics."""
     stats = StepStats.empty(scenario)
     if len(run_ids) == 0:
         return {}, stats
-    model = NegotiationModel(scenario, runs=np.arange(run_ids.start, run_ids.stop), seed=seed)
+    model = NegotiationModel(scenario, runs=np.arange(run_ids.start, run_ids.stop), seed=seed,
+                             twins=twins_for(scenario, twins), collect=False)
     model.run(observer=stats.observe)
     table = run_table(model)
     model.release()
     return table, stats
 
 
-def _chunk_job(job: tuple[Scenario, int, range]) -> tuple[dict[str, np.ndarray], StepStats]:
+def _chunk_job(job: tuple) -> tuple[dict[str, np.ndarray], StepStats]:
     return simulate_chunk(*job)
 
 
@@ -170,6 +229,7 @@ class ChunkJob:
     runs: range
     keep_all: bool = False
     sample: int = 0  # keep trajectories of runs with index < sample
+    twins: tuple[str, ...] | None = None  # twin names (None: the default, pacified + declared twins)
 
 
 @dataclass
@@ -182,12 +242,11 @@ class ChunkOutput:
     trajectory_header: str
 
 
-def run_chunk_job(job: ChunkJob) -> ChunkOutput:
-    """Simulate a chunk and format its rows here, so a worker process does the formatting too."""
-    from ..analysis.tables import format_rows
-
+def chunk_arrays(job: ChunkJob) -> tuple[dict[str, np.ndarray], StepStats, dict[str, np.ndarray]]:
+    """Simulate a chunk: its per-run table, step statistics and kept trajectories, as arrays."""
     stats = StepStats.empty(job.scenario)
-    model = NegotiationModel(job.scenario, runs=np.arange(job.runs.start, job.runs.stop), seed=job.seed)
+    model = NegotiationModel(job.scenario, runs=np.arange(job.runs.start, job.runs.stop), seed=job.seed,
+                             twins=twins_for(job.scenario, job.twins), collect=False)
     keep = np.arange(len(model.run_ids)) if job.keep_all else np.nonzero(model.run_ids < job.sample)[0]
     recorder = TrajectoryRecorder(model, keep) if len(keep) else None
 
@@ -197,16 +256,25 @@ def run_chunk_job(job: ChunkJob) -> ChunkOutput:
             recorder(m)
 
     model.run(observer=observe)
-    table = format_rows(run_table(model))
-    header, _, rows = table.partition("\n")
-    traj = format_rows(recorder.table()) if recorder is not None and recorder.rows else ""
+    table = run_table(model)
+    traj = recorder.table() if recorder is not None and recorder.rows else {}
     model.release()
-    t_header, _, t_rows = traj.partition("\n")
+    return table, stats, traj
+
+
+def run_chunk_job(job: ChunkJob) -> ChunkOutput:
+    """Simulate a chunk and format its rows here, so a worker process does the formatting too."""
+    from ..analysis.tables import format_rows
+
+    table, stats, traj = chunk_arrays(job)
+    header, _, rows = format_rows(table).partition("\n")
+    t_header, _, t_rows = (format_rows(traj) if traj else "").partition("\n")
     return ChunkOutput(job.runs, header, rows, stats, t_rows, t_header)
 
 
 def run_ensemble(scenario: Scenario, runs: int | None = None, seed: int | None = None,
-                 chunk_size: int = 2000, progress: bool = False, executor=None) -> EnsembleResult:
+                 chunk_size: int = 2000, progress: bool = False, executor=None,
+                 twins: tuple[str, ...] | None = None) -> EnsembleResult:
     """Simulate ``runs`` runs (default: the scenario's) from ``seed`` (default: the scenario's).
 
     ``executor`` (see ``executors.py``) decides where chunks run; the default is this process.
@@ -229,7 +297,7 @@ def run_ensemble(scenario: Scenario, runs: int | None = None, seed: int | None =
     from .executors import SerialExecutor
 
     executor = executor or SerialExecutor()
-    jobs = [(scenario, seed, ids) for ids in chunks(runs, chunk_size)]
+    jobs = [(scenario, seed, ids, twins) for ids in chunks(runs, chunk_size)]
     for ids, (table, stats) in zip((j[2] for j in jobs), executor.map(_chunk_job, jobs)):
         parts.append(table)
         total.add(stats)

@@ -24,7 +24,8 @@ from ..paths import results_dir
 from ..model.model import NegotiationModel
 from ..scenario.resolved import Scenario
 
-INSTALL_HINT = "sensitivity analysis needs SALib: pip install 'sim-negotiation[sensitivity]' (or pip install 'SALib>=1.5')"
+INSTALL_HINT = ("sensitivity analysis needs SALib: pip install 'SALib>=1.5' "
+                "(or, in the project folder, pip install -e '.[sensitivity]')")
 CHUNK_RUNS = 4000
 
 
@@ -76,12 +77,12 @@ def _simulate(job: tuple[Scenario, int, np.ndarray, int]) -> dict[str, np.ndarra
         params[p] = Preset(np.repeat(x[:, j], replicates))
     chunk = replace(scenario, params=params)
     ids = np.tile(np.arange(replicates), len(x))
-    model = NegotiationModel(chunk, runs=ids, seed=seed).run()
-    held = ~model.outcome.broken
+    model = NegotiationModel(chunk, runs=ids, seed=seed, collect=False, grid=False).run()
+    held = ~model.outcome.collapsed
     esc = model.outcome.escalated
     shape = (len(x), replicates)
     return {"p_held": held.reshape(shape).mean(axis=1),
-            "p_held_while_escalated": (held & esc).reshape(shape).mean(axis=1),
+            "p_held_and_escalated": (held & esc).reshape(shape).mean(axis=1),
             "p_escalated": esc.reshape(shape).mean(axis=1)}
 
 

@@ -12,11 +12,13 @@ from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from ..analysis.bands import bands
-from ..analysis.figures import outcome_columns, write_figures
-from ..analysis.stats import summarise
+from ..analysis.figures import write_figures
+from ..analysis.stats import summarise, summary_columns
+from ..results.outcomes import twin_names
 from ..analysis.tables import read_table, write_table
 from ..analysis.report import write_run_report
 from ..analysis.theory_io import write_theory
@@ -49,6 +51,9 @@ def checksums(folder: Path) -> dict[str, str]:
 
 def write_manifest(folder: Path, manifest: dict) -> dict:
     """Finish a folder: add package versions, platform and the checksum of every file, write ``manifest.json``."""
+    from ..analysis.export import parquet_copies
+
+    parquet_copies(Path(folder))  # X.parquet beside each X.csv when pyarrow is installed
     manifest = {**manifest, "versions": versions(), "platform": platform.platform()}
     manifest["files"] = checksums(Path(folder))
     (Path(folder) / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
@@ -128,6 +133,16 @@ def _write_scenario(folder: Path, s, seed: int, runs: int) -> None:
         yaml.safe_dump({**s.data, "name": s.name, "seed": seed, "runs": runs}, f, sort_keys=False, allow_unicode=True)
 
 
+def run_summary(s, seed: int, runs_table: dict, header: list[str]) -> dict:
+    """The summary.json of an ensemble from its per-run table (NaN for "never") and column names."""
+    o = s.outcomes
+    return {"scenario": s.name, "title": s.title, "seed": seed,
+            "definition": {"window": o.window, "threshold": o.threshold, "collapse_after": o.collapse_after,
+                           "prehistory": o.prehistory, "escalated_level": o.escalated_level,
+                           "sustained": o.sustained},
+            **summarise(runs_table, s.horizon, o.window, o.threshold, twin_names(header))}
+
+
 def finish_run_folder(folder: Path, s, steps, meta: dict) -> dict:
     """From the stored runs.csv: bands, summary, figures, manifest. Returns the summary.
 
@@ -135,9 +150,14 @@ def finish_run_folder(folder: Path, s, steps, meta: dict) -> dict:
     """
     started = dt.datetime.now(dt.timezone.utc)
     write_table(folder / "bands.csv", bands(s, steps))
-    runs_table = read_table(folder / "runs.csv", columns=outcome_columns(s))
-    summary = {"scenario": s.name, "title": s.title, "seed": meta["seed"], **summarise(runs_table, s.horizon)}
+    header = (folder / "runs.csv").open(encoding="utf-8").readline().rstrip("\n").split(",")
+    runs_table = read_table(folder / "runs.csv", columns=summary_columns(header))
+    summary = run_summary(s, meta["seed"], runs_table, header)
+    del runs_table  # a million-run table: free it before the figures read their own columns
     (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    if summary.get("robustness"):
+        rows = summary["robustness"]
+        write_table(folder / "robustness.csv", {k: np.array([r[k] for r in rows]) for k in rows[0]})
     manifest = {"scenario": s.name, "scenario_file": s.file, **meta,
                 "versions": versions(), "platform": platform.platform()}
     write_figures(folder, s)
@@ -166,7 +186,7 @@ def write_run_folder(result: EnsembleResult, folder: Path, command: list[str]) -
 def simulate_to_folder(scenario, folder: Path, command: list[str], runs: int | None = None,
                        seed: int | None = None, chunk_size: int = 2000, executor=None,
                        keep_trajectories: bool = False, sample_trajectories: int = 10,
-                       progress: bool = False) -> dict:
+                       progress: bool = False, twins: tuple[str, ...] | None = None) -> dict:
     """Simulate an ensemble chunk by chunk, streaming rows to ``folder``; memory stays flat.
 
     Per-run rows go to runs.csv as each chunk finishes (in run order, whatever the executor);
@@ -185,7 +205,8 @@ def simulate_to_folder(scenario, folder: Path, command: list[str], runs: int | N
     check_memory(scenario, runs, chunk_size, getattr(executor, "workers", 1), keep_trajectories)
     _write_scenario(folder, scenario, seed, runs)
     steps = StepStats.empty(scenario)
-    jobs = (ChunkJob(scenario, seed, ids, keep_trajectories, sample_trajectories) for ids in chunks(runs, chunk_size))
+    jobs = (ChunkJob(scenario, seed, ids, keep_trajectories, sample_trajectories, twins)
+            for ids in chunks(runs, chunk_size))
     bar = None
     if progress:
         from tqdm import tqdm
@@ -214,8 +235,10 @@ def simulate_to_folder(scenario, folder: Path, command: list[str], runs: int | N
         if bar is not None:
             bar.close()
     seconds = time.perf_counter() - started
+    from .design import design_of
+
     meta = _meta(seed, runs, chunk_size, command, seconds, executor=type(executor).__name__,
-                 workers=getattr(executor, "workers", 1))
+                 workers=getattr(executor, "workers", 1), design=design_of(scenario))
     return finish_run_folder(folder, scenario, steps, meta)
 
 

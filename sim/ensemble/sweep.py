@@ -47,6 +47,7 @@ class SweepPlan:
     points: tuple[SweepPoint, ...]
     runs: int
     seed: int
+    design: str = "random"
 
 
 def file_axes(scenario: Scenario, src) -> list[Axis]:
@@ -72,15 +73,23 @@ def _apply(src, axis: Axis, value: Any) -> None:
 
 
 def plan_sweep(path: str | Path, vary: list[Axis] = (), overrides: list[str] = (),
-               runs: int | None = None, seed: int | None = None) -> SweepPlan:
+               runs: int | None = None, seed: int | None = None, design: str = "random",
+               levers: bool = False) -> SweepPlan:
     """Load the scenario and validate every grid point; raise ScenarioError/ValueError before any run.
 
-    Axes given in ``vary`` (the command line) add to, or replace, those of the ``sweep:`` section.
+    Axes given in ``vary`` (the command line) add to, or replace, those of the ``sweep:`` section;
+    ``levers`` adds one axis per lever of the scenario's ``levers:`` section. At every point the
+    uncertain parameters are sampled by ``design`` (``random`` or ``lhs``, the same design at
+    every point).
     """
     src = read_source(path)
     apply_overrides(src, list(overrides))
     base = from_source(src)
     axes = {a.path: a for a in file_axes(base, src)}
+    if levers:
+        from ..scenario.levers import lever_axes
+
+        axes.update({a.path: a for a in lever_axes(base)})
     axes.update({a.path: a for a in vary})
     if not axes:
         raise ValueError("nothing to vary: give --vary PATH=v1,v2,... or a `sweep:` section in the scenario")
@@ -93,8 +102,13 @@ def plan_sweep(path: str | Path, vary: list[Axis] = (), overrides: list[str] = (
         for axis in axes_t:
             _apply(point_src, axis, values[axis.path])
         points.append(SweepPoint(i, values, from_source(point_src)))
-    sweep_runs = runs or (base.sweep.runs if base.sweep is not None and base.sweep.runs else base.runs)
-    return SweepPlan(base, axes_t, tuple(points), int(sweep_runs), base.seed if seed is None else int(seed))
+    sweep_runs = int(runs or (base.sweep.runs if base.sweep is not None and base.sweep.runs else base.runs))
+    seed = base.seed if seed is None else int(seed)
+    if design != "random":
+        from .design import with_design
+
+        points = [SweepPoint(p.index, p.values, with_design(p.scenario, design, sweep_runs, seed)) for p in points]
+    return SweepPlan(base, axes_t, tuple(points), sweep_runs, seed, design)
 
 
 def run_point(point: SweepPoint, folder: Path, runs: int, seed: int, command: list[str],
@@ -115,7 +129,7 @@ def _describe(plan: SweepPlan, command: list[str]) -> dict:
     return {
         "scenario": plan.base.name, "title": plan.base.title, "question": plan.base.question,
         "seed": plan.seed, "runs": plan.runs, "command": command,
-        "common_random_numbers": True,
+        "common_random_numbers": True, "design": plan.design,
         "axes": [{"path": a.path, "values": list(a.values), "given": str(a.origin)} for a in plan.axes],
         "points": [{"name": p.name, "values": p.values} for p in plan.points],
     }
@@ -178,8 +192,8 @@ def _resume_locked(folder: Path, command: list[str], executor, chunk_size: int, 
     from ..errors import UserError
     from .store import complete
 
-    plan = plan_sweep(folder / "scenario.yaml")
     stored = json.loads((folder / "sweep.json").read_text())
+    plan = plan_sweep(folder / "scenario.yaml", design=stored.get("design", "random"))
     if [p["name"] for p in stored["points"]] != [p.name for p in plan.points]:
         raise UserError(f"{folder}: sweep.json and scenario.yaml disagree about the points")
     for leftover in folder.glob(".partial-*"):  # a point that was being written when interrupted
@@ -212,7 +226,9 @@ def _finish(plan: SweepPlan, folder: Path, command: list[str], executor, chunk_s
                 "varied": [a.path for a in plan.axes], "command": command,
                 "started_utc": started.isoformat(timespec="seconds"),
                 "total_seconds": round(time.perf_counter() - clock, 3)}
-    varied = ", ".join(a.path for a in plan.axes)
+    from ..analysis.labels import param_label
+
+    varied = ", ".join(param_label(a.path, plan.base) for a in plan.axes)
     write_table_report(folder, f"{plan.base.title or plan.base.name}: sweep over {varied}",
                        plan.base.question,
                        f"{len(plan.points)} points, {plan.runs} runs each, all from seed {plan.seed} "

@@ -1,29 +1,80 @@
 """Random streams: every random number of run ``r`` comes from ``(seed, r)`` alone.
 
-Run ``r`` owns two numpy generators, seeded by ``SeedSequence(seed, spawn_key=(r, 0))`` for its
-sampled parameters and ``(r, 1)`` for its dynamics. The dynamics stream is drawn up front as one
-block of uniforms with a fixed slot per step and purpose, so a run gives the same numbers alone,
-in any chunk, or on any process; and runs of two variants that differ only in parameter values,
-or in events appended at the end, share their other random numbers (common random numbers).
+Two kinds of stream, both independent of how runs are grouped into chunks or processes:
+
+- **Keyed streams** (``keyed_uniforms``): one counter-based Philox generator per purpose, keyed by
+  ``(seed, purpose)`` where the purpose is a text such as a parameter's path (``"param:actors.US.noise"``)
+  or an event's name (``"event:Leaders' call"``). Run ``r`` reads the block of numbers at counter
+  ``r``, so it can be read without drawing the runs before it. Because the key is the *name*, not a
+  position, adding, removing or reordering parameters or events never re-draws the others: common
+  random numbers survive edits of a scenario.
+- **The dynamics block**: per run, ``SeedSequence(seed, spawn_key=(r, 1))`` draws one uniform per
+  step for the continuation draw and for each actor's strategy and noise on each track (fixed slots).
+
+Every stream key the engine reserves is declared in :data:`STREAMS`.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..calibrate.posterior import apply_posterior
 from ..scenario.resolved import Scenario
 
-PARAMS_STREAM, DYNAMICS_STREAM = 0, 1
+DYNAMICS_STREAM = 1
+
+#: Every kind of keyed stream, by prefix, with what it is for. A stream's full key is
+#: ``prefix + ":" + name``; names come from the scenario (parameter paths, event names).
+STREAMS = {
+    "param": "one uniform per run per sampled parameter, keyed by the parameter's path",
+    "event": "one uniform per run per step per event, keyed by the event's name",
+    "nonstate": "the nonstate population's per-step draws (groups' attempts and successes, attribution)",
+    "posterior": "which row of a posterior table a run takes",
+}
+
+
+def stream_key(seed: int, kind: str, name: str) -> np.ndarray:
+    """The 128-bit Philox key of stream ``kind:name`` under ``seed`` (stable across versions)."""
+    if kind not in STREAMS:
+        raise KeyError(f"undeclared random stream kind {kind!r}")
+    digest = hashlib.sha256(f"{kind}:{name}".encode()).digest()
+    words = [int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4)]
+    return np.random.SeedSequence(int(seed), spawn_key=tuple(words)).generate_state(2, np.uint64)
+
+
+def keyed_uniforms(seed: int, kind: str, name: str, runs: np.ndarray, per_run: int = 1) -> np.ndarray:
+    """``(len(runs), per_run)`` uniforms of stream ``kind:name``; row i belongs to run ``runs[i]`` only.
+
+    Run ``r`` owns the Philox counter block starting at ``r * ceil(per_run / 4)`` (each counter
+    step yields four 64-bit outputs), so its numbers are the same whatever other runs are drawn.
+    """
+    runs = np.asarray(runs, dtype=np.int64)
+    out = np.empty((len(runs), per_run))
+    if len(runs) == 0 or per_run == 0:
+        return out
+    width = -(-per_run // 4)  # counter steps per run
+    key = stream_key(seed, kind, name)
+    # contiguous stretches of run indices are drawn in one go
+    breaks = np.nonzero(np.diff(runs) != 1)[0] + 1
+    for part in np.split(np.arange(len(runs)), breaks):
+        first = int(runs[part[0]])
+        bits = np.random.Philox(key=key)
+        if first:
+            bits.advance(first * width)
+        block = np.random.Generator(bits).random((len(part), 4 * width))
+        out[part] = block[:, :per_run]
+    return out
 
 
 @dataclass(frozen=True)
 class Slots:
-    """Where each purpose's uniform sits in a step's row of the dynamics block."""
+    """Where each purpose's uniform sits in a step's row of the per-run dynamics block."""
 
-    n_events: int
     n_tracks: int
+    n_actors: int = 2
 
     continuation = 0
 
@@ -33,47 +84,60 @@ class Slots:
     def noise(self, actor: int, track: int) -> int:
         return self.strategy(actor, track) + 1
 
-    def event(self, i: int) -> int:
-        """Events come last, so a variant that appends events keeps every other slot."""
-        return 1 + 4 * self.n_tracks + i
-
     @property
     def size(self) -> int:
-        return 1 + self.n_events + 4 * self.n_tracks
+        return 1 + 2 * self.n_actors * self.n_tracks
 
 
-def run_generator(seed: int, run: int, stream: int) -> np.random.Generator:
-    """The generator of one run's parameter (0) or dynamics (1) stream."""
+def run_generator(seed: int, run: int, stream: int = DYNAMICS_STREAM) -> np.random.Generator:
+    """The generator of one run's dynamics stream."""
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(run, stream))))
 
 
 @dataclass
 class Draws:
-    """Sampled parameters (path -> array over runs) and the dynamics block, shape (horizon, slots, runs)."""
+    """Sampled parameters (path -> array over runs), the dynamics block ``(horizon, slots, runs)``,
+    each event's uniforms ``(events, horizon, runs)`` and each run's length."""
 
     params: dict[str, np.ndarray]
     block: np.ndarray
+    events: np.ndarray
     length: np.ndarray
     slots: Slots
+
+
+def sample_params(scenario: Scenario, seed: int, runs: np.ndarray) -> dict[str, np.ndarray]:
+    """Every parameter's value in each run: fixed ones repeated, uncertain ones from their own stream."""
+    n = len(runs)
+    out = {}
+    for path, param in scenario.params.items():
+        if param.uncertain:
+            out[path] = _sample(param, keyed_uniforms(seed, "param", path, runs)[:, 0], runs)
+        else:
+            out[path] = param.sample(np.zeros(n))
+    return out
 
 
 def draw(scenario: Scenario, seed: int, runs: np.ndarray) -> Draws:
     """All random numbers of the given runs of ``scenario`` under ``seed``."""
     runs = np.asarray(runs, dtype=np.int64)
     n, horizon = len(runs), scenario.horizon
-    slots = Slots(len(scenario.events), len(scenario.tracks))
-    paths = list(scenario.params)
-    u_params = np.empty((n, len(paths)))
+    slots = Slots(len(scenario.tracks), len(scenario.actors))
     block = np.empty((horizon, slots.size, n))
-    core = slots.event(0)
     for i, r in enumerate(runs):
-        run_generator(seed, int(r), PARAMS_STREAM).random(out=u_params[i])
-        gen = run_generator(seed, int(r), DYNAMICS_STREAM)
-        block[:, :core, i] = gen.random((horizon, core))
-        # then each event's whole horizon in turn: appending an event appends numbers at the end
-        block[:, core:, i] = gen.random((slots.n_events, horizon)).T
-    params = {p: scenario.params[p].sample(u_params[:, j]) for j, p in enumerate(paths)}
-    return Draws(params, block, run_lengths(scenario, params, block), slots)
+        block[:, :, i] = run_generator(seed, int(r)).random((horizon, slots.size))
+    events = np.empty((len(scenario.events), horizon, n))
+    for i, e in enumerate(scenario.events):
+        events[i] = keyed_uniforms(seed, "event", e.name, runs, horizon).T
+    params = sample_params(scenario, seed, runs)
+    params = apply_posterior(scenario, seed, runs, params)  # parameters: {from: posterior.csv}
+    return Draws(params, block, events, run_lengths(scenario, params, block), slots)
+
+
+def _sample(param, u: np.ndarray, runs: np.ndarray) -> np.ndarray:
+    """A parameter's values for ``runs``; a design that couples runs (``sample_runs``) gets their indices."""
+    by_run = getattr(param, "sample_runs", None)
+    return by_run(u, runs) if by_run is not None else param.sample(u)
 
 
 def run_lengths(scenario: Scenario, params: dict[str, np.ndarray], block: np.ndarray) -> np.ndarray:

@@ -1,4 +1,13 @@
-"""Scheduled and stochastic events and their effects on the state (MODEL.md section 7)."""
+"""Scheduled, conditional and stochastic events and their effects on the state (MODEL.md section 7).
+
+Each step the events fire in three groups, each in file order: scheduled events due now, then
+conditional events (``when:``; effects queued ``delay`` steps, and effects queued earlier that are
+due now come first), then stochastic events. Every event reads exactly one uniform per step from
+its own stream whether or not it can fire, so common random numbers survive.
+
+Twin lanes (see ``model.py``) may skip events (they neither fire nor count there) and freeze
+tracks: an effect that targets a frozen track is dropped in those lanes.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..scenario.resolved import EffectDef, EventDef
+from ..scenario.resolved import ConditionDef, EffectDef, EventDef
 
 if TYPE_CHECKING:
     from .model import NegotiationModel
@@ -25,16 +34,53 @@ def _apply(op: str, old: Array, value: Array) -> Array:
 class EventEngine:
     """Fires the scenario's events each step and applies their effects where they fired."""
 
-    def __init__(self, events: tuple[EventDef, ...], values: dict[str, Array], n_runs: int):
+    def __init__(self, events: tuple[EventDef, ...], values: dict[str, Array], n_runs: int,
+                 skip: Array | None = None):
         self.events = events
         self.values = values
-        # MODEL.md section 5: events due at t fire first, then stochastic ones (each in file order)
-        self.order = sorted(range(len(events)), key=lambda i: events[i].probability is not None)
+        self.order = sorted(range(len(events)), key=lambda i: events[i].group)
         self.counts = np.zeros((len(events), n_runs), dtype=np.int64)
         self.first = np.full((len(events), n_runs), -1, dtype=np.int64)
+        self.fired_last = np.zeros((len(events), n_runs), dtype=bool)
+        #: lanes where each event is skipped (twins), events x runs
+        self.skip = np.zeros((len(events), n_runs), dtype=bool) if skip is None else skip
+        # conditional events: per-run delay and a ring of queued effects, (max_delay + 1) x runs
+        self.delay = {i: values[e.delay].astype(np.int64) if e.delay else np.zeros(n_runs, dtype=np.int64)
+                      for i, e in enumerate(events) if e.when}
+        self.queue = {i: np.zeros((e.max_delay + 1, n_runs), dtype=bool) for i, e in enumerate(events) if e.when}
 
-    def due(self, i: int, event: EventDef, t: int, u: Array, channel_open: Array) -> Array:
-        """Which runs fire event ``i`` at step ``t`` (before the alive mask)."""
+    # -- conditions ------------------------------------------------------------------------------
+
+    def condition(self, m: NegotiationModel, c: ConditionDef, t: int, state) -> Array:
+        """Whether ``c`` holds in each run, judged on the state after the previous step."""
+        n = self.counts.shape[1]
+        if c.kind == "played":
+            if t == 0:
+                return np.zeros(n, dtype=bool)
+            last = m.actors[c.actor].last[:, c.track]
+            return last if c.cooperate else ~last
+        if c.kind == "level":
+            level = state["levels"][:, c.track]
+            ok = np.ones(n, dtype=bool)
+            if c.at_least is not None:
+                ok &= level >= c.at_least
+            if c.at_most is not None:
+                ok &= level <= c.at_most
+            return ok
+        if c.kind == "channel":
+            if c.state == "open":
+                return state["open"]
+            if c.state == "suspended":
+                return ~state["open"]
+            return state["collapsed"]
+        if c.kind == "fired":
+            return self.fired_last[c.event] if t > 0 else np.zeros(n, dtype=bool)
+        if c.kind == "incidents":
+            return m.incidents_so_far() >= c.at_least
+        return np.full(n, t >= c.step)
+
+    def draw(self, event: EventDef, t: int, u: Array, channel_open: Array) -> Array:
+        """Which runs would fire ``event`` at step ``t`` on their uniform ``u`` (before conditions)."""
         if event.at is not None and t not in event.at:
             return np.zeros(u.shape, dtype=bool)
         if event.probability is None:
@@ -44,22 +90,59 @@ class EventEngine:
             p = np.where(channel_open, self.values[event.probability_if_open], p)
         return u < p
 
-    def step(self, model: NegotiationModel, t: int, u_events: list[Array], alive: Array):
+    # -- one step --------------------------------------------------------------------------------
+
+    def step(self, model: NegotiationModel, t: int, u_events: Array, alive: Array):
         """Fire due events, apply their effects; return forced moves per actor and track."""
         n_runs = alive.shape[0]
         forced = [[(np.zeros(n_runs, dtype=bool), np.zeros(n_runs, dtype=bool)) for _ in model.tracks]
                   for _ in model.actors]
-        fired_names = []
-        for i in self.order:
-            event = self.events[i]
-            fired = self.due(i, event, t, u_events[i], model.outcome.open) & alive
-            if not fired.any():
-                continue
-            fired_names.append(event.name)
+        o = model.outcome
+        state = {"levels": model.levels(), "open": o.open.copy(), "collapsed": o.collapsed.copy()}
+        fired_now = np.zeros_like(self.fired_last)
+        fired_names: list[str] = []
+        group = lambda g: [i for i in self.order if self.events[i].group == g]  # noqa: E731
+
+        def fire(i: int, fired: Array) -> None:
+            fired_now[i] = fired
+            if fired.any():
+                fired_names.append(self.events[i].name)
             self.counts[i] += fired
             self.first[i] = np.where(fired & (self.first[i] < 0), t, self.first[i])
-            for effect in event.effects:
-                self.apply(model, effect, fired, forced)
+
+        def effects(i: int, where: Array) -> None:
+            if where.any():
+                for effect in self.events[i].effects:
+                    self.apply(model, effect, where, forced)
+
+        for i in group(0):
+            fired = self.draw(self.events[i], t, u_events[i], state["open"]) & alive & ~self.skip[i]
+            fire(i, fired)
+            effects(i, fired)
+        conditional = group(1)
+        for i in conditional:  # effects queued earlier and due now
+            ring = self.queue[i]
+            slot = t % ring.shape[0]
+            effects(i, ring[slot] & alive)
+            ring[slot] = False
+        for i in conditional:
+            e = self.events[i]
+            ok = self.draw(e, t, u_events[i], state["open"]) & alive & ~self.skip[i]
+            for c in e.when:
+                ok &= self.condition(model, c, t, state)
+            fire(i, ok)
+            now = ok & (self.delay[i] == 0)
+            effects(i, now)
+            later = ok & ~now
+            if later.any():
+                ring = self.queue[i]
+                due = (t + self.delay[i]) % ring.shape[0]
+                ring[due[later], np.nonzero(later)[0]] = True
+        for i in group(2):
+            fired = self.draw(self.events[i], t, u_events[i], state["open"]) & alive & ~self.skip[i]
+            fire(i, fired)
+            effects(i, fired)
+        self.fired_last = fired_now
         model.fired_this_step = fired_names
         return forced
 
@@ -67,8 +150,9 @@ class EventEngine:
         if e.op == "force":
             for a in e.actors:
                 for k in e.tracks:
+                    where = fired & ~model.tracks[k].frozen
                     mask, value = forced[a][k]
-                    forced[a][k] = (mask | fired, np.where(fired, e.cooperate, value))
+                    forced[a][k] = (mask | where, np.where(where, e.cooperate, value))
             return
         v = self.values[e.value]
         if e.scope == "actor":
@@ -83,12 +167,13 @@ class EventEngine:
             return
         for k in e.tracks:
             track = model.tracks[k]
+            where = fired & ~track.frozen
             if e.attr == "level":
-                new = np.clip(np.rint(_apply(e.op, track.level.astype(float), v)), 0, track.top)
-                track.level = np.where(fired, new.astype(np.int64), track.level)
+                new = np.clip(np.rint(_apply(e.op, track.level.astype(float), v)), 0, track.top).astype(np.int64)
+                track.set_level(new, where)
             elif e.attr in "RSTP":
                 for pay in track.payoffs:
-                    pay[e.attr] = np.where(fired, _apply(e.op, pay[e.attr], v), pay[e.attr])
+                    pay[e.attr] = np.where(where, _apply(e.op, pay[e.attr], v), pay[e.attr])
             else:
                 old = getattr(track, e.attr)
-                setattr(track, e.attr, np.where(fired, e.range.clip(_apply(e.op, old, v)), old))
+                setattr(track, e.attr, np.where(where, e.range.clip(_apply(e.op, old, v)), old))

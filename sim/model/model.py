@@ -5,6 +5,12 @@ inspect ``model.actors``, ``model.tracks`` and ``model.datacollector``. Given ma
 every state variable is an array over runs and one ``step()`` advances all of them; since each
 run's random numbers depend only on ``(seed, r)`` (see ``draws.py``) and every operation is
 elementwise per run, run ``r`` is bit-for-bit the same either way.
+
+**Twins.** Given ``twins``, the model also simulates each run once more per twin: an intervention
+(forced moves, skipped events, frozen rivalry tracks) applied to the same scenario, seed and random
+numbers. The arrays then have one *lane* per (twin, run): lanes ``0 .. n-1`` are the runs
+themselves, lanes ``n(j+1) .. n(j+2)-1`` twin ``j``. The random numbers are drawn once and shared
+by a run and its twins, so run ``r`` of a twin depends only on (scenario, seed, r, twin).
 """
 
 from __future__ import annotations
@@ -14,10 +20,11 @@ from collections.abc import Sequence
 import mesa
 import numpy as np
 
-from ..scenario.resolved import Scenario
+from ..scenario.resolved import Scenario, TwinDef
 from .actors import Actor
 from .draws import draw
 from .events import EventEngine
+from .nonstate import Population
 from .outcomes import OutcomeTracker
 from .tracks import TrackState
 
@@ -37,9 +44,14 @@ def _forget_agent_ids(model: mesa.Model) -> None:
 
 
 class NegotiationModel(mesa.Model):
-    """US and China (or any two actors) on several issue tracks, for one or many runs."""
+    """US and China (or any two actors) on several issue tracks, for one or many runs.
 
-    def __init__(self, scenario: Scenario, runs: int | Sequence[int] | None = None, seed: int | None = None):
+    ``collect=False`` skips the per-step DataCollector (ensembles read their own statistics);
+    ``grid=False`` skips the robustness grid of the channel definition.
+    """
+
+    def __init__(self, scenario: Scenario, runs: int | Sequence[int] | None = None, seed: int | None = None,
+                 twins: Sequence[TwinDef] = (), collect: bool = True, grid: bool = True):
         self.scenario = scenario
         self.seed_value = scenario.seed if seed is None else int(seed)
         super().__init__(rng=np.random.Generator(np.random.PCG64(
@@ -48,18 +60,64 @@ class NegotiationModel(mesa.Model):
             runs = [0]
         self.run_ids = np.arange(runs) if isinstance(runs, (int, np.integer)) else np.asarray(runs, dtype=np.int64)
         n = len(self.run_ids)
+        self.twins = tuple(twins)
+        self.copies = 1 + len(self.twins)
+        lanes = n * self.copies
         draws = draw(scenario, self.seed_value, self.run_ids)
-        self.values, self.block, self.length, self.slots = draws.params, draws.block, draws.length, draws.slots
-        self.tracks = [TrackState(k, t, self.values, n) for k, t in enumerate(scenario.tracks)]
-        self.actors = [Actor(self, i, a, self.values, self.tracks, n) for i, a in enumerate(scenario.actors)]
+        self.values = {p: self._tile(v) for p, v in draws.params.items()}
+        self.block, self.event_u, self.slots = draws.block, draws.events, draws.slots
+        self.length = self._tile(draws.length)
+        self.tracks = [TrackState(k, t, self.values, lanes) for k, t in enumerate(scenario.tracks)]
+        self.actors = [Actor(self, i, a, self.values, self.tracks, lanes) for i, a in enumerate(scenario.actors)]
+        self.population = (Population(self, scenario.nonstate, self._tile)
+                           if scenario.nonstate is not None else None)
         _forget_agent_ids(self)
-        self.events = EventEngine(scenario.events, self.values, n)
-        self.outcome = OutcomeTracker(scenario.outcomes, n, len(self.tracks),
-                                      np.stack([t.level for t in self.tracks], axis=1))
+        self.twin_force = self._twin_interventions(n)
+        self.events = EventEngine(scenario.events, self.values, lanes, self._twin_skips(n))
+        self.outcome = OutcomeTracker(scenario.outcomes, lanes, len(self.tracks), self.levels(), grid=grid)
         self.t = 0
         self.fired_this_step: list[str] = []
-        self.datacollector = mesa.DataCollector(model_reporters=self._reporters())
+        self.datacollector = mesa.DataCollector(model_reporters=self._reporters()) if collect else None
         self.running = True
+
+    # -- lanes -----------------------------------------------------------------------------------
+
+    def _tile(self, x: np.ndarray) -> np.ndarray:
+        """Repeat per-run values for every twin (along the last axis: runs)."""
+        if self.copies == 1:
+            return x
+        return np.tile(x, self.copies) if x.ndim == 1 else np.tile(x, (1,) * (x.ndim - 1) + (self.copies,))
+
+    def _lanes(self, j: int, n: int) -> np.ndarray:
+        """Mask of the lanes of twin ``j`` (0-based)."""
+        mask = np.zeros(n * self.copies, dtype=bool)
+        mask[n * (j + 1): n * (j + 2)] = True
+        return mask
+
+    def _twin_interventions(self, n: int) -> list[tuple[int, int, np.ndarray, bool]]:
+        """Forced moves of every twin as (actor, track, lanes, cooperate); frozen tracks marked."""
+        force = []
+        for j, twin in enumerate(self.twins):
+            lanes = self._lanes(j, n)
+            for k in twin.frozen:
+                self.tracks[k].frozen = self.tracks[k].frozen | lanes
+            for a, k, cooperate in twin.force:
+                force.append((a, k, lanes, cooperate))
+        return force
+
+    def _twin_skips(self, n: int) -> np.ndarray:
+        skip = np.zeros((len(self.scenario.events), n * self.copies), dtype=bool)
+        for j, twin in enumerate(self.twins):
+            for i in twin.skip_events:
+                skip[i] |= self._lanes(j, n)
+        return skip
+
+    def lane(self, j: int | None = None) -> slice:
+        """Slice of the run lanes (``None``) or of twin ``j``'s lanes in every state array."""
+        n = len(self.run_ids)
+        return slice(0, n) if j is None else slice(n * (j + 1), n * (j + 2))
+
+    # -- state -----------------------------------------------------------------------------------
 
     @property
     def n_runs(self) -> int:
@@ -67,19 +125,27 @@ class NegotiationModel(mesa.Model):
 
     @property
     def alive(self) -> np.ndarray:
-        """Runs still going at the current step (continuation may end some early)."""
+        """Lanes still going at the current step (continuation may end some early)."""
         return self.t < self.length
 
     def levels(self) -> np.ndarray:
         return np.stack([t.level for t in self.tracks], axis=1)
 
+    def incidents_so_far(self) -> np.ndarray:
+        """Nonstate misuse incidents so far in each lane (none without a nonstate population)."""
+        if self.population is None:
+            return np.zeros(len(self.length), dtype=np.int64)
+        return self.population.incidents
+
     def _reporters(self) -> dict:
         """Per-step model reporters (means over runs; the values themselves for a single run)."""
-        rep = {f"level_{t.name}": (lambda m, k=k: float(m.tracks[k].level.mean())) for k, t in enumerate(self.tracks)}
+        main = self.lane()
+        rep = {f"level_{t.name}": (lambda m, k=k: float(m.tracks[k].level[main].mean()))
+               for k, t in enumerate(self.tracks)}
         for i, a in enumerate(self.actors):
-            rep[f"trust_{a.name}"] = lambda m, i=i: float(m.actors[i].trust.mean())
-            rep[f"payoff_{a.name}"] = lambda m, i=i: float(m.actors[i].payoff.mean())
-        rep["channel_open"] = lambda m: float(m.outcome.open.mean())
+            rep[f"trust_{a.name}"] = lambda m, i=i: float(m.actors[i].trust[main].mean())
+            rep[f"payoff_{a.name}"] = lambda m, i=i: float(m.actors[i].payoff[main].mean())
+        rep["channel_open"] = lambda m: float(m.outcome.open[main].mean())
         return rep
 
     def step(self) -> None:
@@ -90,12 +156,20 @@ class NegotiationModel(mesa.Model):
             return
         alive = self.alive
         u = self.block[t]
+        u_events = self.event_u[:, t, :]
+        if self.copies > 1:
+            u = np.tile(u, (1, self.copies))
+            u_events = np.tile(u_events, (1, self.copies))
         slots = self.slots
-        forced = self.events.step(self, t, [u[slots.event(i)] for i in range(len(self.scenario.events))], alive)
+        forced = self.events.step(self, t, u_events, alive)
+        for a, k, lanes, cooperate in self.twin_force:
+            mask, value = forced[a][k]
+            forced[a][k] = (mask | lanes, np.where(lanes, cooperate, value))
         self.outcome.see_levels(self.levels())
+        n_tracks = len(self.tracks)
         for a in self.actors:
-            a.decide(t, [u[slots.strategy(a.index, k)] for k in range(len(self.tracks))],
-                     [u[slots.noise(a.index, k)] for k in range(len(self.tracks))], forced[a.index])
+            a.decide(t, [u[slots.strategy(a.index, k)] for k in range(n_tracks)],
+                     [u[slots.noise(a.index, k)] for k in range(n_tracks)], forced[a.index])
         us, them = self.actors
         us.score(them, alive)
         them.score(us, alive)
@@ -103,17 +177,20 @@ class NegotiationModel(mesa.Model):
             track.move(us.realised[:, k], them.realised[:, k], alive)
         us.learn(them, alive)
         them.learn(us, alive)
-        self.outcome.see_levels(self.levels())
-        self.outcome.update(t, (us.realised, them.realised), alive)
+        if self.population is not None:
+            ch = self.scenario.outcomes.channel
+            self.population.step(self, t, us.realised[:, ch] & them.realised[:, ch], alive, self.copies)
+        self.outcome.update(t, (us.realised, them.realised), self.levels(), alive)
         self.t += 1
-        self.datacollector.collect(self)
+        if self.datacollector is not None:
+            self.datacollector.collect(self)
         if self.t >= self.length.max():
             self.running = False
 
     def release(self) -> None:
         """Free the per-run arrays now, once results are taken (models and agents reference each
         other, so without this they wait for Python's cycle collector)."""
-        self.block = self.values = None
+        self.block = self.values = self.event_u = self.population = None
         self.actors.clear()
         self.tracks.clear()
         self.remove_all_agents()

@@ -1,48 +1,125 @@
-"""Outcome trackers: is the channel open, did it break, how far did the rivalry climb (MODEL.md 8)."""
+"""Outcome trackers (MODEL.md section 8): is the channel engaged, open, suspended or collapsed; how
+far and how long did the rivalry escalate.
+
+Every tracker is vectorised over runs and updated once per step after the moves. The channel's
+definition (window, threshold, collapse_after, prehistory) is a parameter of :class:`ChannelState`,
+so the robustness grid of the definition is a set of extra trackers over the same moves.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
+from ..results.outcomes import ROBUSTNESS_GRID, ChannelDefinition
 from ..scenario.resolved import OutcomeDef
 
 Array = np.ndarray
+#: "open" means the engaged share is at least the threshold; this absorbs float rounding (2/6 vs 1/3)
+TIE = 1e-9
+
+
+class ChannelState:
+    """The channel under one definition, in every run."""
+
+    def __init__(self, d: ChannelDefinition, n_runs: int):
+        self.d = d
+        self.ring = np.full((n_runs, d.window), d.prehistory, dtype=bool)  # engaged, last `window` steps
+        self.open = np.ones(n_runs, dtype=bool)          # open after the last step (open at the start)
+        self.collapsed = np.zeros(n_runs, dtype=bool)
+        self.break_step = np.full(n_runs, -1, dtype=np.int64)
+        self.spell = np.zeros(n_runs, dtype=np.int64)    # length of the current suspension
+        self.spell_start = np.full(n_runs, -1, dtype=np.int64)
+        self.max_spell = np.zeros(n_runs, dtype=np.int64)
+        self.suspensions = np.zeros(n_runs, dtype=np.int64)
+        self.first_suspension = np.full(n_runs, -1, dtype=np.int64)
+        self.open_steps = np.zeros(n_runs, dtype=np.int64)
+        self.engaged_steps = np.zeros(n_runs, dtype=np.int64)
+        self.steps = np.zeros(n_runs, dtype=np.int64)
+
+    def update(self, t: int, engaged: Array, alive: Array) -> None:
+        d = self.d
+        slot = t % d.window
+        self.ring[:, slot] = np.where(alive, engaged, self.ring[:, slot])
+        seen = d.window if d.prehistory else np.minimum(self.steps + 1, d.window)
+        open_now = self.ring.sum(axis=1) >= d.threshold * seen - TIE
+        begins = alive & ~open_now & (self.spell == 0)
+        self.spell_start = np.where(begins, t, self.spell_start)
+        self.suspensions += begins
+        self.first_suspension = np.where(begins & (self.first_suspension < 0), t, self.first_suspension)
+        self.spell = np.where(alive, np.where(open_now, 0, self.spell + 1), self.spell)
+        self.max_spell = np.maximum(self.max_spell, self.spell)
+        collapses = alive & ~self.collapsed & (self.spell >= d.collapse_after)
+        self.break_step = np.where(collapses, self.spell_start, self.break_step)
+        self.collapsed |= collapses
+        self.open = np.where(alive, open_now, self.open)
+        self.open_steps += alive & open_now
+        self.engaged_steps += alive & engaged
+        self.steps += alive
 
 
 class OutcomeTracker:
-    """Per-run outcome state, updated once per step after the moves."""
+    """Per-run outcome state: the channel (scenario's definition and the robustness grid), the
+    rivalry, and cooperation per track."""
 
-    def __init__(self, spec: OutcomeDef, n_runs: int, n_tracks: int, start_levels: Array):
+    def __init__(self, spec: OutcomeDef, n_runs: int, n_tracks: int, start_levels: Array,
+                 grid: bool = True):
         self.spec = spec
-        self.window = np.zeros((n_runs, spec.window), dtype=bool)  # ring buffer of mutual C
-        self.open = np.ones(n_runs, dtype=bool)
-        self.broken = np.zeros(n_runs, dtype=bool)
-        self.break_step = np.full(n_runs, -1, dtype=np.int64)
+        self.channel = ChannelState(ChannelDefinition(spec.window, spec.threshold, spec.collapse_after,
+                                                      spec.prehistory), n_runs)
+        # one tracker per (window, threshold, prehistory) of the grid; collapse_after is read off max_spell
+        self.grid = {d: ChannelState(d, n_runs) for d in ROBUSTNESS_GRID.trackers(spec)} if grid else {}
         self.steps = np.zeros(n_runs, dtype=np.int64)
         self.coop = np.zeros((2, n_runs, n_tracks), dtype=np.int64)   # C moves per actor, track
         self.mutual = np.zeros((n_runs, n_tracks), dtype=np.int64)    # steps of mutual C
         self.peak = np.asarray(start_levels, dtype=np.int64).copy()  # (runs, tracks)
+        self.after_events = self.peak.copy()
+        rivalry = list(spec.rivalry)
+        self.streak = np.zeros((n_runs, len(rivalry)), dtype=np.int64)
+        self.escalated = np.zeros(n_runs, dtype=bool)
+        self.escalated_steps = np.zeros(n_runs, dtype=np.int64)
+        self.final_levels = self.peak.copy()
+
+    # the channel under the scenario's definition
+    @property
+    def open(self) -> Array:
+        return self.channel.open
+
+    @property
+    def collapsed(self) -> Array:
+        return self.channel.collapsed
+
+    @property
+    def break_step(self) -> Array:
+        return self.channel.break_step
 
     def see_levels(self, levels: Array) -> None:
-        """Record levels reached (after events and after moves)."""
+        """Levels after this step's events (before the moves)."""
+        self.after_events = levels
         self.peak = np.maximum(self.peak, levels)
 
-    def update(self, t: int, moves: tuple[Array, Array], alive: Array) -> None:
+    def update(self, t: int, moves: tuple[Array, Array], levels: Array, alive: Array) -> None:
+        """Record step ``t``: realised moves (True = C) and levels after the moves."""
         a, b = moves
         mutual = a & b
-        ch = self.spec.channel
-        self.window[:, t % self.spec.window] = np.where(alive, mutual[:, ch], self.window[:, t % self.spec.window])
-        seen = np.minimum(self.steps + 1, self.spec.window)
-        frac = self.window.sum(axis=1) / seen
-        now_open = frac >= self.spec.threshold
-        self.open = np.where(alive, now_open, self.open)
-        newly = alive & ~now_open & ~self.broken
-        self.break_step = np.where(newly, t, self.break_step)
-        self.broken |= newly
+        engaged = mutual[:, self.spec.channel]
+        self.channel.update(t, engaged, alive)
+        for tracker in self.grid.values():
+            tracker.update(t, engaged, alive)
+        self.peak = np.maximum(self.peak, levels)
+        self.final_levels = np.where(alive[:, None], levels, self.final_levels)
         self.steps += alive
         self.coop[0] += a & alive[:, None]
         self.coop[1] += b & alive[:, None]
         self.mutual += mutual & alive[:, None]
+        rivalry = list(self.spec.rivalry)
+        if rivalry:
+            # a rivalry track is "at or above" during step t if it was there after the events or
+            # after the moves of t (so with sustained 1 this is exactly "the peak reached the level")
+            during = np.maximum(self.after_events[:, rivalry], levels[:, rivalry])
+            above = during >= self.spec.escalated_level
+            self.streak = np.where(alive[:, None], np.where(above, self.streak + 1, 0), self.streak)
+            self.escalated |= alive & (self.streak >= self.spec.sustained).any(axis=1)
+            self.escalated_steps += alive & above.any(axis=1)
 
     @property
     def rivalry_peak(self) -> Array:
@@ -51,7 +128,12 @@ class OutcomeTracker:
         return self.peak[:, list(self.spec.rivalry)].max(axis=1)
 
     @property
-    def escalated(self) -> Array:
+    def escalated_at_end(self) -> Array:
         if not self.spec.rivalry:
             return np.zeros(self.peak.shape[0], dtype=bool)
-        return self.rivalry_peak >= self.spec.escalated_level
+        return (self.final_levels[:, list(self.spec.rivalry)] >= self.spec.escalated_level).any(axis=1)
+
+    def held_grid(self) -> Array:
+        """Per run, the bits of ``held`` under every definition of the robustness grid."""
+        return ROBUSTNESS_GRID.pack({d: s.max_spell for d, s in self.grid.items()}, self.spec.window,
+                                    self.spec.threshold, self.peak.shape[0])

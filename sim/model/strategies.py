@@ -163,11 +163,15 @@ def _random(obs, params, u):
 
 
 def forward_values(obs: Observation) -> tuple[Array, Array]:
-    """Expected values of C and D against a reciprocating-or-not other (MODEL.md section 6)."""
+    """Expected values of C and D against a reciprocating-or-not other (MODEL.md section 6).
+
+    After a D the other answers with D for ever, and the best reply to that is worth
+    ``M = max(S, P)`` a step: P in a prisoner's dilemma, S (swerve) in chicken.
+    """
     b, d = obs.belief, obs.discount
-    tail_p = d * obs.P / (1.0 - d)
-    v_c = b * obs.R / (1.0 - d) + (1.0 - b) * (obs.S + tail_p)
-    v_d = b * (obs.T + tail_p) + (1.0 - b) * obs.P / (1.0 - d)
+    tail = d * np.maximum(obs.S, obs.P) / (1.0 - d)
+    v_c = b * obs.R / (1.0 - d) + (1.0 - b) * (obs.S + tail)
+    v_d = b * (obs.T + tail) + (1.0 - b) * (obs.P + tail)
     return v_c, v_d
 
 

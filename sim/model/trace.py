@@ -52,6 +52,8 @@ class StepRecord:
     tracks: tuple[TrackStep, ...]
     actors: tuple[ActorStep, ...]
     channel_open: bool
+    channel_collapsed: bool = False
+    incidents: int = 0                 # nonstate misuse incidents this step
 
 
 def record(model: NegotiationModel) -> StepRecord:
@@ -67,7 +69,9 @@ def record(model: NegotiationModel) -> StepRecord:
         ActorStep(a.name, float(a.trust[0]), {t.name: float(a.belief[0, k]) for k, t in enumerate(model.tracks)},
                   float(a.payoff[0]), float(a.last_payoff[0].sum()))
         for a in model.actors)
-    return StepRecord(model.t - 1, tuple(model.fired_this_step), tracks, actors, bool(model.outcome.open[0]))
+    return StepRecord(model.t - 1, tuple(model.fired_this_step), tracks, actors, bool(model.outcome.open[0]),
+                      bool(model.outcome.collapsed[0]),
+                      int(model.population.last_incidents[0]) if model.population is not None else 0)
 
 
 def trace(model: NegotiationModel, steps: int | None = None) -> Iterator[StepRecord]:
@@ -104,6 +108,7 @@ class TableFormat:
         self.rung_w = [max(len(r) for r in t.rungs) + 2 for t in scenario.tracks]
         self.name_w = [max(len(n) for n in self.names) for _ in scenario.tracks]
         self.was_open = True
+        self.was_collapsed = False
 
     def _cell_width(self, k: int) -> int:
         return 2 * max(self.move_w[k], self.name_w[k]) + 1 + self.rung_w[k]
@@ -137,8 +142,14 @@ class TableFormat:
         cells.append(" ".join(f"{a.payoff:>7.2f}" for a in rec.actors))
         notes = []
         if rec.channel_open != self.was_open:
-            notes.append(_paint("channel reopens" if rec.channel_open else "channel breaks", "broken", self.color))
+            notes.append(_paint("channel reopens" if rec.channel_open else "channel suspended", "broken", self.color))
             self.was_open = rec.channel_open
+        if rec.channel_collapsed and not self.was_collapsed:
+            notes.append(_paint("channel collapses", "broken", self.color))
+            self.was_collapsed = True
+        if rec.incidents:
+            notes.append(_paint(f"{rec.incidents} misuse incident{'s' if rec.incidents > 1 else ''}", "broken",
+                                self.color))
         notes += [_paint(e, "event", self.color) for e in rec.events]
         cells.append("; ".join(notes))
         return " | ".join(cells).rstrip()

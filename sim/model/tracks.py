@@ -11,13 +11,21 @@ Array = np.ndarray
 
 
 class TrackState:
-    """One issue track in every run: level on the ladder, per-actor payoffs and modifiers."""
+    """One issue track in every run: level on the ladder, per-actor payoffs and modifiers.
+
+    The ladder is sticky: after both actors play C for ``down_after`` steps in a row the level
+    steps down, and with a ``ratchet`` it never falls more than that many rungs below its peak.
+    ``frozen`` marks runs (twin lanes) whose level is held at its start whatever happens.
+    """
 
     def __init__(self, index: int, spec: TrackDef, values: dict[str, Array], n_runs: int):
         self.index, self.spec, self.name = index, spec, spec.name
         self.role = spec.role
         self.top = len(spec.rungs) - 1
         self.level = np.full(n_runs, spec.start, dtype=np.int64)
+        self.peak = self.level.copy()                    # highest level reached in the run
+        self.calm = np.zeros(n_runs, dtype=np.int64)     # consecutive steps of mutual C
+        self.frozen = np.zeros(n_runs, dtype=bool)
         # per actor: {"R": array, ...}; copies so that events can change them per run
         self.payoffs = [{x: values[p].copy() for x, p in pay.items()} for pay in spec.payoffs]
         self.level_cost = values[spec.params["level_cost"]].copy()
@@ -41,8 +49,20 @@ class TrackState:
         R, S, T, P = self.effective(actor, hawkishness, risk)
         return np.where(mine, np.where(other, R, S), np.where(other, T, P))
 
+    def set_level(self, new: Array, where: Array) -> None:
+        """Move the level to ``new`` where ``where`` holds (not in frozen runs): clipped to the
+        ladder and the ratchet's floor; the peak follows."""
+        new = np.clip(new, 0, self.top)
+        if self.spec.ratchet is not None:
+            new = np.maximum(new, self.peak - self.spec.ratchet)
+        self.level = np.where(where & ~self.frozen, new, self.level)
+        self.peak = np.maximum(self.peak, self.level)
+
     def move(self, a: Array, b: Array, alive: Array) -> None:
-        """Climb ``up`` per D played, or step ``down`` if both played C; clipped to the ladder."""
+        """Climb ``up`` per D played; after ``down_after`` calm steps in a row step ``down``."""
         n_defect = (~a).astype(np.int64) + (~b)
-        step = np.where(n_defect > 0, self.spec.up * n_defect, -self.spec.down * (a & b))
-        self.level = np.where(alive, np.clip(self.level + step, 0, self.top), self.level)
+        calm = np.where(n_defect > 0, 0, self.calm + 1)
+        down = calm >= self.spec.down_after
+        step = np.where(n_defect > 0, self.spec.up * n_defect, -self.spec.down * down)
+        self.calm = np.where(alive, np.where(down, 0, calm), self.calm)
+        self.set_level(self.level + step, alive)

@@ -47,6 +47,23 @@ class ScenarioError(Exception):
         return one_line(f"{where}{key}{self.message}")
 
 
+class ScenarioErrors(ScenarioError):
+    """Several problems in one scenario: ``str()`` has one line per problem (at most 20 shown)."""
+
+    LIMIT = 20
+
+    def __init__(self, errors: list[ScenarioError]):
+        self.errors = list(errors)
+        first = self.errors[0]
+        super().__init__(first.message, first.origin, first.path)
+
+    def __str__(self) -> str:
+        lines = [ScenarioError.__str__(e) for e in self.errors[: self.LIMIT]]
+        if len(self.errors) > self.LIMIT:
+            lines.append(f"... and {len(self.errors) - self.LIMIT} more problems")
+        return "\n".join(lines)
+
+
 def one_line(text: str) -> str:
     """``text`` with control characters escaped (a name holding a newline stays on one line)."""
     if text.isprintable():

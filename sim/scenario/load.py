@@ -12,7 +12,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .errors import KeyPath, Origin, ScenarioError
+from .errors import KeyPath, Origin, ScenarioError, ScenarioErrors
+from .levers import resolve_levers
 from .resolved import Scenario, resolve
 from .schema import ScenarioSpec
 from .source import Source, apply_overrides, read_source
@@ -60,10 +61,26 @@ def _message(err: dict) -> str:
     return msg
 
 
-def _from_validation(exc: ValidationError, src: Source) -> ScenarioError:
-    errors = exc.errors(include_url=False)
-    # prefer the deepest error that is not a union member's type mismatch
-    best = max(errors, key=lambda e: (e["type"] not in _PLAIN or e["type"] == "missing", len(e["loc"])))
+MAX_ERRORS = 20
+
+
+def _union_root(data: Any, loc: tuple) -> tuple:
+    """The key path up to the first label pydantic adds (a union member, a validator): errors below
+    one root are alternatives for one value, reported as one error."""
+    path: list = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            node = node[part]
+        else:
+            break
+        path.append(part)
+    return tuple(path)
+
+
+def _one(best: dict, src: Source) -> ScenarioError:
     path = _real_path(src.data, best["loc"])
     if best["type"] == "unknown_key":
         path = path + (best["ctx"]["key"],)
@@ -73,13 +90,28 @@ def _from_validation(exc: ValidationError, src: Source) -> ScenarioError:
     return ScenarioError(_message(best), src.origin(path), path)
 
 
+def _from_validation(exc: ValidationError, src: Source) -> ScenarioError:
+    """Every problem pydantic found, one per value (up to MAX_ERRORS), in file order."""
+    groups: dict[tuple, list[dict]] = {}
+    for err in exc.errors(include_url=False):
+        groups.setdefault(_union_root(src.data, err["loc"]), []).append(err)
+    # per value, prefer the deepest error that is not a union member's type mismatch
+    found = [_one(max(errs, key=lambda e: (e["type"] not in _PLAIN or e["type"] == "missing", len(e["loc"]))), src)
+             for errs in groups.values()]
+    # an error on a value hides the errors below it (they are consequences of the same mistake)
+    found = [e for e in found if not any(o is not e and o.path and e.path[: len(o.path)] == o.path
+                                         and len(e.path) > len(o.path) for o in found)]
+    found.sort(key=lambda e: (e.origin.file if e.origin else "", (e.origin.line or 0) if e.origin else 0))
+    return found[0] if len(found) == 1 else ScenarioErrors(found)
+
+
 def from_source(src: Source) -> Scenario:
     """Validate merged data and resolve it into a :class:`Scenario`."""
     try:
         spec = ScenarioSpec.model_validate(src.data)
     except ValidationError as exc:
         raise _from_validation(exc, src) from None
-    return resolve(src, spec)
+    return resolve_levers(src, spec, resolve(src, spec))
 
 
 def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:

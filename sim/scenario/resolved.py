@@ -8,6 +8,7 @@ dotted path, which names its column in the per-run table and its slot in the run
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,6 +64,8 @@ class TrackDef:
     down: int
     start: int
     params: dict[str, str]               # level_cost / risk_weight / audience_weight -> path
+    down_after: int = 1                  # calm steps before the level steps down
+    ratchet: int | None = None           # at most this many rungs below the peak (None: no floor)
 
 
 @dataclass(frozen=True)
@@ -78,12 +81,63 @@ class EffectDef:
 
 
 @dataclass(frozen=True)
+class ConditionDef:
+    """One condition of a conditional event, with names resolved to indices."""
+
+    kind: str                    # played | level | channel | fired | incidents | after
+    actor: int = -1              # played
+    track: int = -1              # played, level
+    cooperate: bool = False      # played: C (True) or D
+    at_least: int | None = None  # level, incidents
+    at_most: int | None = None   # level
+    state: str = ""              # channel: open | suspended | collapsed
+    event: int = -1              # fired
+    step: int = 0                # after
+
+
+@dataclass(frozen=True)
 class EventDef:
     name: str
     at: frozenset[int] | None
     probability: str | None
     probability_if_open: str | None
     effects: tuple[EffectDef, ...]
+    when: tuple[ConditionDef, ...] = ()
+    delay: str | None = None     # param path of the delay in whole steps (conditional events)
+    max_delay: int = 0
+
+    @property
+    def group(self) -> int:
+        """Firing order within a step: 0 scheduled, 1 conditional, 2 stochastic."""
+        return 1 if self.when else 2 if self.probability is not None else 0
+
+
+@dataclass(frozen=True)
+class TwinDef:
+    """An intervention applied to a copy of every run: forced moves, skipped events, frozen tracks.
+
+    ``frozen`` tracks keep their starting level, and every event effect that targets them (level,
+    payoff parameters, forced moves) is dropped; the events still consume their random numbers.
+    """
+
+    name: str
+    force: tuple[tuple[int, int, bool], ...] = ()   # (actor, track, cooperate), every step
+    skip_events: frozenset[int] = frozenset()
+    frozen: frozenset[int] = frozenset()
+
+
+PACIFIED = "pacified"
+
+
+@dataclass(frozen=True)
+class NonstateDef:
+    """The nonstate population: ``group_params`` (capability, intent) are drawn per group and run;
+    every other number is a parameter path drawn once per run."""
+
+    groups: int
+    group_params: dict[str, Any]        # name -> Param (sampled per group from its own stream)
+    params: dict[str, str]              # name -> param path
+    control_tracks: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -93,6 +147,9 @@ class OutcomeDef:
     threshold: float
     rivalry: tuple[int, ...]
     escalated_level: int
+    collapse_after: int = 3
+    prehistory: bool = True
+    sustained: int = 3
 
 
 @dataclass(frozen=True)
@@ -129,6 +186,11 @@ class Scenario:
     file: str = ""
     sweep: Any = field(default=None, repr=False)  # the validated `sweep:` section (SweepSpec) or None
     lesson: Lesson | None = None        # classroom notes (``lesson:``), if any
+    twins: dict[str, TwinDef] = field(default_factory=dict)  # declared twins (``twins:``)
+    nonstate: NonstateDef | None = None  # the nonstate population (``nonstate:``), if any
+    levers: tuple = ()                  # policy choices (``levers:``, see levers.py)
+    patterns: tuple = ()                # calibration patterns (sim/calibrate/patterns.py)
+    posterior: Any = field(default=None, repr=False)  # ``parameters: {from: ...}`` (sim/calibrate/posterior.py)
 
     @property
     def track_names(self) -> tuple[str, ...]:
@@ -137,6 +199,20 @@ class Scenario:
     @property
     def actor_names(self) -> tuple[str, ...]:
         return tuple(a.name for a in self.actors)
+
+    def pacified(self) -> TwinDef | None:
+        """The built-in pacified twin: both actors C on every rivalry track, rivalry levels frozen."""
+        rivalry = self.outcomes.rivalry
+        if not rivalry:
+            return None
+        force = tuple((a, k, True) for a in range(len(self.actors)) for k in rivalry)
+        return TwinDef(PACIFIED, force, frozenset(), frozenset(rivalry))
+
+    def twin(self, name: str) -> TwinDef:
+        """A twin by name: ``pacified`` or one declared under ``twins:`` (KeyError otherwise)."""
+        if name == PACIFIED and self.pacified() is not None:
+            return self.pacified()
+        return self.twins[name]
 
     def uncertain(self) -> dict[str, Param]:
         """The parameters written as distributions, in canonical order."""
@@ -214,7 +290,10 @@ class _Builder:
             raise self.fail(("outcomes", "rivalry", "escalated_level"),
                             f"{level} is above the top rung ({top}) of the rivalry ladders")
         ch = spec.outcomes.channel
-        return OutcomeDef(channel, ch.window, ch.threshold, tuple(rivalry), level)
+        if ch.window > spec.horizon and ch.window > 1:
+            pass  # a window longer than the run simply never fills without prehistory
+        return OutcomeDef(channel, ch.window, ch.threshold, tuple(rivalry), level,
+                          ch.collapse_after, ch.prehistory, spec.outcomes.rivalry.sustained)
 
     def track(self, k: int, name: str, roles: dict[int, Role]) -> TrackDef:
         t = self.spec.tracks[name]
@@ -239,7 +318,7 @@ class _Builder:
         params = {p: self.add(f"tracks.{name}.{p}", getattr(t, p), NONNEG)
                   for p in ("level_cost", "risk_weight", "audience_weight")}
         return TrackDef(name, roles[k], tuple(payoffs), (t.labels.C, t.labels.D), tuple(t.ladder.rungs),
-                        t.ladder.up, t.ladder.down, t.ladder.start, params)
+                        t.ladder.up, t.ladder.down, t.ladder.start, params, t.ladder.down_after, t.ladder.ratchet)
 
     def actor(self, name: str) -> ActorDef:
         a = self.spec.actors[name]
@@ -321,12 +400,99 @@ class _Builder:
             at = frozenset(steps)
         if e.date is not None:
             at = (at or frozenset()) | frozenset(self.date_steps(e.date, path + ("date",)))
-        p = self.add(f"events.{i}.probability", e.probability, UNIT) if e.probability is not None else None
-        p_open = (self.add(f"events.{i}.probability_if_channel_open", e.probability_if_channel_open, UNIT)
+        base = f"events.{event_slug(e.name)}"
+        p = self.add(f"{base}.probability", e.probability, UNIT) if e.probability is not None else None
+        p_open = (self.add(f"{base}.probability_if_channel_open", e.probability_if_channel_open, UNIT)
                   if e.probability_if_channel_open is not None else None)
-        effects = tuple(self.effect(x, path + ("effects", j), f"events.{i}.effects.{j}")
+        effects = tuple(self.effect(x, path + ("effects", j), f"{base}.effects.{j}")
                         for j, x in enumerate(e.effects))
-        return EventDef(e.name, at, p, p_open, effects)
+        when: tuple[ConditionDef, ...] = ()
+        if e.when is not None:
+            many = isinstance(e.when, list)
+            conds = e.when if many else [e.when]
+            when = tuple(self.condition(c, path + (("when", j) if many else ("when",)))
+                         for j, c in enumerate(conds))
+        delay, max_delay = None, 0
+        if e.delay is not None:
+            max_delay = _whole_steps(e.delay)
+            if max_delay is None:
+                raise self.fail(path + ("delay",), "a delay is a whole number of steps, or "
+                                                   "{choice: [0, 1, 2]} of whole numbers")
+            if max_delay >= self.spec.horizon:
+                raise self.fail(path + ("delay",), f"a delay of {max_delay} steps is not shorter than "
+                                                   f"the horizon ({self.spec.horizon} steps)")
+            delay = self.add(f"{base}.delay", e.delay, NONNEG)
+        return EventDef(e.name, at, p, p_open, effects, when, delay, max_delay)
+
+    def condition(self, c, path: KeyPath) -> ConditionDef:
+        if c.played is not None:
+            actor = self.actor_indices(c.actor, path + ("actor",), wildcard=False)[0]
+            track = self.track_index(c.track, path + ("track",))
+            return ConditionDef("played", actor=actor, track=track, cooperate=c.played == "C")
+        if c.level is not None:
+            k = self.track_index(c.level.track, path + ("level", "track"))
+            top = len(self.spec.tracks[self.tracks[k]].ladder.rungs) - 1
+            for key in ("at_least", "at_most"):
+                v = getattr(c.level, key)
+                if v is not None and v > top:
+                    raise self.fail(path + ("level", key), f"{v} is above the top rung ({top}) of "
+                                                           f"'{self.tracks[k]}'")
+            return ConditionDef("level", track=k, at_least=c.level.at_least, at_most=c.level.at_most)
+        if c.channel is not None:
+            return ConditionDef("channel", state=c.channel)
+        if c.fired is not None:
+            names = [ev.name for ev in self.spec.events]
+            if c.fired not in names:
+                raise self.fail(path + ("fired",), f"no event named '{c.fired}'{suggest(c.fired, names)}")
+            return ConditionDef("fired", event=names.index(c.fired))
+        if c.incidents is not None:
+            return ConditionDef("incidents", at_least=c.incidents.at_least)
+        return ConditionDef("after", step=c.after)
+
+    def nonstate(self, roles: dict[int, Role], explicit_channel: bool) -> NonstateDef | None:
+        spec = self.spec.nonstate
+        if spec is None:
+            return None
+        if not explicit_channel:
+            raise self.fail(("nonstate",), "a nonstate population needs a track with `role: channel`: "
+                                           "safeguards are built while that channel is engaged")
+        controls = []
+        for j, name in enumerate(spec.control_tracks):
+            k = self.track_index(name, ("nonstate", "control_tracks", j))
+            if roles[k] is not Role.RIVALRY:
+                raise self.fail(("nonstate", "control_tracks", j),
+                                f"'{name}' is not a rivalry track; control pressure comes from rivalry tracks")
+            controls.append(k)
+        params = {}
+        for key in ("diffusion", "race_effect", "control_effect"):
+            params[key] = self.add(f"nonstate.{key}", getattr(spec, key), NONNEG if key == "race_effect" else UNIT)
+        for key in ("start", "build", "decay", "effect"):
+            params[f"safeguards_{key}"] = self.add(f"nonstate.safeguards.{key}", getattr(spec.safeguards, key), UNIT)
+        for key in ("risk", "attribution", "blame_trust", "blame_hawkishness"):
+            params[f"incident_{key}"] = self.add(f"nonstate.incident.{key}", getattr(spec.incident, key), UNIT)
+        return NonstateDef(spec.groups, {"capability": spec.capability, "intent": spec.intent}, params,
+                           tuple(controls))
+
+    def twin(self, name: str, t) -> TwinDef:
+        path = ("twins", name)
+        if not _TWIN_NAME.fullmatch(name):
+            raise self.fail(path, f"twin name '{name}': use lower-case letters, digits and _ "
+                                  "(it names columns such as held_<twin>)")
+        if name == PACIFIED:
+            raise self.fail(path, "'pacified' is built in (every rivalry track forced to C); "
+                                  "give this twin another name")
+        force = []
+        for j, f in enumerate(t.force):
+            where = path + ("force", j)
+            for a in self.actor_indices(f.actor, where + ("actor",), wildcard=True):
+                force.append((a, self.track_index(f.track, where + ("track",)), f.action == "C"))
+        names = [ev.name for ev in self.spec.events]
+        skip = set()
+        for j, n in enumerate(t.skip_events):
+            if n not in names:
+                raise self.fail(path + ("skip_events", j), f"no event named '{n}'{suggest(str(n), names)}")
+            skip.add(names.index(n))
+        return TwinDef(name, tuple(force), frozenset(skip))
 
     def start_date(self, path: KeyPath) -> dt.date:
         start = self.spec.start
@@ -369,17 +535,33 @@ class _Builder:
         cont = self.add("continuation", spec.continuation, UNIT) if spec.continuation is not None else None
         actors = tuple(self.actor(a) for a in self.actors)
         tracks = tuple(self.track(k, n, roles) for k, n in enumerate(self.tracks))
+        names = [event_slug(e.name) for e in spec.events]
+        for j, n in enumerate(names):
+            if not n:
+                raise self.fail(("events", j, "name"), "an event name needs at least one letter or digit")
+            if n in names[:j]:
+                first = spec.events[names.index(n)].name
+                raise self.fail(("events", j, "name"), f"event names must be unique: '{spec.events[j].name}' "
+                                                       f"and '{first}' both name the column '{n}'")
         events = tuple(self.event(i, e) for i, e in enumerate(spec.events))
-        names = [e.name for e in spec.events]
-        dup = next((n for n in names if names.count(n) > 1), None)
-        if dup:
-            raise self.fail(("events", len(names) - 1 - names[::-1].index(dup), "name"),
-                            f"two events are named '{dup}'")
+        twins = {n: self.twin(n, t) for n, t in spec.twins.items()}
+        explicit = any(t.role == "channel" for t in spec.tracks.values())
+        nonstate = self.nonstate(roles, explicit)
         name = spec.name or _stem(self.src.file)
         return Scenario(name, spec.title, spec.description, spec.question, spec.seed, spec.runs,
                         spec.horizon, cont, spec.step, spec.start, actors, tracks, events, outcomes,
                         self.params, self.ranges, self.src.data, self.src.file,
-                        lesson=_lesson(spec.lesson), sweep=spec.sweep)
+                        lesson=_lesson(spec.lesson), sweep=spec.sweep, twins=twins, nonstate=nonstate,
+                        **_calibration(self, spec, [e.name for e in spec.events]))
+
+
+def _calibration(builder: _Builder, spec: ScenarioSpec, events: list[str]) -> dict:
+    """``patterns:`` and ``parameters:`` (see sim/calibrate), checked against the built parameters."""
+    from ..calibrate.patterns import resolve_patterns
+    from ..calibrate.posterior import load_posterior
+
+    return {"patterns": resolve_patterns(builder, spec.patterns, events, spec.horizon),
+            "posterior": load_posterior(builder, spec.parameters) if spec.parameters else None}
 
 
 def _lesson(spec) -> Lesson | None:
@@ -418,6 +600,23 @@ def step_date(start: dt.date, step: float, unit: str) -> dt.date:
     import calendar
 
     return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+_TWIN_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
+
+
+def event_slug(name: str) -> str:
+    """An event's name as it appears in columns and parameter paths (lower case, ``_`` between words)."""
+    out = "".join(c.lower() if c.isalnum() else "_" for c in str(name))
+    return "_".join(p for p in out.split("_") if p)
+
+
+def _whole_steps(p: Param) -> int | None:
+    """The largest value of a delay if every value it can take is a whole number, else None."""
+    values = [p.value] if isinstance(p, Fixed) else list(p.args) if getattr(p, "kind", "") == "choice" else None
+    if values is None or any(float(v) != int(v) or v < 0 for v in values):
+        return None
+    return int(max(values))
 
 
 def _zero(p: Param) -> bool:

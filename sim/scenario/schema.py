@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 from ..games import PRESETS
 from ..model import strategies
 from .errors import suggest
+from .levers import LeverSpec
 from .params import DISCOUNT, NONNEG, REAL, UNIT, Fixed, Param, Range, parse_param
 
 
@@ -65,7 +66,7 @@ class PayoffParams:
     P: Param
 
 
-_GAME_HELP = "expected a preset ({names}), {{R, S, T, P}}, or one of those per actor"
+_GAME_HELP = "expected a preset ({names}), {R, S, T, P}, or one of those per actor"
 
 
 def _payoffs(value: Any, where: str = "") -> PayoffParams:
@@ -150,10 +151,15 @@ class ActorSpec(Spec):
 
 
 class LadderSpec(Spec):
+    """An escalation ladder. ``down_after``: calm steps (both C) before it steps down; ``ratchet``:
+    how many rungs below its peak it may fall (``None``: no ratchet). The defaults are version 1."""
+
     rungs: Annotated[list[str], Field(min_length=1)]
     up: Annotated[int, Field(ge=0)] = 1
     down: Annotated[int, Field(ge=0)] = 1
     start: Annotated[int, Field(ge=0)] = 0
+    down_after: Annotated[int, Field(ge=1)] = 1
+    ratchet: Annotated[int, Field(ge=0)] | None = None
 
     @model_validator(mode="after")
     def _start_on_ladder(self) -> LadderSpec:
@@ -198,11 +204,57 @@ class EffectSpec(Spec):
         if self.force is not None:
             if self.target or ops or not (self.actor and self.track):
                 raise PydanticCustomError(
-                    "effect", "a force effect is {{force: C|D, actor: NAME, track: NAME}} and nothing else")
+                    "effect", "a force effect is {force: C|D, actor: NAME, track: NAME} and nothing else")
         elif not self.target or len(ops) != 1 or self.actor or self.track:
             raise PydanticCustomError(
-                "effect", "an effect is {{target: PATH, add|multiply|set: NUMBER}} (exactly one operation)"
-                " or {{force: C|D, actor: NAME, track: NAME}}")
+                "effect", "an effect is {target: PATH, add|multiply|set: NUMBER} (exactly one operation)"
+                " or {force: C|D, actor: NAME, track: NAME}")
+        return self
+
+
+class LevelCondition(Spec):
+    track: str
+    at_least: Annotated[int, Field(ge=0)] | None = None
+    at_most: Annotated[int, Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _bound(self) -> LevelCondition:
+        if self.at_least is None and self.at_most is None:
+            raise PydanticCustomError("condition", "a level condition needs `at_least:` or `at_most:`")
+        return self
+
+
+class CountCondition(Spec):
+    at_least: Annotated[int, Field(ge=0)]
+
+
+CONDITION_KINDS = ("played", "level", "channel", "fired", "incidents", "after")
+
+
+class ConditionSpec(Spec):
+    """One condition of a conditional event (``when:``), judged on the state after the previous step."""
+
+    played: Literal["C", "D"] | None = None
+    actor: str | None = None
+    track: str | None = None
+    level: LevelCondition | None = None
+    channel: Literal["open", "suspended", "collapsed"] | None = None
+    fired: str | None = None
+    incidents: CountCondition | None = None
+    after: Annotated[int, Field(ge=0)] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ConditionSpec:
+        kinds = [k for k in CONDITION_KINDS if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise PydanticCustomError(
+                "condition", "a condition is exactly one of {{played: C|D, actor, track}}, {{level: {{track, "
+                "at_least|at_most}}}}, {{channel: open|suspended|collapsed}}, {{fired: EVENT}}, "
+                "{{incidents: {{at_least: N}}}}, {{after: STEP}}")
+        if kinds[0] == "played" and not (self.actor and self.track):
+            raise PydanticCustomError("condition", "a `played` condition needs `actor:` and `track:`")
+        if kinds[0] != "played" and (self.actor or self.track):
+            raise PydanticCustomError("condition", "`actor:` and `track:` go with a `played` condition only")
         return self
 
 
@@ -210,34 +262,90 @@ class EventSpec(Spec):
     name: str
     at: Annotated[int, Field(ge=0)] | list[Annotated[int, Field(ge=0)]] | None = None
     date: dt.date | list[dt.date] | None = None      # converted to steps from `start:` in resolved.py
+    when: ConditionSpec | Annotated[list[ConditionSpec], Field(min_length=1)] | None = None
+    delay: NonNegP | None = None                     # whole steps; checked in resolved.py
     probability: UnitP | None = None
     probability_if_channel_open: UnitP | None = None
     effects: Annotated[list[EffectSpec], Field(min_length=1)]
 
     @model_validator(mode="after")
-    def _when(self) -> EventSpec:
-        if self.at is None and self.date is None and self.probability is None:
+    def _kind(self) -> EventSpec:
+        if self.at is None and self.date is None and self.probability is None and self.when is None:
             raise PydanticCustomError(
-                "event", "an event needs `at:` or `date:` (scheduled) or `probability:` (stochastic)")
+                "event", "an event needs `at:` or `date:` (scheduled), `when:` (conditional) or "
+                         "`probability:` (stochastic)")
         if self.probability_if_channel_open is not None and self.probability is None:
             raise PydanticCustomError("event", "probability_if_channel_open needs `probability:` as well")
+        if self.delay is not None and self.when is None:
+            raise PydanticCustomError("event", "`delay:` goes with a conditional event (`when:`) only")
         return self
 
 
 class ChannelOutcome(Spec):
     track: str | None = None
-    window: Annotated[int, Field(ge=1)] = 6
+    window: Annotated[int, Field(ge=1, le=1000)] = 6
     threshold: Annotated[float, Field(ge=0, le=1)] = 0.5
+    collapse_after: Annotated[int, Field(ge=1)] = 3
+    prehistory: bool = True
 
 
 class RivalryOutcome(Spec):
     tracks: list[str] | None = None
     escalated_level: Annotated[int, Field(ge=0)] | None = None
+    sustained: Annotated[int, Field(ge=1)] = 3
+
+
+class TwinForce(Spec):
+    actor: str
+    track: str
+    action: Literal["C", "D"]
+
+
+class TwinSpec(Spec):
+    """A named intervention: the same runs with some moves forced and/or some events skipped."""
+
+    force: list[TwinForce] = []
+    skip_events: list[str] = []
+
+    @model_validator(mode="after")
+    def _something(self) -> TwinSpec:
+        if not self.force and not self.skip_events:
+            raise PydanticCustomError("twin", "a twin needs `force:` or `skip_events:` (or both)")
+        return self
 
 
 class OutcomesSpec(Spec):
     channel: ChannelOutcome = ChannelOutcome()
     rivalry: RivalryOutcome = RivalryOutcome()
+
+
+class SafeguardSpec(Spec):
+    start: UnitP = Fixed(0.0)
+    build: UnitP = Fixed(0.2)
+    decay: UnitP = Fixed(0.1)
+    effect: UnitP = Fixed(0.7)
+
+
+class IncidentSpec(Spec):
+    risk: UnitP = Fixed(0.2)
+    attribution: UnitP = Fixed(0.3)
+    blame_trust: UnitP = Fixed(0.2)
+    blame_hawkishness: UnitP = Fixed(0.1)
+
+
+class NonstateSpec(Spec):
+    """``nonstate:``: a population of nonstate groups whose misuse of frontier models the channel
+    exists to prevent (one Mesa agent per group)."""
+
+    groups: Annotated[int, Field(ge=1, le=1000)] = 40
+    capability: UnitP = Fixed(0.2)          # per group and run
+    diffusion: UnitP = Fixed(0.01)
+    race_effect: NonNegP = Fixed(1.0)
+    control_tracks: list[str] = []
+    control_effect: UnitP = Fixed(0.5)
+    intent: UnitP = Fixed(0.002)            # per group and run
+    safeguards: SafeguardSpec = SafeguardSpec()
+    incident: IncidentSpec = IncidentSpec()
 
 
 class LessonSpec(Spec):
@@ -279,6 +387,10 @@ class SweepSpec(Spec):
     runs: Annotated[int, Field(ge=1)] | None = None
 
 
+from ..calibrate.patterns import PatternSpec  # noqa: E402  (calibration keys, sim/calibrate)
+from ..calibrate.posterior import ParametersSpec  # noqa: E402
+
+
 class ScenarioSpec(Spec):
     name: str | None = None
     title: str = ""
@@ -294,5 +406,11 @@ class ScenarioSpec(Spec):
     tracks: Annotated[dict[str, TrackSpec], Field(min_length=1)]
     events: list[EventSpec] = []
     outcomes: OutcomesSpec = OutcomesSpec()
+    twins: dict[str, TwinSpec] = {}
+    nonstate: NonstateSpec | None = None
     sweep: SweepSpec | None = None
     lesson: LessonSpec | None = None
+    levers: dict[str, LeverSpec] = {}
+    labels: dict[str, str] = {}         # human labels of parameter paths (reports, PRIM boxes)
+    patterns: list[PatternSpec] = []
+    parameters: ParametersSpec | None = None

@@ -321,9 +321,15 @@ def _set(node: Any, parts: list[str], value: Any, path: KeyPath, origin: Origin,
     if isinstance(node, list):
         keys: list = list(range(len(node))) if head == "*" else []
         if head != "*":
-            if not head.isdigit() or int(head) >= len(node):
-                raise ScenarioError(f"no item {head} (the list has {len(node)})", origin, path + (head,))
-            keys = [int(head)]
+            named = _named_item(node, head)
+            if named is not None:
+                keys = [named]
+            elif not head.isdigit() or int(head) >= len(node):
+                names = [str(x["name"]) for x in node if isinstance(x, dict) and "name" in x]
+                hint = f"{suggest(head, names)} (names: {', '.join(names)})" if names else ""
+                raise ScenarioError(f"no item {head} (the list has {len(node)}){hint}", origin, path + (head,))
+            else:
+                keys = [int(head)]
     elif isinstance(node, dict):
         keys = list(node) if head == "*" else [head]
         if rest and head != "*" and head not in node:
@@ -345,6 +351,15 @@ def _set(node: Any, parts: list[str], value: Any, path: KeyPath, origin: Origin,
             child = node[key] = {"name": child}  # 'tit_for_tat' -> {name: tit_for_tat, ...}
         count += _set(child, rest, value, here, origin, src)
     return count
+
+
+def _named_item(items: list, key: str) -> int | None:
+    """Index of the item (an event) whose ``name`` is ``key`` or slugs to it, if exactly one does."""
+    from .resolved import event_slug
+
+    hits = [i for i, x in enumerate(items) if isinstance(x, dict) and "name" in x
+            and (str(x["name"]) == key or event_slug(str(x["name"])) == key)]
+    return hits[0] if len(hits) == 1 else None
 
 
 def apply_overrides(src: Source, overrides: list[str]) -> Source:

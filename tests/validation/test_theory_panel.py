@@ -9,9 +9,9 @@ Sources, per function:
 * pure and mixed equilibria: Nash, J. (1951), "Non-cooperative games", Annals of Mathematics 54;
   the chicken swerve probability (S-P)/((T-R)+(S-P)): Rapoport and Chammah (1966);
 * risk dominance: Harsanyi, J. C. and Selten, R. (1988), product of the deviation losses;
-* grim threshold (T-R)/(T-P): Friedman (1971); TFT threshold max((T-R)/(T-P), (T-R)/(R-S)):
+* grim threshold (T-R)/(T-M), M = max(S, P) the best reply to permanent punishment: Friedman (1971); TFT threshold max((T-R)/(T-P), (T-R)/(R-S)):
   Axelrod (1984); GTFT optimal generosity: Nowak and Sigmund (1992);
-* pooled threshold sum(T-R)/sum(T-P): Bernheim, B. D. and Whinston, M. D. (1990), "Multimarket
+* pooled threshold sum max(T-R, 0) / sum (T-M) over the linked tracks: Bernheim, B. D. and Whinston, M. D. (1990), "Multimarket
   contact and collusive behavior", RAND Journal of Economics 21(1): 1-26.
 
 Every expected value below was computed by hand (shown in the comments), so these checks are
@@ -44,9 +44,10 @@ EXPECTED = {
     # q* = min(1 - (3-4)/(4-0), (4-2)/(3-2)) = min(5/4, 2) -> clipped to 1.
     "stag_hunt": ("stag_hunt", [("C", "C"), ("D", "D")], 2 / 3, ("D", "D"), 0.0, None, 1.0),
     # T5 > R3 > S1 > P0. (C,D), (D,C) strict; swerve p = (0-1)/((3-5)+(0-1)) = 1/3; products at
-    # (C,D): (S-P)(T-R) = 1*2 and at (D,C): (T-R)(S-P) = 2*1: a tie, none. Grim (5-3)/(5-0) = 2/5.
+    # (C,D): (S-P)(T-R) = 1*2 and at (D,C): (T-R)(S-P) = 2*1: a tie, none. Grim (T-R)/(T-M) with
+    # M = max(S, P) = 1, the best reply (swerve) to a hawk for ever: (5-3)/(5-1) = 1/2 (not 2/5).
     # q* = min(1 - 2/2, 3/5) = 0.
-    "chicken": ("chicken", [("C", "D"), ("D", "C")], 1 / 3, None, 2 / 5, None, 0.0),
+    "chicken": ("chicken", [("C", "D"), ("D", "C")], 1 / 3, None, 1 / 2, None, 0.0),
     # R4 > T3, S2 > P1, R > S. C dominant: only (C,C); (R-T)+(P-S) = 1 - 1 = 0: no mixed
     # equilibrium. Grim 0. q* = min(1 + 1/2, 3/2) -> 1.
     "harmony": ("harmony", [("C", "C")], None, None, 0.0, None, 1.0),
@@ -139,6 +140,30 @@ def test_pooled_threshold_bernheim_whinston():
     # the same game on every track: pooling changes nothing
     assert pooled_threshold([pd, pd, pd]) == pytest.approx(grim_threshold(pd))
     assert pooled_threshold([PRESETS["harmony"]]) == 0.0
+
+
+def test_pooled_threshold_counts_no_negative_temptation():
+    """Bernheim and Whinston (1990), as the model pools: a track without temptation (harmony,
+    T3 < R4) adds max(T-R, 0) = 0 to the gain and T - max(S, P) = 3 - 2 = 1 to the punishment,
+    so PD + harmony pool to (2 + 0)/(4 + 1) = 2/5; a negative T-R must not cancel the PD's."""
+    assert pooled_threshold([PRESETS["prisoners_dilemma"], PRESETS["harmony"]]) == pytest.approx(2 / 5)
+
+
+def test_panel_pools_only_the_tracks_an_actor_links():
+    """The pooled threshold runs over the tracks with non-zero linkage weight: A links x to y
+    only, so the chicken track z (which would change the pool) stays out."""
+    from sim import scenario_from_dict
+
+    sc = scenario_from_dict({
+        "actors": {"A": {"strategies": {"x": {"name": "grim_trigger", "linkage": {"y": 0.5}},
+                                        "y": "grim_trigger", "z": "grim_trigger"}},
+                   "B": {"strategies": {"x": "grim_trigger", "y": "grim_trigger", "z": "grim_trigger"}}},
+        "tracks": {"x": {"role": "channel"}, "y": {"game": {"R": 3, "S": 0, "T": 4, "P": 0}},
+                   "z": {"game": "chicken"}},
+    })
+    panel = theory_panel(sc)
+    assert panel["pooled"]["A"]["tracks"] == ["x", "y"]
+    assert panel["pooled"]["A"]["value"] == pytest.approx(3 / 8)
 
 
 def test_number_shows_small_fractions():

@@ -1,0 +1,14 @@
+"""Build configuration that pyproject.toml cannot express: the top-level ``scenarios/`` folder
+(shipped scenarios and ``scenarios/lessons/``) is installed as package data under ``sim/scenarios``,
+so a non-editable install (``pip install .``) finds the lessons without a source tree.
+Everything else is in pyproject.toml."""
+
+from setuptools import find_packages, setup
+
+setup(
+    packages=find_packages(include=["sim", "sim.*"]) + ["sim.scenarios", "sim.scenarios.lessons",
+                                                        "sim.scenarios.history"],
+    package_dir={"sim.scenarios": "scenarios"},
+    package_data={"sim.scenarios": ["*.yaml"], "sim.scenarios.lessons": ["*.yaml"],
+                  "sim.scenarios.history": ["*.yaml"]},
+)

@@ -1,0 +1,212 @@
+"""Scenario discovery: PRIM boxes of the sampled worlds (and policy choices) where the channel collapses.
+
+PRIM (Friedman and Fisher 1999; Bryant and Lempert 2010) peels the space of inputs down to boxes
+where the outcome of interest (here: the channel collapsed, ``held == 0``) is concentrated. Each
+box is reported with its *coverage* (share of all collapses that fall in the box), *density*
+(share of runs in the box that collapsed) and the restricted inputs, labelled in words. The
+algorithm is the EMA Workbench's; on its peeling trajectory this module picks the densest box
+that still covers at least ``min_coverage`` of the collapses, then looks for the next box in the
+remaining runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..scenario.resolved import Scenario
+from .labels import param_label
+
+
+@dataclass
+class Restriction:
+    name: str          # parameter path or lever name
+    label: str
+    lo: float | None   # None for a categorical restriction
+    hi: float | None
+    values: tuple = ()  # the categories kept, for a categorical input
+    full: tuple[float, float] | None = None  # the range explored
+    p_value: float | None = None
+
+    def describe(self) -> str:
+        p = "" if self.p_value is None else f"  (p = {self.p_value:.2g})"
+        if self.values:
+            return f"{self.label}: one of {', '.join(f'{v:g}' for v in self.values)}{p}"
+        return f"{self.label}: {self.lo:.3g} to {self.hi:.3g}{p}"
+
+
+@dataclass
+class Box:
+    index: int
+    coverage: float
+    density: float
+    mass: float
+    cases: int
+    restrictions: list[Restriction] = field(default_factory=list)
+    trajectory: object = None   # the Workbench's peeling trajectory (DataFrame)
+    chosen: int = 0             # position on the trajectory
+
+    def describe(self) -> str:
+        head = (f"Box {self.index}: coverage {self.coverage:.2f} (of all collapses), density {self.density:.2f} "
+                f"(collapsed among runs in the box), {self.cases} runs ({self.mass:.0%} of all)")
+        if not self.restrictions:
+            return head + "\n    no restriction: collapses are spread across the explored space"
+        return "\n".join([head, "    restricted inputs (p: chance the restriction is noise, PRIM's quasi-p):",
+                          *(f"    {r.describe()}" for r in self.restrictions)])
+
+
+def _label(name: str, scenario: Scenario | None) -> str:
+    if scenario is not None:
+        for lever in scenario.levers:
+            if lever.name == name:
+                return f"{lever.title} (lever)"
+    return param_label(name, scenario)
+
+
+def _worst_p(qp: dict) -> float:
+    """The largest quasi-p value of a box's restrictions (the Workbench stores -1 for 'not applicable')."""
+    values = [v for pair in qp.values() for v in pair if v is not None and v >= 0]
+    return max(values, default=0.0)
+
+
+def discover(experiments, y: np.ndarray, scenario: Scenario | None = None, boxes: int = 2,
+             min_coverage: float = 0.5, threshold: float | None = None, max_p: float | None = 0.05) -> list[Box]:
+    """Find up to ``boxes`` PRIM boxes of ``y`` (booleans: the case of interest) over the inputs.
+
+    On the peeling trajectory the densest box covering at least ``min_coverage`` of the cases whose
+    every restriction has a quasi-p value of at most ``max_p`` is chosen; failing that, the densest
+    box, with its restrictions above ``max_p`` (likely noise) dropped as the Workbench's
+    ``drop_restriction`` does. ``max_p=None`` keeps the densest box as it is."""
+    import logging
+
+    from ..ema import require_ema
+
+    require_ema()
+    from ema_workbench.analysis import prim
+
+    from ..ema import inputs
+
+    x = inputs(experiments)
+    x = x[[c for c in x.columns if x[c].nunique() > 1]]
+    y = np.asarray(y, dtype=bool)
+    base = float(y.mean())
+    if threshold is None:
+        threshold = min(0.9, max(base * 1.25, base + 0.02))
+    import warnings
+
+    logger = logging.getLogger("EMA")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    found: list[Box] = []
+    with warnings.catch_warnings():  # the Workbench's own deprecation warnings are not the reader's concern
+        warnings.simplefilter("ignore", DeprecationWarning)
+        warnings.simplefilter("ignore", FutureWarning)
+        try:
+            alg = prim.Prim(x, y, threshold=threshold, peel_alpha=0.05)
+            for _ in range(boxes):
+                box = alg.find_box()
+                if box is None:
+                    break
+                traj = box.peeling_trajectory
+                ok = traj[(traj["coverage"] >= min_coverage) & (traj["res_dim"] > 0)]
+                if ok.empty or float(ok["density"].max()) <= base:
+                    break
+                i = int(ok["density"].idxmax())
+                if max_p is not None:  # prefer the densest box whose every restriction is significant
+                    clean = [j for j in ok.index if _worst_p(box.qp[int(j)]) <= max_p]
+                    if clean and float(traj.loc[clean, "density"].max()) > base:
+                        i = int(traj.loc[clean, "density"].idxmax())
+                box.select(i)
+                if max_p is not None:
+                    _, lims = box.inspect(i, style="data")[0]
+                    ps = {name: max([v for v in lims.loc[name].iloc[2:].tolist() if v == v] or [0.0])
+                          for name in lims.index}
+                    keep = min(ps, key=ps.get) if ps else None   # the most significant restriction stays
+                    for name in sorted(ps, key=ps.get, reverse=True):
+                        if name != keep and ps[name] > max_p:
+                            box.drop_restriction(name)
+                    i = box._cur_box
+                stats, lims = box.inspect(i, style="data")[0]
+                restrictions = []
+                for name in lims.index:
+                    lo, hi = lims.loc[name].iloc[0], lims.loc[name].iloc[1]
+                    qp = [v for v in lims.loc[name].iloc[2:].tolist() if v == v]
+                    col = x[name]
+                    if isinstance(lo, (set, frozenset)) or col.dtype.kind not in "fiu":
+                        kept = box.box_lims[i][name].iloc[0]
+                        restrictions.append(Restriction(name, _label(name, scenario), None, None,
+                                                        tuple(sorted(kept)), None, max(qp) if qp else None))
+                    else:
+                        restrictions.append(Restriction(name, _label(name, scenario), float(lo), float(hi), (),
+                                                        (float(col.min()), float(col.max())), max(qp) if qp else None))
+                restrictions.sort(key=lambda r: (r.p_value is None, r.p_value or 0.0))
+                found.append(Box(len(found) + 1, float(stats["coverage"]), float(stats["density"]),
+                                 float(stats["mass"]), int(stats["n"]), restrictions, traj, i))
+        finally:
+            logger.setLevel(level)
+    return found
+
+
+def box_figure(found: list[Box], base_rate: float, title: str = ""):
+    """One panel per box: each restricted input's kept range within the range explored."""
+    from matplotlib.figure import Figure
+
+    rows = sum(max(1, len(b.restrictions)) for b in found) or 1
+    fig = Figure(figsize=(8.5, 1.2 + 0.45 * rows + 0.5 * len(found)), layout="constrained")
+    if not found:
+        ax = fig.add_subplot()
+        ax.text(0.5, 0.5, "no box denser than the base rate", ha="center", va="center")
+        ax.set_axis_off()
+        return fig
+    axes = fig.subplots(len(found), 1, squeeze=False,
+                        gridspec_kw={"height_ratios": [max(1, len(b.restrictions)) for b in found]})[:, 0]
+    for ax, b in zip(axes, found):
+        labels = []
+        for k, r in enumerate(b.restrictions):
+            if r.values:
+                ax.barh(k, 1, left=0, color="#d9d9d9")
+                ax.text(0.5, k, "kept: " + ", ".join(f"{v:g}" for v in r.values), ha="center", va="center",
+                        fontsize="small")
+            else:
+                lo_f, hi_f = r.full
+                span = (hi_f - lo_f) or 1.0
+                ax.barh(k, 1, left=0, color="#eeeeee")
+                ax.barh(k, (r.hi - r.lo) / span, left=(r.lo - lo_f) / span, color="#c0392b", alpha=0.75)
+                ax.text(1.01, k, f"{r.lo:.3g} to {r.hi:.3g}  (of {lo_f:.3g} to {hi_f:.3g})", va="center",
+                        fontsize="small")
+            labels.append(r.label)
+        ax.set_yticks(range(len(labels)), labels)
+        ax.set_ylim(-0.6, max(len(labels), 1) - 0.4)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.set_xticks([0, 0.5, 1], ["low end", "middle", "high end"])
+        ax.set_title(f"Box {b.index}: coverage {b.coverage:.2f}, density {b.density:.2f} "
+                     f"(base rate {base_rate:.2f})", fontsize="medium", loc="left")
+        for side in ("top", "right"):
+            ax.spines[side].set_visible(False)
+    if title:
+        fig.suptitle(title, fontsize="medium")
+    return fig
+
+
+def tradeoff_figure(found: list[Box], title: str = ""):
+    """Coverage against density along each box's peeling trajectory, the chosen box marked."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.5, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    for b in found:
+        t = b.trajectory
+        ax.plot(t["coverage"], t["density"], marker=".", lw=1, label=f"box {b.index} peeling trajectory")
+        ax.plot([b.coverage], [b.density], marker="o", ms=10, mfc="none", mec="black")
+        ax.annotate(f"box {b.index}", (b.coverage, b.density), textcoords="offset points", xytext=(8, 6))
+    ax.set_xlabel("coverage (share of all collapses inside the box)")
+    ax.set_ylabel("density (share collapsed inside the box)")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    if found:
+        ax.legend(loc="lower left", fontsize="small", frameon=False)
+    if title:
+        ax.set_title(title, fontsize="medium")
+    return fig

@@ -1,0 +1,1 @@
+"""Calibration to the record: patterns, their statistics, rejection ABC and posterior draws."""

@@ -1,0 +1,242 @@
+"""``sim calibrate``: a reference table, the accepted runs, a posterior predictive check, a folder.
+
+The folder (written under a hidden name and renamed only when complete) holds ``posterior.csv``
+(accepted runs: run, ``param.<path>`` columns, ``stat.<pattern>`` columns and the distance),
+``predictive.csv`` (pattern statistics of fresh runs drawing from the posterior), ``summary.json``
+(acceptance rate, posterior quantiles, predictive intervals), one prior-vs-posterior figure per
+parameter and one predictive figure per pattern, ``report.html``, ``scenario.yaml`` (the resolved
+scenario that was calibrated), ``calibrated.yaml`` (extends it, with ``parameters: {from:
+posterior.csv}``) and ``manifest.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from ..analysis.tables import write_table
+from ..errors import UserError
+from ..scenario.resolved import Scenario
+from .abc import Acceptor, distance, parameter_paths, quantiles, reference_chunks, reference_table, with_posterior
+from .posterior import PARAM_PREFIX
+
+PREDICTIVE_INTERVAL = (0.05, 0.95)
+#: the first runs kept as a sample of the prior (figures, prior quantiles); memory stays bounded
+PRIOR_SAMPLE = 50_000
+
+
+def check(s: Scenario) -> None:
+    if not s.patterns:
+        raise UserError(f"{s.file or s.name}: the scenario has no `patterns:` to calibrate against")
+    if not parameter_paths(s):
+        raise UserError(f"{s.file or s.name}: no parameter is written as a distribution (nothing to calibrate)")
+
+
+def run_calibration(s: Scenario, draws: int, k: int, seed: int, executor=None, chunk_size: int = 5000,
+                    predictive: int = 2000, progress: bool = False, prior_sample: int = PRIOR_SAMPLE) -> dict:
+    """Simulate, accept and check; return everything the folder needs (tables and a summary)."""
+    check(s)
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=draws + predictive, unit="run", desc=f"calibrate {s.name}", leave=False)
+    started = time.perf_counter()
+    acceptor = Acceptor(s.patterns, k, prior_sample)
+    try:
+        for part in reference_chunks(s, draws, seed, executor, chunk_size):
+            acceptor.add(part)
+            if bar is not None:
+                bar.update(len(part["run"]))
+        post, mode = acceptor.result()
+        if post is None:
+            raise UserError(f"{s.name}: no run of {draws} has every statistic defined; nothing to accept")
+        post["distance"] = distance(post, s.patterns)
+        # posterior predictive: fresh runs (indices after the draws) taking whole posterior rows
+        pred = reference_table(with_posterior(s, post), predictive, seed, executor, chunk_size, first_run=draws,
+                               progress=bar.update if bar is not None else None) if predictive else None
+    finally:
+        if bar is not None:
+            bar.close()
+    seconds = time.perf_counter() - started
+    prior = acceptor.prior_sample()
+    summary = summarise(s, prior, post, pred, mode, draws, seed, k)
+    summary.update({"acceptance_rate": acceptor.n_inside / draws, "prior_sample": len(prior["run"]),
+                    "simulation_seconds": round(seconds, 3)})
+    for entry, n in zip(summary["patterns"], acceptor.pattern_inside):
+        entry["prior_within_tolerance"] = float(n / draws)
+    return {"prior": prior, "posterior": post, "predictive": pred, "summary": summary}
+
+
+def summarise(s: Scenario, prior: dict, post: dict, pred: dict | None, mode: str, draws: int, seed: int, k: int) -> dict:
+    """Posterior quantiles (against the prior sample's) and the predictive check; the caller adds
+    the acceptance rate and the prior shares within tolerance, counted over every draw."""
+    accepted = len(post["run"])
+    params = {}
+    for path in parameter_paths(s):
+        col = PARAM_PREFIX + path
+        lo, med, hi = quantiles(post[col])
+        plo, pmed, phi = quantiles(prior[col])
+        prior_width = phi - plo
+        params[path] = {"median": med, "q05": lo, "q95": hi, "prior_median": pmed, "prior_q05": plo, "prior_q95": phi,
+                        # how much the record narrowed the 90% interval (1: not at all)
+                        "width_ratio": (hi - lo) / prior_width if prior_width > 0 else float("nan")}
+    patterns = []
+    for p in s.patterns:
+        entry = {"name": p.name, "statistic": p.kind, "observed": p.observed, "tolerance": p.tolerance,
+                 "prior_undefined": float(np.isnan(prior[p.column]).mean())}
+        if pred is not None:
+            lo, med, hi = quantiles(pred[p.column], (PREDICTIVE_INTERVAL[0], 0.5, PREDICTIVE_INTERVAL[1]))
+            entry.update({"predictive_median": med, "predictive_q05": lo, "predictive_q95": hi,
+                          "observed_inside_90": bool(lo <= p.observed <= hi)})
+        patterns.append(entry)
+    return {"scenario": s.name, "seed": seed, "draws": draws, "accept_at_least": k, "accepted": accepted,
+            "acceptance": mode, "predictive_runs": 0 if pred is None else len(pred["run"]),
+            "parameters": params, "patterns": patterns}
+
+
+def text_summary(summary: dict) -> str:
+    """What the command prints: acceptance rate, posterior medians and 90% intervals, the predictive check."""
+    lines = [f"{summary['scenario']}: {summary['draws']} draws, seed {summary['seed']} "
+             f"({summary['simulation_seconds']:.1f} s simulated)"]
+    n_in = round(summary["acceptance_rate"] * summary["draws"])
+    lines.append(f"  acceptance rate {summary['acceptance_rate']:.5f} ({n_in} of {summary['draws']} runs within "
+                 f"every tolerance)")
+    if summary["acceptance"] == "nearest":
+        lines.append(f"  fewer than {summary['accept_at_least']}: the {summary['accepted']} nearest runs are the posterior")
+    width = max(len(p) for p in summary["parameters"])
+    lines.append(f"  {'parameter':<{width}}  {'median':>8}  {'90% interval':<20}  {'prior 90%':<20}  width/prior")
+    for path, q in summary["parameters"].items():
+        interval = f"[{q['q05']:.3g}, {q['q95']:.3g}]"
+        prior = f"[{q['prior_q05']:.3g}, {q['prior_q95']:.3g}]"
+        lines.append(f"  {path:<{width}}  {q['median']:8.3g}  {interval:<20}  {prior:<20}  {q['width_ratio']:.2f}")
+    if summary["predictive_runs"]:
+        lines.append(f"  posterior predictive check ({summary['predictive_runs']} fresh runs from the posterior):")
+        width = max(len(p["name"]) for p in summary["patterns"])
+        for p in summary["patterns"]:
+            verdict = "inside" if p["observed_inside_90"] else "OUTSIDE"
+            lines.append(f"    {p['name']:<{width}}  observed {p['observed']:g}, 90% predictive "
+                         f"[{p['predictive_q05']:.3g}, {p['predictive_q95']:.3g}]: {verdict}")
+    return "\n".join(lines)
+
+
+def _bins(*arrays: np.ndarray) -> np.ndarray:
+    x = np.concatenate([a[np.isfinite(a)] for a in arrays]) if arrays else np.array([])
+    if len(x) == 0:
+        return np.linspace(0, 1, 11)
+    lo, hi = float(x.min()), float(x.max())
+    if np.all(x == np.round(x)) and hi - lo <= 60:
+        return np.arange(lo - 0.5, hi + 1.5)
+    if hi == lo:
+        return np.linspace(lo - 0.5, hi + 0.5, 11)
+    return np.linspace(lo, hi, 31)
+
+
+def write_figures(folder: Path, s: Scenario, result: dict) -> None:
+    from matplotlib.figure import Figure
+
+    from ..ensemble.runner import slug
+
+    figs = folder / "figures"
+    figs.mkdir(exist_ok=True)
+    prior, post, pred = result["prior"], result["posterior"], result["predictive"]
+    for path in parameter_paths(s):
+        col = PARAM_PREFIX + path
+        fig = Figure(figsize=(5, 3.2))
+        ax = fig.subplots()
+        bins = _bins(prior[col], post[col])
+        ax.hist(prior[col], bins=bins, density=True, alpha=0.45, color="#999999", label=f"prior (first {len(prior[col])} draws)")
+        ax.hist(post[col], bins=bins, density=True, alpha=0.7, color="#0072B2", label="posterior")
+        ax.set_xlabel(path)
+        ax.set_ylabel("density")
+        ax.legend(frameon=False)
+        fig.tight_layout()
+        fig.savefig(figs / f"posterior_{slug(path)}.png", dpi=120)
+    for p in s.patterns:
+        fig = Figure(figsize=(5, 3.2))
+        ax = fig.subplots()
+        x = prior[p.column]
+        arrays = [x] + ([pred[p.column]] if pred is not None else [])
+        bins = _bins(*arrays, np.array([p.observed - p.tolerance, p.observed + p.tolerance]))
+        ax.hist(x[np.isfinite(x)], bins=bins, density=True, alpha=0.45, color="#999999", label=f"prior predictive (first {len(x)} draws)")
+        if pred is not None:
+            y = pred[p.column]
+            ax.hist(y[np.isfinite(y)], bins=bins, density=True, alpha=0.7, color="#D55E00", label="posterior predictive")
+        ax.axvspan(p.observed - p.tolerance, p.observed + p.tolerance, color="#009E73", alpha=0.12, label="tolerance")
+        ax.axvline(p.observed, color="#009E73", lw=2, label=f"observed {p.observed:g}")
+        ax.set_title(p.name, fontsize=9)
+        ax.set_xlabel(p.kind)
+        ax.set_ylabel("density")
+        ax.legend(frameon=False, fontsize=7)
+        fig.tight_layout()
+        fig.savefig(figs / f"predictive_{slug(p.name)}.png", dpi=120)
+
+
+def write_report(folder: Path, s: Scenario, summary: dict, manifest: dict) -> None:
+    import base64
+
+    from ..analysis.report import esc, manifest_html, page, table
+
+    sm = summary
+    rows = [[path, q["median"], f"[{q['q05']:.3g}, {q['q95']:.3g}]", f"[{q['prior_q05']:.3g}, {q['prior_q95']:.3g}]",
+             q["width_ratio"]] for path, q in sm["parameters"].items()]
+    prows = [[p["name"], p["statistic"], p["observed"], p["tolerance"], p["prior_within_tolerance"],
+              f"[{p.get('predictive_q05', float('nan')):.3g}, {p.get('predictive_q95', float('nan')):.3g}]",
+              "yes" if p.get("observed_inside_90") else "no"] for p in sm["patterns"]]
+    imgs = []
+    for png in sorted((folder / "figures").glob("*.png")):
+        data = base64.b64encode(png.read_bytes()).decode("ascii")
+        imgs.append(f'<figure><img alt="{esc(png.stem)}" src="data:image/png;base64,{data}">'
+                    f"<figcaption>{esc(png.stem)}</figcaption></figure>")
+    intro = (f"<p>Rejection ABC: {sm['draws']} runs, each with its own draw from the scenario's distributions "
+             f"(the priors), seed {sm['seed']}. {round(sm['acceptance_rate'] * sm['draws'])} runs had every "
+             f"pattern within its tolerance (acceptance rate {sm['acceptance_rate']:.5f}); the posterior is "
+             + ("those runs." if sm["acceptance"] == "tolerance" else
+                f"the {sm['accepted']} runs nearest the record (sum of |statistic - observed| / tolerance).")
+             + f" The posterior predictive check simulates {sm['predictive_runs']} fresh runs, each taking a "
+             "whole posterior row.</p>")
+    sections = [
+        "<h2>Method</h2>" + intro,
+        "<h2>Posterior</h2>" + table(["parameter", "median", "90% interval", "prior 90%", "width / prior width"], rows)
+        + "<p>The last column is the posterior 90% interval's width over the prior's: near 1, the record "
+        "does not identify the parameter.</p>",
+        "<h2>Patterns and the posterior predictive check</h2>"
+        + table(["pattern", "statistic", "observed", "tolerance", "prior share within", "90% predictive",
+                 "observed inside"], prows),
+        "<h2>Figures</h2>" + "\n".join(imgs),
+        manifest_html(manifest),
+    ]
+    title = f"Calibration of {s.title or s.name}"
+    (folder / "report.html").write_text(page(title, s.question, sections), encoding="utf-8")
+
+
+def write_calibration_folder(folder: Path, s: Scenario, result: dict, command: list[str], meta: dict) -> dict:
+    """Every file of a calibration folder; returns the manifest (written last)."""
+    from ..ensemble.store import write_manifest
+
+    folder = Path(folder)
+    write_table(folder / "posterior.csv", result["posterior"])
+    if result["predictive"] is not None:
+        write_table(folder / "predictive.csv", result["predictive"])
+    (folder / "summary.json").write_text(json.dumps(result["summary"], indent=2) + "\n")
+    data = {k: v for k, v in s.data.items() if k != "parameters"} if s.posterior is None else dict(s.data)
+    with open(folder / "scenario.yaml", "w", encoding="utf-8") as f:
+        f.write(f"# {s.name}: the scenario that was calibrated (resolved, after extends)\n")
+        yaml.safe_dump({**data, "name": s.name}, f, sort_keys=False, allow_unicode=True)
+    (folder / "calibrated.yaml").write_text(
+        f"# {s.name}, calibrated: every run draws one whole row of posterior.csv (jointly, so the\n"
+        f"# correlations between parameters survive); everything else is the scenario as calibrated.\n"
+        f"# Written by: {' '.join(command)}\n"
+        f"extends: scenario.yaml\nname: {s.name}_calibrated\nparameters: {{from: posterior.csv}}\n",
+        encoding="utf-8")
+    write_figures(folder, s, result)
+    manifest = {"scenario": s.name, "scenario_file": s.file, "command": command,
+                "started_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), **meta,  # meta may say when it started
+                "simulation_seconds": result["summary"]["simulation_seconds"]}
+    write_report(folder, s, result["summary"], manifest)
+    return write_manifest(folder, manifest)

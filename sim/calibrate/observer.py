@@ -1,0 +1,164 @@
+"""Pattern statistics of every run of a vectorised model, computed step by step.
+
+:class:`PatternObserver` is passed to ``model.run(observer=...)`` and keeps only running counters
+per run (no trajectories), so memory is O(runs x patterns) whatever the horizon.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .patterns import PatternDef
+
+Array = np.ndarray
+
+
+class _Stat:
+    def __init__(self, p: PatternDef, n: int):
+        self.p = p
+        self.n = n
+
+    def step(self, m, t: int, alive: Array) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def value(self, m) -> Array:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class _Count(_Stat):
+    def __init__(self, p, n):
+        super().__init__(p, n)
+        self.actor, self.track, self.cooperate = p.args
+        self.total = np.zeros(n, dtype=np.int64)
+
+    def step(self, m, t, alive):
+        self.total += (m.actors[self.actor].realised[:, self.track] == self.cooperate) & alive
+
+    def value(self, m):
+        return self.total.astype(float)
+
+
+class _Response(_Stat):
+    """Moves of ``to`` still waiting for an answer, by age: pending[:, j] = move made j+1 steps ago."""
+
+    def __init__(self, p, n):
+        super().__init__(p, n)
+        self.to = p.args[:3]
+        self.by = p.args[3:6]
+        self.within = p.args[6]
+        self.pending = np.zeros((n, self.within), dtype=bool)
+        self.moves = np.zeros(n, dtype=np.int64)
+        self.answered = np.zeros(n, dtype=np.int64)
+
+    @staticmethod
+    def _played(m, who) -> Array:
+        actor, track, cooperate = who
+        return m.actors[actor].realised[:, track] == cooperate
+
+    def step(self, m, t, alive):
+        by_now = self._played(m, self.by) & alive
+        hit = self.pending & by_now[:, None]
+        self.answered += hit.sum(axis=1)
+        left = self.pending & ~hit
+        to_now = self._played(m, self.to) & alive
+        # age every pending move by one step; moves older than `within` expire unanswered
+        self.pending = np.concatenate([to_now[:, None], left[:, :-1]], axis=1)
+        self.moves += to_now
+
+    def value(self, m):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.moves > 0, self.answered / np.maximum(self.moves, 1), np.nan)
+
+
+class _LargestDrop(_Stat):
+    def __init__(self, p, n, start: Array):
+        super().__init__(p, n)
+        self.track = p.args[0]
+        self.peak = np.asarray(start, dtype=np.int64).copy()
+        self.drop = np.zeros(n, dtype=np.int64)
+
+    def step(self, m, t, alive):
+        level = m.tracks[self.track].level
+        self.peak = np.where(alive, np.maximum(self.peak, level), self.peak)
+        self.drop = np.where(alive, np.maximum(self.drop, self.peak - level), self.drop)
+
+    def value(self, m):
+        return self.drop.astype(float)
+
+
+class _LevelAt(_Stat):
+    def __init__(self, p, n):
+        super().__init__(p, n)
+        self.track, self.at = p.args
+        self.level = np.full(n, np.nan)
+
+    def step(self, m, t, alive):
+        if t == self.at:
+            self.level = np.where(alive, m.tracks[self.track].level.astype(float), np.nan)
+
+    def value(self, m):
+        return self.level
+
+
+class _OpenShare(_Stat):
+    def __init__(self, p, n):
+        super().__init__(p, n)
+        self.lo, self.hi = p.args
+        self.open = np.zeros(n, dtype=np.int64)
+        self.steps = np.zeros(n, dtype=np.int64)
+
+    def step(self, m, t, alive):
+        if self.lo <= t <= self.hi:
+            self.open += m.outcome.open & alive
+            self.steps += alive
+
+    def value(self, m):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.steps > 0, self.open / np.maximum(self.steps, 1), np.nan)
+
+
+class _Fired(_Stat):
+    def step(self, m, t, alive):
+        pass
+
+    def value(self, m):
+        return m.events.counts[self.p.args[0]].astype(float)
+
+
+class PatternObserver:
+    """Running pattern statistics of every run of ``model``; call after each step."""
+
+    def __init__(self, model, patterns: tuple[PatternDef, ...]):
+        n = model.n_runs
+        self.stats: list[_Stat] = []
+        for p in patterns:
+            if p.kind == "count":
+                s = _Count(p, n)
+            elif p.kind == "response_share":
+                s = _Response(p, n)
+            elif p.kind == "largest_drop":
+                s = _LargestDrop(p, n, model.tracks[p.args[0]].level)
+            elif p.kind == "level_at":
+                s = _LevelAt(p, n)
+            elif p.kind == "channel_open_share":
+                s = _OpenShare(p, n)
+            else:
+                s = _Fired(p, n)
+            self.stats.append(s)
+
+    def __call__(self, m) -> None:
+        t = m.t - 1
+        alive = t < m.length
+        for s in self.stats:
+            s.step(m, t, alive)
+
+    def values(self, m) -> dict[str, Array]:
+        """Statistic per run, by pattern column (NaN where undefined)."""
+        return {s.p.column: s.value(m) for s in self.stats}
+
+
+def pattern_statistics(model, patterns: tuple[PatternDef, ...]) -> dict[str, Array]:
+    """Run ``model`` to the end and return each pattern's statistic per run."""
+    obs = PatternObserver(model, patterns)
+    model.run(observer=obs)
+    return obs.values(model)

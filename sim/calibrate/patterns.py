@@ -1,0 +1,175 @@
+"""``patterns:``: statistics of a run observed in the real record, for calibration.
+
+Each pattern names one statistic of a run, the value observed in the record and a tolerance
+(pattern-oriented modelling, Grimm et al. 2005). The statistics, on realised moves:
+
+- ``count: {played: C|D, actor, track}``: steps where the actor played C (or D, the default);
+- ``response_share: {to: {actor, track}, by: {actor, track}, within: N}``: share of the ``to``
+  actor's moves at steps t followed by a ``by`` move at one of the steps t+1 .. t+N (undefined
+  when there is no ``to`` move: such a run is never accepted);
+- ``largest_drop: {track}``: the largest value over steps of the track's running peak minus its level;
+- ``level_at: {track, step}``: the track's level at the end of that step;
+- ``channel_open_share: {from, to}``: share of the steps from .. to (inclusive) with the channel open;
+
+Steps may be given as dates (``2024-11-16``), counted from the scenario's ``start:`` like events' ``date:``.
+- ``fired: {event}``: times the event fired.
+
+``PatternSpec`` is the schema (pydantic); :func:`resolve_patterns` checks the names against the
+scenario and returns :class:`PatternDef` objects with indices, which :mod:`.observer` computes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from ..scenario.errors import suggest
+
+STATISTICS = ("count", "response_share", "largest_drop", "level_at", "channel_open_share", "fired")
+
+
+class Spec(BaseModel):
+    """Frozen; unknown keys are an error suggesting the nearest key (as in the scenario schema)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            known = [f.alias or n for n, f in cls.model_fields.items()]
+            for key in data:
+                if key not in known:
+                    raise PydanticCustomError("unknown_key", "unknown key '{key}'{hint}",
+                                              {"key": key, "hint": suggest(str(key), known)})
+        return data
+
+
+class MoveSpec(Spec):
+    """An actor's moves on a track (``played`` defaults to D)."""
+
+    actor: str
+    track: str
+    played: Literal["C", "D"] = "D"
+
+
+class ResponseSpec(Spec):
+    to: MoveSpec
+    by: MoveSpec
+    within: Annotated[int, Field(ge=1)] = 1
+
+
+class TrackRef(Spec):
+    track: str
+
+
+#: a step, or a date counted from the scenario's ``start:`` (the step it falls in)
+Step = Annotated[int, Field(ge=0)] | dt.date
+
+
+class LevelAtSpec(Spec):
+    track: str
+    step: Step
+
+
+class OpenShareSpec(Spec):
+    from_: Annotated[Step, Field(alias="from")]
+    to: Step
+
+
+class EventRef(Spec):
+    event: str
+
+
+class PatternSpec(Spec):
+    """One pattern: a name, exactly one statistic, the observed value and a tolerance."""
+
+    name: str
+    observed: float
+    tolerance: Annotated[float, Field(ge=0)]
+    count: MoveSpec | None = None
+    response_share: ResponseSpec | None = None
+    largest_drop: TrackRef | None = None
+    level_at: LevelAtSpec | None = None
+    channel_open_share: OpenShareSpec | None = None
+    fired: EventRef | None = None
+
+    @model_validator(mode="after")
+    def _one_statistic(self) -> PatternSpec:
+        given = [s for s in STATISTICS if getattr(self, s) is not None]
+        if len(given) != 1:
+            raise PydanticCustomError(
+                "pattern", "a pattern has exactly one statistic ({names}), got {n}",
+                {"names": ", ".join(STATISTICS), "n": len(given) and ", ".join(given) or "none"})
+        return self
+
+    @property
+    def statistic(self) -> str:
+        return next(s for s in STATISTICS if getattr(self, s) is not None)
+
+
+@dataclass(frozen=True)
+class PatternDef:
+    """A resolved pattern: the statistic's kind and its arguments as indices."""
+
+    name: str
+    kind: str
+    observed: float
+    tolerance: float
+    args: tuple  # per kind, see :mod:`.observer`
+
+    @property
+    def column(self) -> str:
+        """Column name of the statistic in tables (``stat.<slug of the name>``)."""
+        from ..ensemble.runner import slug
+
+        return f"stat.{slug(self.name)}"
+
+
+def resolve_patterns(builder, specs: list[PatternSpec], events: list[str], horizon: int) -> tuple[PatternDef, ...]:
+    """Check every name a pattern uses against the scenario (``builder`` is resolve's _Builder)."""
+    out = []
+    seen: dict[str, int] = {}
+    for i, p in enumerate(specs):
+        base = ("patterns", i)
+        kind = p.statistic
+        where = base + (kind,)
+        stat = getattr(p, kind)
+
+        def move(m: MoveSpec, path) -> tuple[int, int, bool]:
+            actor = builder.actor_indices(m.actor, path + ("actor",), wildcard=False)[0]
+            return actor, builder.track_index(m.track, path + ("track",)), m.played == "C"
+
+        def step(value: int | dt.date, path) -> int:
+            if isinstance(value, dt.date):
+                return builder.date_steps(value, path)[0]
+            if value >= horizon:
+                raise builder.fail(path, f"step {value} is past the horizon ({horizon} steps)")
+            return value
+
+        if kind == "count":
+            args = move(stat, where)
+        elif kind == "response_share":
+            args = (*move(stat.to, where + ("to",)), *move(stat.by, where + ("by",)), stat.within)
+        elif kind == "largest_drop":
+            args = (builder.track_index(stat.track, where + ("track",)),)
+        elif kind == "level_at":
+            args = (builder.track_index(stat.track, where + ("track",)), step(stat.step, where + ("step",)))
+        elif kind == "channel_open_share":
+            args = (step(stat.from_, where + ("from",)), step(stat.to, where + ("to",)))
+            if args[1] < args[0]:
+                raise builder.fail(where + ("to",), f"`to` (step {args[1]}) is before `from` (step {args[0]})")
+        else:
+            if stat.event not in events:
+                raise builder.fail(where + ("event",), f"unknown event '{stat.event}'{suggest(stat.event, events)}")
+            args = (events.index(stat.event),)
+        d = PatternDef(p.name, kind, float(p.observed), float(p.tolerance), args)
+        if d.column in seen:
+            raise builder.fail(base + ("name",), f"two patterns are named '{p.name}' (or alike)")
+        seen[d.column] = i
+        out.append(d)
+    return tuple(out)

@@ -1,0 +1,58 @@
+"""``sim calibrate``: rejection ABC of a scenario's distributions against its ``patterns:``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from . import positive, seed
+from .run import add_executor_options, executor_for
+
+ORDER = 35
+
+
+def register(sub) -> None:
+    p = sub.add_parser("calibrate", help="calibrate a scenario's distributions to its patterns (rejection ABC)")
+    p.add_argument("scenario", help="scenario YAML file with `patterns:`")
+    p.add_argument("--draws", type=positive, default=100_000, help="prior draws, one run each (default 100000)")
+    p.add_argument("--accept", type=positive, default=200, metavar="K",
+                   help="if fewer than K runs are within every tolerance, accept the K nearest (default 200)")
+    p.add_argument("--predictive", type=int, default=2000, metavar="N",
+                   help="fresh runs from the posterior for the predictive check (default 2000; 0 = none)")
+    p.add_argument("--seed", type=seed, help="master seed (default: the scenario's)")
+    p.add_argument("--out", default=os.environ.get("SIM_RESULTS", "results"), help="results root (default: results/)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_executor_options(p)
+    for action in p._actions:  # larger chunks than `sim run`: a calibration keeps no per-run rows
+        if action.dest == "chunk_size":
+            action.default, action.help = 5000, "runs simulated together (default 5000)"
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..calibrate.folder import check, run_calibration, text_summary, write_calibration_folder
+    from ..ensemble.store import new_folder, timestamp
+    from ..errors import UserError
+    from ..scenario.load import load_scenario
+
+    if args.predictive < 0:
+        raise UserError("--predictive must be 0 or more")
+    scenario = load_scenario(args.scenario)
+    check(scenario)
+    s_seed = scenario.seed if args.seed is None else args.seed
+    command = ["sim", *args.argv]
+    import datetime as dt
+
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    with executor_for(args, args.draws) as executor:
+        with new_folder(Path(args.out) / scenario.name, f"{timestamp()}-calibrate-seed{s_seed}-draws{args.draws}") as holder:
+            result = run_calibration(scenario, args.draws, args.accept, s_seed, executor, args.chunk_size,
+                                     args.predictive, progress=not args.quiet and sys.stderr.isatty())
+            write_calibration_folder(holder[0], scenario, result, command,
+                                     {"started_utc": started, "seed": s_seed, "draws": args.draws, "chunk_size": args.chunk_size,
+                                      "executor": type(executor).__name__,
+                                      "workers": getattr(executor, "workers", 1)})
+    print(text_summary(result["summary"]))
+    print(f"results: {holder[0]}")
+    return 0

@@ -1,0 +1,136 @@
+"""The nonstate population: groups that may misuse frontier models, which the channel exists to stop.
+
+Each group is a Mesa agent (:class:`NonstateGroup`) in the model's AgentSet; like the state actors
+it holds its state for every run (lane) as arrays. The arithmetic is done once per step for all
+groups and lanes together by :class:`Population` (a groups x lanes matrix), and each agent's
+``capability`` and ``intent`` are its row of that matrix, so an ensemble stays vectorised and a
+single run is still an ordinary Mesa model whose agents can be inspected.
+
+Each step, after levels and beliefs move and before the outcome trackers:
+
+1. safeguards ``s`` grow while the channel was engaged this step (``s += build (1 - s)``) and
+   decay otherwise (``s -= decay s``);
+2. each group's capability diffuses toward 1: ``c += diffusion (1 + race_effect rp)
+   (1 - control_effect cp) (1 - c)``, with ``rp`` the mean normalised level of the rivalry tracks
+   (racing) and ``cp`` that of the control tracks (export controls slow diffusion);
+3. each group attempts a misuse with probability ``intent``, and an attempt succeeds with
+   probability ``c (1 - effect s)``: a success is a misuse incident;
+4. with ``n >= 1`` incidents both actors' risk perception rises by ``n risk``; each actor, with
+   probability ``attribution``, blames the other: all its beliefs fall by ``n blame_trust`` and its
+   hawkishness rises by ``n blame_hawkishness``.
+
+Every group consumes two uniforms per step and every actor one, from the run's own ``nonstate``
+stream, whether or not they are used, so common random numbers and twins survive.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from ..scenario.resolved import NonstateDef
+from .draws import keyed_uniforms
+
+if TYPE_CHECKING:
+    from .model import NegotiationModel
+
+Array = np.ndarray
+
+
+def group_values(spec: NonstateDef, name: str, seed: int, runs: np.ndarray) -> Array:
+    """Per group and run values of ``capability`` or ``intent``, shape (groups, runs)."""
+    param = spec.group_params[name]
+    if not param.uncertain:
+        return param.sample(np.zeros((spec.groups, len(runs))))
+    u = keyed_uniforms(seed, "param", f"nonstate.{name}", runs, spec.groups)   # (runs, groups)
+    return param.sample(u.T)
+
+
+class NonstateGroup(mesa.Agent):
+    """One nonstate group in every run: its capability and intent are rows of the population's arrays."""
+
+    def __init__(self, model: mesa.Model, population: Population, index: int):
+        super().__init__(model)
+        self.population, self.index = population, index
+
+    @property
+    def capability(self) -> Array:
+        return self.population.capability[self.index]
+
+    @property
+    def intent(self) -> Array:
+        return self.population.intent[self.index]
+
+    @property
+    def incident(self) -> Array:
+        """Whether this group caused a misuse incident in the last step, per lane."""
+        return self.population.last_hits[self.index]
+
+
+class Population:
+    """State of all groups in all lanes, and the per-step update."""
+
+    def __init__(self, model: NegotiationModel, spec: NonstateDef, tile):
+        self.spec = spec
+        runs = model.run_ids
+        self.capability = tile(group_values(spec, "capability", model.seed_value, runs))
+        self.initial_capability = self.capability.copy()
+        self.intent = tile(group_values(spec, "intent", model.seed_value, runs))
+        v = {k: model.values[p] for k, p in spec.params.items()}
+        self.p = v
+        self.safeguards = v["safeguards_start"].copy()
+        lanes = self.safeguards.shape[0]
+        self.incidents = np.zeros(lanes, dtype=np.int64)
+        self.first_incident = np.full(lanes, -1, dtype=np.int64)
+        self.last_incidents = np.zeros(lanes, dtype=np.int64)
+        self.last_hits = np.zeros((spec.groups, lanes), dtype=bool)   # which groups caused them
+        n_actors = len(model.scenario.actors)
+        self.width = 2 * spec.groups + n_actors
+        # the run's nonstate stream: per step 2 uniforms per group (attempt, success), 1 per actor
+        self.u = keyed_uniforms(model.seed_value, "nonstate", "draws", runs,
+                                model.scenario.horizon * self.width).reshape(len(runs), model.scenario.horizon,
+                                                                             self.width)
+        self.groups = [NonstateGroup(model, self, i) for i in range(spec.groups)]
+
+    @staticmethod
+    def pressure(model: NegotiationModel, tracks) -> Array:
+        """Mean normalised level (level / top rung) over ``tracks``, per lane (0 without tracks)."""
+        tracks = list(tracks)
+        if not tracks:
+            return np.zeros(len(model.length))
+        total = sum(model.tracks[k].level / max(model.tracks[k].top, 1) for k in tracks)
+        return total / len(tracks)
+
+    def step(self, model: NegotiationModel, t: int, engaged: Array, alive: Array, copies: int) -> None:
+        p, g = self.p, self.spec.groups
+        s = np.where(engaged, self.safeguards + p["safeguards_build"] * (1 - self.safeguards),
+                     self.safeguards - p["safeguards_decay"] * self.safeguards)
+        self.safeguards = np.where(alive, np.clip(s, 0.0, 1.0), self.safeguards)
+        rp = self.pressure(model, model.scenario.outcomes.rivalry)
+        cp = self.pressure(model, self.spec.control_tracks)
+        rate = p["diffusion"] * (1 + p["race_effect"] * rp) * (1 - p["control_effect"] * cp)
+        c = np.clip(self.capability + rate * (1 - self.capability), 0.0, 1.0)
+        self.capability = np.where(alive, c, self.capability)
+        u = self.u[:, t, :].T                                   # (width, runs)
+        if copies > 1:
+            u = np.tile(u, (1, copies))
+        attempt = u[:g] < self.intent
+        success = u[g:2 * g] < self.capability * (1 - p["safeguards_effect"] * self.safeguards)
+        self.last_hits = attempt & success & alive
+        n = self.last_hits.sum(axis=0)
+        self.last_incidents = n
+        self.incidents += n
+        self.first_incident = np.where((n > 0) & (self.first_incident < 0), t, self.first_incident)
+        hit = n > 0
+        if not hit.any():
+            return
+        for i, actor in enumerate(model.actors):
+            actor.risk_perception = np.where(hit, np.clip(actor.risk_perception + n * p["incident_risk"], 0, 1),
+                                             actor.risk_perception)
+            blames = hit & (u[2 * g + i] < p["incident_attribution"])
+            cut = (n * p["incident_blame_trust"])[:, None]
+            actor.belief = np.where(blames[:, None], np.clip(actor.belief - cut, 0, 1), actor.belief)
+            actor.hawkishness = np.where(
+                blames, np.clip(actor.hawkishness + n * p["incident_blame_hawkishness"], 0, 1), actor.hawkishness)

@@ -1,0 +1,408 @@
+"""Calibration: pattern statistics, their validation, rejection ABC, posterior draws, the folder."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import Recorder, game_scenario
+from sim import NegotiationModel
+from sim.calibrate.abc import accept, distance, reference_table, within
+from sim.calibrate.observer import pattern_statistics
+from sim.cli import main
+from sim.scenario.load import load_scenario, scenario_from_dict
+
+A_SCRIPT = "DCCDCCCD"
+B_SCRIPT = "CDCCCCDC"
+
+
+def scripted(patterns, runs=1):
+    """A one-track game with both actors' moves scripted (forced moves are never flipped by noise)."""
+    events = [{"name": f"A {t}", "at": t, "effects": [{"force": m, "actor": "A", "track": "game"}]}
+              for t, m in enumerate(A_SCRIPT)]
+    events.append({"name": "ping", "at": [1, 3, 5], "effects": [{"target": "actors.A.trust", "add": 0}]})
+    return game_scenario("tit_for_tat", "tit_for_tat", horizon=len(A_SCRIPT), script=B_SCRIPT, runs=runs,
+                         a_params={"noise": 0.3}, b_params={"noise": 0.3}, events=events, patterns=patterns,
+                         outcomes={"channel": {"window": 1, "threshold": 1.0}})
+
+
+def pat(name, **stat):
+    return {"name": name, "observed": 0, "tolerance": 1, **stat}
+
+
+def stats_of(patterns, runs=1):
+    s = scripted(patterns, runs)
+    return s, pattern_statistics(NegotiationModel(s, runs=runs), s.patterns)
+
+
+def test_statistics_of_a_scripted_run_match_hand_computed_values():
+    # moves      t: 0 1 2 3 4 5 6 7
+    #   A           D C C D C C C D
+    #   B           C D C C C C D C
+    # level (up 1 per D, down 1 after mutual C): 1 2 1 2 1 0 1 2; running peak 1 2 2 2 2 2 2 2
+    # channel open (window 1, threshold 1 = both C): 0 0 1 0 1 1 0 0
+    pats = [pat("A rounds", count={"actor": "A", "track": "game"}),
+            pat("B rounds", count={"actor": "B", "track": "game"}),
+            pat("A restraint", count={"actor": "A", "track": "game", "played": "C"}),
+            pat("B answers in 2", response_share={"to": {"actor": "A", "track": "game"},
+                                                  "by": {"actor": "B", "track": "game"}, "within": 2}),
+            pat("B answers in 3", response_share={"to": {"actor": "A", "track": "game"},
+                                                  "by": {"actor": "B", "track": "game"}, "within": 3}),
+            pat("A answers in 1", response_share={"to": {"actor": "B", "track": "game"},
+                                                  "by": {"actor": "A", "track": "game"}, "within": 1}),
+            pat("drop", largest_drop={"track": "game"}),
+            pat("level 4", level_at={"track": "game", "step": 4}),
+            pat("level 7", level_at={"track": "game", "step": 7}),
+            pat("open 2-5", channel_open_share={"from": 2, "to": 5}),
+            pat("open all", channel_open_share={"from": 0, "to": 7}),
+            pat("pings", fired={"event": "ping"})]
+    s, st = stats_of(pats, runs=3)
+    expected = {
+        "stat.a_rounds": 3, "stat.b_rounds": 2, "stat.a_restraint": 5,
+        "stat.b_answers_in_2": 1 / 3,   # A's D at 0 answered at 1; at 3 not by 5; at 7 never
+        "stat.b_answers_in_3": 2 / 3,   # A's D at 3 answered at 6
+        "stat.a_answers_in_1": 1 / 2,   # B's D at 1 not answered at 2; at 6 answered at 7
+        "stat.drop": 2,                 # peak 2, level 0 at step 5
+        "stat.level_4": 1, "stat.level_7": 2,
+        "stat.open_2_5": 3 / 4, "stat.open_all": 3 / 8, "stat.pings": 3,
+    }
+    assert set(st) == set(expected)
+    for col, value in expected.items():
+        np.testing.assert_allclose(st[col], [value] * 3, err_msg=col)
+
+
+def test_response_share_without_any_move_to_answer_is_undefined_and_never_accepted():
+    data = scripted([]).data
+    data = {**data, "events": [e for e in data["events"] if not e["name"].startswith("A ")]}
+    data["actors"]["A"] = {"strategies": {"game": "always_cooperate"}}  # A never plays D
+    data["patterns"] = [{"name": "answers", "observed": 0.5, "tolerance": 10,
+                         "response_share": {"to": {"actor": "A", "track": "game"},
+                                            "by": {"actor": "B", "track": "game"}}}]
+    s = scenario_from_dict(data)
+    st = pattern_statistics(NegotiationModel(s, runs=4), s.patterns)
+    table = {"run": np.arange(4), **st}
+    assert np.isnan(st["stat.answers"]).all()
+    assert not within(table, s.patterns).any()
+    assert np.isinf(distance(table, s.patterns)).all()
+    assert len(accept(table, s.patterns, k=3)[0]) == 0
+
+
+def _brute_force(rec: Recorder, open_steps: list, length: int, run: int) -> dict:
+    """The statistics of one run recomputed from its whole recorded trajectory, by their definitions."""
+    a = [bool(r[0, run, 0]) for r in rec.realised][:length]
+    b = [bool(r[1, run, 0]) for r in rec.realised][:length]
+    levels = [int(x[run, 0]) for x in rec.levels][:length]
+    to = [t for t in range(length) if not a[t]]
+    answered = [t for t in to if any(not b[u] for u in range(t + 1, min(t + 3, length)))]
+    peak, drop = 0, 0
+    for lv in levels:
+        peak = max(peak, lv)
+        drop = max(drop, peak - lv)
+    window = [open_steps[t][run] for t in range(3, min(10, length - 1) + 1)]
+    return {"stat.d": float(len(to)), "stat.r": len(answered) / len(to) if to else np.nan,
+            "stat.drop": float(drop), "stat.lvl": float(levels[5]) if length > 5 else np.nan,
+            "stat.open": float(np.mean(window)) if window else np.nan}
+
+
+def test_vectorised_statistics_equal_a_brute_force_recomputation_per_run():
+    data = {"name": "t", "seed": 3, "runs": 1, "horizon": 16, "continuation": 0.95,
+            "actors": {"A": {"noise": 0.2, "strategies": {"game": {"name": "random", "p": {"uniform": [0.3, 0.9]}}}},
+                       "B": {"noise": 0.1, "strategies": {"game": "tit_for_tat"}}},
+            "tracks": {"game": {"ladder": {"rungs": ["0", "1", "2", "3"]}}},
+            "patterns": [pat("d", count={"actor": "A", "track": "game"}),
+                         pat("r", response_share={"to": {"actor": "A", "track": "game"},
+                                                  "by": {"actor": "B", "track": "game"}, "within": 2}),
+                         pat("drop", largest_drop={"track": "game"}),
+                         pat("lvl", level_at={"track": "game", "step": 5}),
+                         pat("open", channel_open_share={"from": 3, "to": 10})]}
+    s = scenario_from_dict(data)
+    model = NegotiationModel(s, runs=300)
+    from sim.calibrate.observer import PatternObserver
+
+    rec, obs, opened = Recorder(), PatternObserver(model, s.patterns), []
+
+    def both(m):
+        rec(m)
+        obs(m)
+        opened.append(m.outcome.open.copy())
+
+    model.run(observer=both)
+    got = obs.values(model)
+    assert (model.length < 16).any() and (model.length > 10).any()
+    for run in range(300):
+        want = _brute_force(rec, opened, int(model.length[run]), run)
+        for col, value in want.items():
+            np.testing.assert_equal(got[col][run], value, err_msg=f"{col} run {run}")
+
+
+# --- validation -------------------------------------------------------------------------------
+
+BAD = [
+    # (old text, new text, needle on the reported line, key path, words of the message)
+    ("count: {actor: US, track: export_controls}", "count: {actor: USA, track: export_controls}", "actor: USA",
+     "patterns.0.count.actor", "unknown actor 'USA'"),
+    ("count: {actor: US, track: export_controls}", "count: {actor: US, track: chips}", "track: chips",
+     "patterns.0.count.track", "unknown track 'chips'"),
+    ("fired: {event: New chip export rule}", "fired: {event: New chip rule}", "New chip rule",
+     "patterns.1.fired.event", "unknown event 'New chip rule' (did you mean 'New chip export rule'?)"),
+    ("level_at: {track: rare_earths, step: 5}", "level_at: {track: rare_earths, step: 99}", "step: 99",
+     "patterns.2.level_at.step", "step 99 is past the horizon"),
+    ("level_at: {track: rare_earths, step: 5}", "level_at: {track: rare_earths, stepp: 5}", "stepp",
+     "patterns.2.level_at.stepp", "unknown key 'stepp' (did you mean 'step'?)"),
+    ("    observed: 6\n", "    observed: 6\n    largest_drop: {track: rare_earths}\n", "- name: US rounds",
+     "patterns.0", "exactly one statistic"),
+]
+
+PATTERNS = """
+patterns:
+  - name: US rounds
+    count: {actor: US, track: export_controls}
+    observed: 6
+    tolerance: 2
+  - name: chip rules
+    fired: {event: New chip export rule}
+    observed: 1
+    tolerance: 1
+  - name: minerals level
+    level_at: {track: rare_earths, step: 5}
+    observed: 1
+    tolerance: 1
+"""
+
+
+BASE = """\
+name: small
+seed: 4
+horizon: 24
+actors:
+  US:
+    noise: {uniform: [0.0, 0.1]}
+    trust: {uniform: [0.2, 0.8]}
+    discount: {uniform: [0.3, 0.95]}
+    strategies:
+      frontier_safety: {name: forward_looking, rationality: 3}
+      export_controls: {name: forward_looking, rationality: {uniform: [0.2, 3]}}
+      rare_earths: always_cooperate
+  China:
+    noise: {uniform: [0.0, 0.1]}
+    trust: {uniform: [0.2, 0.8]}
+    discount: {uniform: [0.3, 0.95]}
+    strategies:
+      frontier_safety: generous_tit_for_tat
+      export_controls: always_cooperate
+      rare_earths: {name: tit_for_tat, linkage: {export_controls: {uniform: [0, 1]}}}
+tracks:
+  frontier_safety: {role: channel}
+  export_controls: {ladder: {rungs: [a, b, c, d, e, f, g, h]}}
+  rare_earths: {ladder: {rungs: [a, b, c, d, e, f, g, h]}}
+events:
+  - name: New chip export rule
+    probability: 0.05
+    effects:
+      - {target: tracks.export_controls.level, add: 1}
+"""
+
+
+def base_text() -> str:
+    return BASE + PATTERNS
+
+
+@pytest.mark.parametrize("old,new,needle,key,words", BAD)
+def test_a_bad_pattern_is_one_line_naming_file_line_and_key(tmp_path, capsys, old, new, needle, key, words):
+    text = base_text()
+    assert old in text
+    bad = text.replace(old, new, 1)
+    path = tmp_path / "bad.yaml"
+    path.write_text(bad)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    line = next(i for i, ln in enumerate(bad.splitlines(), 1) if needle in ln)
+    assert err.startswith(f"error: {path}:{line}: {key}: "), err
+    assert words in err, err
+
+
+def test_the_patterns_of_a_good_scenario_validate(tmp_path, capsys):
+    path = tmp_path / "good.yaml"
+    path.write_text(base_text())
+    assert main(["validate", str(path)]) == 0
+    assert [p.kind for p in load_scenario(path).patterns] == ["count", "fired", "level_at"]
+
+
+# --- parameters: {from: posterior.csv} --------------------------------------------------------
+
+def posterior_scenario(tmp_path: Path, columns: dict, extra: str = "") -> Path:
+    (tmp_path / "sub").mkdir(exist_ok=True)
+    header = ",".join(["run", *columns, "stat.x"])
+    rows = [",".join([str(i), *(repr(v[i]) for v in columns.values()), "1"]) for i in range(len(next(iter(columns.values()))))]
+    (tmp_path / "sub" / "post.csv").write_text(header + "\n" + "\n".join(rows) + "\n")
+    text = base_text() + "parameters: {from: post.csv}\n" + extra
+    path = tmp_path / "sub" / "cal.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_each_run_takes_one_whole_posterior_row_chosen_by_its_own_stream(tmp_path, monkeypatch):
+    noise = [0.01, 0.02, 0.03, 0.04, 0.05]
+    trust = [0.9, 0.7, 0.5, 0.3, 0.1]          # perfectly anti-correlated with noise
+    path = posterior_scenario(tmp_path, {"param.actors.US.noise": noise, "param.actors.China.trust": trust})
+    monkeypatch.chdir(tmp_path)                 # the table is found next to the scenario, not the cwd
+    s = load_scenario(path)
+    m = NegotiationModel(s, runs=400)
+    pairs = set(zip(m.values["actors.US.noise"].tolist(), m.values["actors.China.trust"].tolist()))
+    assert pairs == set(zip(noise, trust))     # every run took a whole row; every row was taken
+    alone = NegotiationModel(s, runs=[7, 399])
+    for path_ in ("actors.US.noise", "actors.China.trust"):
+        assert alone.values[path_].tolist() == [m.values[path_][7], m.values[path_][399]]
+    # the other parameters still come from their own streams, untouched by the posterior's
+    plain = NegotiationModel(scenario_from_dict({k: v for k, v in s.data.items() if k != "parameters"}), runs=400)
+    np.testing.assert_array_equal(plain.values["actors.US.trust"], m.values["actors.US.trust"])
+    assert not np.array_equal(plain.values["actors.US.noise"], m.values["actors.US.noise"])
+
+
+def test_a_posterior_column_naming_no_parameter_is_a_file_line_error(tmp_path, capsys):
+    path = posterior_scenario(tmp_path, {"param.actors.US.nois": [0.01, 0.02]})
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    line = next(i for i, ln in enumerate(path.read_text().splitlines(), 1) if ln.startswith("parameters:"))
+    assert err.startswith(f"error: {path}:{line}: parameters.from: column 'param.actors.US.nois'"), err
+    assert "did you mean 'actors.US.noise'" in err
+
+
+def test_a_missing_or_out_of_range_posterior_is_a_file_line_error(tmp_path, capsys):
+    path = posterior_scenario(tmp_path, {"param.actors.US.noise": [0.01, 1.5]})
+    assert main(["validate", str(path)]) == 2
+    assert "1.5 is not a number in [0, 1]" in capsys.readouterr().err
+    path.write_text(path.read_text().replace("post.csv", "nothere.csv"))
+    assert main(["validate", str(path)]) == 2
+    assert "parameters.from: no such posterior table" in capsys.readouterr().err
+
+
+# --- rejection ABC ----------------------------------------------------------------------------
+
+def test_accept_within_tolerance_or_the_k_nearest():
+    from sim.calibrate.patterns import PatternDef
+
+    pats = (PatternDef("x", "count", 5.0, 1.0, ()), PatternDef("y", "count", 0.5, 0.2, ()))
+    table = {"run": np.arange(6), "stat.x": np.array([5, 6, 3, 5, 9, 4.0]),
+             "stat.y": np.array([0.5, 0.7, 0.5, 0.9, 0.5, np.nan])}
+    np.testing.assert_array_equal(within(table, pats), [True, True, False, False, False, False])
+    np.testing.assert_allclose(distance(table, pats), [0, 1 + 1, 2, 2, 4, np.inf])
+    assert accept(table, pats, k=2)[0].tolist() == [0, 1]
+    rows, how = accept(table, pats, k=4)
+    assert how == "nearest" and rows.tolist() == [0, 1, 2, 3]    # ties (distance 2) by run index
+    assert accept(table, pats, k=10)[0].tolist() == [0, 1, 2, 3, 4]  # never the undefined run
+
+
+def small_calibration(tmp_path: Path) -> Path:
+    path = tmp_path / "small.yaml"
+    path.write_text(base_text())
+    return path
+
+
+def test_calibrate_folder_is_complete_and_identical_for_the_same_seed_and_any_executor(tmp_path, capsys):
+    path = small_calibration(tmp_path)
+    args = [str(path), "--draws", "3000", "--accept", "50", "--predictive", "300", "--seed", "5", "--quiet"]
+    assert main(["calibrate", *args, "--out", str(tmp_path / "a"), "--workers", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "acceptance rate" in out and "90% interval" in out and "posterior predictive" in out
+    assert main(["calibrate", *args, "--out", str(tmp_path / "b"), "--workers", "1"]) == 0
+    assert main(["calibrate", *args, "--out", str(tmp_path / "c"), "--workers", "2", "--chunk-size", "700"]) == 0
+    assert main(["calibrate", *args, "--out", str(tmp_path / "d"), "--dask-local", "2", "--chunk-size", "1100"]) == 0
+    folders = [next((tmp_path / x / "small").iterdir()) for x in "abcd"]
+    files = {p.name for p in folders[0].iterdir()}
+    assert {"posterior.csv", "predictive.csv", "summary.json", "report.html", "manifest.json",
+            "calibrated.yaml", "scenario.yaml", "figures"} <= files
+    post = [(f / "posterior.csv").read_bytes() for f in folders]
+    assert post[0] == post[1] == post[2] == post[3]
+    for f in folders[2:]:
+        assert (folders[0] / "predictive.csv").read_bytes() == (f / "predictive.csv").read_bytes()
+    summary = json.loads((folders[0] / "summary.json").read_text())
+    assert summary["accepted"] >= 50 and summary["draws"] == 3000
+    n_params = len(summary["parameters"])
+    figs = sorted(p.name for p in (folders[0] / "figures").iterdir())
+    assert len(figs) == n_params + 3
+    # the calibrated scenario loads, and its runs take rows of the posterior
+    cal = load_scenario(folders[0] / "calibrated.yaml")
+    table = np.genfromtxt(folders[0] / "posterior.csv", delimiter=",", names=True)
+    m = NegotiationModel(cal, runs=50)
+    rows = set(zip(table["paramactorsUSnoise"].tolist(), table["paramactorsUStrust"].tolist()))
+    assert set(zip(m.values["actors.US.noise"].tolist(), m.values["actors.US.trust"].tolist())) <= rows
+
+
+def test_an_interrupted_calibration_leaves_no_complete_looking_folder(tmp_path, monkeypatch, capsys):
+    import sim.calibrate.folder as folder
+
+    def boom(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(folder, "write_report", boom)
+    path = small_calibration(tmp_path)
+    assert main(["calibrate", str(path), "--draws", "500", "--workers", "1", "--quiet",
+                 "--out", str(tmp_path / "r")]) == 130
+    assert list((tmp_path / "r" / "small").iterdir()) == []
+
+
+def test_calibrate_without_patterns_is_a_one_line_error(tmp_path, capsys):
+    path = tmp_path / "plain.yaml"
+    path.write_text(BASE)
+    assert main(["calibrate", str(path), "--draws", "10", "--out", str(tmp_path)]) == 2
+    assert "no `patterns:`" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("k", [1, 440, 441, 1000, 5000])  # 440 of the 3000 runs are within tolerance
+def test_streaming_acceptance_equals_acceptance_on_the_whole_table_in_bounded_memory(k):
+    from sim.calibrate.abc import Acceptor, reference_chunks
+
+    s = load_scenario_text(BASE + PATTERNS)
+    whole = reference_table(s, 3000, seed=9)
+    rows, how = accept(whole, s.patterns, k)
+    for size in (250, 1000, 3000):
+        acc = Acceptor(s.patterns, k, sample=700)
+        for part in reference_chunks(s, 3000, 9, chunk_size=size):
+            acc.add(part)
+            assert acc.nearest is None or len(acc.nearest["run"]) <= k
+        got, mode = acc.result()
+        assert mode == how
+        for col in whole:
+            np.testing.assert_array_equal(got[col], whole[col][rows], err_msg=f"{col} chunk {size}")
+        prior = acc.prior_sample()
+        assert len(prior["run"]) == 700
+        np.testing.assert_array_equal(prior["run"], np.arange(700))
+        assert acc.n_inside == int(within(whole, s.patterns).sum())
+
+
+def load_scenario_text(text: str):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "s.yaml"
+        path.write_text(text)
+        return load_scenario(path)
+
+
+def test_pattern_steps_may_be_dates_counted_from_the_start(tmp_path, capsys):
+    dated = BASE + "start: 2023-01-01\n" + """
+patterns:
+  - name: open
+    channel_open_share: {from: 2023-03-15, to: 2023-12-31}
+    observed: 1
+    tolerance: 0.5
+  - name: level
+    level_at: {track: rare_earths, step: 2024-01-01}
+    observed: 1
+    tolerance: 1
+"""
+    s = load_scenario_text(dated)
+    assert [p.args for p in s.patterns] == [(2, 11), (2, 12)]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(dated.replace("to: 2023-12-31", "to: 2023-02-01"))
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "patterns.0.channel_open_share.to: `to` (step 1) is before `from` (step 2)" in err
+    bad.write_text(dated.replace("step: 2024-01-01", "step: 2026-01-01"))
+    assert main(["validate", str(bad)]) == 2
+    assert "patterns.1.level_at.step: 2026-01-01 is step 36, past the horizon" in capsys.readouterr().err
