@@ -1,7 +1,8 @@
 """Run one fuzz case through the CLI in this process and classify what happened.
 
-Verdicts: ``success`` (exit 0), ``clean`` (exit 2 and one line ``error: FILE:LINE: ...``),
-``no_line`` (exit 2, one line, but no file:line), ``multiline`` (exit 2, more than one line),
+Verdicts: ``success`` (exit 0), ``clean`` (exit 2 and one line ``error: FILE:LINE: ...`` per
+problem), ``no_line`` (exit 2, but a line without file:line), ``multiline`` (exit 2 and a line
+that is not an ``error:`` line, e.g. a message broken over lines),
 ``traceback`` (an exception escaped ``sim.cli.main``), ``bad_exit`` (any other exit status),
 ``timeout`` (over the time limit), ``escaped`` (something was written outside the output root).
 """
@@ -78,9 +79,13 @@ def classify(code, err: str, tb: str, seconds: float, path: str | None = None) -
         return Verdict("success", seconds, err)
     if code != 2:
         return Verdict("bad_exit", seconds, err, f"exit {code}")
-    if len(lines) != 1 or "Traceback" in err:
+    # one line per problem: a scenario with several problems has several `error: FILE:LINE:` lines
+    if not lines or "Traceback" in err or not all(line.startswith("error: ") for line in lines):
         return Verdict("multiline", seconds, err)
-    if path is not None and not (LINE.match(lines[0]) and path in lines[0]):
+    if len(lines) > 1 and path is None:
+        return Verdict("multiline", seconds, err)
+    more = re.compile(r"^error: \.\.\. and \d+ more problems$")
+    if path is not None and not all((LINE.match(x) and path in x) or more.match(x) for x in lines):
         return Verdict("no_line", seconds, err)
     return Verdict("clean", seconds, err)
 
