@@ -27,7 +27,7 @@ def work(tmp_path_factory):
 @given(rng=st.randoms(use_true_random=False))
 def test_mutated_scenarios_validate_cleanly(rng, work):
     case = make_case(rng)
-    verdict = validate_case(case.text, work)
+    verdict = validate_case(case.text, work, limit=120)  # catches hangs only: timing decides nothing
     assert verdict.kind in ("success", "clean"), f"{case.note}: {verdict.kind}: {verdict.detail or verdict.stderr}"
 
 
@@ -39,9 +39,9 @@ def test_accepted_mutations_run_to_the_end(tmp_path):
     ran = 0
     for _ in range(400):
         case = make_case(rng)
-        if validate_case(case.text, tmp_path).kind != "success":
+        if validate_case(case.text, tmp_path, limit=120).kind != "success":
             continue
-        verdict = run_case(tmp_path, runs=5)
+        verdict = run_case(tmp_path, runs=5, limit=600)
         assert verdict.kind in ("success", "clean"), f"{case.note}: {verdict.kind}: {verdict.detail or verdict.stderr}"
         ran += verdict.kind == "success"
         if ran == 3:
@@ -66,7 +66,7 @@ def test_hostile_set_overrides(rng, work):
     scenario = ROOT / "scenarios" / (f"{name}.yaml" if (ROOT / "scenarios" / f"{name}.yaml").exists()
                                      else f"lessons/{name}.yaml")
     before = set(work.rglob("*"))
-    code, _, err, seconds, tb = call(["validate", str(scenario), "--set", f"{path}={value}"])
+    code, _, err, seconds, tb = call(["validate", str(scenario), "--set", f"{path}={value}"], limit=120)
     verdict = classify(code, err, tb, seconds)
     assert verdict.kind in ("success", "clean"), f"--set {path}={value}: {verdict.kind}: {verdict.detail or err}"
     assert set(work.rglob("*")) == before

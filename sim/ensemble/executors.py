@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol
 
-from .lifeline import arm
+from .lifeline import PARENT_ENV, arm
 
 
 class Executor(Protocol):
@@ -51,8 +51,10 @@ class ProcessExecutor:
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
         context = multiprocessing.get_context(method)
         if method == "forkserver":  # the fork server, and through it the workers, die with this process
+            os.environ[PARENT_ENV] = str(os.getpid())
             context.set_forkserver_preload(["sim.ensemble.lifeline_preload"])
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=arm)
+        parent = () if method == "forkserver" else (os.getpid(),)  # a worker's parent: fork server or us
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=arm, initargs=parent)
 
     def map(self, fn: Callable, items: Iterable) -> Iterator:
         # a bounded window of chunks in flight keeps memory flat on huge ensembles
