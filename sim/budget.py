@@ -27,6 +27,9 @@ WORKER_BYTES = 250 * 2**20
 BLOCK_OVERHEAD = 1.15
 #: margin over the rates :func:`probe` measures (allocator overhead, fragmentation)
 MEASURED_MARGIN = 1.1
+#: chunks the formula puts under this are not probed (small ensembles start at once); the model
+#: measured at most 15 times the formula (the v2 baseline with its population: 1.8 kB per run-step)
+PROBE_ABOVE = 64 * 2**20
 
 _limit: int | None = None
 
@@ -169,7 +172,7 @@ def check(scenario, runs: int, chunk_size: int = 2000, workers: int = 1, keep_tr
     measured (:func:`probe`, a fraction of a second) and decide."""
     cap = limit()
     est = estimate(scenario, runs, chunk_size, workers, keep_trajectories)
-    if est.total <= cap:
+    if est.processes * est.per_chunk > PROBE_ABOVE and est.total <= cap:
         est = estimate(scenario, runs, chunk_size, workers, keep_trajectories, measured=probe(scenario))
     if est.total > cap:
         raise UserError(f"{scenario.name}: {runs:,} runs x {scenario.horizon:,} steps x {len(scenario.tracks)} "

@@ -52,6 +52,12 @@ def test_quoted_limit_is_the_code(text):
     assert bounds.MAX_SEED == 2**128 - 1 and bounds.MAX_RUNS == MAX_RUNS
 
 
+def test_quoted_probe_threshold_is_the_code():
+    from sim import budget
+
+    assert f"above {budget.PROBE_ABOVE // 2**20} MiB of chunks" in DOC
+
+
 def test_quoted_refusal_is_what_the_command_prints(tmp_path, capsys):
     block = re.search(r"```\n\$ (sim run [^\n]+)\n(error: [^\n]+)\n```", DOC)
     command, expected = block.group(1), block.group(2)
