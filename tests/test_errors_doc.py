@@ -59,7 +59,7 @@ def test_quoted_probe_threshold_is_the_code():
 
 
 def test_quoted_refusal_is_what_the_command_prints(tmp_path, capsys):
-    block = re.search(r"```\n\$ (sim run [^\n]+)\n(error: [^\n]+)\n```", DOC)
+    block = re.search(r"`(sim run [^`]+)` prints:\n\n```\n(error: [^\n]+)\n```", DOC)
     command, expected = block.group(1), block.group(2)
     argv = shlex.split(command)[1:] + ["--out", str(tmp_path)]
     assert main(argv) == 2

@@ -45,7 +45,7 @@ SCENARIOS: list[tuple[str, str, str]] = [
     ("name-newline", edit("name: baseline", 'name: "a\\nb"'), "name"),
     ("name-backslash", edit("name: baseline", "name: 'a\\b'"), "contains"),
     ("name-int", edit("name: baseline", "name: [1]"), "expected text"),
-    ("event-slug-collision", edit("  - name: Leaders' call", "  - name: new-chip export RULE"), "share the column"),
+    ("event-slug-collision", edit("  - name: Leaders' call", "  - name: new-chip export RULE"), "both name the column"),
     ("event-no-letters", edit("  - name: Leaders' call", "  - name: '!!!'"), "no letter or digit"),
     ("event-duplicate", edit("  - name: Leaders' call", "  - name: New chip export rule"), "unique"),
     ("event-newline", edit("  - name: Leaders' call", '  - name: "a\\nb"'), "control characters"),

@@ -105,7 +105,6 @@ def check_names(src: Source, default_name: str) -> None:
                 raise fail((kind, key), f"'{shown(key)}': {problem}")
 
     events = data.get("events")
-    seen: dict[str, str] = {}
     for i, event in enumerate(events if isinstance(events, list) else ()):
         name = event.get("name") if isinstance(event, dict) else None
         if not isinstance(name, str):
@@ -118,7 +117,4 @@ def check_names(src: Source, default_name: str) -> None:
         slug = column_slug(name)
         if not slug:
             raise fail(path, f"event name '{shown(name)}' has no letter or digit (it names a column fired.<name>)")
-        if slug in seen and seen[slug] != name:
-            raise fail(path, f"events '{shown(seen[slug])}' and '{shown(name)}' would share the column "
-                             f"fired.{shown(slug)}: rename one")
-        seen.setdefault(slug, name)
+        # two events sharing a column are reported by resolution (event names must be unique)
