@@ -4,8 +4,8 @@ A scenario's ``name`` becomes a folder under the results root, so it is a plain 
 digits, ``_``, ``-``, ``.``; no separator, no leading dot, at most 100 characters). Actor and track
 names become parts of dotted parameter paths (``tracks.<track>.<actor>.R``) and of column names
 (``payoff.<actor>``), so they hold no dot, no ``*`` and no control character; event names become
-columns through :func:`column_slug`, so two events that slug alike are an error. Every check
-names the file, the line and the key of the second name of a colliding pair.
+columns (``fired.<slug>``), so each has a letter or digit and no control character (two events
+that slug alike are refused by resolution). Every check names the file, the line and the key.
 
 :func:`check_names` runs at the start of resolution (``resolved.resolve``), before names are
 looked up.
