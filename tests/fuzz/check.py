@@ -82,8 +82,6 @@ def classify(code, err: str, tb: str, seconds: float, path: str | None = None) -
     # one line per problem: a scenario with several problems has several `error: FILE:LINE:` lines
     if not lines or "Traceback" in err or not all(line.startswith("error: ") for line in lines):
         return Verdict("multiline", seconds, err)
-    if len(lines) > 1 and path is None:
-        return Verdict("multiline", seconds, err)
     more = re.compile(r"^error: \.\.\. and \d+ more problems$")
     if path is not None and not all((LINE.match(x) and path in x) or more.match(x) for x in lines):
         return Verdict("no_line", seconds, err)
