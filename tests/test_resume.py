@@ -21,6 +21,7 @@ def finished_sweeps(root: Path) -> list[Path]:
     return [p for p in (root / "baseline").iterdir() if p.name.startswith("sweep-") and not p.name.endswith(".incomplete")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["KILL", "INT"])
 def test_resume_after_a_real_signal_equals_uninterrupted(sig, tmp_path, capsys):
     runs = "6000"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -37,7 +36,7 @@ def reference(tmp_path_factory) -> bytes:
     ("--workers", "1", "--chunk-size", "1000"),
     ("--workers", "2", "--chunk-size", "7"),
     ("--workers", "2", "--chunk-size", "1000"),
-    ("--dask-local", "2", "--chunk-size", "7"),
+    pytest.param(("--dask-local", "2", "--chunk-size", "7"), marks=pytest.mark.cluster),
 ], ids=lambda o: " ".join(o))
 def test_runs_table_identical_bytes(options, reference, tmp_path):
     """Serial, 2 processes and a local Dask cluster, chunks of 1, 7, 1000: the same runs.csv bytes."""
@@ -63,7 +62,8 @@ def test_replay_matches_and_detects_a_change(tmp_path, capsys):
     lines[58] = ",".join(row)
     (folder / "runs.csv").write_text("\n".join(lines) + "\n")
     assert main(["replay", str(folder), "--run", "57", "--no-color"]) == 1
-    assert "MISMATCH" in capsys.readouterr().out and "payoff.US"
+    out = capsys.readouterr().out
+    assert "MISMATCH" in out and "payoff.US" in out
     assert main(["replay", str(folder), "--run", "500"]) == 2
     assert "out of range" in capsys.readouterr().err
 
@@ -95,6 +95,7 @@ def _complete_folders(root: Path) -> list[Path]:
     return [p for p in base.iterdir() if not p.name.startswith(".")] if base.exists() else []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGTERM, signal.SIGINT], ids=["KILL", "TERM", "INT"])
 def test_killed_run_leaves_no_complete_folder(sig, tmp_path):
     """A real signal to a real `sim run` halfway: nothing that looks like a finished folder."""
@@ -114,12 +115,24 @@ def test_killed_run_leaves_no_complete_folder(sig, tmp_path):
         assert "interrupted" in proc.stderr.read().decode()
 
 
-def test_simultaneous_runs_never_collide(tmp_path):
-    """Two runs started in the same second get two folders."""
+def test_simultaneous_runs_never_collide(tmp_path, monkeypatch):
+    """Runs started in the same second get their own folders, deterministically: the clock is
+    frozen, so every run asks for the same name; and a name another process takes between the
+    check and the rename (simulated: the check is told the name is free) moves on to the next."""
+    from sim.ensemble import store
+
+    monkeypatch.setattr(store, "timestamp", lambda: "20260101-000000")
     out = tmp_path / "res"
-    cmd = [sys.executable, "-m", "sim", "run", BASELINE, "--runs", "50", "--out", str(out), "--quiet"]
-    procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, env={**os.environ}) for _ in range(3)]
-    assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
+    cmd = ["run", BASELINE, "--runs", "20", "--out", str(out), "--quiet"]
+    for _ in range(3):
+        assert main(cmd) == 0
+    stem = "20260101-000000-seed2026-runs20"
+    assert sorted(p.name for p in _complete_folders(out)) == [stem, f"{stem}-2", f"{stem}-3"]
+    real_exists = Path.exists
+    # the race: every taken name looks free when checked, as if another process took it just after
+    monkeypatch.setattr(Path, "exists", lambda self: False if self.name.startswith(stem) else real_exists(self))
+    assert main(cmd) == 0
     folders = _complete_folders(out)
-    assert len(folders) == 3
+    assert sorted(p.name for p in folders) == [stem, f"{stem}-2", f"{stem}-3", f"{stem}-4"]
     assert all((f / "manifest.json").exists() for f in folders)
+    assert not [p for p in (out / "baseline").iterdir() if p.name.startswith(".")]

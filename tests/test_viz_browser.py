@@ -23,6 +23,8 @@ from sim import load_scenario
 from sim.classroom.controls import controls
 from sim.classroom.play import Game
 
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 LESSONS = sorted((ROOT / "scenarios" / "lessons").glob("*.yaml"))

@@ -23,10 +23,12 @@ def outcome_columns(scenario: Scenario) -> list[str]:
 
 
 def _save(fig: Figure, folder: Path, name: str) -> list[Path]:
+    from ..figsave import savefig
+
     paths = []
     for ext in ("png", "svg"):
         path = folder / f"{name}.{ext}"
-        fig.savefig(path, dpi=DPI, metadata={"Date": None} if ext == "svg" else None)
+        savefig(fig, path, dpi=DPI, metadata={"Date": None} if ext == "svg" else None)  # no mathtext
         paths.append(path)
     return paths
 

@@ -32,7 +32,7 @@ def _cells(name: str, values: np.ndarray) -> list[str]:
 def format_rows(cols: dict[str, np.ndarray], header: bool = True) -> str:
     """CSV text of the table (Unix newlines); floats as ``repr`` so they read back exactly."""
     names = list(cols)
-    lines = [",".join(names)] if header else []
+    lines = [",".join(map(_quote, names))] if header else []
     lines += map(",".join, zip(*(_cells(n, cols[n]) for n in names)))
     return "\n".join(lines) + ("\n" if lines else "")
 

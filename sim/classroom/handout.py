@@ -31,8 +31,10 @@ figure { margin: 1em 0; page-break-inside: avoid; } figcaption { font-size: 0.9e
 
 def embed(fig: Figure) -> str:
     """A figure as a ``data:`` PNG URI."""
+    from ..figsave import savefig
+
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
+    savefig(fig, buf, format="png", dpi=110)  # user text shown literally (no mathtext)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -145,8 +147,9 @@ def handout_html(scenario: Scenario, runs: int = 500, seed: int | None = None, r
 
 def write_handout(scenario: Scenario, out: Path, runs: int = 500, seed: int | None = None,
                   overrides: list[str] | tuple[str, ...] = (), neutral: bool = False) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{scenario.name}.html"
+    from ..paths import inside, write_text_atomic
+
+    path = inside(out, out / f"{scenario.name}.html")  # the name is a safe slug; proven here again
     html = handout_html(scenario, runs=runs, seed=seed, overrides=overrides, neutral=neutral)
-    path.write_text(html, encoding="utf-8")
-    return path
+    out.mkdir(parents=True, exist_ok=True)
+    return write_text_atomic(path, html)

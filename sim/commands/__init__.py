@@ -30,11 +30,50 @@ def seed(text: str) -> int:
     return _whole(text, 0, "a seed")
 
 
+#: the most runs one command may ask for (memory is estimated and checked as well, budget.py)
+MAX_RUNS = 10**9
+#: the most local worker processes
+MAX_WORKERS = 256
+
+
+def runs_count(text: str) -> int:
+    """argparse type: a number of runs, 1 to MAX_RUNS."""
+    value = _whole(text, 1, "a number")
+    if value > MAX_RUNS:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_RUNS:,} runs, got {value:,}")
+    return value
+
+
+def workers_count(text: str) -> int:
+    """argparse type: a number of processes, 1 to MAX_WORKERS."""
+    value = _whole(text, 1, "a number")
+    if value > MAX_WORKERS:
+        raise argparse.ArgumentTypeError(f"expected at most {MAX_WORKERS} processes, got {value:,}")
+    return value
+
+
+def memory_size(text: str) -> int:
+    """argparse type: a memory size such as 8G or 512M."""
+    from ..budget import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_memory_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--max-memory", type=memory_size, metavar="SIZE",
+                   help="refuse ensembles estimated to need more memory than this, e.g. 8G "
+                        "(default: SIM_MAX_MEMORY, else half of this machine's memory)")
+
+
 def add_scenario_options(p: argparse.ArgumentParser, runs: bool = True) -> None:
     """The options every scenario-running command shares."""
     p.add_argument("scenario", help="scenario YAML file")
     if runs:
-        p.add_argument("--runs", type=positive, help="number of runs (default: the scenario's)")
+        p.add_argument("--runs", type=runs_count, help="number of runs (default: the scenario's)")
+        add_memory_option(p)
     p.add_argument("--seed", type=seed, help="master seed (default: the scenario's)")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                    help="override a scenario value, e.g. actors.US.noise=0.1 (repeatable)")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import positive, seed
+from . import add_memory_option, runs_count, seed
 
 ORDER = 63
 
@@ -13,7 +13,8 @@ def register(sub) -> None:
     p = sub.add_parser("handout", help="write a printable, self-contained HTML handout for a lesson")
     p.add_argument("lesson", help="lesson name (see `sim lessons`) or scenario YAML file")
     p.add_argument("--out", default="handouts", help="folder to write into (default: handouts/)")
-    p.add_argument("--runs", type=positive, default=500, help="runs in the ensemble (default: 500)")
+    p.add_argument("--runs", type=runs_count, default=500, help="runs in the ensemble (default: 500)")
+    add_memory_option(p)
     p.add_argument("--seed", type=seed, help="master seed (default: the lesson's)")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a scenario value")
     p.add_argument("--neutral", action="store_true", help="call the two sides Blue and Red")

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import add_scenario_options, positive
+from . import add_scenario_options, positive, workers_count
 
 ORDER = 10
 
@@ -14,10 +14,12 @@ ORDER = 10
 def add_executor_options(p) -> None:
     """Where chunks run: --workers N local processes, or a Dask cluster."""
     g = p.add_argument_group("execution (results are identical whatever is chosen)")
-    g.add_argument("--workers", type=positive, help="local processes (default: every core; 1 = serial)")
+    g.add_argument("--workers", type=workers_count, help="local processes (default: every core; 1 = serial)")
     g.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on an existing Dask cluster")
-    g.add_argument("--dask-local", type=positive, metavar="N", help="start a local Dask cluster of N workers")
+    g.add_argument("--dask-local", type=workers_count, metavar="N", help="start a local Dask cluster of N workers")
     g.add_argument("--chunk-size", type=positive, default=2000, help="runs simulated together (default 2000)")
+    g.add_argument("--cluster-timeout", type=positive, metavar="SECONDS",
+                   help="on a Dask cluster, give up after this long without a worker or scheduler (default 60)")
 
 
 def executor_for(args, runs: int):
@@ -27,7 +29,7 @@ def executor_for(args, runs: int):
     small = args.workers is None and runs <= args.chunk_size
     if not (args.scheduler or args.dask_local) and (args.workers == 1 or small):
         return SerialExecutor()
-    return make_executor(args.workers, args.scheduler, args.dask_local)
+    return make_executor(args.workers, args.scheduler, args.dask_local, getattr(args, "cluster_timeout", None))
 
 
 def add_twin_options(p) -> None:
@@ -76,13 +78,14 @@ def run(args) -> int:
     from ..api import load_scenario
     from ..ensemble.design import with_design
     from ..ensemble.store import folder_stem, new_folder, simulate_to_folder
+    from ..paths import results_dir
 
     scenario = load_scenario(args.scenario, args.set)
     runs = args.runs or scenario.runs
     seed = scenario.seed if args.seed is None else args.seed
     scenario = with_design(scenario, args.design, runs, seed)
     with executor_for(args, runs) as executor:
-        with new_folder(Path(args.out) / scenario.name, folder_stem(seed, runs)) as holder:
+        with new_folder(results_dir(args.out, scenario.name), folder_stem(seed, runs)) as holder:
             summary = simulate_to_folder(scenario, holder[0], ["sim", *args.argv], runs=runs, seed=seed,
                                          chunk_size=args.chunk_size, executor=executor,
                                          keep_trajectories=args.keep_trajectories,

@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from . import positive, seed
+from . import add_memory_option, runs_count, seed
 
 ORDER = 16
 
@@ -14,8 +14,9 @@ ORDER = 16
 def register(sub) -> None:
     p = sub.add_parser("sensitivity", help="Sobol sensitivity of P(held) to the uncertain parameters (needs SALib)")
     p.add_argument("scenario", help="scenario YAML file")
-    p.add_argument("--samples", type=positive, default=256, help="base samples N, a power of 2 (default 256)")
-    p.add_argument("--replicates", type=positive, default=64, help="runs per design row (default 64)")
+    p.add_argument("--samples", type=runs_count, default=256, help="base samples N, a power of 2 (default 256)")
+    p.add_argument("--replicates", type=runs_count, default=64, help="runs per design row (default 64)")
+    add_memory_option(p)
     p.add_argument("--seed", type=seed, help="master seed (default: the scenario's)")
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a scenario value")
     p.add_argument("--out", default=os.environ.get("SIM_RESULTS", "results"), help="results root (default: results/)")

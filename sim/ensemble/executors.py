@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Protocol
 
+from .lifeline import PARENT_ENV, arm
+
 
 class Executor(Protocol):
     workers: int
@@ -47,7 +49,12 @@ class ProcessExecutor:
         self.workers = workers or os.cpu_count() or 1
         # forkserver: workers start from a clean process, unaffected by threads in this one
         method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
-        self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context(method))
+        context = multiprocessing.get_context(method)
+        if method == "forkserver":  # the fork server, and through it the workers, die with this process
+            os.environ[PARENT_ENV] = str(os.getpid())
+            context.set_forkserver_preload(["sim.ensemble.lifeline_preload"])
+        parent = () if method == "forkserver" else (os.getpid(),)  # a worker's parent: fork server or us
+        self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=arm, initargs=parent)
 
     def map(self, fn: Callable, items: Iterable) -> Iterator:
         # a bounded window of chunks in flight keeps memory flat on huge ensembles
@@ -70,12 +77,13 @@ class ProcessExecutor:
         self.close()
 
 
-def make_executor(workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None) -> Any:
+def make_executor(workers: int | None = None, scheduler: str | None = None, dask_local: int | None = None,
+                  cluster_timeout: float | None = None) -> Any:
     """The executor the command-line options ask for (``workers=1``: serial)."""
     if scheduler or dask_local:
         from .dask_executor import DaskExecutor
 
-        return DaskExecutor(scheduler=scheduler, local_workers=dask_local)
+        return DaskExecutor(scheduler=scheduler, local_workers=dask_local, cluster_timeout=cluster_timeout)
     if workers == 1:
         return SerialExecutor()
     return ProcessExecutor(workers)

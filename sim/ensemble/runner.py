@@ -283,6 +283,9 @@ def run_ensemble(scenario: Scenario, runs: int | None = None, seed: int | None =
     seed = scenario.seed if seed is None else int(seed)
     if runs < 1 or chunk_size < 1:
         raise ValueError("runs and chunk_size must be positive")
+    from ..budget import check as check_memory  # refuse before simulating (budget.py)
+
+    check_memory(scenario, runs, chunk_size, getattr(executor, "workers", 1))
     started = time.perf_counter()
     parts: list[dict[str, np.ndarray]] = []
     total = StepStats.empty(scenario)

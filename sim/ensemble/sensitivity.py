@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
+from ..paths import results_dir
 from ..model.model import NegotiationModel
 from ..scenario.resolved import Scenario
 
@@ -87,10 +88,12 @@ def _simulate(job: tuple[Scenario, int, np.ndarray, int]) -> dict[str, np.ndarra
 
 def run_design(scenario: Scenario, x: np.ndarray, replicates: int, seed: int, executor=None) -> dict[str, np.ndarray]:
     """Outcome shares at every design row, simulated in chunks of about ``CHUNK_RUNS`` runs."""
+    from ..budget import check as check_memory
     from .executors import SerialExecutor
 
     executor = executor or SerialExecutor()
     per = max(1, CHUNK_RUNS // replicates)
+    check_memory(scenario, len(x) * replicates, per * replicates, getattr(executor, "workers", 1))
     jobs = [(scenario, seed, x[a:a + per], replicates) for a in range(0, len(x), per)]
     parts = list(executor.map(_simulate, jobs))
     return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
@@ -135,7 +138,7 @@ def run_sensitivity(scenario: Scenario, out_root: Path, command: list[str], samp
     seed = scenario.seed if seed is None else int(seed)
     started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
     stem = f"sensitivity-{timestamp()}-seed{seed}-N{samples}"
-    with new_folder(Path(out_root) / scenario.name, stem) as holder:
+    with new_folder(results_dir(out_root, scenario.name), stem) as holder:
         folder = holder[0]
         with open(folder / "scenario.yaml", "w", encoding="utf-8") as f:
             f.write(f"# {scenario.name}: resolved scenario of the sensitivity analysis\n")

@@ -22,6 +22,7 @@ from ..results.outcomes import twin_names
 from ..analysis.tables import read_table, write_table
 from ..analysis.report import write_run_report
 from ..analysis.theory_io import write_theory
+from ..paths import folder_lock, results_dir
 from .runner import EnsembleResult
 
 PACKAGES = ("sim-negotiation", "mesa", "numpy", "scipy", "matplotlib", "pyyaml", "pydantic")
@@ -117,8 +118,9 @@ def resumable_folder(parent: Path, stem: str):
         except FileExistsError:
             continue
     holder = [work]
-    yield holder
-    holder[0] = complete(work)
+    with folder_lock(work):  # held until renamed: a concurrent `--resume` fails at once
+        yield holder
+        holder[0] = complete(work)
 
 
 def complete(work: Path) -> Path:
@@ -195,12 +197,14 @@ def simulate_to_folder(scenario, folder: Path, command: list[str], runs: int | N
     """
     import time
 
+    from ..budget import check as check_memory
     from .executors import SerialExecutor
     from .runner import ChunkJob, StepStats, chunks, run_chunk_job
 
     runs = scenario.runs if runs is None else int(runs)
     seed = scenario.seed if seed is None else int(seed)
     executor = executor or SerialExecutor()
+    check_memory(scenario, runs, chunk_size, getattr(executor, "workers", 1), keep_trajectories)
     _write_scenario(folder, scenario, seed, runs)
     steps = StepStats.empty(scenario)
     jobs = (ChunkJob(scenario, seed, ids, keep_trajectories, sample_trajectories, twins)
@@ -247,6 +251,6 @@ def folder_stem(seed: int, runs: int) -> str:
 def write_results(result: EnsembleResult, out_root: Path, command: list[str]) -> tuple[Path, dict]:
     """Write a new folder for ``result`` under ``out_root/<scenario name>/``; return it and the summary."""
     stem = f"{timestamp()}-seed{result.seed}-runs{result.runs}"
-    with new_folder(Path(out_root) / result.scenario.name, stem) as holder:
+    with new_folder(results_dir(out_root, result.scenario.name), stem) as holder:
         summary = write_run_folder(result, holder[0], command)
     return holder[0], summary

@@ -17,6 +17,8 @@ from typing import Any
 
 import yaml
 
+from ..budget import check as check_memory
+from ..paths import folder_lock, results_dir
 from ..scenario.errors import Origin, ScenarioError
 from ..scenario.load import from_source
 from ..scenario.resolved import Scenario
@@ -143,7 +145,9 @@ def run_sweep(plan: SweepPlan, out_root: Path, command: list[str], executor=None
     is interrupted that folder stays, and :func:`resume_sweep` finishes it.
     """
     stem = f"sweep-{timestamp()}-seed{plan.seed}-runs{plan.runs}"
-    with resumable_folder(Path(out_root) / plan.base.name, stem) as holder:
+    for point in plan.points:  # every point fits in memory, before any folder is made
+        check_memory(point.scenario, plan.runs, chunk_size, getattr(executor, "workers", 1))
+    with resumable_folder(results_dir(out_root, plan.base.name), stem) as holder:
         folder = holder[0]
         data = dict(plan.base.data)
         data["sweep"] = {"vary": {a.path: list(a.values) for a in plan.axes}, "runs": plan.runs}
@@ -169,8 +173,25 @@ def resume_sweep(folder: Path, command: list[str], executor=None, chunk_size: in
     folder = Path(folder)
     if not (folder / "sweep.json").is_file() or not (folder / "scenario.yaml").is_file():
         raise UserError(f"{folder}: not a sweep folder (no sweep.json and scenario.yaml)")
-    if (folder / "manifest.json").is_file() or not folder.name.endswith(INCOMPLETE_SUFFIX):
+    if not folder.name.endswith(INCOMPLETE_SUFFIX):
         raise UserError(f"{folder}: this sweep is already complete")
+    with folder_lock(folder, "this sweep"):  # a second resume of the same folder fails at once
+        if _manifest_written(folder):  # interrupted between its manifest and its rename
+            return complete(folder), 0
+        return _resume_locked(folder, command, executor, chunk_size, on_point)
+
+
+def _manifest_written(folder: Path) -> bool:
+    try:
+        return "files" in json.loads((folder / "manifest.json").read_text())
+    except (OSError, ValueError, TypeError):
+        return False
+
+
+def _resume_locked(folder: Path, command: list[str], executor, chunk_size: int, on_point) -> tuple[Path, int]:
+    from ..errors import UserError
+    from .store import complete
+
     stored = json.loads((folder / "sweep.json").read_text())
     plan = plan_sweep(folder / "scenario.yaml", design=stored.get("design", "random"))
     if [p["name"] for p in stored["points"]] != [p.name for p in plan.points]:

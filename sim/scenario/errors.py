@@ -44,7 +44,7 @@ class ScenarioError(Exception):
     def __str__(self) -> str:
         where = f"{self.origin}: " if self.origin else ""
         key = f"{format_path(self.path)}: " if self.path else ""
-        return f"{where}{key}{self.message}"
+        return one_line(f"{where}{key}{self.message}")
 
 
 class ScenarioErrors(ScenarioError):
@@ -62,3 +62,10 @@ class ScenarioErrors(ScenarioError):
         if len(self.errors) > self.LIMIT:
             lines.append(f"... and {len(self.errors) - self.LIMIT} more problems")
         return "\n".join(lines)
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters escaped (a name holding a newline stays on one line)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

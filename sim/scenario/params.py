@@ -10,7 +10,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 DIST_HELP = (
     "{uniform: [a, b]}, {normal: [mu, sd]}, {triangular: [lo, mode, hi]}, {beta: [a, b]} "
@@ -78,11 +77,17 @@ class Dist:
     uncertain = True
 
     def sample(self, u: np.ndarray) -> np.ndarray:
+        from scipy import stats  # imported on first sample: validating a scenario never needs it
+
         a = self.args
+        point = self.point()
+        if point is not None:  # a distribution of zero width is its one value (never NaN)
+            return self.range.clip(np.full(np.shape(u), point, dtype=float))
         if self.kind == "uniform":
             x = a[0] + (a[1] - a[0]) * u
         elif self.kind == "normal":
-            x = stats.norm.ppf(u, loc=a[0], scale=a[1])
+            # u = 0 (one draw in 2**53) would be -inf: the tails stop at 2**-53 from each end
+            x = stats.norm.ppf(np.clip(u, 2.0**-53, 1 - 2.0**-53), loc=a[0], scale=a[1])
         elif self.kind == "triangular":
             lo, mode, hi = a
             c = 0.5 if hi == lo else (mode - lo) / (hi - lo)
@@ -93,6 +98,14 @@ class Dist:
             idx = np.minimum((np.asarray(u) * len(a)).astype(int), len(a) - 1)
             x = np.asarray(a, dtype=float)[idx]
         return self.range.clip(np.asarray(x, dtype=float))
+
+    def point(self) -> float | None:
+        """The one value of a distribution of zero width (``triangular: [a, a, a]``,
+        ``uniform: [a, a]``, ``choice: [a, a]``), else None."""
+        a = self.args
+        if self.kind in ("uniform", "triangular", "choice") and min(a) == max(a):
+            return a[0]
+        return None
 
     def describe(self) -> str:
         return f"{self.kind}({', '.join(f'{v:g}' for v in self.args)})"

@@ -631,4 +631,10 @@ def _stem(file: str) -> str:
 
 def resolve(src: Source, spec: ScenarioSpec) -> Scenario:
     """Check cross-references and build the model's view of a validated scenario."""
-    return _Builder(src, spec).build()
+    from .bounds import check_bounds
+    from .names import check_names
+
+    check_names(src, _stem(src.file))  # unsafe or colliding names (names.py)
+    scenario = _Builder(src, spec).build()
+    check_bounds(scenario, src)  # numbers that would overflow or run out of memory (bounds.py)
+    return scenario

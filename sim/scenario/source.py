@@ -59,26 +59,172 @@ def _walk(node: yaml.Node, value: Any, path: KeyPath, file: str, origins: dict) 
             _walk(item_node, item, path + (i,), file, origins)
 
 
-def parse_yaml(text: str, file: str) -> tuple[Any, dict[KeyPath, Origin]]:
-    """Parse one YAML document, returning data and the origin of every key path."""
+#: Limits on what a scenario file may be: a scenario is a few kilobytes and a few hundred nodes, so
+#: these are generous, and they keep a hostile file (an alias bomb, 5,000-deep nesting, a device
+#: or a pipe, a gigabyte of text) from hanging or exhausting the machine before it is refused.
+MAX_BYTES = 1_000_000
+MAX_NODES = 50_000
+MAX_DEPTH = 40
+MAX_OVERRIDE_BYTES = 10_000
+
+
+class _NodeError(Exception):
+    """A value YAML could not build (a bad timestamp, ``!!int abc``), with the node's line."""
+
+    def __init__(self, mark, message: str):
+        self.mark, self.message = mark, message
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """PyYAML's safe loader, turning every value it cannot build into an error with a line."""
+
+    def construct_object(self, node, deep=False):
+        try:
+            value = super().construct_object(node, deep)
+        except (_NodeError, yaml.YAMLError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - ValueError, OverflowError, TypeError from a constructor
+            tag = node.tag.rsplit(":", 1)[-1]
+            raise _NodeError(node.start_mark, f"cannot read this value as {tag} ({exc.__class__.__name__})") from None
+        if isinstance(value, str) and not _encodable(value):
+            raise _NodeError(node.start_mark, "text with an unpaired surrogate character (\\ud800-\\udfff)")
+        return value
+
+
+def _encodable(text: str) -> bool:
     try:
-        loader = yaml.SafeLoader(text)
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_size(root: yaml.Node, file: str) -> None:
+    """Refuse more than MAX_NODES nodes (aliases expanded), deeper than MAX_DEPTH, or recursive aliases.
+
+    Sizes are memoised per node, so an alias bomb (a few lines that expand to billions of nodes)
+    is measured in microseconds instead of being expanded.
+    """
+    size: dict[int, int] = {}
+    depth: dict[int, int] = {}
+    active: set[int] = set()
+
+    def visit(node: yaml.Node, level: int) -> None:
+        key = id(node)
+        if key in size:
+            return
+        if key in active:
+            raise ScenarioError("a YAML alias refers to itself (a recursive anchor)",
+                                Origin(file, node.start_mark.line + 1))
+        if level > MAX_DEPTH:
+            raise ScenarioError(f"values nested more than {MAX_DEPTH} levels deep",
+                                Origin(file, node.start_mark.line + 1))
+        if isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            children = []
+        active.add(key)
+        total, deepest = 1, 0
+        for child in children:
+            visit(child, level + 1)
+            total += size[id(child)]
+            deepest = max(deepest, depth[id(child)])
+            if total > MAX_NODES:
+                raise ScenarioError(f"more than {MAX_NODES:,} values (YAML aliases expanded): "
+                                    "too large for a scenario", Origin(file, node.start_mark.line + 1))
+            if level + deepest > MAX_DEPTH:
+                raise ScenarioError(f"values nested more than {MAX_DEPTH} levels deep",
+                                    Origin(file, child.start_mark.line + 1))
+        active.discard(key)
+        size[key], depth[key] = total, deepest + 1
+
+    visit(root, 0)
+
+
+def _compose(text: str, file: str) -> Any:
+    """Parse one YAML document within the limits; every failure is a ScenarioError with a line."""
+    if len(text) > MAX_BYTES:
+        raise ScenarioError(f"larger than {MAX_BYTES:,} characters: too large for a scenario", Origin(file))
+    try:
+        loader = _Loader(text)
         try:
             node = loader.get_single_node()
-            data = loader.construct_document(node) if node is not None else None
+            if node is None:
+                return None, None
+            _check_size(node, file)
+            data = loader.construct_document(node)
+        except RecursionError:
+            line = getattr(loader, "line", 0) + 1
+            raise ScenarioError(f"values nested more than {MAX_DEPTH} levels deep", Origin(file, line)) from None
         finally:
             loader.dispose()
+    except _NodeError as exc:
+        raise ScenarioError(f"invalid YAML: {exc.message}", Origin(file, exc.mark.line + 1)) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
-        problem = " ".join(str(exc.problem or exc.context or "syntax error").split())
-        raise ScenarioError(f"invalid YAML: {problem} (check the indentation)", Origin(file, line)) from None
+        problem = " ".join(str(exc.problem or exc.context or "syntax error").split())[:200]
+        hint = "" if isinstance(exc, yaml.constructor.ConstructorError) else " (check the indentation)"
+        raise ScenarioError(f"invalid YAML: {problem}{hint}", Origin(file, line)) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError(f"invalid YAML: {exc}", Origin(file)) from None
+        problem = " ".join(str(exc).split())[:200]
+        raise ScenarioError(f"invalid YAML: {problem}", Origin(file, 1)) from None
+    return data, node
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, dict[KeyPath, Origin]]:
+    """Parse one YAML document, returning data and the origin of every key path."""
+    data, node = _compose(text, file)
     origins: dict[KeyPath, Origin] = {(): Origin(file, 1)}
     if node is not None:
         _walk(node, data, (), file, origins)
     return data, origins
+
+
+def read_text(path: Path, shown: str) -> str:
+    """The text of a scenario file: a regular file of at most MAX_BYTES, UTF-8 encoded.
+
+    Devices, pipes and directories are refused before they are opened (``/dev/zero`` would be read
+    until memory runs out, a named pipe would block for ever).
+    """
+    import os
+    import stat
+
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise ScenarioError("no such scenario file", Origin(shown)) from None
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(f"cannot read the file ({_os_reason(exc)})", Origin(shown)) from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ScenarioError("is a folder, not a scenario file", Origin(shown))
+    if not stat.S_ISREG(info.st_mode):
+        raise ScenarioError("is not a regular file (a device, pipe or socket): refused", Origin(shown))
+    if info.st_size > MAX_BYTES:
+        raise ScenarioError(f"the file has {info.st_size:,} bytes; a scenario is at most {MAX_BYTES:,}",
+                            Origin(shown))
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # swapped after the check
+                raise ScenarioError("is not a regular file: refused", Origin(shown))
+            raw = f.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError(f"cannot read the file ({_os_reason(exc)})", Origin(shown)) from None
+    if len(raw) > MAX_BYTES:
+        raise ScenarioError(f"the file has more than {MAX_BYTES:,} bytes: too large for a scenario", Origin(shown))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError("the file is not UTF-8 text", Origin(shown, line)) from None
+
+
+def _os_reason(exc: Exception) -> str:
+    reason = getattr(exc, "strerror", None) or exc.__class__.__name__
+    return f"{exc.__class__.__name__}: {reason}" if reason != exc.__class__.__name__ else reason
 
 
 def _merge(base: Any, child: Any, base_o: dict, child_o: dict, path: KeyPath) -> Any:
@@ -111,17 +257,14 @@ def _merge(base: Any, child: Any, base_o: dict, child_o: dict, path: KeyPath) ->
     return out
 
 
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+
+
 def read_source(path: str | Path, _stack: tuple[Path, ...] = ()) -> Source:
     """Read a scenario file, following ``extends:`` chains."""
     path = Path(path)
     shown = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ScenarioError("no such scenario file", Origin(shown)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"cannot read the file ({exc.__class__.__name__})", Origin(shown)) from None
-    data, origins = parse_yaml(text, shown)
+    data, origins = parse_yaml(read_text(path, shown), shown)
     if data is None:
         raise ScenarioError("the file is empty: expected a scenario mapping", Origin(shown, 1))
     if not isinstance(data, dict):
@@ -130,16 +273,25 @@ def read_source(path: str | Path, _stack: tuple[Path, ...] = ()) -> Source:
     if parent is None:
         return Source(data, origins, shown)
     where = origins.get(("extends",))
-    if not isinstance(parent, str):
+    if not isinstance(parent, str) or not parent.strip():
         raise ScenarioError("expected the path of a base scenario file", where, ("extends",))
-    base_path = (path.parent / parent).resolve()
-    chain = _stack + (path.resolve(),)
+    if not parent.lower().endswith(SCENARIO_SUFFIXES):
+        # never open a file that is not a scenario (its content could end up in an error message)
+        raise ScenarioError("a base scenario is a .yaml or .yml file", where, ("extends",))
+    try:
+        base_path = (path.parent / parent).resolve()
+        chain = _stack + (path.resolve(),)
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ScenarioError(f"cannot resolve the base scenario's path ({_os_reason(exc)})", where, ("extends",)) from None
     if base_path in chain:
         cycle = " -> ".join(p.name for p in chain + (base_path,))
         raise ScenarioError(f"extends cycle: {cycle}", where, ("extends",))
     if not base_path.exists():
-        raise ScenarioError(f"base scenario '{parent}' not found next to this file", where, ("extends",))
-    base = read_source(base_path, chain)
+        raise ScenarioError("base scenario not found next to this file", where, ("extends",))
+    try:
+        base = read_source(base_path, chain)
+    except ScenarioError as exc:  # the base cannot be read: name the scenario that asked for it first
+        raise ScenarioError(f"in the base scenario: {exc}", where, ("extends",)) from None
     base.data.pop("name", None)  # a variant is named after its own file unless it says otherwise
     base.origins.pop(("name",), None)
     merged_origins = dict(base.origins)
@@ -154,10 +306,12 @@ def _parse_override(text: str) -> tuple[list[str], Any]:
     parts = [p for p in key.strip().split(".")]
     if not key.strip() or any(not p for p in parts):
         raise ScenarioError("expected a dotted key path before '='", Origin(f"--set {text}"))
+    if len(text) > MAX_OVERRIDE_BYTES:
+        raise ScenarioError(f"a --set value is at most {MAX_OVERRIDE_BYTES:,} characters", Origin("--set"))
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError:
-        raise ScenarioError(f"cannot read the value '{raw}'", Origin(f"--set {text}")) from None
+        value = _compose(raw, "--set")[0] if raw.strip() else None
+    except ScenarioError as exc:
+        raise ScenarioError(f"cannot read the value: {exc.message}", Origin(f"--set {text}")) from None
     return parts, value
 
 

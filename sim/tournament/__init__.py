@@ -12,9 +12,23 @@ Modules: ``spec`` (inputs, validation), ``play`` (all pairings in one vectorised
 ``store`` (the results folder).
 """
 
-from .evolution import Shares, fixation, generator, moran, replicator
-from .results import TournamentResult, format_ranking, run_tournament
-from .spec import DEFAULT_STRATEGIES, Entry, TournamentSpec, make_spec
+from __future__ import annotations
 
-__all__ = ["DEFAULT_STRATEGIES", "Entry", "Shares", "TournamentResult", "TournamentSpec", "fixation",
-           "format_ranking", "generator", "make_spec", "moran", "replicator", "run_tournament"]
+import importlib
+
+# imported on first use, so the CLI's argument parser does not load Mesa through `play`
+_LAZY = {
+    "Shares": ".evolution", "fixation": ".evolution", "generator": ".evolution", "moran": ".evolution",
+    "replicator": ".evolution", "TournamentResult": ".results", "format_ranking": ".results",
+    "run_tournament": ".results", "DEFAULT_STRATEGIES": ".spec", "Entry": ".spec",
+    "TournamentSpec": ".spec", "make_spec": ".spec",
+}
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

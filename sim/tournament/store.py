@@ -58,8 +58,10 @@ def write_tables(folder: Path, result: TournamentResult, shares: Shares) -> None
 
 
 def _save(ax, folder: Path, name: str) -> None:
+    from ..figsave import savefig
+
     for ext in ("png", "svg"):
-        ax.figure.savefig(folder / f"{name}.{ext}", dpi=DPI, metadata={"Date": None} if ext == "svg" else None)
+        savefig(ax.figure, folder / f"{name}.{ext}", dpi=DPI, metadata={"Date": None} if ext == "svg" else None)
 
 
 def write_figures(folder: Path, kind: str, replicates: int | None = None) -> None:

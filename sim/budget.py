@@ -1,0 +1,181 @@
+"""Memory an ensemble will need, estimated before simulating, and a refusal above a limit.
+
+A chunk of runs holds one uniform number per run, step and random slot (the dynamics block:
+8 bytes x horizon x slots x runs in the chunk) plus small per-run state; every worker process
+holds one chunk at a time; the analysis reads a few outcome columns of every run; a kept
+trajectory table holds every run's every step. The estimate adds these up; it is an upper bound
+of the peak resident memory of ``sim run`` and within 1.6 times of it (``tests/test_hardening.py``
+measures one case). An ensemble above the limit is refused with one line and exit status 2; the
+limit is half of this machine's memory by default, raised with ``--max-memory`` (e.g.
+``--max-memory 64G``) or the ``SIM_MAX_MEMORY`` environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from .errors import UserError
+
+#: the memory of a process that has imported the simulator (numpy, Mesa, pandas, matplotlib)
+BASE_BYTES = 300 * 2**20
+#: the per-process overhead of a worker (its own imports)
+WORKER_BYTES = 250 * 2**20
+#: numpy temporaries while a chunk's block is filled and read (measured: ~7% over the block)
+BLOCK_OVERHEAD = 1.15
+#: margin over the rates :func:`probe` measures (allocator overhead, fragmentation)
+MEASURED_MARGIN = 1.1
+#: chunks the formula puts under this are not probed (small ensembles start at once); the model
+#: measured at most 15 times the formula (the v2 baseline with its population: 1.8 kB per run-step)
+PROBE_ABOVE = 64 * 2**20
+
+_limit: int | None = None
+
+
+def parse_size(text: str) -> int:
+    """``"8G"``, ``"512M"``, ``"2.5GiB"``, ``"1000000"`` -> bytes; ValueError otherwise."""
+    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([kmgt]?)(i?b)?\s*", str(text), re.IGNORECASE)
+    if not m:
+        raise ValueError(f"expected a size such as 8G or 512M, got '{text}'")
+    scale = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40}[m.group(2).lower()]
+    value = float(m.group(1)) * scale
+    if not 0 < value < 2**63:
+        raise ValueError(f"expected a size above 0, got '{text}'")
+    return int(value)
+
+
+def set_limit(value: int | str | None) -> int | None:
+    """Set the limit for this process; None restores the default. Returns the previous setting."""
+    global _limit
+    previous = _limit
+    _limit = parse_size(value) if isinstance(value, str) else value
+    return previous
+
+
+@contextmanager
+def limited(value: int | str | None):
+    """The limit set to ``value`` (``--max-memory``) for the duration of a block, then restored."""
+    previous = set_limit(value)
+    try:
+        yield
+    finally:
+        set_limit(previous)
+
+
+def physical_memory() -> int | None:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def limit() -> int:
+    """The memory an ensemble may use: ``--max-memory``, else ``SIM_MAX_MEMORY``, else half the RAM."""
+    if _limit is not None:
+        return _limit
+    env = os.environ.get("SIM_MAX_MEMORY")
+    if env:
+        try:
+            return parse_size(env)
+        except ValueError as exc:
+            raise UserError(f"SIM_MAX_MEMORY: {exc}") from None
+    total = physical_memory()
+    return total // 2 if total else 8 * 2**30
+
+
+@dataclass(frozen=True)
+class Estimate:
+    total: int
+    per_chunk: int
+    chunk_runs: int
+    processes: int
+    measured: bool = False   # False: the formula alone, a lower bound of what the model needs
+
+    def __str__(self) -> str:
+        size = f"about {gib(self.total)}" if self.measured else f"at least {gib(self.total)}"
+        return (f"{size} ({self.processes} process(es) x {gib(self.per_chunk)} per chunk of "
+                f"{self.chunk_runs:,} runs, plus the analysis)")
+
+
+def gib(n: float) -> str:
+    return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
+
+
+def probe(scenario) -> tuple[float, float]:
+    """(bytes per run and step, bytes per run) of simulating ``scenario``, measured.
+
+    Three tiny chunks (8 runs x 8 steps, 8 x 24, 24 x 24) are simulated under ``tracemalloc``
+    (numpy reports its arrays to it); memory grows linearly in runs and in runs x steps, so two
+    differences give both rates, whatever the model keeps per run and step (twins, populations).
+    """
+    import dataclasses
+    import tracemalloc
+
+    from .ensemble.runner import simulate_chunk
+
+    def peak(n: int, horizon: int) -> int:
+        small = dataclasses.replace(scenario, horizon=min(horizon, scenario.horizon))
+        tracemalloc.start()
+        try:
+            simulate_chunk(small, 0, range(n))
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    peak(4, 4)  # warm-up: first-use imports and caches are not the model's memory
+    a, b, c = peak(8, 8), peak(8, 24), peak(24, 24)
+    steps = min(24, scenario.horizon) - min(8, scenario.horizon)
+    per_step = max(0.0, (b - a) / (8 * steps)) if steps > 0 else 0.0
+    per_run = max(0.0, (c - b - per_step * 16 * min(24, scenario.horizon)) / 16)
+    return per_step, per_run
+
+
+def estimate(scenario, runs: int, chunk_size: int = 2000, workers: int = 1,
+             keep_trajectories: bool = False, measured: tuple[float, float] | None = None) -> Estimate:
+    """Peak memory of simulating and analysing ``runs`` runs of ``scenario`` (bytes, estimated).
+
+    ``measured`` is :func:`probe`'s (per run and step, per run) rates; a chunk's memory is the
+    larger of them (with a margin) and the formula from the random numbers and per-run state.
+    """
+    n_actors, n_tracks, n_events = len(scenario.actors), len(scenario.tracks), len(scenario.events)
+    horizon = scenario.horizon
+    window = scenario.outcomes.window
+    chunk = max(1, min(int(runs), int(chunk_size)))
+    slots = 1 + n_events + 2 * n_actors * n_tracks
+    block = 8 * horizon * slots * chunk * BLOCK_OVERHEAD  # shared by a run's twins
+    # a run's twins (a pacified one and any declared, where the model has them) each carry state
+    twins = getattr(scenario, "twins", None)
+    lanes = 1 if twins is None else 2 + len(twins)
+    state = lanes * chunk * (window + 8 * (64 + 16 * n_actors * n_tracks + len(scenario.params)))
+    traj = 0
+    if keep_trajectories:
+        columns = 3 + n_tracks * (1 + n_actors) + n_actors
+        traj = chunk * horizon * columns * 40  # arrays, then their CSV text
+    per_chunk = block + state
+    if measured is not None:
+        per_step, per_run = measured
+        per_chunk = max(per_chunk, MEASURED_MARGIN * chunk * (per_step * horizon + per_run))
+    per_chunk = int(per_chunk + traj)
+    processes = max(1, int(workers))
+    columns = 8 + 2 * n_tracks + n_events + len(scenario.uncertain())
+    analysis = int(runs) * columns * 8 * 3   # the outcome columns, read back as floats (3 copies)
+    total = BASE_BYTES + processes * per_chunk + (processes - 1) * WORKER_BYTES * (processes > 1) + analysis
+    return Estimate(int(total), per_chunk, chunk, processes, measured is not None)
+
+
+def check(scenario, runs: int, chunk_size: int = 2000, workers: int = 1, keep_trajectories: bool = False) -> Estimate:
+    """Refuse (UserError) an ensemble whose estimated memory is above :func:`limit`.
+
+    The formula alone decides when it already refuses; otherwise the model's own rates are
+    measured (:func:`probe`, a fraction of a second) and decide."""
+    cap = limit()
+    est = estimate(scenario, runs, chunk_size, workers, keep_trajectories)
+    if est.processes * est.per_chunk > PROBE_ABOVE and est.total <= cap:
+        est = estimate(scenario, runs, chunk_size, workers, keep_trajectories, measured=probe(scenario))
+    if est.total > cap:
+        raise UserError(f"{scenario.name}: {runs:,} runs x {scenario.horizon:,} steps x {len(scenario.tracks)} "
+                        f"tracks would need {est}, above the limit of {gib(cap)}; use fewer runs, a smaller "
+                        "--chunk-size or horizon, or raise the limit with --max-memory (e.g. --max-memory 64G)")
+    return est

@@ -1,0 +1,30 @@
+"""Saving a matplotlib figure with every text shown literally.
+
+Titles, axis labels, legends and tick labels hold user text (scenario titles, track, rung and
+event names); matplotlib would read ``$...$`` in them as mathtext, and a name such as ``$\\x$``
+would make the save fail after the whole simulation. Saving through :func:`savefig` turns
+mathtext off for the figure's texts, including tick labels created while drawing.
+"""
+
+from __future__ import annotations
+
+
+def literal_text(fig) -> None:
+    """Show every text of ``fig`` as written (no mathtext)."""
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        text.set_parse_math(False)
+
+
+def savefig(fig, target, **kwargs) -> None:
+    """``fig.savefig(target, **kwargs)`` with mathtext off for every text in the figure."""
+    import warnings
+
+    import matplotlib
+
+    with matplotlib.rc_context({"text.parse_math": False}), warnings.catch_warnings():
+        # a character the font lacks (a tab, a CJK name) is drawn as a box, not a warning on stderr
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
+        literal_text(fig)
+        fig.savefig(target, **kwargs)

@@ -1,0 +1,75 @@
+"""docs/errors.md quotes the limits and one refusal; this test re-computes each from the code."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from sim.commands import MAX_RUNS, MAX_WORKERS
+from sim.scenario import bounds, names, source
+from sim.scenario.schema import ScenarioSpec
+
+ROOT = Path(__file__).resolve().parent.parent
+DOC = (ROOT / "docs" / "errors.md").read_text()
+
+
+def horizon_limit() -> int:
+    return schema_limit("ScenarioSpec", "horizon")
+
+
+def schema_limit(model: str, key: str) -> int:
+    """The ``le=`` bound of a key in the schema."""
+    from sim.scenario import schema
+
+    spec = getattr(schema, model) if model != "ScenarioSpec" else ScenarioSpec
+    (le,) = [m.le for m in spec.model_fields[key].metadata if getattr(m, "le", None) is not None]
+    return le
+
+
+@pytest.mark.parametrize("text", [
+    f"| file size | at most {source.MAX_BYTES:,} bytes |",
+    f"at most {source.MAX_NODES:,}: an alias bomb",
+    f"| nesting depth | at most {source.MAX_DEPTH} levels |",
+    f"at most {source.MAX_OVERRIDE_BYTES:,} characters",
+    f"no leading dot; at most {names.MAX_NAME} characters",
+    f"leading or trailing space, at most {names.MAX_NAME} characters",
+    f"no control characters, at most {2 * names.MAX_NAME} characters",
+    f"| every whole number (a seed excepted) and every decimal | at most {bounds.MAX_INT:,} in size |",
+    "| `seed` | at most 2**128 - 1 |",
+    f"| `runs` (scenario or `--runs`) | at most {MAX_RUNS:,} |",
+    f"| `horizon` | at most {horizon_limit():,} steps |",
+    f"| `outcomes.channel.window` | at most {schema_limit('ChannelOutcome', 'window'):,} steps |",
+    f"| tracks | at most {bounds.MAX_TRACKS} (each is a panel of the levels figure) |",
+    f"| events | at most {bounds.MAX_EVENTS:,} |",
+    f"| `--workers`, `--dask-local` | at most {MAX_WORKERS} processes |",
+])
+def test_quoted_limit_is_the_code(text):
+    assert text in DOC
+    assert bounds.MAX_SEED == 2**128 - 1 and bounds.MAX_RUNS == MAX_RUNS
+
+
+def test_quoted_probe_threshold_is_the_code():
+    from sim import budget
+
+    assert f"above {budget.PROBE_ABOVE // 2**20} MiB of chunks" in DOC
+
+
+def test_quoted_refusal_is_what_the_command_prints(tmp_path, capsys):
+    block = re.search(r"`(sim run [^`]+)` prints:\n\n```\n(error: [^\n]+)\n```", DOC)
+    command, expected = block.group(1), block.group(2)
+    argv = shlex.split(command)[1:] + ["--out", str(tmp_path)]
+    assert main(argv) == 2
+    assert capsys.readouterr().err.strip() == expected
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_quoted_fuzz_size_is_the_test():
+    source = (ROOT / "tests" / "test_fuzz.py").read_text()
+    n = int(re.search(r"max_examples=(\d+), deadline=None, derandomize=True, database=None,\n"
+                      r"\s+suppress_health_check=\[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,\n"
+                      r"\s+HealthCheck.data_too_large\]\)", source).group(1))
+    assert f"`tests/test_fuzz.py` feeds {n:,} mutated scenarios" in DOC
