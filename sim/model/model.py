@@ -74,7 +74,8 @@ class NegotiationModel(mesa.Model):
         _forget_agent_ids(self)
         self.twin_force = self._twin_interventions(n)
         self.events = EventEngine(scenario.events, self.values, lanes, self._twin_skips(n))
-        self.outcome = OutcomeTracker(scenario.outcomes, lanes, len(self.tracks), self.levels(), grid=grid)
+        self.outcome = OutcomeTracker(scenario.outcomes, lanes, len(self.tracks), self.levels(), grid=grid,
+                                      grid_runs=n)
         self.t = 0
         self.fired_this_step: list[str] = []
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters()) if collect else None

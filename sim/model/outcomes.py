@@ -62,12 +62,15 @@ class OutcomeTracker:
     rivalry, and cooperation per track."""
 
     def __init__(self, spec: OutcomeDef, n_runs: int, n_tracks: int, start_levels: Array,
-                 grid: bool = True):
+                 grid: bool = True, grid_runs: int | None = None):
+        """``grid_runs``: the robustness grid is tracked for the first ``grid_runs`` lanes only (the
+        runs themselves, not their twins); default all."""
         self.spec = spec
+        self.grid_runs = n_runs if grid_runs is None else grid_runs
         self.channel = ChannelState(ChannelDefinition(spec.window, spec.threshold, spec.collapse_after,
                                                       spec.prehistory), n_runs)
         # one tracker per (window, threshold, prehistory) of the grid; collapse_after is read off max_spell
-        self.grid = {d: ChannelState(d, n_runs) for d in ROBUSTNESS_GRID.trackers(spec)} if grid else {}
+        self.grid = {d: ChannelState(d, self.grid_runs) for d in ROBUSTNESS_GRID.trackers(spec)} if grid else {}
         self.steps = np.zeros(n_runs, dtype=np.int64)
         self.coop = np.zeros((2, n_runs, n_tracks), dtype=np.int64)   # C moves per actor, track
         self.mutual = np.zeros((n_runs, n_tracks), dtype=np.int64)    # steps of mutual C
@@ -103,8 +106,9 @@ class OutcomeTracker:
         mutual = a & b
         engaged = mutual[:, self.spec.channel]
         self.channel.update(t, engaged, alive)
+        g = self.grid_runs
         for tracker in self.grid.values():
-            tracker.update(t, engaged, alive)
+            tracker.update(t, engaged[:g], alive[:g])
         self.peak = np.maximum(self.peak, levels)
         self.final_levels = np.where(alive[:, None], levels, self.final_levels)
         self.steps += alive
@@ -136,4 +140,4 @@ class OutcomeTracker:
     def held_grid(self) -> Array:
         """Per run, the bits of ``held`` under every definition of the robustness grid."""
         return ROBUSTNESS_GRID.pack({d: s.max_spell for d, s in self.grid.items()}, self.spec.window,
-                                    self.spec.threshold, self.peak.shape[0])
+                                    self.spec.threshold, self.grid_runs)
