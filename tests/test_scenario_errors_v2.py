@@ -91,15 +91,20 @@ def test_base_is_valid(tmp_path, capsys):
     assert main(["validate", str(write(tmp_path, BASE))]) == 0
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
-def test_v2_error_names_file_line_key(case, tmp_path, capsys):
+def check_case(base: str, case, tmp_path, capsys) -> None:
+    """Apply one (description, old, new, needle, key, words) case to ``base``; check the one-line error."""
     _, old, new, needle, key, words = case
-    assert old in BASE, f"test setup: {old!r} not in BASE"
-    text = BASE.replace(old, new, 1)
+    assert old in base, f"test setup: {old!r} not in the base text"
+    text = base.replace(old, new, 1)
     path = write(tmp_path, text)
     err = validate_error(path, capsys)
     assert err.startswith(f"error: {path}:{line_of(text, needle)}: {key}: "), err
     assert words in err, err
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c[0] for c in CASES])
+def test_v2_error_names_file_line_key(case, tmp_path, capsys):
+    check_case(BASE, case, tmp_path, capsys)
 
 
 def test_unknown_twin_on_the_command_line(tmp_path, capsys):
@@ -157,10 +162,4 @@ def test_nonstate_base_is_valid(tmp_path):
 
 @pytest.mark.parametrize("case", NONSTATE_CASES, ids=[c[0] for c in NONSTATE_CASES])
 def test_nonstate_error_names_file_line_key(case, tmp_path, capsys):
-    _, old, new, needle, key, words = case
-    assert old in NONSTATE, f"test setup: {old!r} not in NONSTATE"
-    text = NONSTATE.replace(old, new, 1)
-    path = write(tmp_path, text)
-    err = validate_error(path, capsys)
-    assert err.startswith(f"error: {path}:{line_of(text, needle)}: {key}: "), err
-    assert words in err, err
+    check_case(NONSTATE, case, tmp_path, capsys)
