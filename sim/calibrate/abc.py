@@ -6,7 +6,7 @@ pattern statistics) is the same for any chunking, executor or number of workers.
 kept, and :class:`Acceptor` keeps of the table only the accepted runs, the k nearest and a fixed
 sample of the prior: memory grows with the accepted runs, not with the draws.
 
-Acceptance (MODEL.md-style rejection ABC): a run is accepted when every statistic is within its
+Acceptance (rejection ABC as docs/calibration.md describes): a run is accepted when every statistic is within its
 tolerance, |stat - observed| <= tolerance; if fewer than ``k`` runs are, the ``k`` nearest by
 ``sum |stat - observed| / tolerance`` are (ties broken by run index). A run with an undefined
 statistic (NaN) is never accepted.

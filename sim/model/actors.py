@@ -1,4 +1,4 @@
-"""State actors as Mesa agents; each holds its state for every run as numpy arrays (MODEL.md 3, 5, 6)."""
+"""State actors as Mesa agents; each holds its state for every run as numpy arrays (docs/model.md)."""
 
 from __future__ import annotations
 

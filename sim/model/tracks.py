@@ -1,4 +1,4 @@
-"""A track's state across runs: the escalation level and the payoff parameters (MODEL.md section 4)."""
+"""A track's state across runs: the escalation level and the payoff parameters (docs/model.md, section 4 of the specification)."""
 
 from __future__ import annotations
 

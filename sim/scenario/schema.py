@@ -1,4 +1,4 @@
-"""The scenario language as pydantic models: key names, types, ranges and defaults (MODEL.md).
+"""The scenario language as pydantic models: key names, types, ranges and defaults (docs/model.md).
 
 Every model is frozen and rejects unknown keys with a suggestion. Cross-references between parts
 (track names in strategies, outcomes and events) are checked in ``resolve.py``.
