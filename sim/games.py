@@ -36,7 +36,7 @@ PRESETS: dict[str, Payoffs] = {
     "stag_hunt": Payoffs(R=4, S=0, T=3, P=2),
     "chicken": Payoffs(R=3, S=1, T=5, P=0),
     "harmony": Payoffs(R=4, S=2, T=3, P=1),
-    # the textbook deadlock T > P > R > S (MODEL.md's R2 S0 T3 P1 orders as a prisoner's dilemma)
+    # the textbook deadlock T > P > R > S
     "deadlock": Payoffs(R=1, S=0, T=3, P=2),
 }
 
