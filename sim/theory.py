@@ -193,7 +193,7 @@ def _effective(scenario, samples: int) -> tuple[dict[str, np.ndarray], list[list
 
     The scenario's own sampler draws ``samples`` parameter sets (runs 0.. of its seed), and the
     engine's own payoff modifiers (level cost at the start level, risk on the channel, audience on
-    rivalry tracks; docs/model.md (section 4 of the specification)) give each actor's payoffs as they stand before the first move.
+    rivalry tracks; docs/model.md) give each actor's payoffs as they stand before the first move.
     """
     from .model.draws import sample_params
     from .model.tracks import TrackState

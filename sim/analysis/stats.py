@@ -211,7 +211,7 @@ def summary_columns(available: Sequence[str]) -> list[str]:
 
 def summarise(table: dict[str, np.ndarray], horizon: int, window: int = 6, threshold: float = 0.5,
               twins: Sequence[str] = ()) -> dict:
-    """The headline numbers of an ensemble (docs/model.md, section 8 of the specification) from its per-run table."""
+    """The headline numbers of an ensemble (docs/model.md from its per-run table."""
     held = table["held"].astype(bool)
     esc = table["escalated"].astype(bool)
     broke = ~np.isnan(table["break_step"].astype(float))

@@ -88,7 +88,7 @@ def per_run_mean(x: np.ndarray) -> np.ndarray:
 
 
 def run_table(m: NegotiationModel) -> dict[str, np.ndarray]:
-    """The per-run outcomes of docs/model.md (section 8 of the specification) (declared in ``sim.results.outcomes``), the twins'
+    """The per-run outcomes of docs/model.md (declared in ``sim.results.outcomes``), the twins'
     outcomes, and every sampled parameter, as columns."""
     s, o = m.scenario, m.outcome
     main = m.lane()

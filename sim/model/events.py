@@ -1,4 +1,4 @@
-"""Scheduled, conditional and stochastic events and their effects on the state (docs/model.md, section 7 of the specification).
+"""Scheduled, conditional and stochastic events and their effects on the state (docs/model.md.
 
 Each step the events fire in three groups, each in file order: scheduled events due now, then
 conditional events (``when:``; effects queued ``delay`` steps, and effects queued earlier that are

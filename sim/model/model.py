@@ -150,7 +150,7 @@ class NegotiationModel(mesa.Model):
         return rep
 
     def step(self) -> None:
-        """One step for every run, in the order of docs/model.md (section 5 of the specification)."""
+        """One step for every run, in the order of docs/model.md."""
         t = self.t
         if t >= self.scenario.horizon:
             self.running = False

@@ -1,4 +1,4 @@
-"""Outcome trackers (docs/model.md, section 8 of the specification): is the channel engaged, open, suspended or collapsed; how
+"""Outcome trackers (docs/model.md: is the channel engaged, open, suspended or collapsed; how
 far and how long did the rivalry escalate.
 
 Every tracker is vectorised over runs and updated once per step after the moves. The channel's

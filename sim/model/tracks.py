@@ -1,4 +1,4 @@
-"""A track's state across runs: the escalation level and the payoff parameters (docs/model.md, section 4 of the specification)."""
+"""A track's state across runs: the escalation level and the payoff parameters (docs/model.md."""
 
 from __future__ import annotations
 
