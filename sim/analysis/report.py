@@ -232,7 +232,9 @@ def assumption_tables(s) -> str:
             pay.append(f"{a.name}: " + ", ".join(f"{x} {v(t.payoffs[i][x])}" for x in "RSTP"))
         mods = "; ".join(f"{words(p)} {v(path)}" for p, path in t.params.items())
         rows.append([words(t.name), t.role.value, f"{t.labels[0]} / {t.labels[1]}", " | ".join(pay), mods,
-                     " > ".join(t.rungs) + f" (start: {t.rungs[t.start]}, up {t.up}, down {t.down})"])
+                     " > ".join(t.rungs) + f" (start: {t.rungs[t.start]}, up {t.up}, down {t.down} after {t.down_after} "
+                     f"calm step{'s' if t.down_after > 1 else ''}"
+                     + (f", at most {t.ratchet} below the peak" if t.ratchet is not None else "") + ")"])
     out.append("<h3>Tracks</h3>" + table(["track", "role", "moves (C / D)", "payoffs R, S, T, P",
                                           "modifiers", "escalation ladder"], rows))
 
