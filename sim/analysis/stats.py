@@ -114,6 +114,12 @@ def mcnemar_p(x: np.ndarray, y: np.ndarray) -> float:
     return 1.0 if b + c == 0 else float(stats.binomtest(b, b + c, 0.5).pvalue)
 
 
+def share_interval(x: np.ndarray, confidence: float = 0.95) -> dict:
+    """Mean of shares in [0, 1] with its t interval clipped to [0, 1] (the mean cannot leave it)."""
+    m = mean_interval(x, confidence)
+    return {**m, "lo": max(m["lo"], 0.0), "hi": min(m["hi"], 1.0)}
+
+
 def mean_interval(x: np.ndarray, confidence: float = 0.95) -> dict:
     """Mean with a Student t interval (a point when every value is the same)."""
     x = np.asarray(x, dtype=float)
@@ -228,8 +234,8 @@ def summarise(table: dict[str, np.ndarray], horizon: int, window: int = 6, thres
                                        "see rivalry_effect for what the rivalry does to the channel",
     }
     if "open_share" in table:
-        out_["mean_open_share"] = mean_interval(table["open_share"])
-        out_["mean_engaged_share"] = mean_interval(table["engaged_share"])
+        out_["mean_open_share"] = share_interval(table["open_share"])
+        out_["mean_engaged_share"] = share_interval(table["engaged_share"])
     if "incidents" in table:
         out_.update(incidents_summary(table, horizon))
     effects = {t: twin_effect(table, t) for t in twins}
