@@ -23,34 +23,23 @@ import math
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from .errors import Origin, ScenarioError, suggest
+from .spec import Spec
 
 #: points of a ``range:`` lever in a sweep over levers
 RANGE_POINTS = 5
 
 
-class LeverSpec(BaseModel):
+class LeverSpec(Spec):
     """One lever: ``{path: PATH, values: [v1, v2, ...] | range: [lo, hi], label: TEXT}``."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     path: str
     values: Annotated[list[float], Field(min_length=1)] | None = None
     range: Annotated[list[float], Field(min_length=2, max_length=2)] | None = None
     label: str = ""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _known_keys(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for key in data:
-                if key not in cls.model_fields:
-                    raise PydanticCustomError("unknown_key", "unknown key '{key}'{hint}",
-                                              {"key": key, "hint": suggest(str(key), cls.model_fields)})
-        return data
 
     @model_validator(mode="after")
     def _one_kind(self) -> LeverSpec:

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainValidator, model_validator
+from pydantic import ConfigDict, Field, PlainValidator, model_validator
 from pydantic_core import PydanticCustomError
 
 from ..games import PRESETS
@@ -18,6 +18,7 @@ from ..model import strategies
 from .errors import suggest
 from .levers import LeverSpec
 from .params import DISCOUNT, NONNEG, REAL, UNIT, Fixed, Param, Range, parse_param
+from .spec import Spec
 
 
 def _param(rng: Range):
@@ -35,25 +36,6 @@ DiscountP = Annotated[Param, _param(DISCOUNT)]
 NonNegP = Annotated[Param, _param(NONNEG)]
 RealP = Annotated[Param, _param(REAL)]
 ContinuationP = Annotated[Param, _param(Range(1e-9, 1.0, hi_open=True))]
-
-
-class Spec(BaseModel):
-    """Base: frozen, and unknown keys are an error that suggests the nearest valid key."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _known_keys(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            for key in data:
-                if key not in cls.model_fields:
-                    raise PydanticCustomError(
-                        "unknown_key",
-                        "unknown key '{key}'{hint}",
-                        {"key": key, "hint": suggest(str(key), cls.model_fields)},
-                    )
-        return data
 
 
 @dataclass(frozen=True)
