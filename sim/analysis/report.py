@@ -746,14 +746,6 @@ def write_table_report(folder: Path, title: str, question, intro: str, csv_name:
     return path
 
 
-def _num(x):
-    try:
-        f = float(x)
-    except (TypeError, ValueError):
-        return str(x)
-    if f != f:
-        return "n/a"
-    return int(f) if f.is_integer() and abs(f) >= 1 or f == 0 else f
 
 
 def write_manifest(folder: Path, manifest: dict) -> dict:
