@@ -27,7 +27,7 @@ import numpy as np
 
 from sim import NegotiationModel, load_scenario, run_ensemble
 from sim.ensemble.runner import run_table
-from sim.ensemble.store import write_results
+from sim.workflow import write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -27,7 +27,7 @@ CHILD = """
 import sys, tempfile, time
 from pathlib import Path
 from sim import load_scenario
-from sim.ensemble.store import simulate_to_folder
+from sim.workflow import simulate_to_folder
 s = load_scenario(sys.argv[1])
 with tempfile.TemporaryDirectory() as d:
     t = time.perf_counter()
@@ -42,7 +42,7 @@ print(f"{hwm / 1024:.0f} {wall:.2f}")
 
 def timed(executor, runs: int, folder: Path) -> float:
     from sim import load_scenario
-    from sim.ensemble.store import simulate_to_folder
+    from sim.workflow import simulate_to_folder
 
     scenario = load_scenario(SCENARIO)
     folder.mkdir()

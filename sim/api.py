@@ -29,7 +29,7 @@ __all__ = ["load_scenario", "simulate", "Ensemble", "open_results", "never_to_na
 
 
 def _override_texts(set: Mapping[str, Any] | Sequence[str] | None) -> list[str]:
-    from .ensemble.grid import override_text
+    from .scenario.grid import override_text
 
     if set is None:
         return []
@@ -54,7 +54,7 @@ def load_scenario(path: str | Path, set: Mapping[str, Any] | Sequence[str] | Non
 
 def never_to_nan(name: str, values: np.ndarray) -> np.ndarray:
     """A per-run column with ``-1`` ("never": the channel never broke, an event never fired) as NaN."""
-    from .analysis.tables import _never
+    from .results.tables import _never
 
     values = np.asarray(values)
     if _never(name) and values.dtype.kind in "iu":
@@ -98,7 +98,8 @@ class Ensemble:
         """The headline numbers, exactly as ``summary.json`` of the saved folder."""
         import json
 
-        from .ensemble.store import run_summary, summary_columns
+        from .analysis.run_folder import run_summary
+        from .analysis.stats import summary_columns
 
         header = list(self.table)
         cols = {c: never_to_nan(c, self.table[c]) for c in summary_columns(header) if c in self.table}
@@ -134,21 +135,14 @@ class Ensemble:
         The folder is the one ``sim run`` writes (scenario.yaml, runs.csv, bands.csv, summary.json,
         figures, report.html, manifest.json with checksums); it appears only when complete.
         """
-        from .analysis.tables import write_table
-        from .ensemble.store import _meta, _write_scenario, finish_run_folder, folder_stem, new_folder
+        from .results.manifest import run_meta
+        from .workflow import save_tables
 
         command = list(command) if command is not None else ["sim.simulate(...).save()"]
-        with new_folder(Path(root) / self.scenario.name, folder_stem(self.seed, self.n_runs)) as holder:
-            folder = holder[0]
-            _write_scenario(folder, self.scenario, self.seed, self.n_runs)
-            write_table(folder / "runs.csv", self.table)
-            if self.trajectory_table:
-                name = "trajectories.csv" if self.keep_trajectories else "trajectories_sample.csv"
-                write_table(folder / name, self.trajectory_table)
-            meta = _meta(self.seed, self.n_runs, self.chunk_size, command, self.seconds,
-                         executor="python-api", workers=1, design=self.design)
-            finish_run_folder(folder, self.scenario, self.steps, meta)
-        return holder[0]
+        meta = run_meta(self.seed, self.n_runs, self.chunk_size, command, self.seconds,
+                        executor="python-api", workers=1, design=self.design)
+        return save_tables(self.scenario, Path(root), self.seed, self.n_runs, self.table, self.steps, meta,
+                           self.trajectory_table, self.keep_trajectories)
 
 
 def _chunk(job):
@@ -169,16 +163,17 @@ def simulate(scenario: Scenario | str | Path, runs: int | None = None, seed: int
     """Simulate ``runs`` runs (default: the scenario's) of ``scenario`` from ``seed`` (default: the scenario's).
 
     ``design`` samples the uncertain parameters independently per run (``"random"``) or as one
-    Latin hypercube over the ensemble (``"lhs"``, see ``sim/ensemble/design.py``). ``workers``
+    Latin hypercube over the ensemble (``"lhs"``, see ``sim/scenario/design.py``). ``workers``
     local processes (default 1: this process) or an ``executor`` run the chunks; the result is
     the same whatever the chunk size, workers or executor. ``twins`` names the twins to simulate
     beside each run (default: the pacified twin, as ``sim run``; ``()`` for none).
     """
     import time
 
-    from .ensemble.design import with_design
+    from .scenario.design import with_design
     from .ensemble.executors import make_executor
-    from .ensemble.runner import ChunkJob, StepStats, chunks
+    from .ensemble.runner import ChunkJob, chunks
+    from .results.steps import StepStats
 
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
@@ -232,7 +227,7 @@ class Results:
         import pandas as pd
 
         if self.is_sweep:
-            from .analysis.export import sweep_runs
+            from .results.export import sweep_runs
 
             return sweep_runs(self.folder)
         return pd.read_csv(self.folder / "runs.csv", keep_default_na=False, na_values=[""])

@@ -18,7 +18,8 @@ import os
 import signal
 import sys
 
-from .errors import ScenarioError, UserError
+from .errors import UserError
+from .scenario.errors import ScenarioError
 
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130

@@ -27,12 +27,11 @@ from typing import Any
 
 import numpy as np
 
+from .analysis.discovery import INSTALL_HINT, inputs, parameter_columns, require_ema  # noqa: F401  (public)
 from .errors import UserError
-from .scenario.params import Dist, Fixed
+from .scenario.params import Dist
 from .scenario.resolved import Scenario
 
-INSTALL_HINT = ("the EMA Workbench adapter needs ema-workbench: pip install 'ema-workbench>=2.5' "
-                "(or, in the project folder, pip install -e '.[ema]')")
 def _headline() -> tuple[str, ...]:
     """The per-run outcomes declared in ``sim.results.outcomes`` (bit fields left out)."""
     from .results.outcomes import RUN_OUTCOMES
@@ -41,19 +40,6 @@ def _headline() -> tuple[str, ...]:
 CHUNK_RUNS = 4000
 #: spawn key of the exploration design's generator (apart from runs, Mesa and --design lhs)
 EXPLORE_STREAM = 2**32 - 3
-
-
-def require_ema():
-    """Import the Workbench or raise a one-line :class:`UserError` with the install command."""
-    import warnings
-
-    try:
-        with warnings.catch_warnings():  # the Workbench warns about optional cluster back-ends
-            warnings.simplefilter("ignore")
-            import ema_workbench
-    except ImportError:
-        raise UserError(INSTALL_HINT) from None
-    return ema_workbench
 
 
 def _uncertainty(ema, path: str, dist: Dist):
@@ -245,24 +231,6 @@ def explore(model_or_scenario, experiments: int = 1000, seed: int | None = None)
         return perform_experiments(model, scenarios=scenarios, evaluator=VectorEvaluator(model), log_progress=True)
     finally:
         quiet.setLevel(level)
-
-
-def parameter_columns(experiments, model=None) -> list[str]:
-    """The columns of ``experiments`` that are model inputs (not scenario/policy/model names)."""
-    return [c for c in experiments.columns if c not in ("scenario", "policy", "model")]
-
-
-def inputs(experiments):
-    """The experiments' input columns, ready for PRIM: numeric choices (a delay of 0, 1 or 2 steps)
-    as numbers, since the Workbench's PRIM reports categorical inputs poorly."""
-    x = experiments[parameter_columns(experiments)].copy()
-    for c in x.columns:
-        if x[c].dtype.kind not in "fiu":
-            try:
-                x[c] = x[c].astype(float)
-            except (TypeError, ValueError):
-                pass
-    return x
 
 
 def collapsed(outcomes: dict) -> np.ndarray:

@@ -284,7 +284,7 @@ def test_a_missing_or_out_of_range_posterior_is_a_file_line_error(tmp_path, caps
 # --- rejection ABC ----------------------------------------------------------------------------
 
 def test_accept_within_tolerance_or_the_k_nearest():
-    from sim.calibrate.patterns import PatternDef
+    from sim.scenario.patterns import PatternDef
 
     pats = (PatternDef("x", "count", 5.0, 1.0, ()), PatternDef("y", "count", 0.5, 0.2, ()))
     table = {"run": np.arange(6), "stat.x": np.array([5, 6, 3, 5, 9, 4.0]),

@@ -8,7 +8,7 @@ import pytest
 from analyst_helpers import write_small
 from sim.analysis.compare import mcnemar_p, newcombe_difference, two_proportion_p
 from sim.analysis.stats import newcombe_paired, proportion
-from sim.analysis.tables import read_table
+from sim.results.tables import read_table
 from sim.cli import main
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import yaml
 
-from sim.analysis.tables import read_table
+from sim.results.tables import read_table
 from sim.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent

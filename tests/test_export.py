@@ -61,7 +61,7 @@ def test_export_needs_a_results_folder_and_pyarrow(tmp_path, capsys, monkeypatch
     assert main(["export", str(tmp_path)]) == 2
     assert "not a results folder" in capsys.readouterr().err
     (tmp_path / "manifest.json").write_text("{}")
-    import sim.analysis.export as export
+    import sim.results.export as export
 
     monkeypatch.setattr(export, "have_pyarrow", lambda: False)
     assert main(["export", str(tmp_path)]) == 2

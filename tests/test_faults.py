@@ -62,13 +62,13 @@ GRID = ["--vary", "actors.US.noise=0.01,0.05", "--runs", "20", "--quiet", "--wor
 def interrupted_before_rename(tmp_path, monkeypatch, capsys) -> Path:
     """A sweep that wrote everything, its manifest included, and was stopped before its rename."""
     from sim.cli import main
-    from sim.ensemble import store
+    from sim.results import folders
 
     def stop(work):
         raise KeyboardInterrupt
 
     with monkeypatch.context() as m:
-        m.setattr(store, "complete", stop)
+        m.setattr(folders, "complete", stop)
         assert main(["sweep", BASELINE, *GRID, "--out", str(tmp_path)]) == 130
     capsys.readouterr()
     (work,) = (tmp_path / "baseline").iterdir()
@@ -92,7 +92,7 @@ def test_resume_finishes_the_final_rename(tmp_path, monkeypatch, capsys):
 
 def test_second_writer_of_a_sweep_folder_fails_at_once(tmp_path, monkeypatch, capsys):
     from sim.cli import main
-    from sim.paths import folder_lock
+    from sim.results.folders import folder_lock
 
     work = interrupted_before_rename(tmp_path, monkeypatch, capsys)
     with folder_lock(work):  # another `sim sweep --resume` of the same folder is running

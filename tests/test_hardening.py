@@ -135,7 +135,7 @@ def test_hostile_names_csv_header_reads_back(hostile_run):
     for track in scenario.track_names:
         assert f"final_level.{track}" in header
     assert len(header) == len(set(header))
-    from sim.analysis.tables import read_table
+    from sim.results.tables import read_table
 
     table = read_table(hostile_run / "runs.csv")
     assert list(table) == header and len(table["run"]) == 40
@@ -240,7 +240,7 @@ def test_memory_estimate_is_above_the_measured_peak(tmp_path):
     """The estimate is an upper bound of the real peak, and not a loose one (at most 1.6 times)."""
     code = (
         "import sys; from pathlib import Path; from sim import load_scenario;"
-        "from sim.ensemble.store import simulate_to_folder;"
+        "from sim.workflow import simulate_to_folder;"
         "s = load_scenario(sys.argv[1], ['horizon=1500']);"
         "simulate_to_folder(s, Path(sys.argv[2]), ['t'], runs=1000, chunk_size=1000);"
         "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')) * 1024)"
@@ -257,12 +257,12 @@ def test_memory_estimate_is_above_the_measured_peak(tmp_path):
 
 def test_oserror_while_writing_leaves_no_complete_folder(tmp_path, capsys, monkeypatch):
     out = tmp_path / "out"
-    from sim.ensemble import store
+    from sim.analysis import run_folder
 
     def full(*args, **kwargs):
         raise OSError(28, "No space left on device", str(out / "x"))
 
-    monkeypatch.setattr(store, "finish_run_folder", full)
+    monkeypatch.setattr(run_folder, "finish_run_folder", full)
     assert main(["run", str(BASELINE), "--runs", "20", "--out", str(out), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "No space left on device" in err

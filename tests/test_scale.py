@@ -82,7 +82,7 @@ def test_verify_reports_tampering(tmp_path, capsys):
 
 
 def test_trajectories_sample_and_all(tmp_path):
-    from sim.analysis.tables import read_table
+    from sim.results.tables import read_table
 
     sample = read_table(sim_run(tmp_path, runs=40) / "trajectories_sample.csv")
     assert sorted(set(sample["run"])) == list(range(10))
@@ -119,9 +119,9 @@ def test_simultaneous_runs_never_collide(tmp_path, monkeypatch):
     """Runs started in the same second get their own folders, deterministically: the clock is
     frozen, so every run asks for the same name; and a name another process takes between the
     check and the rename (simulated: the check is told the name is free) moves on to the next."""
-    from sim.ensemble import store
+    from sim.results import folders
 
-    monkeypatch.setattr(store, "timestamp", lambda: "20260101-000000")
+    monkeypatch.setattr(folders, "timestamp", lambda: "20260101-000000")
     out = tmp_path / "res"
     cmd = ["run", BASELINE, "--runs", "20", "--out", str(out), "--quiet"]
     for _ in range(3):

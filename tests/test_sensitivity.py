@@ -7,7 +7,7 @@ import sys
 import pytest
 
 from analyst_helpers import write_small
-from sim.analysis.tables import read_table
+from sim.results.tables import read_table
 from sim.cli import main
 from sim.ensemble.runner import run_ensemble
 from sim.ensemble.sensitivity import design, run_design

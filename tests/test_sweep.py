@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from analyst_helpers import write_small
-from sim.analysis.tables import read_table
+from sim.results.tables import read_table
 from sim.cli import main
-from sim.ensemble.grid import Axis, expand_grid, frange, parse_values, parse_vary
+from sim.scenario.grid import Axis, expand_grid, frange, parse_values, parse_vary
 from sim.ensemble.runner import run_ensemble
 from sim.scenario.load import load_scenario
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ensemble.runner import TRUST_BINS, StepStats
+from ..results.steps import TRUST_BINS, StepStats
 from ..scenario.resolved import Scenario
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)

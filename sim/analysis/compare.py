@@ -26,8 +26,8 @@ from scipy import stats as sps
 from ..errors import UserError
 from ..results import outcomes as out
 from .plots import OUTCOMES, PALETTE, _axes
-from .stats import mcnemar_p, mean_interval, newcombe_paired, proportion, robustness, survival
-from .tables import read_table
+from .stats import mcnemar_p, mean_interval, newcombe_paired, proportion, survival
+from ..results.tables import read_table
 
 REQUIRED = ("summary.json", "runs.csv", "scenario.yaml")
 #: binary outcomes compared between folders (column, summary key, label)
@@ -299,10 +299,11 @@ def write_compare(paths: list[str | Path], out_root: Path, command: list[str], a
 
     from matplotlib.figure import Figure
 
-    from ..ensemble.store import new_folder, timestamp
+    from ..results.folders import new_folder, timestamp
     from .figures import _save
-    from .report import write_manifest, write_table_report
-    from .tables import write_table
+    from ..results.manifest import write_manifest
+    from .report import write_table_report
+    from ..results.tables import write_table
 
     if len(paths) < 2:
         raise UserError("compare needs at least two results folders")

@@ -11,12 +11,50 @@ remaining runs.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
+from ..errors import UserError
 from ..scenario.resolved import Scenario
 from .labels import param_label
+
+
+INSTALL_HINT = ("the EMA Workbench adapter needs ema-workbench: pip install 'ema-workbench>=2.5' "
+                "(or, in the project folder, pip install -e '.[ema]')")
+
+
+def require_ema():
+    """Import the Workbench or raise a one-line :class:`UserError` with the install command."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():  # the Workbench warns about optional cluster back-ends
+            warnings.simplefilter("ignore")
+            import ema_workbench
+    except ImportError:
+        raise UserError(INSTALL_HINT) from None
+    return ema_workbench
+
+
+def parameter_columns(experiments, model=None) -> list[str]:
+    """The columns of ``experiments`` that are model inputs (not scenario/policy/model names)."""
+    return [c for c in experiments.columns if c not in ("scenario", "policy", "model")]
+
+
+def inputs(experiments):
+    """The experiments' input columns, ready for PRIM: numeric choices (a delay of 0, 1 or 2 steps)
+    as numbers, since the Workbench's PRIM reports categorical inputs poorly."""
+    x = experiments[parameter_columns(experiments)].copy()
+    for c in x.columns:
+        if x[c].dtype.kind not in "fiu":
+            try:
+                x[c] = x[c].astype(float)
+            except (TypeError, ValueError):
+                pass
+    return x
 
 
 @dataclass
@@ -80,12 +118,8 @@ def discover(experiments, y: np.ndarray, scenario: Scenario | None = None, boxes
     ``drop_restriction`` does. ``max_p=None`` keeps the densest box as it is."""
     import logging
 
-    from ..ema import require_ema
-
     require_ema()
     from ema_workbench.analysis import prim
-
-    from ..ema import inputs
 
     x = inputs(experiments)
     x = x[[c for c in x.columns if x[c].nunique() > 1]]
@@ -210,3 +244,27 @@ def tradeoff_figure(found: list[Box], title: str = ""):
     if title:
         ax.set_title(title, fontsize="medium")
     return fig
+
+
+def write_discovery(folder: Path, scenario: Scenario, experiments, y: np.ndarray, n: int, boxes: int = 2,
+                    min_coverage: float = 0.5, max_p: float | None = 0.05) -> tuple[list[Box], float]:
+    """PRIM boxes of ``y`` (channel collapsed) over the experiments: ``boxes.json`` and two figures.
+
+    Returns the boxes and the base rate of collapse.
+    """
+    base = float(y.mean())
+    found = discover(experiments, y, scenario, boxes=boxes, min_coverage=min_coverage, max_p=max_p)
+    (folder / "boxes.json").write_text(json.dumps({
+        "outcome": "channel collapsed (held == 0)", "base_rate": base, "experiments": n,
+        "boxes": [{"index": b.index, "coverage": b.coverage, "density": b.density, "mass": b.mass,
+                   "runs": b.cases,
+                   "restrictions": [{"input": r.name, "label": r.label, "low": r.lo, "high": r.hi,
+                                     "values": list(r.values), "explored": r.full, "p_value": r.p_value}
+                                    for r in b.restrictions]} for b in found]}, indent=2) + "\n")
+    figs = folder / "figures"
+    figs.mkdir()
+    title = f"{scenario.title or scenario.name}: where the channel collapses"
+    for name, fig in (("prim_boxes", box_figure(found, base, title)), ("prim_tradeoff", tradeoff_figure(found))):
+        for ext in ("png", "svg"):
+            fig.savefig(figs / f"{name}.{ext}", dpi=150, metadata={"Date": None} if ext == "svg" else None)
+    return found, base

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from ..scenario.resolved import Scenario
 from . import plots
 from .stats import survival
-from .tables import read_table
+from ..results.tables import read_table
 
 DPI = 200
 #: the per-run columns the figures need (reading only these keeps a million-run folder cheap)

@@ -22,7 +22,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .labels import OUTCOME_WORDS, param_label, words
-from .tables import read_table
+from ..results.tables import read_table
 
 #: captions of the figures this project writes; others get their file name
 CAPTIONS = {
@@ -712,7 +712,7 @@ def page(title: str, question, sections: list[str]) -> str:
 
 
 def write_run_report(folder: Path, manifest: dict) -> Path:
-    """``report.html`` of a run folder (called by ``write_run_folder`` before the checksums)."""
+    """``report.html`` of a run folder (called by ``sim.analysis.run_folder.finish_run_folder`` before the checksums)."""
     folder = Path(folder)
     summary = json.loads((folder / "summary.json").read_text())
     ctx = Context(folder, manifest, "run", summary.get("title") or summary["scenario"],
@@ -744,12 +744,3 @@ def write_table_report(folder: Path, title: str, question, intro: str, csv_name:
     path = folder / "report.html"
     path.write_text(render(ctx, TABLE_SECTIONS), encoding="utf-8")
     return path
-
-
-
-
-def write_manifest(folder: Path, manifest: dict) -> dict:
-    """Finish a sweep, compare or sensitivity folder (see :func:`sim.ensemble.store.write_manifest`)."""
-    from ..ensemble.store import write_manifest as finish
-
-    return finish(folder, manifest)

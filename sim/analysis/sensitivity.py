@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from .figures import _save
 from .plots import PALETTE, _axes
-from .tables import read_table, write_table
+from ..results.tables import read_table, write_table
 
 OUTCOMES = {"p_held": "P(channel held)", "p_held_and_escalated": "P(held and escalated)"}
 

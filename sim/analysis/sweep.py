@@ -14,10 +14,10 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..ensemble.grid import label
+from ..scenario.grid import label
 from .figures import _save
 from .plots import PALETTE, _axes
-from .tables import read_table, write_table
+from ..results.tables import read_table, write_table
 
 OUTCOME_NAMES = {
     "p_held": "P(channel held)",

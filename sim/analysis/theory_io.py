@@ -11,7 +11,7 @@ from ..theory import theory_panel
 
 def write_theory(path: Path, scenario: Scenario) -> Path:
     """Write :func:`sim.theory.theory_panel` of ``scenario`` to ``path`` (JSON); return the path."""
-    from ..ensemble.design import without_design
+    from ..scenario.design import without_design
 
     path = Path(path)
     path.write_text(json.dumps(theory_panel(without_design(scenario)), indent=2) + "\n", encoding="utf-8")

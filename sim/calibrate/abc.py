@@ -21,8 +21,8 @@ import numpy as np
 from ..model.model import NegotiationModel
 from ..scenario.resolved import Scenario
 from .observer import PatternObserver
-from .patterns import PatternDef
-from .posterior import PARAM_PREFIX, Posterior
+from ..scenario.patterns import PatternDef
+from ..scenario.posterior import PARAM_PREFIX, Posterior
 
 #: slack for comparing float statistics with their tolerance (shares such as 2/3 vs 0.6667)
 EPS = 1e-9

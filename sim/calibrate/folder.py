@@ -17,13 +17,14 @@ import time
 from pathlib import Path
 
 import numpy as np
-import yaml
 
-from ..analysis.tables import write_table
+from ..results.folders import write_scenario
+from ..results.manifest import write_manifest
+from ..results.tables import write_table
 from ..errors import UserError
 from ..scenario.resolved import Scenario
 from .abc import Acceptor, distance, parameter_paths, quantiles, reference_chunks, reference_table, with_posterior
-from .posterior import PARAM_PREFIX
+from ..scenario.posterior import PARAM_PREFIX
 
 PREDICTIVE_INTERVAL = (0.05, 0.95)
 #: the first runs kept as a sample of the prior (figures, prior quantiles); memory stays bounded
@@ -140,7 +141,7 @@ def _bins(*arrays: np.ndarray) -> np.ndarray:
 def write_figures(folder: Path, s: Scenario, result: dict) -> None:
     from matplotlib.figure import Figure
 
-    from ..ensemble.runner import slug
+    from ..scenario.names import column_slug as slug
 
     figs = folder / "figures"
     figs.mkdir(exist_ok=True)
@@ -217,17 +218,13 @@ def write_report(folder: Path, s: Scenario, summary: dict, manifest: dict) -> No
 
 def write_calibration_folder(folder: Path, s: Scenario, result: dict, command: list[str], meta: dict) -> dict:
     """Every file of a calibration folder; returns the manifest (written last)."""
-    from ..ensemble.store import write_manifest
-
     folder = Path(folder)
     write_table(folder / "posterior.csv", result["posterior"])
     if result["predictive"] is not None:
         write_table(folder / "predictive.csv", result["predictive"])
     (folder / "summary.json").write_text(json.dumps(result["summary"], indent=2) + "\n")
     data = {k: v for k, v in s.data.items() if k != "parameters"} if s.posterior is None else dict(s.data)
-    with open(folder / "scenario.yaml", "w", encoding="utf-8") as f:
-        f.write(f"# {s.name}: the scenario that was calibrated (resolved, after extends)\n")
-        yaml.safe_dump({**data, "name": s.name}, f, sort_keys=False, allow_unicode=True)
+    write_scenario(folder, s, "the scenario that was calibrated", data=data)
     (folder / "calibrated.yaml").write_text(
         f"# {s.name}, calibrated: every run draws one whole row of posterior.csv (jointly, so the\n"
         f"# correlations between parameters survive); everything else is the scenario as calibrated.\n"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .patterns import PatternDef
+from ..scenario.patterns import PatternDef
 
 Array = np.ndarray
 

@@ -147,7 +147,7 @@ def handout_html(scenario: Scenario, runs: int = 500, seed: int | None = None, r
 
 def write_handout(scenario: Scenario, out: Path, runs: int = 500, seed: int | None = None,
                   overrides: list[str] | tuple[str, ...] = (), neutral: bool = False) -> Path:
-    from ..paths import inside, write_text_atomic
+    from ..results.folders import inside, write_text_atomic
 
     path = inside(out, out / f"{scenario.name}.html")  # the name is a safe slug; proven here again
     html = handout_html(scenario, runs=runs, seed=seed, overrides=overrides, neutral=neutral)

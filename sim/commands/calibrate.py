@@ -31,8 +31,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..calibrate.folder import check, run_calibration, text_summary, write_calibration_folder
-    from ..ensemble.store import new_folder, timestamp
+    from ..calibrate.folder import check, text_summary
     from ..errors import UserError
     from ..scenario.load import load_scenario
 
@@ -41,18 +40,12 @@ def run(args) -> int:
     scenario = load_scenario(args.scenario)
     check(scenario)
     s_seed = scenario.seed if args.seed is None else args.seed
-    command = ["sim", *args.argv]
-    import datetime as dt
+    from ..workflow import calibrate
 
-    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     with executor_for(args, args.draws) as executor:
-        with new_folder(Path(args.out) / scenario.name, f"{timestamp()}-calibrate-seed{s_seed}-draws{args.draws}") as holder:
-            result = run_calibration(scenario, args.draws, args.accept, s_seed, executor, args.chunk_size,
-                                     args.predictive, progress=not args.quiet and sys.stderr.isatty())
-            write_calibration_folder(holder[0], scenario, result, command,
-                                     {"started_utc": started, "seed": s_seed, "draws": args.draws, "chunk_size": args.chunk_size,
-                                      "executor": type(executor).__name__,
-                                      "workers": getattr(executor, "workers", 1)})
+        folder, result = calibrate(scenario, Path(args.out), ["sim", *args.argv], args.draws, args.accept, s_seed,
+                                   executor, args.chunk_size, args.predictive,
+                                   progress=not args.quiet and sys.stderr.isatty())
     print(text_summary(result["summary"]))
-    print(f"results: {holder[0]}")
+    print(f"results: {folder}")
     return 0

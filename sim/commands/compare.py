@@ -34,7 +34,7 @@ def run(args) -> int:
 def format_table(folder: Path) -> str:
     """The stored comparison as text: one block per folder, then the robustness of the difference."""
     from ..analysis.compare import COMPARED
-    from ..analysis.tables import read_table
+    from ..results.tables import read_table
 
     t = read_table(folder / "compare.csv")
     lines = []

@@ -42,17 +42,17 @@ def register(sub) -> None:
 def run(args) -> int:
     from ..api import load_scenario
     from ..ema import require_ema
-    from ..ensemble.discover import run_discovery
+    from ..workflow import run_discovery
 
     require_ema()
     scenario = load_scenario(args.scenario, args.set)
-    folder, found, base = run_discovery(scenario, Path(args.out), ["sim", *args.argv], args.experiments,
+    folder, inputs, boxes, base = run_discovery(scenario, Path(args.out), ["sim", *args.argv], args.experiments,
                                         args.seed, args.boxes, args.min_coverage, args.max_p)
     print(f"{scenario.name}: {args.experiments} experiments (Latin hypercube over "
-          f"{len(found.inputs)} inputs), channel collapsed in {base:.1%}")
-    if not found.boxes:
+          f"{len(inputs)} inputs), channel collapsed in {base:.1%}")
+    if not boxes:
         print("  no PRIM box is denser than the base rate with the coverage asked for")
-    for box in found.boxes:
+    for box in boxes:
         print("  " + box.describe().replace("\n", "\n  "))
     print(f"results: {folder}")
     return 0

@@ -16,7 +16,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..analysis.export import export
+    from ..results.export import export
 
     out = export(Path(args.folder), args.format, Path(args.out) if args.out else None)
     n = sum(1 for _ in out.rglob(f"*.{args.format}"))

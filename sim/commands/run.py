@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 from . import add_scenario_options, positive, workers_count
 
@@ -76,26 +75,24 @@ def add_design_option(p) -> None:
 
 def run(args) -> int:
     from ..api import load_scenario
-    from ..ensemble.design import with_design
-    from ..ensemble.store import folder_stem, new_folder, simulate_to_folder
-    from ..paths import results_dir
+    from ..scenario.design import with_design
+    from ..workflow import run as run_workflow
 
     scenario = load_scenario(args.scenario, args.set)
     runs = args.runs or scenario.runs
     seed = scenario.seed if args.seed is None else args.seed
     scenario = with_design(scenario, args.design, runs, seed)
     with executor_for(args, runs) as executor:
-        with new_folder(results_dir(args.out, scenario.name), folder_stem(seed, runs)) as holder:
-            summary = simulate_to_folder(scenario, holder[0], ["sim", *args.argv], runs=runs, seed=seed,
-                                         chunk_size=args.chunk_size, executor=executor,
-                                         keep_trajectories=args.keep_trajectories,
-                                         progress=not args.quiet and sys.stderr.isatty(),
-                                         twins=twin_selection(args, scenario))
+        folder, summary = run_workflow(scenario, args.out, ["sim", *args.argv], runs, seed,
+                                       chunk_size=args.chunk_size, executor=executor,
+                                       keep_trajectories=args.keep_trajectories,
+                                       progress=not args.quiet and sys.stderr.isatty(),
+                                       twins=twin_selection(args, scenario))
     import json
 
-    manifest = json.loads((holder[0] / "manifest.json").read_text())
+    manifest = json.loads((folder / "manifest.json").read_text())
     print(headline(summary, manifest["simulation_seconds"]))
-    print(f"results: {holder[0]}")
+    print(f"results: {folder}")
     return 0
 
 

@@ -24,8 +24,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..analysis.tables import read_table
-    from ..ensemble.sensitivity import require_salib, run_sensitivity
+    from ..results.tables import read_table
+    from ..ensemble.sensitivity import require_salib
+    from ..workflow import run_sensitivity
     from ..scenario.load import load_scenario
 
     require_salib()

@@ -33,8 +33,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..ensemble.grid import parse_vary
-    from ..ensemble.sweep import plan_sweep, resume_sweep, run_sweep
+    from ..scenario.grid import parse_vary
+    from ..ensemble.sweep import plan_sweep
+    from ..workflow import resume_sweep, run_sweep
 
     def report(point, folder) -> None:
         if not args.quiet:
@@ -86,8 +87,8 @@ def _stored_runs(folder: Path) -> int:
 
 def format_table(folder: Path) -> str:
     """The stored sweep table as aligned text."""
-    from ..analysis.tables import read_table
-    from ..ensemble.grid import label
+    from ..results.tables import read_table
+    from ..scenario.grid import label
 
     import json
 

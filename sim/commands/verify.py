@@ -12,7 +12,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..ensemble.verify import verify
+    from ..results.verify import verify
 
     bad = 0
     for folder in args.folders:

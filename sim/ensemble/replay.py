@@ -13,7 +13,7 @@ from ..model.trace import StepRecord, trace
 from ..scenario.load import load_scenario
 from ..scenario.resolved import Scenario
 from .runner import run_table
-from .verify import load_manifest
+from ..results.verify import load_manifest
 
 
 @dataclass
@@ -54,7 +54,7 @@ def replay(folder: Path, run: int) -> Replay:
     runs, seed = int(manifest["runs"]), int(manifest["seed"])
     if not 0 <= run < runs:
         raise UserError(f"{folder}: run {run} is out of range (the ensemble has runs 0..{runs - 1})")
-    from .design import with_design
+    from ..scenario.design import with_design
 
     scenario = with_design(load_scenario(folder / "scenario.yaml"), manifest.get("design", "random"), runs, seed)
     model = NegotiationModel(scenario, runs=[run], seed=seed)

@@ -14,71 +14,36 @@ import numpy as np
 
 from ..model.model import NegotiationModel
 from ..results import outcomes as out
+from ..results.steps import TRUST_BINS, StepStats
 from ..scenario.resolved import Scenario, TwinDef, event_slug
 
-TRUST_BINS = 200
+
+def observe_step(stats: StepStats, m: NegotiationModel) -> None:
+    """Called after each step: add to ``stats`` the runs (not their twins) that were alive during it."""
+    t = m.t - 1
+    main = m.lane()
+    alive = t < m.length[main]
+    stats.alive[t] += alive.sum()
+    for k, track in enumerate(m.tracks):
+        stats.levels[k][t] += np.bincount(track.level[main][alive], minlength=track.top + 1)
+    for i, actor in enumerate(m.actors):
+        trust = actor.trust[main][alive]
+        bins = np.minimum((trust * TRUST_BINS).astype(np.int64), TRUST_BINS - 1)
+        stats.trust[t, i] += np.bincount(bins, minlength=TRUST_BINS)
+        stats.trust_sum[t, i] += trust.sum()
+    us, them = m.actors
+    stats.mutual[t] += (us.realised[main] & them.realised[main])[alive].sum(axis=0)
+    stats.open[t] += m.outcome.open[main][alive].sum()
+    pop = m.population
+    if pop is not None and stats.nonstate is not None:
+        for j, x in enumerate((per_run_mean(pop.capability[:, main])[alive], pop.safeguards[main][alive])):
+            bins = np.minimum((x * TRUST_BINS).astype(np.int64), TRUST_BINS - 1)
+            stats.nonstate[t, j] += np.bincount(bins, minlength=TRUST_BINS)
+            stats.nonstate_sum[t, j] += x.sum()
+        stats.nonstate_sum[t, 2] += pop.last_incidents[main][alive].sum()
 
 
-@dataclass
-class StepStats:
-    """Per-step counts over runs still going: the sufficient statistics of the quantile bands."""
-
-    alive: np.ndarray          # (steps,)
-    levels: list[np.ndarray]   # per track: (steps, rungs) counts
-    trust: np.ndarray          # (steps, actors, TRUST_BINS) counts
-    trust_sum: np.ndarray      # (steps, actors)
-    mutual: np.ndarray         # (steps, tracks): runs with mutual C
-    open: np.ndarray           # (steps,): runs with the channel open
-    nonstate: np.ndarray | None = None   # (steps, 2, TRUST_BINS): mean capability, safeguards
-    nonstate_sum: np.ndarray | None = None  # (steps, 3): sums of capability, safeguards, incidents
-
-    @classmethod
-    def empty(cls, scenario: Scenario) -> StepStats:
-        h, n_tracks, n_actors = scenario.horizon, len(scenario.tracks), len(scenario.actors)
-        pop = scenario.nonstate is not None
-        return cls(np.zeros(h, np.int64), [np.zeros((h, len(t.rungs)), np.int64) for t in scenario.tracks],
-                   np.zeros((h, n_actors, TRUST_BINS), np.int64), np.zeros((h, n_actors)),
-                   np.zeros((h, n_tracks), np.int64), np.zeros(h, np.int64),
-                   np.zeros((h, 2, TRUST_BINS), np.int64) if pop else None, np.zeros((h, 3)) if pop else None)
-
-    def observe(self, m: NegotiationModel) -> None:
-        """Called after each step: count the runs (not their twins) that were alive during it."""
-        t = m.t - 1
-        main = m.lane()
-        alive = t < m.length[main]
-        self.alive[t] += alive.sum()
-        for k, track in enumerate(m.tracks):
-            self.levels[k][t] += np.bincount(track.level[main][alive], minlength=track.top + 1)
-        for i, actor in enumerate(m.actors):
-            trust = actor.trust[main][alive]
-            bins = np.minimum((trust * TRUST_BINS).astype(np.int64), TRUST_BINS - 1)
-            self.trust[t, i] += np.bincount(bins, minlength=TRUST_BINS)
-            self.trust_sum[t, i] += trust.sum()
-        us, them = m.actors
-        self.mutual[t] += (us.realised[main] & them.realised[main])[alive].sum(axis=0)
-        self.open[t] += m.outcome.open[main][alive].sum()
-        pop = m.population
-        if pop is not None and self.nonstate is not None:
-            for j, x in enumerate((per_run_mean(pop.capability[:, main])[alive], pop.safeguards[main][alive])):
-                bins = np.minimum((x * TRUST_BINS).astype(np.int64), TRUST_BINS - 1)
-                self.nonstate[t, j] += np.bincount(bins, minlength=TRUST_BINS)
-                self.nonstate_sum[t, j] += x.sum()
-            self.nonstate_sum[t, 2] += pop.last_incidents[main][alive].sum()
-
-    def add(self, other: StepStats) -> None:
-        self.alive += other.alive
-        for mine, theirs in zip(self.levels, other.levels):
-            mine += theirs
-        self.trust += other.trust
-        self.trust_sum += other.trust_sum
-        self.mutual += other.mutual
-        self.open += other.open
-        if self.nonstate is not None:
-            self.nonstate += other.nonstate
-            self.nonstate_sum += other.nonstate_sum
-
-
-slug = event_slug  # a column-friendly version of an event name
+slug = event_slug  # a column-friendly version of an event name (sim.scenario.names)
 
 
 def per_run_mean(x: np.ndarray) -> np.ndarray:
@@ -178,7 +143,7 @@ def simulate_chunk(scenario: Scenario, seed: int, run_ids: range,
         return {}, stats
     model = NegotiationModel(scenario, runs=np.arange(run_ids.start, run_ids.stop), seed=seed,
                              twins=twins_for(scenario, twins), collect=False)
-    model.run(observer=stats.observe)
+    model.run(observer=lambda m: observe_step(stats, m))
     table = run_table(model)
     model.release()
     return table, stats
@@ -251,7 +216,7 @@ def chunk_arrays(job: ChunkJob) -> tuple[dict[str, np.ndarray], StepStats, dict[
     recorder = TrajectoryRecorder(model, keep) if len(keep) else None
 
     def observe(m: NegotiationModel) -> None:
-        stats.observe(m)
+        observe_step(stats, m)
         if recorder is not None:
             recorder(m)
 
@@ -264,7 +229,7 @@ def chunk_arrays(job: ChunkJob) -> tuple[dict[str, np.ndarray], StepStats, dict[
 
 def run_chunk_job(job: ChunkJob) -> ChunkOutput:
     """Simulate a chunk and format its rows here, so a worker process does the formatting too."""
-    from ..analysis.tables import format_rows
+    from ..results.tables import format_rows
 
     table, stats, traj = chunk_arrays(job)
     header, _, rows = format_rows(table).partition("\n")

@@ -20,7 +20,6 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from ..paths import results_dir
 from ..model.model import NegotiationModel
 from ..scenario.resolved import Scenario
 
@@ -102,7 +101,7 @@ def run_design(scenario: Scenario, x: np.ndarray, replicates: int, seed: int, ex
 def write_samples(folder: Path, scenario: Scenario, samples: int, replicates: int, seed: int,
                   executor=None) -> dict:
     """Sample, simulate and store ``samples.csv`` and ``design.json``; return the design description."""
-    from ..analysis.tables import write_table
+    from ..results.tables import write_table
 
     started = time.perf_counter()
     paths, u, x = design(scenario, samples, seed)
@@ -119,45 +118,3 @@ def write_samples(folder: Path, scenario: Scenario, samples: int, replicates: in
             "simulation_seconds": round(time.perf_counter() - started, 3)}
     (folder / "design.json").write_text(json.dumps(info, indent=2) + "\n")
     return info
-
-
-def run_sensitivity(scenario: Scenario, out_root: Path, command: list[str], samples: int = 256,
-                    replicates: int = 64, seed: int | None = None, executor=None) -> Path:
-    """Write a sensitivity folder: scenario, design, samples, Sobol table, bar chart, report, manifest."""
-    import datetime as dt
-
-    import yaml
-
-    from ..analysis.report import write_manifest, write_table_report
-    from ..analysis.sensitivity import write_sensitivity_outputs
-    from .store import new_folder, timestamp
-
-    require_salib()
-    if samples < 2 or samples & (samples - 1):
-        raise UserError(f"--samples {samples}: expected a power of 2 (Sobol' sequences need one), e.g. 256")
-    seed = scenario.seed if seed is None else int(seed)
-    started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
-    stem = f"sensitivity-{timestamp()}-seed{seed}-N{samples}"
-    with new_folder(results_dir(out_root, scenario.name), stem) as holder:
-        folder = holder[0]
-        with open(folder / "scenario.yaml", "w", encoding="utf-8") as f:
-            f.write(f"# {scenario.name}: resolved scenario of the sensitivity analysis\n")
-            yaml.safe_dump({**scenario.data, "name": scenario.name, "seed": seed}, f, sort_keys=False,
-                           allow_unicode=True)
-        info = write_samples(folder, scenario, samples, replicates, seed, executor)
-        write_sensitivity_outputs(folder, scenario.title or scenario.name)
-        manifest = {"kind": "sensitivity", "scenario": scenario.name, "scenario_file": scenario.file,
-                    "seed": seed, "command": command, **{k: v for k, v in info.items() if k != "distributions"},
-                    "started_utc": started.isoformat(timespec="seconds"),
-                    "total_seconds": round(time.perf_counter() - clock, 3)}
-        intro = (f"Sobol indices of the headline outcomes with respect to the {len(info['parameters'])} uncertain "
-                 f"parameters: {samples} base samples in a Saltelli design ({info['design_rows']} rows), "
-                 f"{replicates} runs per row with common random numbers ({info['total_runs']} runs). "
-                 "S1: share of variance explained by the parameter alone; ST: including its interactions. "
-                 "Intervals: 95% bootstrap. The output is the share of runs over a fixed set of random futures, "
-                 "so indices describe that average; replicate_variance is the binomial variance of one row's "
-                 "estimate, a guide to how much of output_variance comes from finite replicates.")
-        write_table_report(folder, f"{scenario.title or scenario.name}: sensitivity", scenario.question, intro,
-                           "sensitivity.csv", manifest)
-        write_manifest(folder, manifest)
-    return holder[0]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..calibrate.posterior import apply_posterior
+from ..scenario.posterior import POSTERIOR_STREAM
 from ..scenario.resolved import Scenario
 
 DYNAMICS_STREAM = 1
@@ -148,3 +148,22 @@ def run_lengths(scenario: Scenario, params: dict[str, np.ndarray], block: np.nda
     w = params[scenario.continuation]
     stop = block[: horizon - 1, Slots.continuation, :] >= w  # after step t the run stops
     return np.where(stop.any(axis=0), stop.argmax(axis=0) + 1, horizon).astype(np.int64)
+
+
+def posterior_rows(seed: int, runs: np.ndarray, rows: int) -> np.ndarray:
+    """The posterior row each run takes: one uniform of the run's own ``posterior`` stream."""
+    u = keyed_uniforms(seed, "posterior", POSTERIOR_STREAM, runs)[:, 0]
+    return np.minimum((u * rows).astype(np.int64), rows - 1)
+
+
+def apply_posterior(scenario, seed: int, runs: np.ndarray, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``params`` with the posterior's columns replaced by each run's row (unchanged without one)."""
+    post = getattr(scenario, "posterior", None)
+    if post is None:
+        return params
+    rows = posterior_rows(seed, runs, post.rows)
+    out = dict(params)
+    for j, p in enumerate(post.paths):
+        out[p] = post.values[rows, j].copy()
+    return out
+

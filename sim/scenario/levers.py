@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -108,7 +108,7 @@ def resolve_levers(src, spec, scenario):
 
 def lever_axes(scenario) -> list:
     """One sweep axis per lever (its values, or evenly spaced points over its range)."""
-    from ..ensemble.grid import Axis
+    from .grid import Axis
 
     levers = getattr(scenario, "levers", ())
     if not levers:

@@ -13,17 +13,15 @@ looked up.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
+from ..results.folders import MAX_NAME, SAFE_NAME, safe_name_problem  # noqa: F401  (folder names)
 from .errors import KeyPath, ScenarioError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .source import Source
 
-MAX_NAME = 100
-SAFE_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
 
 
 def column_slug(name: str) -> str:
@@ -37,20 +35,6 @@ def shown(name: Any, width: int = 40) -> str:
     """A name as it may appear in a one-line message: escaped, and shortened if long."""
     text = repr(str(name))[1:-1]
     return text if len(text) <= width else text[: width - 3] + "..."
-
-
-def safe_name_problem(name: str) -> str | None:
-    """Why ``name`` cannot name a results folder, or None if it can."""
-    if not name:
-        return "is empty"
-    if len(name) > MAX_NAME:
-        return f"has {len(name)} characters; at most {MAX_NAME}"
-    if name.startswith("."):
-        return "starts with a dot"
-    if not SAFE_NAME.fullmatch(name):
-        bad = next(c for c in name if not SAFE_NAME.fullmatch(c))
-        return f"contains {shown(bad)!r}; use letters, digits, '_', '-' and '.' only"
-    return None
 
 
 def _control(name: str) -> bool:

@@ -189,8 +189,8 @@ class Scenario:
     twins: dict[str, TwinDef] = field(default_factory=dict)  # declared twins (``twins:``)
     nonstate: NonstateDef | None = None  # the nonstate population (``nonstate:``), if any
     levers: tuple = ()                  # policy choices (``levers:``, see levers.py)
-    patterns: tuple = ()                # calibration patterns (sim/calibrate/patterns.py)
-    posterior: Any = field(default=None, repr=False)  # ``parameters: {from: ...}`` (sim/calibrate/posterior.py)
+    patterns: tuple = ()                # calibration patterns (sim/scenario/patterns.py)
+    posterior: Any = field(default=None, repr=False)  # ``parameters: {from: ...}`` (sim/scenario/posterior.py)
 
     @property
     def track_names(self) -> tuple[str, ...]:
@@ -557,8 +557,8 @@ class _Builder:
 
 def _calibration(builder: _Builder, spec: ScenarioSpec, events: list[str]) -> dict:
     """``patterns:`` and ``parameters:`` (see sim/calibrate), checked against the built parameters."""
-    from ..calibrate.patterns import resolve_patterns
-    from ..calibrate.posterior import load_posterior
+    from .patterns import resolve_patterns
+    from .posterior import load_posterior
 
     return {"patterns": resolve_patterns(builder, spec.patterns, events, spec.horizon),
             "posterior": load_posterior(builder, spec.parameters) if spec.parameters else None}

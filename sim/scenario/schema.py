@@ -354,7 +354,7 @@ class LessonSpec(Spec):
 
 def _sweep_values(value: Any) -> tuple:
     """``[v1, v2, ...]`` or a range ``"a:b:step"`` (inclusive of ``b`` when it lands on it)."""
-    from ..ensemble.grid import parse_values  # the one parser of sweep values (also used by --vary)
+    from .grid import parse_values  # the one parser of sweep values (also used by --vary)
 
     try:
         return parse_values(value)
@@ -369,8 +369,8 @@ class SweepSpec(Spec):
     runs: Annotated[int, Field(ge=1)] | None = None
 
 
-from ..calibrate.patterns import PatternSpec  # noqa: E402  (calibration keys, sim/calibrate)
-from ..calibrate.posterior import ParametersSpec  # noqa: E402
+from .patterns import PatternSpec  # noqa: E402  (calibration keys)
+from .posterior import ParametersSpec  # noqa: E402
 
 
 class ScenarioSpec(Spec):

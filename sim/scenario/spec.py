@@ -20,11 +20,12 @@ class Spec(BaseModel):
     @classmethod
     def _known_keys(cls, data: Any) -> Any:
         if isinstance(data, dict):
+            known = [f.alias or name for name, f in cls.model_fields.items()]  # `from`, not `from_`
             for key in data:
-                if key not in cls.model_fields:
+                if key not in known:
                     raise PydanticCustomError(
                         "unknown_key",
                         "unknown key '{key}'{hint}",
-                        {"key": key, "hint": suggest(str(key), cls.model_fields)},
+                        {"key": key, "hint": suggest(str(key), known)},
                     )
         return data

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..ensemble.store import new_folder, timestamp, write_manifest
+from ..results.folders import new_folder, timestamp
+from ..results.manifest import write_manifest
 from .evolution import Shares, moran, replicator
 from . import plots
 from .results import TournamentResult

@@ -15,10 +15,12 @@ from typing import Annotated
 import numpy as np
 from pydantic import Field
 
-from .patterns import Spec
+from ..results.tables import read_table
+from .errors import suggest
+from .spec import Spec
 
 PARAM_PREFIX = "param."
-#: name of the keyed stream that picks each run's posterior row (kind "posterior" in sim/model/draws.py)
+#: name of the keyed stream that picks each run's posterior row (kind "posterior", drawn in sim/model/draws.py)
 POSTERIOR_STREAM = "rows"
 
 
@@ -43,8 +45,6 @@ class Posterior:
 
 def load_posterior(builder, spec: ParametersSpec) -> Posterior:
     """Read and check the table named by ``parameters.from`` (``builder`` is resolve's _Builder)."""
-    from ..analysis.tables import read_table
-
     where = ("parameters", "from")
     origin = builder.src.origin(where)
     here = Path(origin.file).parent if origin.file and not origin.file.startswith("<") else Path(".")
@@ -60,8 +60,6 @@ def load_posterior(builder, spec: ParametersSpec) -> Posterior:
         raise builder.fail(where, f"'{path}' has no parameter columns (param.<path>)")
     for p in paths:
         if p not in builder.params:
-            from ..scenario.errors import suggest
-
             raise builder.fail(where, f"column '{PARAM_PREFIX}{p}' of '{path}' names no parameter of this "
                                       f"scenario{suggest(p, builder.params)}")
     values = np.column_stack([np.asarray(table[PARAM_PREFIX + p], dtype=float) for p in paths])
@@ -73,24 +71,3 @@ def load_posterior(builder, spec: ParametersSpec) -> Posterior:
         if bad:
             raise builder.fail(where, f"'{path}': {PARAM_PREFIX}{p} = {bad[0]:g} is not {rng}")
     return Posterior(str(path), tuple(paths), values)
-
-
-def posterior_rows(seed: int, runs: np.ndarray, rows: int) -> np.ndarray:
-    """The posterior row each run takes: one uniform of the run's own ``posterior`` stream."""
-    from ..model.draws import keyed_uniforms  # (draws imports this module)
-
-    u = keyed_uniforms(seed, "posterior", POSTERIOR_STREAM, runs)[:, 0]
-    return np.minimum((u * rows).astype(np.int64), rows - 1)
-
-
-def apply_posterior(scenario, seed: int, runs: np.ndarray, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """``params`` with the posterior's columns replaced by each run's row (unchanged without one)."""
-    post = getattr(scenario, "posterior", None)
-    if post is None:
-        return params
-    rows = posterior_rows(seed, runs, post.rows)
-    out = dict(params)
-    for j, p in enumerate(post.paths):
-        out[p] = post.values[rows, j].copy()
-    return out
-

@@ -15,38 +15,23 @@ Steps may be given as dates (``2024-11-16``), counted from the scenario's ``star
 - ``fired: {event}``: times the event fired.
 
 ``PatternSpec`` is the schema (pydantic); :func:`resolve_patterns` checks the names against the
-scenario and returns :class:`PatternDef` objects with indices, which :mod:`.observer` computes.
+scenario and returns :class:`PatternDef` objects with indices, which ``sim.calibrate.observer`` computes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from ..scenario.errors import suggest
+from .errors import suggest
+from .names import column_slug
+from .spec import Spec
 
 STATISTICS = ("count", "response_share", "largest_drop", "level_at", "channel_open_share", "fired")
-
-
-class Spec(BaseModel):
-    """Frozen; unknown keys are an error suggesting the nearest key (as in the scenario schema)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _known_keys(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            known = [f.alias or n for n, f in cls.model_fields.items()]
-            for key in data:
-                if key not in known:
-                    raise PydanticCustomError("unknown_key", "unknown key '{key}'{hint}",
-                                              {"key": key, "hint": suggest(str(key), known)})
-        return data
 
 
 class MoveSpec(Spec):
@@ -125,9 +110,7 @@ class PatternDef:
     @property
     def column(self) -> str:
         """Column name of the statistic in tables (``stat.<slug of the name>``)."""
-        from ..ensemble.runner import slug
-
-        return f"stat.{slug(self.name)}"
+        return f"stat.{column_slug(self.name)}"
 
 
 def resolve_patterns(builder, specs: list[PatternSpec], events: list[str], horizon: int) -> tuple[PatternDef, ...]:

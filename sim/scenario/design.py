@@ -21,8 +21,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..scenario.params import Dist, Param
-from ..scenario.resolved import Scenario
+from .params import Dist, Param
+from .resolved import Scenario
 
 DESIGNS = ("random", "lhs")
 #: spawn key of the design's generator, apart from the runs' (r, stream) keys and Mesa's own

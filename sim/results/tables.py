@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..results.outcomes import is_never_column as _never  # -1 in memory, an empty cell on disk
+from .outcomes import is_never_column as _never  # -1 in memory, an empty cell on disk
 
 
 def _quote(text: str) -> str:

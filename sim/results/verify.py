@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UserError
-from .store import checksums
+from .manifest import checksums
 
 
 @dataclass

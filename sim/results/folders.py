@@ -1,0 +1,182 @@
+"""Results folders: where the tool may write, and how a folder comes into being.
+
+Every folder is written under a hidden name and renamed when complete, so nothing that looks
+complete is ever half-written; every path is proven to be inside the output root the user chose.
+A scenario's name becomes a folder name, so it must be a plain slug (:func:`safe_name_problem`,
+also checked when the scenario is loaded).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+import yaml
+
+from ..errors import UserError
+
+PARTIAL_PREFIX = ".partial-"
+INCOMPLETE_SUFFIX = ".incomplete"
+#: longest name (scenario, actor, track) the tool accepts
+MAX_NAME = 100
+SAFE_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
+
+
+def safe_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot name a results folder, or None if it can."""
+    if not name:
+        return "is empty"
+    if len(name) > MAX_NAME:
+        return f"has {len(name)} characters; at most {MAX_NAME}"
+    if name.startswith("."):
+        return "starts with a dot"
+    if not SAFE_NAME.fullmatch(name):
+        bad = next(c for c in name if not SAFE_NAME.fullmatch(c))
+        return f"contains {repr(bad)[1:-1]!r}; use letters, digits, '_', '-' and '.' only"
+    return None
+
+
+def inside(root: Path, path: Path) -> Path:
+    """``path``, after checking that it resolves to a place inside ``root`` (UserError if not)."""
+    root_r, path_r = Path(root).resolve(), Path(path).resolve()
+    if path_r != root_r and root_r not in path_r.parents:
+        raise UserError(f"refusing to write {path}: it is outside the output folder {root}")
+    return Path(path)
+
+
+def results_dir(root: Path | str, name: str) -> Path:
+    """``root/name`` for a scenario's results, proven to be a child of ``root``."""
+    problem = safe_name_problem(name)
+    if problem:
+        raise UserError(f"scenario name '{name}' {problem}: refusing to write under {root}")
+    return inside(Path(root), Path(root) / name)
+
+
+def write_text_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` to a hidden temporary file next to ``path``, then rename it into place."""
+    path = Path(path)
+    tmp = path.with_name(f"{PARTIAL_PREFIX}{uuid.uuid4().hex}-{path.name}"[:255])
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+@contextmanager
+def folder_lock(folder: Path, what: str = "this folder"):
+    """Hold an exclusive lock on ``folder`` (the directory itself, so the lock follows a rename and
+    no lock file is left behind; the kernel drops it when the process ends, even on SIGKILL).
+
+    A second writer fails at once with a UserError instead of racing the first.
+    """
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except FileNotFoundError:
+        raise UserError(f"{folder}: no such folder (another process may have finished it)") from None
+    try:
+        try:
+            import fcntl
+
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except ImportError:  # pragma: no cover - not POSIX: no lock
+            pass
+        except BlockingIOError:
+            raise UserError(f"{folder}: another sim process is writing {what}; wait for it to finish") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def timestamp() -> str:
+    return f"{dt.datetime.now(dt.timezone.utc):%Y%m%d-%H%M%S}"
+
+
+def folder_stem(seed: int, runs: int, kind: str = "") -> str:
+    """``[kind-]<UTC time>-seed<seed>-runs<runs>``: the name of a new results folder."""
+    return f"{kind + '-' if kind else ''}{timestamp()}-seed{seed}-runs{runs}"
+
+
+def _claim(parent: Path, stem: str, tmp: Path) -> Path:
+    """Rename ``tmp`` to the first free ``stem``, ``stem-2``, ... (never overwriting)."""
+    for i in range(1, 10_000):
+        final = parent / (stem if i == 1 else f"{stem}-{i}")
+        if final.exists():
+            continue
+        try:
+            tmp.rename(final)  # fails if another process took the name in between
+            return final
+        except OSError:
+            continue
+    raise RuntimeError(f"no free results folder name under {parent}")
+
+
+@contextmanager
+def new_folder(parent: Path, stem: str):
+    """Yield a hidden temporary folder under ``parent``; on success rename it to a free ``stem``.
+
+    On any exception (Ctrl-C included) the temporary folder is removed, so nothing that looks
+    complete is ever left behind. The final path is in ``holder[0]`` after the block.
+    """
+    parent = Path(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = parent / f"{PARTIAL_PREFIX}{uuid.uuid4().hex}"
+    tmp.mkdir()
+    holder: list[Path] = [tmp]
+    try:
+        yield holder
+        holder[0] = _claim(parent, stem, tmp)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+@contextmanager
+def resumable_folder(parent: Path, stem: str):
+    """Like :func:`new_folder`, for long jobs that can resume: the work happens in a visible
+    ``<stem>.incomplete`` folder that is kept if the job is interrupted (it has no manifest, so it
+    never looks complete) and renamed to a free ``stem`` when the block succeeds."""
+    parent = Path(parent)
+    parent.mkdir(parents=True, exist_ok=True)
+    for i in range(1, 10_000):
+        work = parent / f"{stem if i == 1 else f'{stem}-{i}'}{INCOMPLETE_SUFFIX}"
+        try:
+            work.mkdir()
+            break
+        except FileExistsError:
+            continue
+    holder = [work]
+    with folder_lock(work):  # held until renamed: a concurrent `--resume` fails at once
+        yield holder
+        holder[0] = complete(work)
+
+
+def complete(work: Path) -> Path:
+    """Rename a finished ``<stem>.incomplete`` folder to a free ``<stem>``."""
+    stem = work.name.removesuffix(INCOMPLETE_SUFFIX)
+    return _claim(work.parent, stem, work)
+
+
+def clear_partials(folder: Path) -> None:
+    """Remove hidden half-written sub-folders (left by a job that was interrupted)."""
+    for leftover in Path(folder).glob(f"{PARTIAL_PREFIX}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def write_scenario(folder: Path, scenario, what: str, data: dict | None = None, **keys) -> Path:
+    """``scenario.yaml``: the resolved scenario (after ``extends`` and ``--set``) as the folder ran
+    it, with ``keys`` (seed, runs, ...) set; ``what`` says which folder it belongs to. ``data``
+    replaces the scenario's own mapping (a calibration leaves out ``parameters``)."""
+    path = Path(folder) / "scenario.yaml"
+    data = scenario.data if data is None else data
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(f"# {scenario.name}: {what} (after extends and --set overrides)\n")
+        yaml.safe_dump({**data, "name": scenario.name, **keys}, f, sort_keys=False, allow_unicode=True)
+    return path

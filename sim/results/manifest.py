@@ -1,0 +1,53 @@
+"""``manifest.json``: what made a results folder (command, seed, versions, timings) and the
+SHA-256 of every file in it. Writing the manifest is the last step of every folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import platform
+from importlib import metadata
+from pathlib import Path
+
+PACKAGES = ("sim-negotiation", "mesa", "numpy", "scipy", "matplotlib", "pyyaml", "pydantic")
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def sha256(path: Path) -> str:
+    """Hex SHA-256 of a file, read in blocks (a million-run runs.csv is about 1 GB)."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def checksums(folder: Path) -> dict[str, str]:
+    """SHA-256 of every file below ``folder`` except the manifest itself."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json")
+    return {str(p.relative_to(folder)): sha256(p) for p in files}
+
+
+def run_meta(seed: int, runs: int, chunk_size: int, command: list[str], seconds: float, **extra) -> dict:
+    """The manifest entries of an ensemble's simulation."""
+    return {"seed": seed, "runs": runs, "chunk_size": chunk_size, "command": command,
+            "started_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "simulation_seconds": round(seconds, 3), **extra}
+
+
+def write_manifest(folder: Path, manifest: dict) -> dict:
+    """Finish a folder: add package versions, platform and the checksum of every file, write ``manifest.json``."""
+    from .export import parquet_copies
+
+    parquet_copies(Path(folder))  # X.parquet beside each X.csv when pyarrow is installed
+    manifest = {**manifest, "versions": versions(), "platform": platform.platform()}
+    manifest["files"] = checksums(Path(folder))
+    (Path(folder) / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
+    return manifest

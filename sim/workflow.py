@@ -1,0 +1,253 @@
+"""The workflows: simulate -> store -> analyse -> report, composed in one place.
+
+Each layer does one thing: :mod:`sim.ensemble` simulates and writes its own tables through
+:mod:`sim.results`; :mod:`sim.analysis` reads those tables through :mod:`sim.results` and writes
+summaries, figures and reports; :mod:`sim.results` owns the folders (written under a hidden name,
+renamed when complete), the tables and the manifest. Neither ``ensemble`` nor ``analysis``
+imports the other: this module is where they meet, for ``sim run``, ``sim sweep``,
+``sim sensitivity``, ``sim discover``, ``sim calibrate`` and the Python API.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from .errors import UserError
+from .results.folders import (INCOMPLETE_SUFFIX, clear_partials, complete, folder_lock, folder_stem,
+                              new_folder, resumable_folder, results_dir, timestamp, write_scenario)
+from .results.manifest import write_manifest
+
+# -- one ensemble ---------------------------------------------------------------------------------
+
+
+def simulate_to_folder(scenario, folder: Path, command: list[str], **options) -> dict:
+    """Simulate an ensemble into ``folder`` (streaming its rows), then analyse it; return the summary.
+
+    ``options`` are those of :func:`sim.ensemble.store.stream_ensemble` (runs, seed, chunk_size,
+    executor, keep_trajectories, sample_trajectories, progress, twins).
+    """
+    from .analysis.run_folder import finish_run_folder
+    from .ensemble.store import stream_ensemble
+
+    steps, meta = stream_ensemble(scenario, Path(folder), command, **options)
+    return finish_run_folder(Path(folder), scenario, steps, meta)
+
+
+def run(scenario, out_root: Path, command: list[str], runs: int, seed: int, **options) -> tuple[Path, dict]:
+    """``sim run``: a new folder ``out_root/<scenario>/<time>-seed<seed>-runs<runs>``; return it and the summary."""
+    with new_folder(results_dir(out_root, scenario.name), folder_stem(seed, runs)) as holder:
+        summary = simulate_to_folder(scenario, holder[0], command, runs=runs, seed=seed, **options)
+    return holder[0], summary
+
+
+def write_results(result, out_root: Path, command: list[str]) -> tuple[Path, dict]:
+    """A new folder for an ensemble result held in memory (:func:`sim.ensemble.runner.run_ensemble`)."""
+    from .analysis.run_folder import finish_run_folder
+    from .ensemble.store import store_result
+
+    with new_folder(results_dir(out_root, result.scenario.name), folder_stem(result.seed, result.runs)) as holder:
+        steps, meta = store_result(result, holder[0], command)
+        summary = finish_run_folder(holder[0], result.scenario, steps, meta)
+    return holder[0], summary
+
+
+def save_tables(scenario, root: Path, seed: int, runs: int, table: dict, steps,
+                meta: dict, trajectories: dict | None = None, keep_trajectories: bool = False) -> Path:
+    """A new run folder for tables already computed (``sim.simulate(...).save()``); return it."""
+    from .analysis.run_folder import finish_run_folder
+    from .ensemble.store import store_tables
+
+    with new_folder(results_dir(root, scenario.name), folder_stem(seed, runs)) as holder:
+        store_tables(holder[0], scenario, seed, runs, table, trajectories, keep_trajectories)
+        finish_run_folder(holder[0], scenario, steps, meta)
+    return holder[0]
+
+
+# -- sweeps ---------------------------------------------------------------------------------------
+
+
+def run_point(point, folder: Path, runs: int, seed: int, command: list[str], executor=None,
+              chunk_size: int = 2000) -> Path:
+    """Simulate one sweep point into its run folder ``folder/point-NNN`` (atomically)."""
+    with new_folder(folder, point.name) as holder:
+        simulate_to_folder(point.scenario, holder[0], command, runs=runs, seed=seed,
+                           chunk_size=chunk_size, executor=executor)
+    return holder[0]
+
+
+def run_sweep(plan, out_root: Path, command: list[str], executor=None, chunk_size: int = 2000,
+              on_point: Callable | None = None) -> Path:
+    """Run every point of a :class:`~sim.ensemble.sweep.SweepPlan` into one new sweep folder; return it.
+
+    The folder holds ``scenario.yaml`` (the base, with its ``sweep:`` section), ``sweep.json``
+    (axes and points), one run folder per point, ``sweep.csv``, ``figures/``, ``report.html`` and
+    ``manifest.json``. It is built as ``<name>.incomplete`` and renamed when complete; if the sweep
+    is interrupted that folder stays, and :func:`resume_sweep` finishes it.
+    """
+    from .budget import check as check_memory
+    from .ensemble.sweep import describe
+
+    for point in plan.points:  # every point fits in memory, before any folder is made
+        check_memory(point.scenario, plan.runs, chunk_size, getattr(executor, "workers", 1))
+    stem = f"sweep-{timestamp()}-seed{plan.seed}-runs{plan.runs}"
+    with resumable_folder(results_dir(out_root, plan.base.name), stem) as holder:
+        folder = holder[0]
+        sweep = {"vary": {a.path: list(a.values) for a in plan.axes}, "runs": plan.runs}
+        write_scenario(folder, plan.base, "base scenario of the sweep", seed=plan.seed, sweep=sweep)
+        (folder / "sweep.json").write_text(json.dumps(describe(plan, command), indent=2, default=str) + "\n")
+        _finish_sweep(plan, folder, command, executor, chunk_size, on_point)
+    return holder[0]
+
+
+def resume_sweep(folder: Path, command: list[str], executor=None, chunk_size: int = 2000,
+                 on_point: Callable | None = None) -> tuple[Path, int]:
+    """Finish an interrupted sweep folder, redoing only unfinished points; return it and the count redone.
+
+    The plan is rebuilt from the folder's own ``scenario.yaml`` (base scenario, axes, runs and
+    seed), so the finished sweep is identical to one that was never interrupted.
+    """
+    from .ensemble.sweep import manifest_written, plan_sweep, point_done
+
+    folder = Path(folder)
+    if not (folder / "sweep.json").is_file() or not (folder / "scenario.yaml").is_file():
+        raise UserError(f"{folder}: not a sweep folder (no sweep.json and scenario.yaml)")
+    if not folder.name.endswith(INCOMPLETE_SUFFIX):
+        raise UserError(f"{folder}: this sweep is already complete")
+    with folder_lock(folder, "this sweep"):  # a second resume of the same folder fails at once
+        if manifest_written(folder):  # interrupted between its manifest and its rename
+            return complete(folder), 0
+        stored = json.loads((folder / "sweep.json").read_text())
+        plan = plan_sweep(folder / "scenario.yaml", design=stored.get("design", "random"))
+        if [p["name"] for p in stored["points"]] != [p.name for p in plan.points]:
+            raise UserError(f"{folder}: sweep.json and scenario.yaml disagree about the points")
+        clear_partials(folder)  # a point that was being written when interrupted
+        todo = sum(not point_done(folder, p) for p in plan.points)
+        _finish_sweep(plan, folder, stored["command"], executor, chunk_size, on_point)
+        return complete(folder), todo
+
+
+def _finish_sweep(plan, folder: Path, command: list[str], executor, chunk_size: int, on_point) -> None:
+    """Run the points not yet done, then the sweep table, figures, report and manifest."""
+    from .analysis.labels import param_label
+    from .analysis.report import write_table_report
+    from .analysis.sweep import write_sweep_outputs
+    from .ensemble.sweep import point_done
+
+    started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
+    for point in plan.points:
+        if point_done(folder, point):
+            continue
+        done = run_point(point, folder, plan.runs, plan.seed, command, executor, chunk_size)
+        if on_point is not None:
+            on_point(point, done)
+    write_sweep_outputs(folder)
+    manifest = {"kind": "sweep", "scenario": plan.base.name, "scenario_file": plan.base.file,
+                "seed": plan.seed, "runs_per_point": plan.runs, "points": len(plan.points),
+                "varied": [a.path for a in plan.axes], "command": command,
+                "started_utc": started.isoformat(timespec="seconds"),
+                "total_seconds": round(time.perf_counter() - clock, 3)}
+    varied = ", ".join(param_label(a.path, plan.base) for a in plan.axes)
+    write_table_report(folder, f"{plan.base.title or plan.base.name}: sweep over {varied}",
+                       plan.base.question,
+                       f"{len(plan.points)} points, {plan.runs} runs each, all from seed {plan.seed} "
+                       "(common random numbers: run r draws the same random numbers at every point). "
+                       "Intervals are Wilson 95% score intervals.", "sweep.csv", manifest)
+    write_manifest(folder, manifest)
+
+
+# -- sensitivity ----------------------------------------------------------------------------------
+
+
+def run_sensitivity(scenario, out_root: Path, command: list[str], samples: int = 256,
+                    replicates: int = 64, seed: int | None = None, executor=None) -> Path:
+    """Write a sensitivity folder: scenario, design, samples, Sobol table, bar chart, report, manifest."""
+    from .analysis.report import write_table_report
+    from .analysis.sensitivity import write_sensitivity_outputs
+    from .ensemble.sensitivity import require_salib, write_samples
+
+    require_salib()
+    if samples < 2 or samples & (samples - 1):
+        raise UserError(f"--samples {samples}: expected a power of 2 (Sobol' sequences need one), e.g. 256")
+    seed = scenario.seed if seed is None else int(seed)
+    started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
+    stem = f"sensitivity-{timestamp()}-seed{seed}-N{samples}"
+    with new_folder(results_dir(out_root, scenario.name), stem) as holder:
+        folder = holder[0]
+        write_scenario(folder, scenario, "resolved scenario of the sensitivity analysis", seed=seed)
+        info = write_samples(folder, scenario, samples, replicates, seed, executor)
+        write_sensitivity_outputs(folder, scenario.title or scenario.name)
+        manifest = {"kind": "sensitivity", "scenario": scenario.name, "scenario_file": scenario.file,
+                    "seed": seed, "command": command, **{k: v for k, v in info.items() if k != "distributions"},
+                    "started_utc": started.isoformat(timespec="seconds"),
+                    "total_seconds": round(time.perf_counter() - clock, 3)}
+        intro = (f"Sobol indices of the headline outcomes with respect to the {len(info['parameters'])} uncertain "
+                 f"parameters: {samples} base samples in a Saltelli design ({info['design_rows']} rows), "
+                 f"{replicates} runs per row with common random numbers ({info['total_runs']} runs). "
+                 "S1: share of variance explained by the parameter alone; ST: including its interactions. "
+                 "Intervals: 95% bootstrap. The output is the share of runs over a fixed set of random futures, "
+                 "so indices describe that average; replicate_variance is the binomial variance of one row's "
+                 "estimate, a guide to how much of output_variance comes from finite replicates.")
+        write_table_report(folder, f"{scenario.title or scenario.name}: sensitivity", scenario.question, intro,
+                           "sensitivity.csv", manifest)
+        write_manifest(folder, manifest)
+    return holder[0]
+
+
+# -- scenario discovery ---------------------------------------------------------------------------
+
+
+def run_discovery(scenario, out_root: Path, command: list[str], experiments: int = 2000,
+                  seed: int | None = None, boxes: int = 2, min_coverage: float = 0.5, max_p: float | None = 0.05):
+    """``sim discover``: explore, find PRIM boxes of "channel collapsed", write the folder.
+
+    Returns the folder, the explored inputs, the boxes found and the base rate of collapse.
+    """
+    import numpy as np
+
+    from . import ema
+    from .analysis.discovery import write_discovery
+    from .results.tables import write_table
+
+    seed = scenario.seed if seed is None else int(seed)
+    started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
+    ex, out = ema.explore(ema.to_model(scenario, seed), experiments, seed)
+    inputs = ema.parameter_columns(ex)
+    stem = f"discover-{timestamp()}-seed{seed}-n{experiments}"
+    with new_folder(results_dir(out_root, scenario.name), stem) as holder:
+        folder = holder[0]
+        write_scenario(folder, scenario, "resolved scenario of the exploration", seed=seed)
+        cols = {"experiment": np.arange(len(ex))}
+        cols.update({c: ex[c].to_numpy(dtype=float) for c in inputs})
+        cols.update({k: np.asarray(v) for k, v in out.items()})
+        write_table(folder / "experiments.csv", cols)
+        found, base = write_discovery(folder, scenario, ex, ema.collapsed(out), experiments, boxes,
+                                      min_coverage, max_p)
+        manifest = {"kind": "discover", "scenario": scenario.name, "scenario_file": scenario.file, "seed": seed,
+                    "experiments": experiments, "min_coverage": min_coverage, "max_p": max_p,
+                    "design": "Latin hypercube (scipy.stats.qmc) over uncertainties and levers, one run per "
+                              "experiment", "inputs": inputs, "command": command,
+                    "started_utc": started.isoformat(timespec="seconds"),
+                    "total_seconds": round(time.perf_counter() - clock, 3)}
+        write_manifest(folder, manifest)
+    return holder[0], inputs, found, base
+
+
+# -- calibration ----------------------------------------------------------------------------------
+
+
+def calibrate(scenario, out_root: Path, command: list[str], draws: int, accept: int, seed: int, executor,
+              chunk_size: int, predictive: int, progress: bool = False) -> tuple[Path, dict]:
+    """``sim calibrate``: rejection ABC, the posterior predictive check, the folder; return it and the result."""
+    from .calibrate.folder import run_calibration, write_calibration_folder
+
+    started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    with new_folder(results_dir(out_root, scenario.name), f"{timestamp()}-calibrate-seed{seed}-draws{draws}") as holder:
+        result = run_calibration(scenario, draws, accept, seed, executor, chunk_size, predictive, progress=progress)
+        write_calibration_folder(holder[0], scenario, result, command,
+                                 {"started_utc": started, "seed": seed, "draws": draws, "chunk_size": chunk_size,
+                                  "executor": type(executor).__name__, "workers": getattr(executor, "workers", 1)})
+    return holder[0], result
