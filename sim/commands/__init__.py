@@ -75,6 +75,11 @@ def add_scenario_options(p: argparse.ArgumentParser, runs: bool = True) -> None:
         p.add_argument("--runs", type=runs_count, help="number of runs (default: the scenario's)")
         add_memory_option(p)
     p.add_argument("--seed", type=seed, help="master seed (default: the scenario's)")
+    add_set_option(p)
+
+
+def add_set_option(p: argparse.ArgumentParser) -> None:
+    """``--set PATH=VALUE``, repeatable: the one declaration every command shares."""
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                    help="override a scenario value, e.g. actors.US.noise=0.1 (repeatable)")
 

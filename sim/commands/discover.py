@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from . import positive, seed
+from . import add_set_option, positive, seed
 
 ORDER = 17
 
@@ -29,7 +29,7 @@ def register(sub) -> None:
     p.add_argument("--experiments", type=positive, default=2000,
                    help="Latin hypercube experiments over uncertainties and levers, one run each (default 2000)")
     p.add_argument("--seed", type=seed, help="master seed (default: the scenario's)")
-    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a scenario value")
+    add_set_option(p)
     p.add_argument("--boxes", type=positive, default=2, help="at most this many boxes (default 2)")
     p.add_argument("--min-coverage", type=_share, default=0.5,
                    help="each box covers at least this share of the collapses (default 0.5)")

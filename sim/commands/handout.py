@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import add_memory_option, runs_count, seed
+from . import add_memory_option, add_set_option, runs_count, seed
 
 ORDER = 63
 
@@ -16,7 +16,7 @@ def register(sub) -> None:
     p.add_argument("--runs", type=runs_count, default=500, help="runs in the ensemble (default: 500)")
     add_memory_option(p)
     p.add_argument("--seed", type=seed, help="master seed (default: the lesson's)")
-    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a scenario value")
+    add_set_option(p)
     p.add_argument("--neutral", action="store_true", help="call the two sides Blue and Red")
     p.set_defaults(func=run)
 

@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from . import add_memory_option, runs_count, seed
+from . import add_memory_option, add_set_option, runs_count, seed
 
 ORDER = 16
 
@@ -18,7 +18,7 @@ def register(sub) -> None:
     p.add_argument("--replicates", type=runs_count, default=64, help="runs per design row (default 64)")
     add_memory_option(p)
     p.add_argument("--seed", type=seed, help="master seed (default: the scenario's)")
-    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a scenario value")
+    add_set_option(p)
     p.add_argument("--out", default=os.environ.get("SIM_RESULTS", "results"), help="results root (default: results/)")
     p.set_defaults(func=run)
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 
+from . import add_set_option
+
 ORDER = 25
 
 
 def register(sub) -> None:
     p = sub.add_parser("theory", help="show what game theory says about each track of a scenario")
     p.add_argument("scenario", help="scenario YAML file")
-    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
-                   help="override a scenario value, e.g. actors.US.discount=0.6 (repeatable)")
+    add_set_option(p)
     p.add_argument("--json", action="store_true", help="print the panel as JSON")
     p.set_defaults(func=run)
 

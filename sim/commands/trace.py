@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from . import positive, seed
+from . import add_set_option, positive, seed
 
 ORDER = 61
 
@@ -16,7 +16,7 @@ def register(sub) -> None:
     p.add_argument("--seed", type=seed, help="master seed (default: the scenario's)")
     p.add_argument("--run", type=seed, default=0, help="which run of the ensemble to trace (default: 0)")
     p.add_argument("--steps", type=positive, help="stop after this many steps")
-    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE", help="override a scenario value")
+    add_set_option(p)
     p.add_argument("--pause", action="store_true", help="wait for Enter between steps")
     p.add_argument("--no-color", action="store_true", help="no colour (also: NO_COLOR in the environment)")
     p.add_argument("--neutral", action="store_true", help="call the two sides Blue and Red")

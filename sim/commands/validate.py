@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..scenario.errors import ScenarioError
+from . import add_set_option
 
 ORDER = 20
 
@@ -12,7 +13,7 @@ ORDER = 20
 def register(sub) -> None:
     p = sub.add_parser("validate", help="check scenario files without running them")
     p.add_argument("scenarios", nargs="+", help="scenario YAML files")
-    p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE")
+    add_set_option(p)
     p.set_defaults(func=run)
 
 
