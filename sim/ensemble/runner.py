@@ -54,8 +54,8 @@ class StepStats:
             bins = np.minimum((trust * TRUST_BINS).astype(np.int64), TRUST_BINS - 1)
             self.trust[t, i] += np.bincount(bins, minlength=TRUST_BINS)
             self.trust_sum[t, i] += trust.sum()
-        us, them = m.actors
-        self.mutual[t] += (us.realised[main] & them.realised[main])[alive].sum(axis=0)
+        first, second = m.moves()
+        self.mutual[t] += (first[main] & second[main])[alive].sum(axis=0)
         self.open[t] += m.outcome.open[main][alive].sum()
         pop = m.population
         if pop is not None and self.nonstate is not None:
@@ -206,7 +206,8 @@ class TrajectoryRecorder:
         for k, track in enumerate(m.tracks):
             row[f"level.{track.name}"] = track.level[idx]
             for a in m.actors:
-                row[f"move.{a.name}.{track.name}"] = a.realised[idx, k].astype(np.int64)
+                if a.seat[k] is not None:  # the track's players only
+                    row[f"move.{a.name}.{track.name}"] = a.realised[idx, k].astype(np.int64)
         for a in m.actors:
             row[f"trust.{a.name}"] = a.trust[idx]
         row["channel_open"] = m.outcome.open[idx].astype(np.int64)
