@@ -31,8 +31,8 @@ def observe_step(stats: StepStats, m: NegotiationModel) -> None:
         bins = np.minimum((trust * TRUST_BINS).astype(np.int64), TRUST_BINS - 1)
         stats.trust[t, i] += np.bincount(bins, minlength=TRUST_BINS)
         stats.trust_sum[t, i] += trust.sum()
-    us, them = m.actors
-    stats.mutual[t] += (us.realised[main] & them.realised[main])[alive].sum(axis=0)
+    first, second = m.moves()
+    stats.mutual[t] += (first[main] & second[main])[alive].sum(axis=0)
     stats.open[t] += m.outcome.open[main][alive].sum()
     pop = m.population
     if pop is not None and stats.nonstate is not None:
@@ -171,7 +171,8 @@ class TrajectoryRecorder:
         for k, track in enumerate(m.tracks):
             row[f"level.{track.name}"] = track.level[idx]
             for a in m.actors:
-                row[f"move.{a.name}.{track.name}"] = a.realised[idx, k].astype(np.int64)
+                if a.seat[k] is not None:  # the track's players only
+                    row[f"move.{a.name}.{track.name}"] = a.realised[idx, k].astype(np.int64)
         for a in m.actors:
             row[f"trust.{a.name}"] = a.trust[idx]
         row["channel_open"] = m.outcome.open[idx].astype(np.int64)

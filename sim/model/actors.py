@@ -18,6 +18,8 @@ def linkage_weights(spec: ActorDef, values: dict[str, Array], n_runs: int) -> Ar
     n_tracks = len(spec.strategies)
     W = np.zeros((n_runs, n_tracks, n_tracks))
     for k, strat in enumerate(spec.strategies):
+        if strat is None:  # not a player on track k: nothing to perceive there
+            continue
         if isinstance(strat.linkage, str):
             x = values[strat.linkage]
             others = [j for j in range(n_tracks) if j != k]
@@ -38,7 +40,13 @@ def linkage_weights(spec: ActorDef, values: dict[str, Array], n_runs: int) -> Ar
 
 
 class Actor(mesa.Agent):
-    """A state (US, China, ...) playing one strategy per track, in every run at once."""
+    """A state (US, China, ...) playing one strategy per track, in every run at once.
+
+    On each track it plays (``TrackDef.players``) it has a seat (0 or 1: which payoffs are its own)
+    and an opponent, the other player. On a track it does not play it makes no move, scores
+    nothing and perceives nothing; an actor that plays no track is inert (engine only: scenario
+    files have two actors who play every track).
+    """
 
     def __init__(self, model: mesa.Model, index: int, spec: ActorDef, values: dict[str, Array],
                  tracks: list[TrackState], n_runs: int):
@@ -52,6 +60,11 @@ class Actor(mesa.Agent):
         self.risk_decay = p["risk_decay"]
         self.salience = np.asarray(spec.salience)
         n_tracks = len(tracks)
+        self.seat = [t.players.index(index) if index in t.players else None for t in tracks]
+        self.opponent = [None if s is None else t.players[1 - s] for t, s in zip(tracks, self.seat)]
+        self.plays = np.array([s is not None for s in self.seat], dtype=bool)
+        # the one opponent on every track (always so in scenario files), else None
+        self.sole_opponent = self.opponent[0] if self.plays.all() and len(set(self.opponent)) == 1 else None
         self.belief = np.repeat(p["trust"][:, None], n_tracks, axis=1)
         self.W = linkage_weights(spec, values, n_runs)
         # per track, the tracks with a non-zero weight in any run (all of them only with linkage)
@@ -59,6 +72,10 @@ class Actor(mesa.Agent):
         self.strategy_params: list[dict[str, Array]] = []
         self.noise_override: list[Array | None] = []
         for k, strat in enumerate(spec.strategies):
+            if self.seat[k] is None:
+                self.strategy_params.append({})
+                self.noise_override.append(None)
+                continue
             params = {name: values[path] for name, path in strat.params.items()}
             rule = strat.rule
             if "rationality" in rule.params and "rationality" not in params:
@@ -84,14 +101,16 @@ class Actor(mesa.Agent):
         return total
 
     def observation(self, t: int, k: int, track: TrackState) -> Observation:
-        R, S, T, P = track.effective(self.index, self.hawkishness, self.risk_perception)
+        R, S, T, P = track.effective(self.seat[k], self.hawkishness, self.risk_perception)
         return Observation(t, self.last[:, k], self.pi[:, k], self.pi_prev[:, k], self.triggered[:, k],
                            self.belief[:, k], R, S, T, P, self.discount)
 
     def decide(self, t: int, u_strategy: list[Array], u_noise: list[Array],
                forced: list[tuple[Array, Array]]) -> None:
-        """Intended moves on every track, then implementation noise (forced moves are not flipped)."""
+        """Intended moves on every track it plays, then implementation noise (forced moves are not flipped)."""
         for k, strat in enumerate(self.spec.strategies):
+            if self.seat[k] is None:
+                continue
             obs = self.observation(t, k, self.model.tracks[k])
             want = strat.rule.decide(obs, self.strategy_params[k], u_strategy[k])
             mask, value = forced[k]
@@ -101,23 +120,39 @@ class Actor(mesa.Agent):
             self.intended[:, k] = want
             self.realised[:, k] = want ^ flip
 
-    def score(self, other: Actor, alive: Array) -> None:
+    def score(self, alive: Array) -> None:
+        """Payoffs of this step on every track it plays, against that track's other player."""
         for k, track in enumerate(self.model.tracks):
-            pay = track.score(self.index, self.realised[:, k], other.realised[:, k],
+            if self.seat[k] is None:
+                continue
+            other = self.model.actors[self.opponent[k]]
+            pay = track.score(self.seat[k], self.realised[:, k], other.realised[:, k],
                               self.hawkishness, self.risk_perception)
             self.last_payoff[:, k] = np.where(alive, pay, 0.0)
             self.payoff = self.payoff + self.last_payoff[:, k]
 
-    def learn(self, other: Actor, alive: Array) -> None:
+    def seen_defections(self) -> Array:
+        """``(runs, tracks)``: 1.0 where the other player defected this step, on the tracks it plays
+        (0 on the tracks it does not play: it sees nothing there)."""
+        actors = self.model.actors
+        if self.sole_opponent is not None:
+            return (~actors[self.sole_opponent].realised).astype(float)
+        out = np.zeros(self.realised.shape)
+        for k, j in enumerate(self.opponent):
+            if j is not None:
+                out[:, k] = ~actors[j].realised[:, k]
+        return out
+
+    def learn(self, alive: Array) -> None:
         """Perceived cooperation, beliefs, hawkishness and risk perception after a step."""
-        other_d = (~other.realised).astype(float)
+        other_d = self.seen_defections()
         pi = np.ones_like(self.pi)
         for k, sources in enumerate(self.sources):
             weighted = np.zeros(other_d.shape[0])
             for j in sources:  # in track order; skipped terms are exact zeros
                 weighted = weighted + self.W[:, k, j] * other_d[:, j]
             pi[:, k] = 1.0 - weighted
-        a = alive[:, None]
+        a = alive[:, None] & self.plays  # the memory of a track it does not play stays as it was
         lam = self.trust_learning[:, None]
         self.pi_prev = np.where(a, self.pi, self.pi_prev)
         self.pi = np.where(a, pi, self.pi)

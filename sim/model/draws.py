@@ -10,6 +10,9 @@ Two kinds of stream, both independent of how runs are grouped into chunks or pro
   random numbers survive edits of a scenario.
 - **The dynamics block**: per run, ``SeedSequence(seed, spawn_key=(r, 1))`` draws one uniform per
   step for the continuation draw and for each actor's strategy and noise on each track (fixed slots).
+  Only the first two actors' slots come from this generator. An actor beyond them (the engine
+  accepts more, scenario files do not) gets its slots from its own keyed stream ``actor:<name>``,
+  so adding one leaves every number of the first two exactly as it was (see :class:`Slots`).
 
 Every stream key the engine reserves is declared in :data:`STREAMS`.
 """
@@ -33,7 +36,12 @@ STREAMS = {
     "event": "one uniform per run per step per event, keyed by the event's name",
     "nonstate": "the nonstate population's per-step draws (groups' attempts and successes, attribution)",
     "posterior": "which row of a posterior table a run takes",
+    "actor": "the dynamics slots (strategy, noise per step and track) of an actor beyond the first two, "
+             "keyed by the actor's name",
 }
+
+#: actors whose dynamics slots the per-run PCG64 generator draws (later actors: keyed streams)
+DRAWN_ACTORS = 2
 
 
 def stream_key(seed: int, kind: str, name: str) -> np.ndarray:
@@ -71,7 +79,14 @@ def keyed_uniforms(seed: int, kind: str, name: str, runs: np.ndarray, per_run: i
 
 @dataclass(frozen=True)
 class Slots:
-    """Where each purpose's uniform sits in a step's row of the per-run dynamics block."""
+    """Where each purpose's uniform sits in a step's row of the per-run dynamics block.
+
+    A row is slot 0 (continuation), then per actor and track a strategy slot and a noise slot,
+    actor-major. The first :data:`DRAWN_ACTORS` actors' slots (``drawn`` columns) are drawn
+    row-major from the run's PCG64 generator, exactly as with two actors only; the slots of each
+    further actor are filled from its keyed stream ``actor:<name>`` (per run, ``horizon`` rows of
+    ``2 * n_tracks`` uniforms), so they neither shift nor depend on the first two actors' numbers.
+    """
 
     n_tracks: int
     n_actors: int = 2
@@ -87,6 +102,11 @@ class Slots:
     @property
     def size(self) -> int:
         return 1 + 2 * self.n_actors * self.n_tracks
+
+    @property
+    def drawn(self) -> int:
+        """Leading slots drawn from the run's PCG64 generator (the rest: keyed streams per actor)."""
+        return 1 + 2 * min(self.n_actors, DRAWN_ACTORS) * self.n_tracks
 
 
 def run_generator(seed: int, run: int, stream: int = DYNAMICS_STREAM) -> np.random.Generator:
@@ -122,10 +142,15 @@ def draw(scenario: Scenario, seed: int, runs: np.ndarray) -> Draws:
     """All random numbers of the given runs of ``scenario`` under ``seed``."""
     runs = np.asarray(runs, dtype=np.int64)
     n, horizon = len(runs), scenario.horizon
-    slots = Slots(len(scenario.tracks), len(scenario.actors))
+    n_tracks = len(scenario.tracks)
+    slots = Slots(n_tracks, len(scenario.actors))
     block = np.empty((horizon, slots.size, n))
     for i, r in enumerate(runs):
-        block[:, :, i] = run_generator(seed, int(r)).random((horizon, slots.size))
+        block[:, :slots.drawn, i] = run_generator(seed, int(r)).random((horizon, slots.drawn))
+    for a in range(DRAWN_ACTORS, len(scenario.actors)):
+        u = keyed_uniforms(seed, "actor", scenario.actors[a].name, runs, horizon * 2 * n_tracks)
+        first = slots.strategy(a, 0)
+        block[:, first:first + 2 * n_tracks, :] = u.reshape(n, horizon, 2 * n_tracks).transpose(1, 2, 0)
     events = np.empty((len(scenario.events), horizon, n))
     for i, e in enumerate(scenario.events):
         events[i] = keyed_uniforms(seed, "event", e.name, runs, horizon).T

@@ -11,6 +11,12 @@ elementwise per run, run ``r`` is bit-for-bit the same either way.
 numbers. The arrays then have one *lane* per (twin, run): lanes ``0 .. n-1`` are the runs
 themselves, lanes ``n(j+1) .. n(j+2)-1`` twin ``j``. The random numbers are drawn once and shared
 by a run and its twins, so run ``r`` of a twin depends only on (scenario, seed, r, twin).
+
+**Actors.** ``model.actors`` is a list. Each track is a 2x2 game between two of them, its
+``players`` (by default the first two): the step scores, moves the ladder and updates beliefs per
+track from that pair, and the channel's outcome reads the channel track's pair. Scenario files
+have exactly two actors who play every track; the engine also takes more (an actor who plays no
+track is inert), with the random numbers of the first two unchanged (see ``draws.py``).
 """
 
 from __future__ import annotations
@@ -43,8 +49,21 @@ def _forget_agent_ids(model: mesa.Model) -> None:
         ids.pop(model, None)
 
 
+def _check_players(scenario: Scenario) -> None:
+    """Every track is played by two different actors of the scenario, each with a strategy there."""
+    n = len(scenario.actors)
+    for k, t in enumerate(scenario.tracks):
+        if len(t.players) != 2 or t.players[0] == t.players[1] or not all(0 <= i < n for i in t.players):
+            raise ValueError(f"track '{t.name}': players {t.players} are not two different actors of {n}")
+        if len(t.payoffs) != 2:
+            raise ValueError(f"track '{t.name}': {len(t.payoffs)} payoff tables, expected one per player (2)")
+        for i in t.players:
+            if scenario.actors[i].strategies[k] is None:
+                raise ValueError(f"track '{t.name}': player '{scenario.actors[i].name}' has no strategy on it")
+
+
 class NegotiationModel(mesa.Model):
-    """US and China (or any two actors) on several issue tracks, for one or many runs.
+    """US and China (or any actors, two per track) on several issue tracks, for one or many runs.
 
     ``collect=False`` skips the per-step DataCollector (ensembles read their own statistics);
     ``grid=False`` skips the robustness grid of the channel definition.
@@ -67,6 +86,9 @@ class NegotiationModel(mesa.Model):
         self.values = {p: self._tile(v) for p, v in draws.params.items()}
         self.block, self.event_u, self.slots = draws.block, draws.events, draws.slots
         self.length = self._tile(draws.length)
+        _check_players(scenario)
+        pairs = {t.players for t in scenario.tracks}
+        self.pair = pairs.pop() if len(pairs) == 1 else None   # the two players of every track, if the same
         self.tracks = [TrackState(k, t, self.values, lanes) for k, t in enumerate(scenario.tracks)]
         self.actors = [Actor(self, i, a, self.values, self.tracks, lanes) for i, a in enumerate(scenario.actors)]
         self.population = (Population(self, scenario.nonstate, self._tile)
@@ -132,6 +154,15 @@ class NegotiationModel(mesa.Model):
     def levels(self) -> np.ndarray:
         return np.stack([t.level for t in self.tracks], axis=1)
 
+    def moves(self) -> tuple[np.ndarray, np.ndarray]:
+        """Realised moves (True = C) of each track's two players, ``(lanes, tracks)`` per seat:
+        column k of the first array is track k's ``players[0]``, of the second its ``players[1]``."""
+        if self.pair is not None:  # the same two players everywhere (every scenario file): their own arrays
+            i, j = self.pair
+            return self.actors[i].realised, self.actors[j].realised
+        return tuple(np.stack([self.actors[t.players[s]].realised[:, k] for k, t in enumerate(self.tracks)], axis=1)
+                     for s in (0, 1))
+
     def incidents_so_far(self) -> np.ndarray:
         """Nonstate misuse incidents so far in each lane (none without a nonstate population)."""
         if self.population is None:
@@ -171,17 +202,17 @@ class NegotiationModel(mesa.Model):
         for a in self.actors:
             a.decide(t, [u[slots.strategy(a.index, k)] for k in range(n_tracks)],
                      [u[slots.noise(a.index, k)] for k in range(n_tracks)], forced[a.index])
-        us, them = self.actors
-        us.score(them, alive)
-        them.score(us, alive)
+        for a in self.actors:
+            a.score(alive)
+        first, second = self.moves()
         for k, track in enumerate(self.tracks):
-            track.move(us.realised[:, k], them.realised[:, k], alive)
-        us.learn(them, alive)
-        them.learn(us, alive)
+            track.move(first[:, k], second[:, k], alive)
+        for a in self.actors:
+            a.learn(alive)
         if self.population is not None:
             ch = self.scenario.outcomes.channel
-            self.population.step(self, t, us.realised[:, ch] & them.realised[:, ch], alive, self.copies)
-        self.outcome.update(t, (us.realised, them.realised), self.levels(), alive)
+            self.population.step(self, t, first[:, ch] & second[:, ch], alive, self.copies)
+        self.outcome.update(t, (first, second), self.levels(), alive)
         self.t += 1
         if self.datacollector is not None:
             self.datacollector.collect(self)

@@ -17,10 +17,13 @@ Each step, after levels and beliefs move and before the outcome trackers:
    probability ``c (1 - effect s)``: a success is a misuse incident;
 4. with ``n >= 1`` incidents both actors' risk perception rises by ``n risk``; each actor, with
    probability ``attribution``, blames the other: all its beliefs fall by ``n blame_trust`` and its
-   hawkishness rises by ``n blame_hawkishness``.
+   hawkishness rises by ``n blame_hawkishness``. "Both actors" are the channel track's two players
+   (with more than two actors, engine only, the others are not touched).
 
 Every group consumes two uniforms per step and every actor one, from the run's own ``nonstate``
-stream, whether or not they are used, so common random numbers and twins survive.
+stream, whether or not they are used, so common random numbers and twins survive. (The stream
+holds the first two actors' attribution draws; an actor beyond them, engine only, draws its own
+from the keyed stream ``nonstate:attribution:<name>``, so it shifts none of these numbers.)
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import mesa
 import numpy as np
 
 from ..scenario.resolved import NonstateDef
-from .draws import keyed_uniforms
+from .draws import DRAWN_ACTORS, keyed_uniforms
 
 if TYPE_CHECKING:
     from .model import NegotiationModel
@@ -86,13 +89,21 @@ class Population:
         self.first_incident = np.full(lanes, -1, dtype=np.int64)
         self.last_incidents = np.zeros(lanes, dtype=np.int64)
         self.last_hits = np.zeros((spec.groups, lanes), dtype=bool)   # which groups caused them
-        n_actors = len(model.scenario.actors)
-        self.width = 2 * spec.groups + n_actors
+        actors = model.scenario.actors
+        self.width = 2 * spec.groups + min(len(actors), DRAWN_ACTORS)
         # the run's nonstate stream: per step 2 uniforms per group (attempt, success), 1 per actor
         self.u = keyed_uniforms(model.seed_value, "nonstate", "draws", runs,
                                 model.scenario.horizon * self.width).reshape(len(runs), model.scenario.horizon,
                                                                              self.width)
+        # actors beyond the first two: one attribution uniform per step each, from their own stream
+        self.u_more = [keyed_uniforms(model.seed_value, "nonstate", f"attribution:{a.name}", runs,
+                                      model.scenario.horizon) for a in actors[DRAWN_ACTORS:]]
         self.groups = [NonstateGroup(model, self, i) for i in range(spec.groups)]
+
+    def _more(self, i: int, t: int, copies: int) -> Array:
+        """Attribution uniform of actor ``i`` (beyond the first two) at step ``t``, per lane."""
+        u = self.u_more[i - DRAWN_ACTORS][:, t]
+        return np.tile(u, copies) if copies > 1 else u
 
     @staticmethod
     def pressure(model: NegotiationModel, tracks) -> Array:
@@ -126,10 +137,14 @@ class Population:
         hit = n > 0
         if not hit.any():
             return
+        players = model.tracks[model.scenario.outcomes.channel].players
         for i, actor in enumerate(model.actors):
+            if i not in players:
+                continue
             actor.risk_perception = np.where(hit, np.clip(actor.risk_perception + n * p["incident_risk"], 0, 1),
                                              actor.risk_perception)
-            blames = hit & (u[2 * g + i] < p["incident_attribution"])
+            u_blame = u[2 * g + i] if i < DRAWN_ACTORS else self._more(i, t, copies)
+            blames = hit & (u_blame < p["incident_attribution"])
             cut = (n * p["incident_blame_trust"])[:, None]
             actor.belief = np.where(blames[:, None], np.clip(actor.belief - cut, 0, 1), actor.belief)
             actor.hawkishness = np.where(

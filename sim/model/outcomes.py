@@ -72,7 +72,7 @@ class OutcomeTracker:
         # one tracker per (window, threshold, prehistory) of the grid; collapse_after is read off max_spell
         self.grid = {d: ChannelState(d, self.grid_runs) for d in ROBUSTNESS_GRID.trackers(spec)} if grid else {}
         self.steps = np.zeros(n_runs, dtype=np.int64)
-        self.coop = np.zeros((2, n_runs, n_tracks), dtype=np.int64)   # C moves per actor, track
+        self.coop = np.zeros((2, n_runs, n_tracks), dtype=np.int64)   # C moves per seat, track
         self.mutual = np.zeros((n_runs, n_tracks), dtype=np.int64)    # steps of mutual C
         self.peak = np.asarray(start_levels, dtype=np.int64).copy()  # (runs, tracks)
         self.after_events = self.peak.copy()
@@ -101,7 +101,8 @@ class OutcomeTracker:
         self.peak = np.maximum(self.peak, levels)
 
     def update(self, t: int, moves: tuple[Array, Array], levels: Array, alive: Array) -> None:
-        """Record step ``t``: realised moves (True = C) and levels after the moves."""
+        """Record step ``t``: realised moves (True = C) of each track's two players, one
+        ``(runs, tracks)`` array per seat (``NegotiationModel.moves``), and levels after the moves."""
         a, b = moves
         mutual = a & b
         engaged = mutual[:, self.spec.channel]

@@ -16,22 +16,23 @@ from .model import NegotiationModel
 
 @dataclass(frozen=True)
 class TrackStep:
-    """One track after a step: both actors' moves (True = C), its labels and its level."""
+    """One track after a step: its two players' moves (True = C), its labels and its level."""
 
     name: str
     labels: tuple[str, str]            # (C label, D label)
-    intended: tuple[bool, ...]         # per actor
-    realised: tuple[bool, ...]         # per actor
+    intended: tuple[bool, ...]         # per player (seat)
+    realised: tuple[bool, ...]         # per player (seat)
     level: int
     rung: str
+    players: tuple[int, ...] = (0, 1)  # actor index of each seat
 
-    def label(self, actor: int, realised: bool = True) -> str:
-        move = (self.realised if realised else self.intended)[actor]
+    def label(self, seat: int, realised: bool = True) -> str:
+        move = (self.realised if realised else self.intended)[seat]
         return self.labels[0] if move else self.labels[1]
 
-    def flipped(self, actor: int) -> bool:
-        """True when noise turned this actor's intended move into the other one."""
-        return self.intended[actor] != self.realised[actor]
+    def flipped(self, seat: int) -> bool:
+        """True when noise turned this player's intended move into the other one."""
+        return self.intended[seat] != self.realised[seat]
 
 
 @dataclass(frozen=True)
@@ -61,9 +62,9 @@ def record(model: NegotiationModel) -> StepRecord:
     if model.n_runs != 1:
         raise ValueError("a trace follows one run: build the model with runs=[r]")
     tracks = tuple(
-        TrackStep(t.name, t.spec.labels, tuple(bool(a.intended[0, k]) for a in model.actors),
-                  tuple(bool(a.realised[0, k]) for a in model.actors), int(t.level[0]),
-                  t.spec.rungs[int(t.level[0])])
+        TrackStep(t.name, t.spec.labels, tuple(bool(model.actors[i].intended[0, k]) for i in t.players),
+                  tuple(bool(model.actors[i].realised[0, k]) for i in t.players), int(t.level[0]),
+                  t.spec.rungs[int(t.level[0])], t.players)
         for k, t in enumerate(model.tracks))
     actors = tuple(
         ActorStep(a.name, float(a.trust[0]), {t.name: float(a.belief[0, k]) for k, t in enumerate(model.tracks)},
@@ -119,7 +120,8 @@ class TableFormat:
         for k, t in enumerate(self.scenario.tracks):
             w = max(self.move_w[k], self.name_w[k])
             top.append(f"{t.name[: self._cell_width(k)]:<{self._cell_width(k)}}")
-            sub.append(f"{self.names[0]:<{w}} {self.names[1]:<{w}} {'level':<{self.rung_w[k]}}")
+            first, second = (self.names[i] for i in t.players)
+            sub.append(f"{first:<{w}} {second:<{w}} {'level':<{self.rung_w[k]}}")
         trust = " ".join(f"{n[:6]:>6}" for n in self.names)
         pay = " ".join(f"{n[:7]:>7}" for n in self.names)
         top += [f"{'trust':<{len(trust)}}", f"{'payoff':<{len(pay)}}", "events"]

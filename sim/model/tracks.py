@@ -11,9 +11,12 @@ Array = np.ndarray
 
 
 class TrackState:
-    """One issue track in every run: level on the ladder, per-actor payoffs and modifiers.
+    """One issue track in every run: level on the ladder, its two players' payoffs and modifiers.
 
-    The ladder is sticky: after both actors play C for ``down_after`` steps in a row the level
+    ``players`` are the indices of the two actors who play the track (by default the first two);
+    payoffs are per seat, ``payoffs[0]`` for ``players[0]`` and ``payoffs[1]`` for ``players[1]``.
+
+    The ladder is sticky: after both players play C for ``down_after`` steps in a row the level
     steps down, and with a ``ratchet`` it never falls more than that many rungs below its peak.
     ``frozen`` marks runs (twin lanes) whose level is held at its start whatever happens.
     """
@@ -21,20 +24,21 @@ class TrackState:
     def __init__(self, index: int, spec: TrackDef, values: dict[str, Array], n_runs: int):
         self.index, self.spec, self.name = index, spec, spec.name
         self.role = spec.role
+        self.players = spec.players
         self.top = len(spec.rungs) - 1
         self.level = np.full(n_runs, spec.start, dtype=np.int64)
         self.peak = self.level.copy()                    # highest level reached in the run
         self.calm = np.zeros(n_runs, dtype=np.int64)     # consecutive steps of mutual C
         self.frozen = np.zeros(n_runs, dtype=bool)
-        # per actor: {"R": array, ...}; copies so that events can change them per run
+        # per seat: {"R": array, ...}; copies so that events can change them per run
         self.payoffs = [{x: values[p].copy() for x, p in pay.items()} for pay in spec.payoffs]
         self.level_cost = values[spec.params["level_cost"]].copy()
         self.risk_weight = values[spec.params["risk_weight"]].copy()
         self.audience_weight = values[spec.params["audience_weight"]].copy()
 
-    def effective(self, actor: int, hawkishness: Array, risk: Array) -> tuple[Array, Array, Array, Array]:
-        """This actor's R, S, T, P after the level cost, risk and audience modifiers."""
-        pay = self.payoffs[actor]
+    def effective(self, seat: int, hawkishness: Array, risk: Array) -> tuple[Array, Array, Array, Array]:
+        """R, S, T, P of the player in ``seat`` (0 or 1) after the level cost, risk and audience modifiers."""
+        pay = self.payoffs[seat]
         cost = self.level_cost * self.level
         R, S, T, P = pay["R"] - cost, pay["S"] - cost, pay["T"] - cost, pay["P"] - cost
         if self.role is Role.CHANNEL:
@@ -44,9 +48,9 @@ class TrackState:
             T, P = T + bonus, P + bonus
         return R, S, T, P
 
-    def score(self, actor: int, mine: Array, other: Array, hawkishness: Array, risk: Array) -> Array:
-        """Payoff of ``actor`` for the realised moves (True = C)."""
-        R, S, T, P = self.effective(actor, hawkishness, risk)
+    def score(self, seat: int, mine: Array, other: Array, hawkishness: Array, risk: Array) -> Array:
+        """Payoff of the player in ``seat`` for the realised moves (True = C)."""
+        R, S, T, P = self.effective(seat, hawkishness, risk)
         return np.where(mine, np.where(other, R, S), np.where(other, T, P))
 
     def set_level(self, new: Array, where: Array) -> None:
@@ -59,7 +63,8 @@ class TrackState:
         self.peak = np.maximum(self.peak, self.level)
 
     def move(self, a: Array, b: Array, alive: Array) -> None:
-        """Climb ``up`` per D played; after ``down_after`` calm steps in a row step ``down``."""
+        """Climb ``up`` per D the two players played (``a``, ``b``: their moves, True = C); after
+        ``down_after`` calm steps in a row step ``down``."""
         n_defect = (~a).astype(np.int64) + (~b)
         calm = np.where(n_defect > 0, 0, self.calm + 1)
         down = calm >= self.spec.down_after

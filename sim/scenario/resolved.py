@@ -50,14 +50,14 @@ class ActorDef:
     name: str
     params: dict[str, str]          # actor parameter -> param path
     salience: tuple[float, ...]     # normalised over tracks
-    strategies: tuple[StrategyDef, ...]
+    strategies: tuple[StrategyDef | None, ...]  # per track; None (engine only): not a player there
 
 
 @dataclass(frozen=True)
 class TrackDef:
     name: str
     role: Role
-    payoffs: tuple[dict[str, str], ...]  # per actor: "R"/"S"/"T"/"P" -> param path
+    payoffs: tuple[dict[str, str], ...]  # per player (seat): "R"/"S"/"T"/"P" -> param path
     labels: tuple[str, str]              # (C label, D label)
     rungs: tuple[str, ...]
     up: int
@@ -66,6 +66,7 @@ class TrackDef:
     params: dict[str, str]               # level_cost / risk_weight / audience_weight -> path
     down_after: int = 1                  # calm steps before the level steps down
     ratchet: int | None = None           # at most this many rungs below the peak (None: no floor)
+    players: tuple[int, int] = (0, 1)    # the two actors (indices) who play this track, in seat order
 
 
 @dataclass(frozen=True)
@@ -201,11 +202,12 @@ class Scenario:
         return tuple(a.name for a in self.actors)
 
     def pacified(self) -> TwinDef | None:
-        """The built-in pacified twin: both actors C on every rivalry track, rivalry levels frozen."""
+        """The built-in pacified twin: both players C on every rivalry track, rivalry levels frozen."""
         rivalry = self.outcomes.rivalry
         if not rivalry:
             return None
-        force = tuple((a, k, True) for a in range(len(self.actors)) for k in rivalry)
+        force = tuple((a, k, True) for a in range(len(self.actors)) for k in rivalry
+                      if a in self.tracks[k].players)
         return TwinDef(PACIFIED, force, frozenset(), frozenset(rivalry))
 
     def twin(self, name: str) -> TwinDef:
@@ -526,6 +528,7 @@ class _Builder:
 
     def build(self) -> Scenario:
         spec = self.spec
+        # the engine takes more actors (TrackDef.players); scenario files stay at two (docs/model.md)
         if len(self.actors) != 2:
             raise self.fail(("actors",), f"expected exactly 2 actors, got {len(self.actors)}"
                                          f" ({', '.join(self.actors) or 'none'}); this version models two states")
