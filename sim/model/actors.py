@@ -7,7 +7,7 @@ import numpy as np
 
 from ..games import Role
 from ..scenario.resolved import ActorDef
-from .strategies import Observation
+from ..strategies import Observation
 from .tracks import TrackState
 
 Array = np.ndarray

@@ -21,9 +21,9 @@ from ..errors import UserError
 from ..games import optimal_generosity
 from ..model.draws import draw
 from ..model.model import NegotiationModel
-from ..model.strategies import Observation
 from ..scenario.errors import ScenarioError
 from ..scenario.load import scenario_from_dict
+from ..strategies import Observation
 from .spec import TournamentSpec
 
 SIDES = ("A", "B")

@@ -4,7 +4,7 @@ A strategy is pure: it sees an :class:`Observation` (what the actor may know), i
 one uniform number per run from the run's own stream, and returns the intended move (``True`` = C).
 It never touches Mesa or global random state. Classic rules follow the Axelrod library; with
 linkage, reciprocal rules react to perceived cooperation ``pi`` instead of the raw last move
-(docs/model.md, so with linkage 0 each is exactly its textbook self.
+(docs/model.md), so with linkage 0 each is exactly its textbook self.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..games import optimal_generosity
-from ..scenario.params import POSITIVE, UNIT, Range
+from .games import optimal_generosity
+from .ranges import POSITIVE, UNIT, Range
 
 Array = np.ndarray
 
@@ -163,7 +163,7 @@ def _random(obs, params, u):
 
 
 def forward_values(obs: Observation) -> tuple[Array, Array]:
-    """Expected values of C and D against a reciprocating-or-not other (docs/model.md.
+    """Expected values of C and D against a reciprocating-or-not other (docs/model.md).
 
     After a D the other answers with D for ever, and the best reply to that is worth
     ``M = max(S, P)`` a step: P in a prisoner's dilemma, S (swerve) in chicken.
