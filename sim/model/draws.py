@@ -71,17 +71,20 @@ def keyed_uniforms(seed: int, kind: str, name: str, runs: np.ndarray, per_run: i
 
 @dataclass(frozen=True)
 class Slots:
-    """Where each purpose's uniform sits in a step's row of the per-run dynamics block."""
+    """Where each purpose's uniform sits in a step's row of the per-run dynamics block.
+
+    ``strategy`` and ``noise`` take an actor and a track, or arrays of them (elementwise).
+    """
 
     n_tracks: int
     n_actors: int = 2
 
     continuation = 0
 
-    def strategy(self, actor: int, track: int) -> int:
+    def strategy(self, actor: int | np.ndarray, track: int | np.ndarray) -> int | np.ndarray:
         return 1 + 2 * (actor * self.n_tracks + track)
 
-    def noise(self, actor: int, track: int) -> int:
+    def noise(self, actor: int | np.ndarray, track: int | np.ndarray) -> int | np.ndarray:
         return self.strategy(actor, track) + 1
 
     @property
