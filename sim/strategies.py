@@ -244,14 +244,16 @@ def remember(memory: Memory, realised: Array, pi: Array, learning: Array, alive:
     for a caller that holds views of them.
     """
     belief = (1.0 - learning) * memory.belief + learning * pi
-    if out is None:
-        out = Memory(memory.last.copy(), memory.pi.copy(), memory.pi_prev.copy(), memory.triggered.copy(),
-                     memory.belief.copy())
     where = True if alive is None else alive
-    below = pi < 1.0
-    np.copyto(out.pi_prev, memory.pi, where=where)  # before pi is overwritten (out may be memory)
+    trigger = pi < 1.0 if alive is None else alive & (pi < 1.0)
+    if out is None:
+        return Memory(last=np.where(where, realised, memory.last), pi=np.where(where, pi, memory.pi),
+                      pi_prev=np.where(where, memory.pi, memory.pi_prev),
+                      triggered=np.where(trigger, True, memory.triggered),
+                      belief=np.where(where, belief, memory.belief))
+    np.copyto(out.pi_prev, memory.pi, where=where)  # before pi is overwritten: out may be memory
     np.copyto(out.pi, pi, where=where)
-    np.copyto(out.triggered, True, where=below if alive is None else alive & below)
+    np.copyto(out.triggered, True, where=trigger)
     np.copyto(out.last, realised, where=where)
     np.copyto(out.belief, belief, where=where)
     return out
