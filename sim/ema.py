@@ -30,6 +30,7 @@ import numpy as np
 from .errors import UserError
 from .scenario.params import Dist, Fixed
 from .scenario.resolved import Scenario
+from .streams import generator
 
 INSTALL_HINT = ("the EMA Workbench adapter needs ema-workbench: pip install 'ema-workbench>=2.5' "
                 "(or, in the project folder, pip install -e '.[ema]')")
@@ -39,8 +40,6 @@ def _headline() -> tuple[str, ...]:
 
     return tuple(o.column for o in RUN_OUTCOMES if o.kind != "bits")
 CHUNK_RUNS = 4000
-#: spawn key of the exploration design's generator (apart from runs, Mesa and --design lhs)
-EXPLORE_STREAM = 2**32 - 3
 
 
 def require_ema():
@@ -199,7 +198,7 @@ def design(model, experiments: int, seed: int) -> tuple[list, list]:
     from scipy.stats import qmc
 
     params = list(model.uncertainties) + list(model.levers)
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(EXPLORE_STREAM,))))
+    rng = generator(seed, "explore")  # apart from runs, Mesa and --design lhs
     try:
         sampler = qmc.LatinHypercube(d=len(params), rng=rng)
     except TypeError:  # scipy < 1.15

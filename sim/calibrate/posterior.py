@@ -15,10 +15,11 @@ from typing import Annotated
 import numpy as np
 from pydantic import Field
 
+from ..streams import keyed_uniforms
 from .patterns import Spec
 
 PARAM_PREFIX = "param."
-#: name of the keyed stream that picks each run's posterior row (kind "posterior" in sim/model/draws.py)
+#: name of the keyed stream that picks each run's posterior row (kind "posterior" in sim/streams.py)
 POSTERIOR_STREAM = "rows"
 
 
@@ -77,8 +78,6 @@ def load_posterior(builder, spec: ParametersSpec) -> Posterior:
 
 def posterior_rows(seed: int, runs: np.ndarray, rows: int) -> np.ndarray:
     """The posterior row each run takes: one uniform of the run's own ``posterior`` stream."""
-    from ..model.draws import keyed_uniforms  # (draws imports this module)
-
     u = keyed_uniforms(seed, "posterior", POSTERIOR_STREAM, runs)[:, 0]
     return np.minimum((u * rows).astype(np.int64), rows - 1)
 

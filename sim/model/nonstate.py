@@ -31,7 +31,7 @@ import mesa
 import numpy as np
 
 from ..scenario.resolved import NonstateDef
-from .draws import keyed_uniforms
+from ..streams import keyed_uniforms
 
 if TYPE_CHECKING:
     from .model import NegotiationModel
