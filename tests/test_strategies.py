@@ -13,6 +13,9 @@ Linkage, noise and forced moves are engine features and stay model-based.
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -23,6 +26,7 @@ from sim.strategies import Memory, play_script, remember
 
 from conftest import game_scenario, play
 
+ROOT = Path(__file__).resolve().parents[1]
 MIXED = "CDDCDCCDDD"    # B's moves at t = 0..9
 MIXED2 = "DCCCDDCCCD"
 ALL_C = "C" * 10
@@ -327,3 +331,38 @@ def test_full_linkage_ignores_own_track():
     grim trigger on Y."""
     _, y, _ = two_track("grim_trigger", 1.0, y_script=MIXED)
     assert y == "CCCCCCCCCC"
+
+
+# --------------------------------------------------------------------------------------------
+# The rules live in the base layer
+# --------------------------------------------------------------------------------------------
+
+def _imports(path):
+    """Every module ``path`` imports (relative imports resolved against the sim package)."""
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+            module = ".".join([*base, node.module] if node.module else base)
+            found |= {module} | ({f"{module}.{a.name}" for a in node.names} if node.level else set())
+    return found
+
+
+BASE = ("sim.games", "sim.ranges", "sim.strategies", "sim.streams")
+
+
+@pytest.mark.parametrize("module", BASE)
+def test_base_modules_import_only_numpy_and_each_other(module):
+    path = ROOT / (module.replace(".", "/") + ".py")
+    sim_imports = {m for m in _imports(path) if m.split(".")[0] == "sim"}
+    third_party = {m.split(".")[0] for m in _imports(path)} - {"sim", "__future__"}
+    assert all(m in BASE or m.rsplit(".", 1)[0] in BASE or m == "sim" for m in sim_imports), sim_imports
+    assert third_party <= {"numpy", "collections", "dataclasses", "enum", "hashlib", "math"}, third_party
+
+
+def test_the_scenario_language_does_not_import_the_model():
+    for path in sorted((ROOT / "sim" / "scenario").glob("*.py")):
+        assert not {m for m in _imports(path) if m.startswith("sim.model")}, path.name
