@@ -31,6 +31,7 @@ from .analysis.discovery import INSTALL_HINT, inputs, parameter_columns, require
 from .errors import UserError
 from .scenario.params import Dist
 from .scenario.resolved import Scenario
+from .streams import generator
 
 def _headline() -> tuple[str, ...]:
     """The per-run outcomes declared in ``sim.results.outcomes`` (bit fields left out)."""
@@ -38,8 +39,6 @@ def _headline() -> tuple[str, ...]:
 
     return tuple(o.column for o in RUN_OUTCOMES if o.kind != "bits")
 CHUNK_RUNS = 4000
-#: spawn key of the exploration design's generator (apart from runs, Mesa and --design lhs)
-EXPLORE_STREAM = 2**32 - 3
 
 
 def _uncertainty(ema, path: str, dist: Dist):
@@ -185,7 +184,7 @@ def design(model, experiments: int, seed: int) -> tuple[list, list]:
     from scipy.stats import qmc
 
     params = list(model.uncertainties) + list(model.levers)
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(EXPLORE_STREAM,))))
+    rng = generator(seed, "explore")  # apart from runs, Mesa and --design lhs
     try:
         sampler = qmc.LatinHypercube(d=len(params), rng=rng)
     except TypeError:  # scipy < 1.15

@@ -114,7 +114,7 @@ def test_overrides_and_no_overwrite(small, tmp_path, capsys):
 
 
 def test_strategies_command_lists_every_strategy(capsys):
-    from sim.model.strategies import REGISTRY
+    from sim.strategies import REGISTRY
 
     out = run_cli(["strategies"], capsys)
     assert len(out.strip().splitlines()) == len(REGISTRY)

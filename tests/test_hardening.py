@@ -27,7 +27,8 @@ from sim.cli import main
 from sim.ensemble.runner import run_ensemble
 from sim.scenario.errors import ScenarioError
 from sim.scenario.load import load_scenario, scenario_from_dict
-from sim.scenario.params import REAL, UNIT, parse_param
+from sim.ranges import REAL, UNIT
+from sim.scenario.params import parse_param
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from sim import NegotiationModel, scenario_from_dict
 from sim.ensemble.runner import run_ensemble, simulate_chunk
-from sim.model.strategies import REGISTRY
+from sim.strategies import REGISTRY
 
 STRATEGIES = sorted(REGISTRY)
 unit = st.floats(0.0, 1.0)

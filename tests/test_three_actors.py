@@ -17,7 +17,8 @@ import pytest
 
 from sim import NegotiationModel, load_scenario, scenario_from_dict
 from sim.ensemble.runner import ChunkJob, chunk_arrays, run_ensemble
-from sim.model.draws import draw, keyed_uniforms, run_generator
+from sim.model.draws import draw
+from sim.streams import generator, keyed_uniforms
 from sim.model.trace import format_table, trace_scenario
 from sim.scenario.resolved import Scenario
 
@@ -183,7 +184,7 @@ def test_the_first_two_actors_keep_their_random_numbers_and_the_third_has_its_ow
     assert np.array_equal(d3.block[:, :d2.slots.size], d2.block)
     # the continuation slot and the first two actors' slots: the run's own PCG64 generator, row-major
     for i, r in enumerate(runs):
-        assert np.array_equal(d2.block[:, :, i], run_generator(7, int(r)).random((two.horizon, 1 + 4 * k)))
+        assert np.array_equal(d2.block[:, :, i], generator(7, "dynamics", int(r)).random((two.horizon, 1 + 4 * k)))
     # the third actor's slots: its keyed stream, per run horizon rows of (strategy, noise) per track
     u = keyed_uniforms(7, "actor", "Ally", runs, two.horizon * 2 * k).reshape(len(runs), two.horizon, 2 * k)
     for track in range(k):

@@ -17,6 +17,7 @@ import numpy as np
 from ..model.model import NegotiationModel
 from ..scenario.load import scenario_from_dict
 from ..scenario.resolved import Scenario
+from ..streams import generator
 from .controls import MENU
 
 ROUNDS = 10
@@ -89,7 +90,7 @@ def match(game: Game, you: str | Sequence[bool], them: str, rounds: int | None =
 
 def hidden_strategy(seed: int, game_number: int, choices: Sequence[str] = MENU) -> str:
     """The computer's strategy for game ``game_number``: drawn from (seed, game_number)."""
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(7, game_number))))
+    rng = generator(seed, "hidden_strategy", game_number)
     return str(choices[int(rng.integers(len(choices)))])
 
 

@@ -11,7 +11,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from ..model.strategies import REGISTRY, describe
+    from ..strategies import REGISTRY, describe
 
     width = max(len(n) for n in REGISTRY)
     for name, text in describe():

@@ -1,7 +1,7 @@
 """Parameter sweeps: one ensemble per point of a grid, every point from the same seed.
 
 Every point runs the same run indices from the same seed, so run ``r`` draws the same random
-numbers at every point (common random numbers, see ``model/draws.py``): differences between
+numbers at every point (common random numbers, see ``sim/streams.py``): differences between
 points come from the varied values, not from sampling noise. All points are validated before
 anything is simulated. Each point is one call of ``sim.workflow.run_point``, writing one sub-folder, so a
 later ``--resume`` can skip points whose sub-folder is complete. Running a plan (simulate, store,

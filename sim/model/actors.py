@@ -7,7 +7,7 @@ import numpy as np
 
 from ..games import Role
 from ..scenario.resolved import ActorDef
-from .strategies import Observation
+from ..strategies import Memory, Observation, remember
 from .tracks import TrackState
 
 Array = np.ndarray
@@ -153,12 +153,10 @@ class Actor(mesa.Agent):
                 weighted = weighted + self.W[:, k, j] * other_d[:, j]
             pi[:, k] = 1.0 - weighted
         a = alive[:, None] & self.plays  # the memory of a track it does not play stays as it was
-        lam = self.trust_learning[:, None]
-        self.pi_prev = np.where(a, self.pi, self.pi_prev)
-        self.pi = np.where(a, pi, self.pi)
-        self.triggered = self.triggered | (a & (pi < 1.0))
-        self.last = np.where(a, self.realised, self.last)
-        self.belief = np.where(a, (1.0 - lam) * self.belief + lam * pi, self.belief)
+        memory = remember(Memory(self.last, self.pi, self.pi_prev, self.triggered, self.belief), self.realised, pi,
+                          self.trust_learning[:, None], a)
+        self.last, self.pi, self.pi_prev, self.triggered, self.belief = \
+            memory.last, memory.pi, memory.pi_prev, memory.triggered, memory.belief
         rivalry_d = sum((other_d[:, k] for k, t in enumerate(self.model.tracks) if t.role is Role.RIVALRY),
                         np.zeros(other_d.shape[0]))
         h = self.hawkishness + self.hawk_sensitivity * rivalry_d \

@@ -1,80 +1,30 @@
-"""Random streams: every random number of run ``r`` comes from ``(seed, r)`` alone.
+"""All random numbers of some runs of a scenario: every number of run ``r`` comes from ``(seed, r)`` alone.
 
-Two kinds of stream, both independent of how runs are grouped into chunks or processes:
+The streams are those of ``sim/streams.py``, independent of how runs are grouped into chunks or
+processes:
 
-- **Keyed streams** (``keyed_uniforms``): one counter-based Philox generator per purpose, keyed by
-  ``(seed, purpose)`` where the purpose is a text such as a parameter's path (``"param:actors.US.noise"``)
-  or an event's name (``"event:Leaders' call"``). Run ``r`` reads the block of numbers at counter
-  ``r``, so it can be read without drawing the runs before it. Because the key is the *name*, not a
-  position, adding, removing or reordering parameters or events never re-draws the others: common
-  random numbers survive edits of a scenario.
-- **The dynamics block**: per run, ``SeedSequence(seed, spawn_key=(r, 1))`` draws one uniform per
-  step for the continuation draw and for each actor's strategy and noise on each track (fixed slots).
-  Only the first two actors' slots come from this generator. An actor beyond them (the engine
-  accepts more, scenario files do not) gets its slots from its own keyed stream ``actor:<name>``,
-  so adding one leaves every number of the first two exactly as it was (see :class:`Slots`).
-
-Every stream key the engine reserves is declared in :data:`STREAMS`.
+- **Keyed streams**: each sampled parameter (``param:<path>``) and each event (``event:<name>``)
+  has its own, so adding, removing or reordering them never re-draws the others.
+- **The dynamics block**: per run, the ``dynamics`` stream (``SeedSequence(seed, spawn_key=(r, 1))``)
+  draws one uniform per step for the continuation draw and for each actor's strategy and noise on
+  each track, at the fixed places of :class:`Slots`. Only the first two actors' slots come from
+  this generator. An actor beyond them (the engine accepts more, scenario files do not) gets its
+  slots from its own keyed stream ``actor:<name>``, so adding one leaves every number of the first
+  two exactly as it was.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..scenario.posterior import POSTERIOR_STREAM
 from ..scenario.resolved import Scenario
-
-DYNAMICS_STREAM = 1
-
-#: Every kind of keyed stream, by prefix, with what it is for. A stream's full key is
-#: ``prefix + ":" + name``; names come from the scenario (parameter paths, event names).
-STREAMS = {
-    "param": "one uniform per run per sampled parameter, keyed by the parameter's path",
-    "event": "one uniform per run per step per event, keyed by the event's name",
-    "nonstate": "the nonstate population's per-step draws (groups' attempts and successes, attribution)",
-    "posterior": "which row of a posterior table a run takes",
-    "actor": "the dynamics slots (strategy, noise per step and track) of an actor beyond the first two, "
-             "keyed by the actor's name",
-}
+from ..streams import generator, keyed_uniforms
 
 #: actors whose dynamics slots the per-run PCG64 generator draws (later actors: keyed streams)
 DRAWN_ACTORS = 2
-
-
-def stream_key(seed: int, kind: str, name: str) -> np.ndarray:
-    """The 128-bit Philox key of stream ``kind:name`` under ``seed`` (stable across versions)."""
-    if kind not in STREAMS:
-        raise KeyError(f"undeclared random stream kind {kind!r}")
-    digest = hashlib.sha256(f"{kind}:{name}".encode()).digest()
-    words = [int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4)]
-    return np.random.SeedSequence(int(seed), spawn_key=tuple(words)).generate_state(2, np.uint64)
-
-
-def keyed_uniforms(seed: int, kind: str, name: str, runs: np.ndarray, per_run: int = 1) -> np.ndarray:
-    """``(len(runs), per_run)`` uniforms of stream ``kind:name``; row i belongs to run ``runs[i]`` only.
-
-    Run ``r`` owns the Philox counter block starting at ``r * ceil(per_run / 4)`` (each counter
-    step yields four 64-bit outputs), so its numbers are the same whatever other runs are drawn.
-    """
-    runs = np.asarray(runs, dtype=np.int64)
-    out = np.empty((len(runs), per_run))
-    if len(runs) == 0 or per_run == 0:
-        return out
-    width = -(-per_run // 4)  # counter steps per run
-    key = stream_key(seed, kind, name)
-    # contiguous stretches of run indices are drawn in one go
-    breaks = np.nonzero(np.diff(runs) != 1)[0] + 1
-    for part in np.split(np.arange(len(runs)), breaks):
-        first = int(runs[part[0]])
-        bits = np.random.Philox(key=key)
-        if first:
-            bits.advance(first * width)
-        block = np.random.Generator(bits).random((len(part), 4 * width))
-        out[part] = block[:, :per_run]
-    return out
 
 
 @dataclass(frozen=True)
@@ -86,6 +36,8 @@ class Slots:
     row-major from the run's PCG64 generator, exactly as with two actors only; the slots of each
     further actor are filled from its keyed stream ``actor:<name>`` (per run, ``horizon`` rows of
     ``2 * n_tracks`` uniforms), so they neither shift nor depend on the first two actors' numbers.
+
+    ``strategy`` and ``noise`` take an actor and a track, or arrays of them (elementwise).
     """
 
     n_tracks: int
@@ -93,10 +45,10 @@ class Slots:
 
     continuation = 0
 
-    def strategy(self, actor: int, track: int) -> int:
+    def strategy(self, actor: int | np.ndarray, track: int | np.ndarray) -> int | np.ndarray:
         return 1 + 2 * (actor * self.n_tracks + track)
 
-    def noise(self, actor: int, track: int) -> int:
+    def noise(self, actor: int | np.ndarray, track: int | np.ndarray) -> int | np.ndarray:
         return self.strategy(actor, track) + 1
 
     @property
@@ -107,11 +59,6 @@ class Slots:
     def drawn(self) -> int:
         """Leading slots drawn from the run's PCG64 generator (the rest: keyed streams per actor)."""
         return 1 + 2 * min(self.n_actors, DRAWN_ACTORS) * self.n_tracks
-
-
-def run_generator(seed: int, run: int, stream: int = DYNAMICS_STREAM) -> np.random.Generator:
-    """The generator of one run's dynamics stream."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(run, stream))))
 
 
 @dataclass
@@ -146,7 +93,7 @@ def draw(scenario: Scenario, seed: int, runs: np.ndarray) -> Draws:
     slots = Slots(n_tracks, len(scenario.actors))
     block = np.empty((horizon, slots.size, n))
     for i, r in enumerate(runs):
-        block[:, :slots.drawn, i] = run_generator(seed, int(r)).random((horizon, slots.drawn))
+        block[:, :slots.drawn, i] = generator(seed, "dynamics", int(r)).random((horizon, slots.drawn))
     for a in range(DRAWN_ACTORS, len(scenario.actors)):
         u = keyed_uniforms(seed, "actor", scenario.actors[a].name, runs, horizon * 2 * n_tracks)
         first = slots.strategy(a, 0)

@@ -3,7 +3,7 @@
 ``NegotiationModel(scenario, runs=[r])`` is a normal Mesa model of run ``r``: step it and
 inspect ``model.actors``, ``model.tracks`` and ``model.datacollector``. Given many run indices,
 every state variable is an array over runs and one ``step()`` advances all of them; since each
-run's random numbers depend only on ``(seed, r)`` (see ``draws.py``) and every operation is
+run's random numbers depend only on ``(seed, r)`` (see ``sim/streams.py``) and every operation is
 elementwise per run, run ``r`` is bit-for-bit the same either way.
 
 **Twins.** Given ``twins``, the model also simulates each run once more per twin: an intervention
@@ -27,16 +27,13 @@ import mesa
 import numpy as np
 
 from ..scenario.resolved import Scenario, TwinDef
+from ..streams import generator
 from .actors import Actor
 from .draws import draw
 from .events import EventEngine
 from .nonstate import Population
 from .outcomes import OutcomeTracker
 from .tracks import TrackState
-
-#: spawn key of the Mesa model's own generator, kept apart from every run's streams
-MESA_STREAM = 2**32 - 1
-
 
 def _forget_agent_ids(model: mesa.Model) -> None:
     """Drop Mesa's class-level per-model id counter for ``model`` (all our agents exist by now).
@@ -73,8 +70,7 @@ class NegotiationModel(mesa.Model):
                  twins: Sequence[TwinDef] = (), collect: bool = True, grid: bool = True):
         self.scenario = scenario
         self.seed_value = scenario.seed if seed is None else int(seed)
-        super().__init__(rng=np.random.Generator(np.random.PCG64(
-            np.random.SeedSequence(self.seed_value, spawn_key=(MESA_STREAM,)))))
+        super().__init__(rng=generator(self.seed_value, "mesa"))  # apart from every run's streams
         if runs is None:
             runs = [0]
         self.run_ids = np.arange(runs) if isinstance(runs, (int, np.integer)) else np.asarray(runs, dtype=np.int64)

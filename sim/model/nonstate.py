@@ -34,7 +34,8 @@ import mesa
 import numpy as np
 
 from ..scenario.resolved import NonstateDef
-from .draws import DRAWN_ACTORS, keyed_uniforms
+from ..streams import keyed_uniforms
+from .draws import DRAWN_ACTORS
 
 if TYPE_CHECKING:
     from .model import NegotiationModel

@@ -1,7 +1,7 @@
 """Sampling designs for a scenario's uncertain parameters: independent random draws or a Latin hypercube.
 
 ``random`` (the default): run ``r`` samples each uncertain parameter from its own uniform number,
-drawn from ``(seed, r)`` alone (see ``model/draws.py``).
+drawn from ``(seed, r)`` alone (see ``sim/streams.py``).
 
 ``lhs``: the uncertain parameters of an ensemble of ``N`` runs form one Latin hypercube of ``N``
 rows (``scipy.stats.qmc.LatinHypercube``, seeded from ``seed`` alone): every parameter's range of
@@ -21,12 +21,11 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..streams import generator
 from .params import Dist, Param
 from .resolved import Scenario
 
 DESIGNS = ("random", "lhs")
-#: spawn key of the design's generator, apart from the runs' (r, stream) keys and Mesa's own
-DESIGN_STREAM = 2**32 - 2
 
 
 @lru_cache(maxsize=4)
@@ -34,7 +33,7 @@ def latin_hypercube(seed: int, runs: int, dims: int) -> np.ndarray:
     """The ``runs x dims`` Latin hypercube on (0, 1) of a seed (computed once per process)."""
     from scipy.stats import qmc
 
-    rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(DESIGN_STREAM,))))
+    rng = generator(seed, "design")
     try:
         sampler = qmc.LatinHypercube(d=dims, rng=rng)
     except TypeError:  # scipy < 1.15 names the generator `seed`

@@ -12,10 +12,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import strategies as strategy_registry
 from ..games import Role
-from ..model import strategies as strategy_registry
+from ..ranges import DISCOUNT, NONNEG, REAL, UNIT, Range
 from .errors import KeyPath, ScenarioError, suggest
-from .params import DISCOUNT, NONNEG, REAL, UNIT, Fixed, Param, Range
+from .params import Fixed, Param
 from .schema import ScenarioSpec
 from .source import Source
 

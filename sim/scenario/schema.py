@@ -13,11 +13,12 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, PlainValidator, model_validator
 from pydantic_core import PydanticCustomError
 
+from .. import strategies
 from ..games import PRESETS
-from ..model import strategies
+from ..ranges import DISCOUNT, NONNEG, REAL, UNIT, Range
 from .errors import suggest
 from .levers import LeverSpec
-from .params import DISCOUNT, NONNEG, REAL, UNIT, Fixed, Param, Range, parse_param
+from .params import Fixed, Param, parse_param
 from .spec import Spec
 
 

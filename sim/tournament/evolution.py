@@ -12,14 +12,16 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.integrate import solve_ivp
 
+from .. import streams
 from ..errors import UserError
 
 
 def generator(seed: int | np.random.SeedSequence | np.random.Generator | None) -> np.random.Generator:
-    """One numpy Generator from a seed, a SeedSequence or a Generator (returned as is)."""
+    """One numpy Generator from a seed or a SeedSequence (the ``evolution`` stream of ``sim/streams.py``),
+    or a Generator (returned as is)."""
     if isinstance(seed, np.random.Generator):
         return seed
-    return np.random.Generator(np.random.PCG64(seed))
+    return streams.generator(seed, "evolution")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,9 @@ by seed and each pairing's play is exactly what a one-track game with the same n
 registered strategy rule is called once per step on every (run, track, side) where it plays,
 instead of once per track. It is the engine's semantics restricted to what a tournament uses
 (no events, no linkage, no payoff modifiers) and is checked to be bit-for-bit equal to
-:func:`play_with_model`, which runs the same scenario through :class:`~sim.NegotiationModel`.
+:func:`play_with_model`, which runs the same scenario through :class:`~sim.NegotiationModel`. It
+shares the engine's decision code: the same rules, the same random slots (:class:`Slots`) and the
+same memory update (:func:`~sim.strategies.remember`).
 """
 
 from __future__ import annotations
@@ -19,11 +21,11 @@ import numpy as np
 
 from ..errors import UserError
 from ..games import optimal_generosity
-from ..model.draws import draw
+from ..model.draws import Slots, draw
 from ..model.model import NegotiationModel
-from ..model.strategies import Observation
 from ..scenario.errors import ScenarioError
 from ..scenario.load import scenario_from_dict
+from ..strategies import Memory, Observation, remember
 from .spec import TournamentSpec
 
 SIDES = ("A", "B")
@@ -67,7 +69,7 @@ def play_with_model(spec: TournamentSpec) -> tuple[np.ndarray, np.ndarray]:
 class _Columns:
     """Every (side, track) of the scenario as one column, ordered so that each rule's columns are contiguous."""
 
-    def __init__(self, scenario, values: dict[str, np.ndarray], runs: int):
+    def __init__(self, scenario, values: dict[str, np.ndarray], runs: int, slots: Slots):
         K = len(scenario.tracks)
         defs = [(s, k, scenario.actors[s].strategies[k]) for s in range(2) for k in range(K)]
         key = [(d.name, tuple(sorted(d.params))) for _, _, d in defs]
@@ -77,9 +79,9 @@ class _Columns:
         position = np.empty(2 * K, dtype=np.int64)
         position[order] = np.arange(2 * K)
         self.opponent = position[[(c + K) % (2 * K) for c in order]]
-        # slots of the dynamics block: strategy 1 + 2c, noise 2 + 2c with c = side * K + track
-        self.strategy_slot = 1 + 2 * np.asarray(order)
-        self.noise_slot = self.strategy_slot + 1
+        # each column's slots in the dynamics block, as the engine reads them
+        self.strategy_slot = slots.strategy(self.side, self.track)
+        self.noise_slot = slots.noise(self.side, self.track)
 
         def per_column(paths):
             return np.stack([values[p] for p in paths], axis=1) if paths else np.zeros((runs, 0))
@@ -116,12 +118,8 @@ def play(spec: TournamentSpec) -> tuple[np.ndarray, np.ndarray]:
     scenario = build_scenario(spec)
     d = draw(scenario, spec.seed, np.arange(spec.repetitions))
     n, K = spec.repetitions, len(scenario.tracks)
-    cols = _Columns(scenario, d.params, n)
-    last = np.ones((n, 2 * K), dtype=bool)
-    pi = np.ones((n, 2 * K))
-    pi_prev = np.ones((n, 2 * K))
-    triggered = np.zeros((n, 2 * K), dtype=bool)
-    belief = cols.trust.copy()
+    cols = _Columns(scenario, d.params, n, d.slots)
+    memory = Memory.start(cols.trust)
     totals = np.zeros((n, 2 * K))
     want = np.empty((n, 2 * K), dtype=bool)
     steps = int(d.length.max())
@@ -129,9 +127,11 @@ def play(spec: TournamentSpec) -> tuple[np.ndarray, np.ndarray]:
     u_strategy = np.ascontiguousarray(d.block[:steps, cols.strategy_slot, :].transpose(0, 2, 1))
     flip = d.block[:steps, cols.noise_slot, :].transpose(0, 2, 1) < cols.noise
     everyone = int(d.length.min())  # before this step every run is alive
-    # state is updated in place, so each rule's views of it are made once
-    groups = [(rule.rule, sl, params, (last[:, sl], pi[:, sl], pi_prev[:, sl], triggered[:, sl], belief[:, sl],
-                                       cols.R[:, sl], cols.S[:, sl], cols.T[:, sl], cols.P[:, sl], cols.discount[:, sl]))
+    # memory is updated in place (remember(..., out=memory)), so each rule's views of it are made once
+    m = memory
+    groups = [(rule.rule, sl, params, (m.last[:, sl], m.pi[:, sl], m.pi_prev[:, sl], m.triggered[:, sl],
+                                       m.belief[:, sl], cols.R[:, sl], cols.S[:, sl], cols.T[:, sl], cols.P[:, sl],
+                                       cols.discount[:, sl]))
               for rule, sl, params in cols.groups]
     for t in range(steps):
         u = u_strategy[t]
@@ -141,14 +141,9 @@ def play(spec: TournamentSpec) -> tuple[np.ndarray, np.ndarray]:
         other = realised[:, cols.opponent]
         pay = np.where(realised, np.where(other, cols.R, cols.S), np.where(other, cols.T, cols.P))
         seen = 1.0 - (~other).astype(float)  # perceived cooperation with linkage 0, as the engine computes it
-        new_belief = (1.0 - cols.learning) * belief + cols.learning * seen
-        alive = None if t < everyone else np.broadcast_to((t < d.length)[:, None], seen.shape)
+        alive = None if t < everyone else (t < d.length)[:, None]
         totals += pay if alive is None else np.where(alive, pay, 0.0)
-        np.copyto(pi_prev, pi, where=True if alive is None else alive)
-        np.copyto(pi, seen, where=True if alive is None else alive)
-        np.copyto(triggered, True, where=(seen < 1.0) if alive is None else alive & (seen < 1.0))
-        np.copyto(last, realised, where=True if alive is None else alive)
-        np.copyto(belief, new_belief, where=True if alive is None else alive)
+        remember(memory, realised, seen, cols.learning, alive, out=memory)
     out = np.zeros((n, K, 2))
     out[:, cols.track, cols.side] = totals
     return out, d.length.copy()

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from ..errors import UserError
 from ..games import PRESETS, Payoffs
-from ..model.strategies import COMMON_PARAMS, REGISTRY
 from ..scenario.errors import suggest
+from ..strategies import COMMON_PARAMS, REGISTRY
 
 #: The eight strategies of issue 3, in the order the tests and the README use.
 DEFAULT_STRATEGIES = (

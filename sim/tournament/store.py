@@ -9,12 +9,11 @@ import numpy as np
 
 from ..results.folders import new_folder, timestamp
 from ..results.manifest import write_manifest
+from ..streams import generator
 from .evolution import Shares, moran, replicator
 from . import plots
 from .results import TournamentResult
 
-#: spawn key of the Moran process's stream, apart from every repetition's streams (0, 1, 2, ...)
-MORAN_STREAM = 2**32 - 2
 DPI = 200
 
 
@@ -26,8 +25,8 @@ def evolve(result: TournamentResult, kind: str, per_strategy: int = 10, generati
     if kind == "replicator":
         return replicator(M)
     n = len(M)
-    seed = np.random.SeedSequence(result.spec.seed, spawn_key=(MORAN_STREAM,))
-    return moran(M, np.full(n, per_strategy), generations * per_strategy * n, replicates, seed)
+    rng = generator(result.spec.seed, "moran")  # apart from every repetition's streams
+    return moran(M, np.full(n, per_strategy), generations * per_strategy * n, replicates, rng)
 
 
 def _write_csv(path: Path, rows: list[dict]) -> None:

@@ -1,0 +1,137 @@
+"""Random streams: every stream the project reserves, declared here, and the one factory of generators.
+
+No global random state is used, and no module of ``sim/`` but this one constructs a numpy
+``SeedSequence``, bit generator or ``Generator`` (``tests/test_streams.py`` checks both). A base
+module: numpy and the standard library only. Two kinds of stream, both fixed by a seed alone:
+
+- **Spawn-key streams** (:data:`SPAWN_KEYS`): a PCG64 generator seeded by
+  ``SeedSequence(seed, spawn_key=key)``, made by :func:`generator`. The key of a purpose is fixed
+  here; some keys have a part the caller gives (a run index, a game number).
+- **Keyed streams** (:data:`KEYED_STREAMS`, :func:`keyed_uniforms`): one counter-based Philox
+  generator per purpose, keyed by ``(seed, "kind:name")`` where the name comes from the scenario (a
+  parameter's path such as ``"param:actors.US.noise"``, an event's name such as ``"event:Leaders'
+  call"``) or is fixed by the engine (``"nonstate:draws"``, ``"posterior:rows"``). Run ``r`` reads
+  the block of numbers at counter ``r``, so it can be read without drawing the runs before it.
+  Because the key is the *name*, not a position, adding, removing or reordering parameters or
+  events never re-draws the others: common random numbers survive edits of a scenario.
+
+Every key below is what it has always been: changing one would change results that tests pin.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class SpawnKey:
+    """A reserved ``spawn_key``: ``template`` holds fixed integers and, as text, the names of the
+    parts the caller gives, in order (each a non-negative integer)."""
+
+    template: tuple[int | str, ...]
+    purpose: str
+
+    @property
+    def parts(self) -> tuple[str, ...]:
+        return tuple(x for x in self.template if isinstance(x, str))
+
+    def key(self, *sub: int) -> tuple[int, ...]:
+        if len(sub) != len(self.parts):
+            raise TypeError(f"spawn key {self.template} takes {len(self.parts)} part(s) {self.parts}, got {len(sub)}")
+        given = iter(int(x) for x in sub)
+        return tuple(next(given) if isinstance(x, str) else x for x in self.template)
+
+
+#: Every spawn key the project reserves, by purpose.
+SPAWN_KEYS: dict[str, SpawnKey] = {
+    "dynamics": SpawnKey(("run", 1), "run r's dynamics block: per step the continuation, strategy and noise uniforms "
+                                     "(sim/model/draws.py)"),
+    "mesa": SpawnKey((2**32 - 1,), "the Mesa model's own generator (Model.rng), not used by the dynamics "
+                                   "(sim/model/model.py)"),
+    "design": SpawnKey((2**32 - 2,), "the Latin hypercube of `--design lhs` over an ensemble's uncertain parameters "
+                                     "(sim/ensemble/design.py)"),
+    "moran": SpawnKey((2**32 - 2,), "the Moran process of a tournament's results folder (sim/tournament/store.py)"),
+    "explore": SpawnKey((2**32 - 3,), "the EMA Workbench exploration design (sim/ema.py)"),
+    "hidden_strategy": SpawnKey((7, "game"), "the computer's hidden strategy in classroom game n "
+                                             "(sim/classroom/play.py)"),
+    "evolution": SpawnKey((), "the seed's root stream: a Moran process given a plain seed "
+                              "(sim.tournament.moran(seed=...), the classroom's live tournament)"),
+}
+
+#: Declared keys that coincide (for some parts), each with why the two never meet. They are kept
+#: because changing either key would change pinned results; no other pair may coincide.
+SHARED_KEYS: dict[frozenset[str], str] = {
+    frozenset({"design", "moran"}): "(2**32 - 2,): an ensemble's Latin hypercube and a tournament's Moran process; "
+                                    "a tournament has no uncertain parameters, so one seed never feeds both",
+    frozenset({"dynamics", "hidden_strategy"}): "(7, 1): run 7's dynamics and classroom game 1's hidden strategy; "
+                                                "a classroom match is run 0 of its seed",
+}
+
+#: Every kind of keyed stream, by prefix, with what it is for. A stream's full key is
+#: ``prefix + ":" + name``; names come from the scenario (parameter paths, event names) or are fixed.
+KEYED_STREAMS: dict[str, str] = {
+    "param": "one uniform per run per sampled parameter, keyed by the parameter's path "
+             "(and `nonstate.capability`, `nonstate.intent`: one per group per run)",
+    "event": "one uniform per run per step per event, keyed by the event's name",
+    "nonstate": "the nonstate population's per-step draws (groups' attempts and successes, attribution), name `draws`",
+    "posterior": "which row of a posterior table a run takes, name `rows`",
+    "actor": "the dynamics slots (strategy, noise per step and track) of an actor beyond the first two, "
+             "keyed by the actor's name (engine only: scenario files have two actors)",
+}
+
+
+def spawn_key(purpose: str, *sub: int) -> tuple[int, ...]:
+    """The spawn key of ``purpose`` (a key of :data:`SPAWN_KEYS`) with the caller's parts ``sub``."""
+    if purpose not in SPAWN_KEYS:
+        raise KeyError(f"undeclared random stream {purpose!r}")
+    return SPAWN_KEYS[purpose].key(*sub)
+
+
+def generator(seed: int | np.random.SeedSequence | None, purpose: str, *sub: int) -> np.random.Generator:
+    """The PCG64 generator of stream ``purpose`` under ``seed``: ``SeedSequence(seed, spawn_key=key)``.
+
+    ``seed`` may also be ``None`` (fresh entropy from the operating system, for callers that ask
+    for it) or, for the root stream (``evolution``), a ``SeedSequence`` the caller made, used as is.
+    """
+    key = spawn_key(purpose, *sub)
+    if isinstance(seed, np.random.SeedSequence):
+        if key:
+            raise ValueError(f"stream {purpose!r} takes an integer seed, not a SeedSequence")
+        return np.random.Generator(np.random.PCG64(seed))
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
+
+
+def stream_key(seed: int, kind: str, name: str) -> np.ndarray:
+    """The 128-bit Philox key of stream ``kind:name`` under ``seed`` (stable across versions)."""
+    if kind not in KEYED_STREAMS:
+        raise KeyError(f"undeclared random stream kind {kind!r}")
+    digest = hashlib.sha256(f"{kind}:{name}".encode()).digest()
+    words = [int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4)]
+    return np.random.SeedSequence(int(seed), spawn_key=tuple(words)).generate_state(2, np.uint64)
+
+
+def keyed_uniforms(seed: int, kind: str, name: str, runs: np.ndarray, per_run: int = 1) -> np.ndarray:
+    """``(len(runs), per_run)`` uniforms of stream ``kind:name``; row i belongs to run ``runs[i]`` only.
+
+    Run ``r`` owns the Philox counter block starting at ``r * ceil(per_run / 4)`` (each counter
+    step yields four 64-bit outputs), so its numbers are the same whatever other runs are drawn.
+    """
+    runs = np.asarray(runs, dtype=np.int64)
+    out = np.empty((len(runs), per_run))
+    if len(runs) == 0 or per_run == 0:
+        return out
+    width = -(-per_run // 4)  # counter steps per run
+    key = stream_key(seed, kind, name)
+    # contiguous stretches of run indices are drawn in one go
+    breaks = np.nonzero(np.diff(runs) != 1)[0] + 1
+    for part in np.split(np.arange(len(runs)), breaks):
+        first = int(runs[part[0]])
+        bits = np.random.Philox(key=key)
+        if first:
+            bits.advance(first * width)
+        block = np.random.Generator(bits).random((len(part), 4 * width))
+        out[part] = block[:, :per_run]
+    return out
