@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import shutil
 import uuid
 from contextlib import contextmanager
@@ -19,28 +18,10 @@ from pathlib import Path
 import yaml
 
 from ..errors import UserError
+from .naming import MAX_NAME, SAFE_NAME, safe_name_problem  # noqa: F401  (the rule for folder names)
 
 PARTIAL_PREFIX = ".partial-"
 INCOMPLETE_SUFFIX = ".incomplete"
-#: longest name (scenario, actor, track) the tool accepts
-MAX_NAME = 100
-SAFE_NAME = re.compile(r"[A-Za-z0-9_.\-]+")
-
-
-def safe_name_problem(name: str) -> str | None:
-    """Why ``name`` cannot name a results folder, or None if it can."""
-    if not name:
-        return "is empty"
-    if len(name) > MAX_NAME:
-        return f"has {len(name)} characters; at most {MAX_NAME}"
-    if name.startswith("."):
-        return "starts with a dot"
-    if not SAFE_NAME.fullmatch(name):
-        bad = next(c for c in name if not SAFE_NAME.fullmatch(c))
-        return f"contains {repr(bad)[1:-1]!r}; use letters, digits, '_', '-' and '.' only"
-    return None
-
-
 def inside(root: Path, path: Path) -> Path:
     """``path``, after checking that it resolves to a place inside ``root`` (UserError if not)."""
     root_r, path_r = Path(root).resolve(), Path(path).resolve()

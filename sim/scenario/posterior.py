@@ -15,7 +15,6 @@ from typing import Annotated
 import numpy as np
 from pydantic import Field
 
-from ..results.tables import read_table
 from .errors import suggest
 from .spec import Spec
 
@@ -45,6 +44,8 @@ class Posterior:
 
 def load_posterior(builder, spec: ParametersSpec) -> Posterior:
     """Read and check the table named by ``parameters.from`` (``builder`` is resolve's _Builder)."""
+    from ..results.tables import read_table  # only when a scenario names a posterior table
+
     where = ("parameters", "from")
     origin = builder.src.origin(where)
     here = Path(origin.file).parent if origin.file and not origin.file.startswith("<") else Path(".")
