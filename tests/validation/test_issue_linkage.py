@@ -10,10 +10,10 @@ everywhere; when markets are separate, each is its own repeated game.
   the moves on the other tracks exactly unchanged, in every run, with noise and stochastic
   strategies (compared against the same seed without the forced defection).
 
-Note on the comparison. A run's dynamics block has one row per step whose length includes one
-slot per event (sim/model/draws.py), so adding an event shifts the random numbers of every later
-step. The control scenario therefore has an event of the same shape at the same step whose effect
-is a no-op (add 0 to a level), so both scenarios share every random number. Domestic pressure is
+Note on the comparison. Each event draws from its own stream keyed by its name (sim/streams.py),
+so adding an event shifts no other random number; the control scenario still has an event of the
+same name at the same step whose effect is a no-op (add 0 to a level), so the two scenarios differ
+only in what the event does. Domestic pressure is
 another channel between tracks (hawk_sensitivity, audience_weight); both are 0 here (the default),
 so only linkage could couple the tracks.
 """
