@@ -78,3 +78,10 @@ def signal_when(proc, ready, sig, what: str, timeout: float = 120) -> None:
     proc.send_signal(sig)
     proc.wait(timeout=60)
     assert proc.returncode != 0
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist, hand out the ``slow`` tests first (longest first balances two workers:
+    no long test starts when the other worker is about to finish). Serial runs keep file order."""
+    if hasattr(config, "workerinput"):  # an xdist worker; every worker sorts the same way
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)
