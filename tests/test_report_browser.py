@@ -20,6 +20,8 @@ from matplotlib.figure import Figure
 from sim.cli import main
 
 CHROMIUM = "/usr/bin/chromium"
+# one worker runs the module under pytest-xdist: the report folders are built once
+pytestmark = pytest.mark.xdist_group("report_browser")
 SCHEDULED = """  - {name: Summit in month four, at: 4, effects: [{target: actors.*.trust, add: 0.1}]}
   - {name: Export rule, at: [7, 9], effects: [{target: tracks.chips.level, add: 1}]}
 """
@@ -111,6 +113,8 @@ LAYOUT = """() => {
 }"""
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_reports_fit_at_1280px(folders, tmp_path):
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: run .ci/install-browser (apt-get install chromium)")
