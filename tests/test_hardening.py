@@ -126,7 +126,6 @@ def hostile_run(tmp_path_factory):
     return folder
 
 
-@pytest.mark.xdist_group("hostile_run")  # one worker computes the module fixture
 def test_hostile_names_csv_header_reads_back(hostile_run):
     scenario = load_scenario(HOSTILE)
     with open(hostile_run / "runs.csv", newline="", encoding="utf-8") as f:
@@ -142,7 +141,6 @@ def test_hostile_names_csv_header_reads_back(hostile_run):
     assert list(table) == header and len(table["run"]) == 40
 
 
-@pytest.mark.xdist_group("hostile_run")  # one worker computes the module fixture
 def test_hostile_names_figures_and_report(hostile_run):
     figures = sorted(p.name for p in (hostile_run / "figures").iterdir())
     assert figures and all(p.stat().st_size > 0 for p in (hostile_run / "figures").iterdir())
@@ -152,7 +150,6 @@ def test_hostile_names_figures_and_report(hostile_run):
     assert summary["runs"] == 40
 
 
-@pytest.mark.xdist_group("hostile_run")  # one worker computes the module fixture
 def test_hostile_names_handout_trace_replay(hostile_run, tmp_path, capsys):
     assert main(["handout", str(HOSTILE), "--runs", "20", "--out", str(tmp_path)]) == 0
     html = (tmp_path / "hostile-names.html").read_text()

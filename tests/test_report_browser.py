@@ -20,8 +20,6 @@ from matplotlib.figure import Figure
 from sim.cli import main
 
 CHROMIUM = "/usr/bin/chromium"
-# one worker runs the module under pytest-xdist: the report folders are built once
-pytestmark = pytest.mark.xdist_group("report_browser")
 SCHEDULED = """  - {name: Summit in month four, at: 4, effects: [{target: actors.*.trust, add: 0.1}]}
   - {name: Export rule, at: [7, 9], effects: [{target: tracks.chips.level, add: 1}]}
 """

@@ -39,7 +39,6 @@ def reference(tmp_path_factory) -> Path:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("resume_reference")  # one worker, so the reference is computed once
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["KILL", "INT"])
 def test_resume_after_a_real_signal_equals_uninterrupted(sig, reference, tmp_path, capsys):
     runs = RUNS

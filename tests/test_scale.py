@@ -30,7 +30,6 @@ def reference(tmp_path_factory) -> bytes:
     return (folder / "runs.csv").read_bytes()
 
 
-@pytest.mark.xdist_group("scale_reference")  # one worker, so the reference is computed once
 @pytest.mark.parametrize("options", [
     ("--workers", "1", "--chunk-size", "1"),
     ("--workers", "1", "--chunk-size", "7"),

@@ -23,8 +23,7 @@ from sim import load_scenario
 from sim.classroom.controls import controls
 from sim.classroom.play import Game
 
-# one worker runs the module under pytest-xdist: the server and the browser are started once
-pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("viz_browser")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"

@@ -65,7 +65,6 @@ def tft_vs_alld():
                 runs=RUNS)
 
 
-@pytest.mark.xdist_group("axelrod_ensembles")  # the module fixtures are computed once
 def test_mean_run_length_is_one_over_one_minus_w(tft_vs_tft, tft_vs_alld):
     """Axelrod (1984): with continuation w the game lasts 1/(1-w) = 10 moves on average.
 
@@ -79,7 +78,6 @@ def test_mean_run_length_is_one_over_one_minus_w(tft_vs_tft, tft_vs_alld):
         assert abs(mean - expected) <= Z * se, (mean, expected, se)
 
 
-@pytest.mark.xdist_group("axelrod_ensembles")  # the module fixtures are computed once
 def test_tft_vs_tft_value(tft_vs_tft):
     """Axelrod (1984): V(TFT|TFT) = R/(1-w) = 30 at w = 0.9 (mutual cooperation every move)."""
     model, _ = tft_vs_tft
@@ -91,7 +89,6 @@ def test_tft_vs_tft_value(tft_vs_tft):
         assert abs(mean - expected) <= Z * se, (mean, expected, se)
 
 
-@pytest.mark.xdist_group("axelrod_ensembles")  # the module fixtures are computed once
 def test_alld_vs_tft_and_tft_vs_alld_values(tft_vs_alld):
     """Axelrod (1984): V(ALLD|TFT) = T + wP/(1-w) = 14 and V(TFT|ALLD) = S + wP/(1-w) = 9 at w = 0.9."""
     model, _ = tft_vs_alld
