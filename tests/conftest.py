@@ -78,3 +78,12 @@ def signal_when(proc, ready, sig, what: str, timeout: float = 120) -> None:
     proc.send_signal(sig)
     proc.wait(timeout=60)
     assert proc.returncode != 0
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist, put the ``slow`` tests first. Files are handed to the workers in the
+    order of their first test (--dist loadfile --no-loadscope-reorder), so the files with slow
+    tests go first and the short ones fill in at the end: no long file starts when the other
+    worker is about to finish. Within a file the slow tests run first. Serial runs keep file order."""
+    if hasattr(config, "workerinput"):  # an xdist worker; every worker sorts the same way
+        items.sort(key=lambda item: item.get_closest_marker("slow") is None)

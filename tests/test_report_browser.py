@@ -111,6 +111,8 @@ LAYOUT = """() => {
 }"""
 
 
+@pytest.mark.browser
+@pytest.mark.slow
 def test_reports_fit_at_1280px(folders, tmp_path):
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: run .ci/install-browser (apt-get install chromium)")

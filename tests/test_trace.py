@@ -48,7 +48,11 @@ def test_records_show_events_and_noise():
     assert table.count("*") >= len(flips)
 
 
-def test_trace_command_prints_the_exact_moves(capsys):
+def test_trace_command_prints_the_exact_moves(capsys, monkeypatch):
+    # the full table, as on a 100-column terminal (the width `sim trace` assumes when not on a
+    # terminal); the width is pinned because it is read from COLUMNS or the terminal, which
+    # differ between machines and under pytest-xdist (whose workers set COLUMNS=80)
+    monkeypatch.setenv("COLUMNS", "100")
     assert main(["trace", str(FIRST), "--no-color"]) == 0
     out = capsys.readouterr().out
     lines = [line for line in out.splitlines() if line.strip()[:1].isdigit()]
