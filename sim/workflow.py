@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .errors import UserError
-from .results.folders import (INCOMPLETE_SUFFIX, clear_partials, complete, folder_lock, folder_stem,
-                              new_folder, resumable_folder, results_dir, timestamp, write_scenario)
+from .results import folders  # called through the module, so a test can stand in for one step
+from .results.folders import INCOMPLETE_SUFFIX, results_dir, write_scenario
 from .results.manifest import write_manifest
 
 # -- one ensemble ---------------------------------------------------------------------------------
@@ -39,7 +39,7 @@ def simulate_to_folder(scenario, folder: Path, command: list[str], **options) ->
 
 def run(scenario, out_root: Path, command: list[str], runs: int, seed: int, **options) -> tuple[Path, dict]:
     """``sim run``: a new folder ``out_root/<scenario>/<time>-seed<seed>-runs<runs>``; return it and the summary."""
-    with new_folder(results_dir(out_root, scenario.name), folder_stem(seed, runs)) as holder:
+    with folders.new_folder(results_dir(out_root, scenario.name), folders.folder_stem(seed, runs)) as holder:
         summary = simulate_to_folder(scenario, holder[0], command, runs=runs, seed=seed, **options)
     return holder[0], summary
 
@@ -49,7 +49,7 @@ def write_results(result, out_root: Path, command: list[str]) -> tuple[Path, dic
     from .analysis.run_folder import finish_run_folder
     from .ensemble.store import store_result
 
-    with new_folder(results_dir(out_root, result.scenario.name), folder_stem(result.seed, result.runs)) as holder:
+    with folders.new_folder(results_dir(out_root, result.scenario.name), folders.folder_stem(result.seed, result.runs)) as holder:
         steps, meta = store_result(result, holder[0], command)
         summary = finish_run_folder(holder[0], result.scenario, steps, meta)
     return holder[0], summary
@@ -61,7 +61,7 @@ def save_tables(scenario, root: Path, seed: int, runs: int, table: dict, steps,
     from .analysis.run_folder import finish_run_folder
     from .ensemble.store import store_tables
 
-    with new_folder(results_dir(root, scenario.name), folder_stem(seed, runs)) as holder:
+    with folders.new_folder(results_dir(root, scenario.name), folders.folder_stem(seed, runs)) as holder:
         store_tables(holder[0], scenario, seed, runs, table, trajectories, keep_trajectories)
         finish_run_folder(holder[0], scenario, steps, meta)
     return holder[0]
@@ -73,7 +73,7 @@ def save_tables(scenario, root: Path, seed: int, runs: int, table: dict, steps,
 def run_point(point, folder: Path, runs: int, seed: int, command: list[str], executor=None,
               chunk_size: int = 2000) -> Path:
     """Simulate one sweep point into its run folder ``folder/point-NNN`` (atomically)."""
-    with new_folder(folder, point.name) as holder:
+    with folders.new_folder(folder, point.name) as holder:
         simulate_to_folder(point.scenario, holder[0], command, runs=runs, seed=seed,
                            chunk_size=chunk_size, executor=executor)
     return holder[0]
@@ -93,8 +93,8 @@ def run_sweep(plan, out_root: Path, command: list[str], executor=None, chunk_siz
 
     for point in plan.points:  # every point fits in memory, before any folder is made
         check_memory(point.scenario, plan.runs, chunk_size, getattr(executor, "workers", 1))
-    stem = f"sweep-{timestamp()}-seed{plan.seed}-runs{plan.runs}"
-    with resumable_folder(results_dir(out_root, plan.base.name), stem) as holder:
+    stem = f"sweep-{folders.timestamp()}-seed{plan.seed}-runs{plan.runs}"
+    with folders.resumable_folder(results_dir(out_root, plan.base.name), stem) as holder:
         folder = holder[0]
         sweep = {"vary": {a.path: list(a.values) for a in plan.axes}, "runs": plan.runs}
         write_scenario(folder, plan.base, "base scenario of the sweep", seed=plan.seed, sweep=sweep)
@@ -117,17 +117,17 @@ def resume_sweep(folder: Path, command: list[str], executor=None, chunk_size: in
         raise UserError(f"{folder}: not a sweep folder (no sweep.json and scenario.yaml)")
     if not folder.name.endswith(INCOMPLETE_SUFFIX):
         raise UserError(f"{folder}: this sweep is already complete")
-    with folder_lock(folder, "this sweep"):  # a second resume of the same folder fails at once
+    with folders.folder_lock(folder, "this sweep"):  # a second resume of the same folder fails at once
         if manifest_written(folder):  # interrupted between its manifest and its rename
-            return complete(folder), 0
+            return folders.complete(folder), 0
         stored = json.loads((folder / "sweep.json").read_text())
         plan = plan_sweep(folder / "scenario.yaml", design=stored.get("design", "random"))
         if [p["name"] for p in stored["points"]] != [p.name for p in plan.points]:
             raise UserError(f"{folder}: sweep.json and scenario.yaml disagree about the points")
-        clear_partials(folder)  # a point that was being written when interrupted
+        folders.clear_partials(folder)  # a point that was being written when interrupted
         todo = sum(not point_done(folder, p) for p in plan.points)
         _finish_sweep(plan, folder, stored["command"], executor, chunk_size, on_point)
-        return complete(folder), todo
+        return folders.complete(folder), todo
 
 
 def _finish_sweep(plan, folder: Path, command: list[str], executor, chunk_size: int, on_point) -> None:
@@ -174,8 +174,8 @@ def run_sensitivity(scenario, out_root: Path, command: list[str], samples: int =
         raise UserError(f"--samples {samples}: expected a power of 2 (Sobol' sequences need one), e.g. 256")
     seed = scenario.seed if seed is None else int(seed)
     started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
-    stem = f"sensitivity-{timestamp()}-seed{seed}-N{samples}"
-    with new_folder(results_dir(out_root, scenario.name), stem) as holder:
+    stem = f"sensitivity-{folders.timestamp()}-seed{seed}-N{samples}"
+    with folders.new_folder(results_dir(out_root, scenario.name), stem) as holder:
         folder = holder[0]
         write_scenario(folder, scenario, "resolved scenario of the sensitivity analysis", seed=seed)
         info = write_samples(folder, scenario, samples, replicates, seed, executor)
@@ -216,8 +216,8 @@ def run_discovery(scenario, out_root: Path, command: list[str], experiments: int
     started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
     ex, out = ema.explore(ema.to_model(scenario, seed), experiments, seed)
     inputs = ema.parameter_columns(ex)
-    stem = f"discover-{timestamp()}-seed{seed}-n{experiments}"
-    with new_folder(results_dir(out_root, scenario.name), stem) as holder:
+    stem = f"discover-{folders.timestamp()}-seed{seed}-n{experiments}"
+    with folders.new_folder(results_dir(out_root, scenario.name), stem) as holder:
         folder = holder[0]
         write_scenario(folder, scenario, "resolved scenario of the exploration", seed=seed)
         cols = {"experiment": np.arange(len(ex))}
@@ -245,7 +245,7 @@ def calibrate(scenario, out_root: Path, command: list[str], draws: int, accept: 
     from .calibrate.folder import run_calibration, write_calibration_folder
 
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    with new_folder(results_dir(out_root, scenario.name), f"{timestamp()}-calibrate-seed{seed}-draws{draws}") as holder:
+    with folders.new_folder(results_dir(out_root, scenario.name), f"{folders.timestamp()}-calibrate-seed{seed}-draws{draws}") as holder:
         result = run_calibration(scenario, draws, accept, seed, executor, chunk_size, predictive, progress=progress)
         write_calibration_folder(holder[0], scenario, result, command,
                                  {"started_utc": started, "seed": seed, "draws": draws, "chunk_size": chunk_size,
