@@ -113,6 +113,18 @@ def open_lesson(page, server, name: str):
     return page.locator(".sim-step")
 
 
+def open_tab(page, name: str) -> None:
+    """Switch to tab ``name`` and wait for its slide-in to end: during the slide the tab's buttons
+    are visible but moving, and a click there can miss them (seen on a loaded machine: the first
+    click on "C" after the switch was lost)."""
+    from playwright.sync_api import expect
+
+    tab = page.get_by_role("tab", name=name)
+    tab.click()
+    expect(tab).to_have_attribute("aria-selected", "true")
+    expect(page.locator(".v-window__container--is-active")).to_have_count(0, timeout=30_000)
+
+
 def step(page, counter, n: int, start: int = 0):
     from playwright.sync_api import expect
 
@@ -246,7 +258,7 @@ def test_ten_rounds_against_the_computer(server, page):
     s = load_scenario(LESSONS[0])
     game = Game.of(s)
     open_lesson(page, server, "tit_for_tat")
-    page.get_by_role("tab", name="Play the computer").click()
+    open_tab(page, "Play the computer")
     mine = "CCDCCDCCCD"
     for i, move in enumerate(mine, 1):
         page.locator(f".sim-play-{move.lower()}").click()
@@ -268,7 +280,7 @@ def test_live_tournament_with_a_chosen_mix(server, page):
     from playwright.sync_api import expect
 
     open_lesson(page, server, "noise")
-    page.get_by_role("tab", name="Tournament").click()
+    open_tab(page, "Tournament")
     slider = page.locator(".v-input", has_text="always_defect:")
     slider.locator(".v-slider__thumb-container").focus()
     for _ in range(10):
