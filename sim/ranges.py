@@ -9,7 +9,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
+from .lazy import lazy
+
+np = lazy("numpy", __name__)  # imported on first use: `sim validate` never needs numpy
+
 
 
 @dataclass(frozen=True)

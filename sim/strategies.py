@@ -19,12 +19,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from .games import PRESETS, Payoffs, optimal_generosity
+from .lazy import lazy
 from .ranges import POSITIVE, UNIT, Range
 
-Array = np.ndarray
+np = lazy("numpy", __name__)  # imported on first use: `sim validate` never needs numpy
+
+Array = "np.ndarray"  # for annotations only (a name, so importing needs no numpy)
 
 
 @dataclass(frozen=True)

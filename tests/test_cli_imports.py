@@ -1,4 +1,4 @@
-"""`sim --help` and `sim validate` start fast: they import neither Mesa, matplotlib, SciPy nor pandas.
+"""`sim --help` and `sim validate` start fast: they import neither Mesa, matplotlib, SciPy, pandas nor numpy.
 
 Checked in a fresh interpreter (this test process has imported them all already) through
 ``sys.modules`` after the command ran. The CPU-time ratio to ``python -c pass`` is measured by
@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("mesa", "matplotlib", "scipy", "pandas", "dask", "SALib", "solara")
+HEAVY = ("mesa", "matplotlib", "scipy", "pandas", "dask", "SALib", "solara", "numpy")
 
 PROBE = """
 import contextlib, io, json, sys
@@ -54,4 +54,14 @@ def test_start_up_imports_nothing_heavy(argv):
 def test_the_probe_sees_heavy_imports():
     """The same probe on a command that simulates does see Mesa: the check above can fail."""
     code, modules = imported("trace", "scenarios/lessons/01_tit_for_tat.yaml", "--steps", "2", "--no-color")
-    assert code == 0 and "mesa" in modules
+    assert code == 0 and "mesa" in modules and "numpy" in modules
+
+
+def test_numpy_arrives_on_first_use():
+    """The lazy stand-in (sim/lazy.py) imports numpy on first use and then is numpy itself."""
+    code = ("import sys, sim.strategies as s; assert 'numpy' not in sys.modules; "
+            "import sim.ranges as r; x = r.UNIT.clip(s.np.asarray([2.0])); "
+            "import numpy; assert s.np is numpy and r.np is numpy and x[0] == 1.0; print('ok')")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert proc.stdout.strip() == "ok", proc.stderr

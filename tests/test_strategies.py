@@ -351,7 +351,7 @@ def _imports(path):
     return found
 
 
-BASE = ("sim.games", "sim.ranges", "sim.strategies", "sim.streams")
+BASE = ("sim.games", "sim.lazy", "sim.ranges", "sim.strategies", "sim.streams")
 
 
 @pytest.mark.parametrize("module", BASE)
@@ -360,7 +360,8 @@ def test_base_modules_import_only_numpy_and_each_other(module):
     sim_imports = {m for m in _imports(path) if m.split(".")[0] == "sim"}
     third_party = {m.split(".")[0] for m in _imports(path)} - {"sim", "__future__"}
     assert all(m in BASE or m.rsplit(".", 1)[0] in BASE or m == "sim" for m in sim_imports), sim_imports
-    assert third_party <= {"numpy", "collections", "dataclasses", "enum", "hashlib", "math"}, third_party
+    assert third_party <= {"numpy", "collections", "dataclasses", "enum", "hashlib", "math", "importlib", "sys",
+                           "types"}, third_party
 
 
 def test_the_scenario_language_does_not_import_the_model():

@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
+from ..lazy import lazy
 from ..ranges import DISCOUNT, Range
+
+np = lazy("numpy", __name__)  # imported on first use: `sim validate` never needs numpy
 
 DIST_HELP = (
     "{uniform: [a, b]}, {normal: [mu, sd]}, {triangular: [lo, mode, hi]}, {beta: [a, b]} "
@@ -48,7 +49,9 @@ class Dist:
     uncertain = True
 
     def sample(self, u: np.ndarray) -> np.ndarray:
-        from scipy import stats  # imported on first sample: validating a scenario never needs it
+        from scipy import (
+            stats,  # imported on first sample: validating a scenario never needs it
+        )
 
         a = self.args
         point = self.point()

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
-import numpy as np
 from pydantic import Field
 
+from ..lazy import lazy
 from .errors import suggest
 from .spec import Spec
+
+np = lazy("numpy", __name__)  # imported on first use: `sim validate` never needs numpy
 
 PARAM_PREFIX = "param."
 #: name of the keyed stream that picks each run's posterior row (kind "posterior", drawn in sim/model/draws.py)
@@ -44,7 +46,9 @@ class Posterior:
 
 def load_posterior(builder, spec: ParametersSpec) -> Posterior:
     """Read and check the table named by ``parameters.from`` (``builder`` is resolve's _Builder)."""
-    from ..results.tables import read_table  # only when a scenario names a posterior table
+    from ..results.tables import (
+        read_table,  # only when a scenario names a posterior table
+    )
 
     where = ("parameters", "from")
     origin = builder.src.origin(where)
