@@ -142,7 +142,7 @@ class Ensemble:
         meta = run_meta(self.seed, self.n_runs, self.chunk_size, command, self.seconds,
                         executor="python-api", workers=1, design=self.design)
         return save_tables(self.scenario, Path(root), self.seed, self.n_runs, self.table, self.steps, meta,
-                           self.trajectory_table, self.keep_trajectories)
+                           self.trajectory_table, self.keep_trajectories)[0]
 
 
 def _chunk(job):

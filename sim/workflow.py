@@ -46,25 +46,22 @@ def run(scenario, out_root: Path, command: list[str], runs: int, seed: int, **op
 
 def write_results(result, out_root: Path, command: list[str]) -> tuple[Path, dict]:
     """A new folder for an ensemble result held in memory (:func:`sim.ensemble.runner.run_ensemble`)."""
-    from .analysis.run_folder import finish_run_folder
-    from .ensemble.store import store_result
+    from .results.manifest import run_meta
 
-    with folders.new_folder(results_dir(out_root, result.scenario.name), folders.folder_stem(result.seed, result.runs)) as holder:
-        steps, meta = store_result(result, holder[0], command)
-        summary = finish_run_folder(holder[0], result.scenario, steps, meta)
-    return holder[0], summary
+    meta = run_meta(result.seed, result.runs, result.chunk_size, command, result.seconds)
+    return save_tables(result.scenario, out_root, result.seed, result.runs, result.table, result.steps, meta)
 
 
-def save_tables(scenario, root: Path, seed: int, runs: int, table: dict, steps,
-                meta: dict, trajectories: dict | None = None, keep_trajectories: bool = False) -> Path:
-    """A new run folder for tables already computed (``sim.simulate(...).save()``); return it."""
+def save_tables(scenario, root: Path, seed: int, runs: int, table: dict, steps, meta: dict,
+                trajectories: dict | None = None, keep_trajectories: bool = False) -> tuple[Path, dict]:
+    """A new run folder for tables already computed (``sim.simulate(...).save()``); return it and the summary."""
     from .analysis.run_folder import finish_run_folder
     from .ensemble.store import store_tables
 
     with folders.new_folder(results_dir(root, scenario.name), folders.folder_stem(seed, runs)) as holder:
         store_tables(holder[0], scenario, seed, runs, table, trajectories, keep_trajectories)
-        finish_run_folder(holder[0], scenario, steps, meta)
-    return holder[0]
+        summary = finish_run_folder(holder[0], scenario, steps, meta)
+    return holder[0], summary
 
 
 # -- sweeps ---------------------------------------------------------------------------------------

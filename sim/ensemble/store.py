@@ -1,10 +1,10 @@
 """Writing an ensemble's own tables into a results folder, through :mod:`sim.results`.
 
 :func:`stream_ensemble` simulates chunk by chunk and streams each chunk's rows into ``runs.csv``
-(memory stays flat whatever the number of runs); :func:`store_result` writes an ensemble already
-in memory. Both write ``scenario.yaml``, ``runs.csv`` and the trajectories, and return the step
-statistics and the manifest entries of the simulation; the analysis (:mod:`sim.analysis`) then
-finishes the folder. :mod:`sim.workflow` composes the two.
+(memory stays flat whatever the number of runs); :func:`store_tables` writes an ensemble already
+in memory. Both write ``scenario.yaml``, ``runs.csv`` and the trajectories; the streaming one also
+returns the step statistics and the manifest entries of the simulation. The analysis
+(:mod:`sim.analysis`) then finishes the folder; :mod:`sim.workflow` composes the two.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ from ..results.manifest import run_meta
 from ..results.steps import StepStats
 from ..results.tables import write_table
 from ..scenario.design import design_of
-from .runner import EnsembleResult
 
 RESOLVED = "resolved scenario"
 
@@ -85,9 +84,3 @@ def store_tables(folder: Path, scenario, seed: int, runs: int, table: dict, traj
     if trajectories:
         name = "trajectories.csv" if keep_trajectories else "trajectories_sample.csv"
         write_table(folder / name, trajectories)
-
-
-def store_result(result: EnsembleResult, folder: Path, command: list[str]) -> tuple[StepStats, dict]:
-    """Write an in-memory ensemble result's tables into ``folder``; return (steps, meta)."""
-    store_tables(folder, result.scenario, result.seed, result.runs, result.table)
-    return result.steps, run_meta(result.seed, result.runs, result.chunk_size, command, result.seconds)

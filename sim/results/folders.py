@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import UserError
-from .naming import MAX_NAME, SAFE_NAME, safe_name_problem  # noqa: F401  (the rule for folder names)
+from .naming import safe_name_problem
 
 PARTIAL_PREFIX = ".partial-"
 INCOMPLETE_SUFFIX = ".incomplete"
@@ -80,9 +80,9 @@ def timestamp() -> str:
     return f"{dt.datetime.now(dt.timezone.utc):%Y%m%d-%H%M%S}"
 
 
-def folder_stem(seed: int, runs: int, kind: str = "") -> str:
-    """``[kind-]<UTC time>-seed<seed>-runs<runs>``: the name of a new results folder."""
-    return f"{kind + '-' if kind else ''}{timestamp()}-seed{seed}-runs{runs}"
+def folder_stem(seed: int, runs: int) -> str:
+    """``<UTC time>-seed<seed>-runs<runs>``: the name of a new run folder."""
+    return f"{timestamp()}-seed{seed}-runs{runs}"
 
 
 def _claim(parent: Path, stem: str, tmp: Path) -> Path:

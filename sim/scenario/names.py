@@ -16,7 +16,7 @@ from __future__ import annotations
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
-from ..results.naming import MAX_NAME, SAFE_NAME, safe_name_problem  # noqa: F401  (folder names)
+from ..results.naming import MAX_NAME, safe_name_problem
 from .errors import KeyPath, ScenarioError
 
 if TYPE_CHECKING:  # pragma: no cover
