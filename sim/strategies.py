@@ -81,6 +81,8 @@ class Strategy:
 COMMON_PARAMS: dict[str, ParamSpec] = {
     "noise": ParamSpec(UNIT, None, "implementation error on this track (default: the actor's noise)"),
     "linkage": ParamSpec(UNIT, 0.0, "weight of the other tracks in perceived cooperation"),
+    "level_linkage": ParamSpec(UNIT, 0.0, "v3, channel only: perceived cooperation times (1 - x * rivalry "
+                                          "pressure), so the rivalry's level weighs on the channel"),
 }
 
 REGISTRY: dict[str, Strategy] = {}
@@ -183,20 +185,34 @@ def forward_values(obs: Observation) -> tuple[Array, Array]:
     return v_c, v_d
 
 
+def cooperate_probability(obs: Observation, beta: Array, total: bool = False) -> Array:
+    """The logit rule's chance of C: ``1 / (1 + exp(-beta (1-delta) (V_C - V_D)))`` (v3: the gap in
+    per-step equivalents, so beta means the same at every delta); ``total``: on whole present
+    values (version 2). Infinite beta: 1 where ``V_C >= V_D``, else 0."""
+    v_c, v_d = forward_values(obs)
+    gap = v_c - v_d if total else (1.0 - obs.discount) * (v_c - v_d)
+    beta = np.broadcast_to(np.asarray(beta, dtype=float), np.shape(gap))
+    finite = np.isfinite(beta)
+    with np.errstate(over="ignore"):
+        p_c = 1.0 / (1.0 + np.exp(-np.where(finite, beta, 0.0) * gap))
+    return np.where(finite, p_c, (v_c >= v_d).astype(float))
+
+
 @register(
     "forward_looking",
     "Expected-utility rule on the belief and discount; C iff V_C >= V_D (logit if `rationality`).",
     reciprocal=True,
-    params={"rationality": ParamSpec(POSITIVE, None, "logit precision beta; default infinite")},
+    params={"rationality": ParamSpec(POSITIVE, None, "logit precision beta on the per-step gain "
+                                                     "(1-delta)(V_C - V_D); default infinite")},
 )
 def _forward(obs, params, u):
-    v_c, v_d = forward_values(obs)
     beta = params.get("rationality")
     if beta is None:
+        v_c, v_d = forward_values(obs)
         return v_c >= v_d
     finite = np.isfinite(beta)
-    with np.errstate(over="ignore"):
-        p_c = 1.0 / (1.0 + np.exp(-np.where(finite, beta, 0.0) * (v_c - v_d)))
+    p_c = cooperate_probability(obs, beta, total=bool(np.all(params.get("value_scale_total", False))))
+    v_c, v_d = forward_values(obs)
     return np.where(finite, u < p_c, v_c >= v_d)
 
 

@@ -78,6 +78,8 @@ KEYED_STREAMS: dict[str, str] = {
     "event": "one uniform per run per step per event, keyed by the event's name",
     "nonstate": "the nonstate population's per-step draws (groups' attempts and successes, attribution), name `draws`",
     "posterior": "which row of a posterior table a run takes, name `rows`",
+    "thaw": "v3: one uniform per run per step for the thaw draw of a track that events can freeze, keyed by "
+            "the track's name",
     "actor": "the dynamics slots (strategy, noise per step and track) of an actor beyond the first two, "
              "keyed by the actor's name (engine only: scenario files have two actors)",
 }

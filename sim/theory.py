@@ -168,7 +168,8 @@ def linked_tracks(scenario, actor) -> list[int]:
     """Tracks an actor actually links: those whose strategy may give other tracks weight, and the
     tracks they draw on (non-zero weight in some run)."""
     out: set[int] = set()
-    for k, strat in enumerate(actor.strategies):
+    rules = [(k, c) for k, entry in enumerate(actor.strategies) if entry is not None for c in entry.candidates]
+    for k, strat in rules:  # v3: every rule of a choice
         if isinstance(strat.linkage, str):
             p = scenario.params[strat.linkage]
             if p.uncertain or p.value > 0:
@@ -312,7 +313,9 @@ def theory_panel(scenario, samples: int = SAMPLES) -> dict:
         }
         for i, a in enumerate(scenario.actors):
             strat = a.strategies[k]
-            link_text, link_pos = _linkage(scenario, strat)
+            links = [_linkage(scenario, c) for c in strat.candidates]  # v3: every rule of a choice
+            link_text = " / ".join(dict.fromkeys(t for t, _ in links))
+            link_pos = any(pos for _, pos in links)
             linked[a.name] |= link_pos
             g = games[i]
             disc_param = scenario.params[a.params["discount"]]
@@ -324,7 +327,7 @@ def theory_panel(scenario, samples: int = SAMPLES) -> dict:
                 thresholds[name] = {**_summary(t), "discount": _clears(disc, t, fixed)}
             payoffs = {x: _summary([getattr(p, x) for p in g]) for x in "RSTP"}
             entry["actors"][a.name] = {
-                "strategy": strat.name, "linkage": link_text,
+                "strategy": getattr(strat, "label", strat.name), "linkage": link_text,
                 "game": _game_label(scenario, track.name, a.name),
                 "payoffs": payoffs, "class": _mode([classify(p) for p in g]),
                 "discount": disc_param.describe(),

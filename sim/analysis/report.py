@@ -213,16 +213,20 @@ def assumption_tables(s) -> str:
     rows = []
     for k, t in enumerate(s.tracks):
         for a in s.actors:
-            st = a.strategies[k]
-            parts = [f"{words(name)} {v(path)}" for name, path in st.params.items()]
-            if st.noise:
-                parts.append(f"noise on this track {v(st.noise)}")
-            if isinstance(st.linkage, dict):
-                parts += [f"linkage to {words(s.tracks[j].name)} {v(path)}" for j, path in st.linkage.items()]
-            else:
-                parts.append(f"linkage {v(st.linkage)}")
-            sal = a.salience[k]
-            rows.append([words(t.name), a.name, words(st.name), "; ".join(parts), round(sal, 3)])
+            entry = a.strategies[k]
+            weights = getattr(entry, "weights", (1.0,))
+            for st, w in zip(entry.candidates, weights):
+                parts = [f"{words(name)} {v(path)}" for name, path in st.params.items()]
+                if st.noise:
+                    parts.append(f"noise on this track {v(st.noise)}")
+                if isinstance(st.linkage, dict):
+                    parts += [f"linkage to {words(s.tracks[j].name)} {v(path)}" for j, path in st.linkage.items()]
+                else:
+                    parts.append(f"linkage {v(st.linkage)}")
+                if st.level_linkage:
+                    parts.append(f"level linkage {v(st.level_linkage)}")
+                name = words(st.name) if len(weights) == 1 else f"{words(st.name)} (drawn in {w:.0%} of runs)"
+                rows.append([words(t.name), a.name, name, "; ".join(parts), round(a.salience[k], 3)])
     out.append("<h3>Strategies</h3>" + table(["track", "actor", "strategy", "parameters", "salience (share)"], rows))
 
     rows = []
@@ -251,7 +255,8 @@ def assumption_tables(s) -> str:
             if e.probability_if_open:
                 when.append(f"while the channel is open {v(e.probability_if_open)}")
             effects = [_effect_text(s, eff, v) for eff in e.effects]
-            rows.append([e.name, "; ".join(when), "; ".join(effects)])
+            name = e.name + (f" [{', '.join(sorted(e.tags))}]" if getattr(e, "tags", None) else "")
+            rows.append([name, "; ".join(when), "; ".join(effects)])
         out.append("<h3>Events</h3>" + table(["event", "when", "effects"], rows))
 
     ns = getattr(s, "nonstate", None)
@@ -332,6 +337,9 @@ def _condition_text(s, c) -> str:
     if c.kind == "fired":
         name = s.events[c.event].name if 0 <= c.event < len(s.events) else "another event"
         return f"once '{name}' has fired"
+    if c.kind == "fired_tag":
+        names = [s.events[i].name for i in c.events]
+        return "once an event tagged as one of these has fired: " + ", ".join(f"'{n}'" for n in names)
     if c.kind == "incidents":
         return f"after at least {c.at_least} incidents"
     if c.kind == "after":
@@ -340,6 +348,11 @@ def _condition_text(s, c) -> str:
 
 
 def _effect_text(s, eff, v) -> str:
+    if eff.op == "freeze":
+        who = ", ".join(s.actors[i].name for i in eff.actors)
+        return f"{who} freezes {words(s.tracks[eff.tracks[0]].name)} (walks out until a thaw)"
+    if eff.op == "thaw":
+        return f"every freeze of {words(s.tracks[eff.tracks[0]].name)} ends"
     if eff.op == "force":
         who = ", ".join(s.actors[i].name for i in eff.actors)
         return f"{who} {'cooperates' if eff.cooperate else 'defects'} on {words(s.tracks[eff.tracks[0]].name)}"

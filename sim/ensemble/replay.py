@@ -40,6 +40,8 @@ def stored_row(folder: Path, run: int) -> dict[str, object]:
 
 
 def _same(stored: object, value: object) -> bool:
+    if isinstance(value, (str, np.str_)):  # a text column (the rule drawn, the collapse's cause)
+        return ("" if stored != stored else str(stored)) == str(value)
     value = float(value)
     stored = float(stored)
     if np.isnan(stored):

@@ -69,11 +69,20 @@ def run_table(m: NegotiationModel) -> dict[str, np.ndarray]:
         out.ESCALATED: escalated, out.ESCALATED_AT_END: o.escalated_at_end[main],
         out.ESCALATED_SHARE: o.escalated_steps[main] / steps, out.HELD_AND_ESCALATED: held & escalated,
         out.HELD_GRID: o.held_grid()[main] if o.grid else np.zeros(len(held), dtype=np.int64),
+        out.OPEN_MONTHS: ch.open_steps[main],
     }
+    channel = m.tracks[s.outcomes.channel]
+    by_freeze = ch.by_freeze[main]
+    values.update({
+        out.FROZEN: channel.freezes[main] > 0, out.LAPSED: ~held & ~by_freeze,
+        out.FREEZES: channel.freezes[main], out.FIRST_FREEZE: channel.first_freeze[main],
+        out.FROZEN_MONTHS: channel.frozen_steps[main], out.THAWS_AT_MEETING: channel.thaws_at_meeting[main],
+    })
     cols: dict[str, np.ndarray] = {"run": m.run_ids, "length": m.length[main]}
     for outcome in out.RUN_OUTCOMES:
         v = values[outcome]
         cols[outcome.column] = v.astype(np.int64) if v.dtype == bool else v
+    cols[out.COLLAPSE_CAUSE.column] = np.where(held, "", np.where(by_freeze, "freeze", "lapse"))
     pop = m.population
     if pop is not None:
         cols[out.INCIDENTS.column] = pop.incidents[main]
@@ -85,6 +94,7 @@ def run_table(m: NegotiationModel) -> dict[str, np.ndarray]:
         t_steps = np.maximum(ch.steps[lanes], 1)
         cols[out.HELD.twin_column(twin.name)] = (~ch.collapsed[lanes]).astype(np.int64)
         cols[out.OPEN_SHARE.twin_column(twin.name)] = ch.open_steps[lanes] / t_steps
+        cols[out.MOVES_DIFFER.twin_column(twin.name)] = m.diverged[lanes].astype(np.int64)
         if pop is not None:
             cols[out.INCIDENTS.twin_column(twin.name)] = pop.incidents[lanes]
     for k, t in enumerate(s.tracks):
@@ -100,6 +110,11 @@ def run_table(m: NegotiationModel) -> dict[str, np.ndarray]:
     for i, e in enumerate(s.events):
         cols[f"fired.{slug(e.name)}"] = m.events.counts[i][main]
         cols[f"first_fired.{slug(e.name)}"] = m.events.first[i][main]
+    for i, a in enumerate(s.actors):  # v3: the rule each run drew where a strategy is a choice
+        for k, entry in enumerate(a.strategies):
+            if entry is not None and hasattr(entry, "path"):
+                labels = np.asarray(entry.labels)
+                cols[out.strategy_column(a.name, s.tracks[k].name)] = labels[m.values[entry.path][main].astype(np.int64)]
     for path in s.uncertain():
         cols[f"param.{path}"] = m.values[path][main]
     if pop is not None:  # group parameters: their mean over the groups of each run

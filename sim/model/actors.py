@@ -6,37 +6,83 @@ import mesa
 import numpy as np
 
 from ..games import Role
-from ..scenario.resolved import ActorDef
+from ..scenario.resolved import ActorDef, ChoiceDef, StrategyDef
 from ..strategies import Memory, Observation, remember
 from .tracks import TrackState
 
 Array = np.ndarray
 
 
+def _entry_weights(strat: StrategyDef, k: int, salience, values: dict[str, Array], n_runs: int,
+                   n_tracks: int) -> Array:
+    """``W[r, j]`` of one rule on track k: the weight of the other's move on track j."""
+    W = np.zeros((n_runs, n_tracks))
+    if isinstance(strat.linkage, str):
+        x = values[strat.linkage]
+        others = [j for j in range(n_tracks) if j != k]
+        total = sum(salience[j] for j in others)
+        if total <= 0:
+            W[:, k] = 1.0
+            return W
+        W[:, k] = 1.0 - x
+        for j in others:
+            W[:, j] = x * (salience[j] / total)
+        return W
+    total = sum(values[p] for p in strat.linkage.values()) if strat.linkage else np.zeros(n_runs)
+    scale = np.where(total > 1.0, 1.0 / np.where(total > 0, total, 1.0), 1.0)
+    for j, p in strat.linkage.items():
+        W[:, j] = values[p] * scale
+    W[:, k] = np.clip(1.0 - total * scale, 0.0, 1.0)
+    return W
+
+
+def _per_run(entry, values: dict[str, Array], n_runs: int, of) -> Array:
+    """``of(rule)`` (an array over runs) for the rule each run plays: a choice (v3) picks per run."""
+    if not isinstance(entry, ChoiceDef):
+        return of(entry)
+    index = values[entry.path]
+    out = None
+    for i, cand in enumerate(entry.candidates):
+        x = of(cand)
+        where = (index == i).reshape((n_runs,) + (1,) * (np.ndim(x) - 1))
+        out = np.where(where, x, 0.0 if out is None else out)
+    return out
+
+
 def linkage_weights(spec: ActorDef, values: dict[str, Array], n_runs: int) -> Array:
     """``W[r, k, j]``: weight of the other's move on track j in perceived cooperation on track k."""
     n_tracks = len(spec.strategies)
     W = np.zeros((n_runs, n_tracks, n_tracks))
-    for k, strat in enumerate(spec.strategies):
-        if strat is None:  # not a player on track k: nothing to perceive there
+    for k, entry in enumerate(spec.strategies):
+        if entry is None:  # not a player on track k: nothing to perceive there
             continue
-        if isinstance(strat.linkage, str):
-            x = values[strat.linkage]
-            others = [j for j in range(n_tracks) if j != k]
-            total = sum(spec.salience[j] for j in others)
-            if total <= 0:
-                W[:, k, k] = 1.0
-                continue
-            W[:, k, k] = 1.0 - x
-            for j in others:
-                W[:, k, j] = x * (spec.salience[j] / total)
-        else:
-            total = sum(values[p] for p in strat.linkage.values()) if strat.linkage else np.zeros(n_runs)
-            scale = np.where(total > 1.0, 1.0 / np.where(total > 0, total, 1.0), 1.0)
-            for j, p in strat.linkage.items():
-                W[:, k, j] = values[p] * scale
-            W[:, k, k] = np.clip(1.0 - total * scale, 0.0, 1.0)
+        W[:, k, :] = _per_run(entry, values, n_runs,
+                              lambda s: _entry_weights(s, k, spec.salience, values, n_runs, n_tracks))
     return W
+
+
+def level_linkage(spec: ActorDef, values: dict[str, Array], n_runs: int, rivalry: list[int]) -> dict:
+    """v3: per track with a ``level_linkage``, ``(x, M)``: the weight x per run and ``M[r, j]`` the
+    share of rivalry track j in the pressure the rule reads (its linkage's rivalry sources, or every
+    rivalry track when the linkage names none)."""
+    n_tracks = len(spec.strategies)
+    out = {}
+    for k, entry in enumerate(spec.strategies):
+        if entry is None or not any(c.level_linkage for c in entry.candidates):
+            continue
+
+        def sources(s: StrategyDef) -> Array:
+            named = [j for j in s.linkage if j in rivalry] if isinstance(s.linkage, dict) else []
+            src = named or rivalry
+            M = np.zeros((n_runs, n_tracks))
+            for j in src:
+                M[:, j] = 1.0 / len(src)
+            return M
+
+        x = _per_run(entry, values, n_runs, lambda s: values[s.level_linkage] if s.level_linkage
+                     else np.zeros(n_runs))
+        out[k] = (x, _per_run(entry, values, n_runs, sources))
+    return out
 
 
 class Actor(mesa.Agent):
@@ -69,19 +115,21 @@ class Actor(mesa.Agent):
         self.W = linkage_weights(spec, values, n_runs)
         # per track, the tracks with a non-zero weight in any run (all of them only with linkage)
         self.sources = [[j for j in range(n_tracks) if self.W[:, k, j].any()] for k in range(n_tracks)]
-        self.strategy_params: list[dict[str, Array]] = []
-        self.noise_override: list[Array | None] = []
-        for k, strat in enumerate(spec.strategies):
+        # per track, the rules it may play (one, or a v3 choice) with their parameters, and which
+        # rule each run plays (None: the one rule)
+        self.rules: list[list[tuple]] = []
+        self.rule_index: list[Array | None] = []
+        for k, entry in enumerate(spec.strategies):
             if self.seat[k] is None:
-                self.strategy_params.append({})
-                self.noise_override.append(None)
+                self.rules.append([])
+                self.rule_index.append(None)
                 continue
-            params = {name: values[path] for name, path in strat.params.items()}
-            rule = strat.rule
-            if "rationality" in rule.params and "rationality" not in params:
-                params["rationality"] = np.full(n_runs, np.inf)
-            self.strategy_params.append(params)
-            self.noise_override.append(values[strat.noise] if strat.noise else None)
+            self.rules.append([(c.rule, self._rule_params(c, values, n_runs),
+                                values[c.noise] if c.noise else None) for c in entry.candidates])
+            self.rule_index.append(values[entry.path].astype(np.int64) if isinstance(entry, ChoiceDef) else None)
+        rivalry = [k for k, t in enumerate(tracks) if t.role is Role.RIVALRY]
+        self.level_link = level_linkage(spec, values, n_runs, rivalry)
+        self.tops = np.array([max(t.top, 1) for t in tracks], dtype=float)
         # memory of play
         self.last = np.ones((n_runs, n_tracks), dtype=bool)
         self.pi = np.ones((n_runs, n_tracks))
@@ -91,6 +139,21 @@ class Actor(mesa.Agent):
         self.realised = np.ones((n_runs, n_tracks), dtype=bool)
         self.payoff = np.zeros(n_runs)
         self.last_payoff = np.zeros((n_runs, n_tracks))
+
+    @staticmethod
+    def _rule_params(c: StrategyDef, values: dict[str, Array], n_runs: int) -> dict:
+        params = {name: values[path] for name, path in c.params.items()}
+        if "rationality" in c.rule.params:
+            if "rationality" not in params:
+                params["rationality"] = np.full(n_runs, np.inf)
+            if c.value_scale == "total":
+                params["value_scale_total"] = True
+        return params
+
+    @property
+    def strategy_params(self) -> list[dict[str, Array]]:
+        """The parameters of the rule played on each track (the first rule of a choice)."""
+        return [r[0][1] if r else {} for r in self.rules]
 
     @property
     def trust(self) -> Array:
@@ -108,14 +171,25 @@ class Actor(mesa.Agent):
     def decide(self, t: int, u_strategy: list[Array], u_noise: list[Array],
                forced: list[tuple[Array, Array]]) -> None:
         """Intended moves on every track it plays, then implementation noise (forced moves are not flipped)."""
-        for k, strat in enumerate(self.spec.strategies):
-            if self.seat[k] is None:
+        for k, rules in enumerate(self.rules):
+            if not rules:
                 continue
             obs = self.observation(t, k, self.model.tracks[k])
-            want = strat.rule.decide(obs, self.strategy_params[k], u_strategy[k])
+            index = self.rule_index[k]
+            if index is None:
+                rule, params, override = rules[0]
+                want = rule.decide(obs, params, u_strategy[k])
+                noise = override if override is not None else self.noise
+            else:  # v3: each run plays the rule it drew
+                want, noise = np.zeros(obs.pi.shape, dtype=bool), self.noise
+                for i, (rule, params, override) in enumerate(rules):
+                    here = index == i
+                    if here.any():
+                        want = np.where(here, rule.decide(obs, params, u_strategy[k]), want)
+                        if override is not None:
+                            noise = np.where(here, override, noise)
             mask, value = forced[k]
             want = np.where(mask, value, want)
-            noise = self.noise_override[k] if self.noise_override[k] is not None else self.noise
             flip = (u_noise[k] < noise) & ~mask
             self.intended[:, k] = want
             self.realised[:, k] = want ^ flip
@@ -152,6 +226,13 @@ class Actor(mesa.Agent):
             for j in sources:  # in track order; skipped terms are exact zeros
                 weighted = weighted + self.W[:, k, j] * other_d[:, j]
             pi[:, k] = 1.0 - weighted
+        if self.level_link:  # v3: the rivalry's standing weighs on perceived cooperation
+            tracks = self.model.tracks
+            for k, (x, M) in self.level_link.items():
+                pressure = np.zeros(pi.shape[0])
+                for j in np.nonzero(M.any(axis=0))[0]:
+                    pressure = pressure + M[:, j] * (tracks[j].level / self.tops[j])
+                pi[:, k] = pi[:, k] * (1.0 - x * pressure)
         a = alive[:, None] & self.plays  # the memory of a track it does not play stays as it was
         memory = remember(Memory(self.last, self.pi, self.pi_prev, self.triggered, self.belief), self.realised, pi,
                           self.trust_learning[:, None], a)

@@ -71,6 +71,7 @@ class Draws:
     events: np.ndarray
     length: np.ndarray
     slots: Slots
+    thaw: dict = None  # v3: track index -> (horizon, runs) uniforms of its thaw draw (freezable tracks)
 
 
 def sample_params(scenario: Scenario, seed: int, runs: np.ndarray) -> dict[str, np.ndarray]:
@@ -101,9 +102,16 @@ def draw(scenario: Scenario, seed: int, runs: np.ndarray) -> Draws:
     events = np.empty((len(scenario.events), horizon, n))
     for i, e in enumerate(scenario.events):
         events[i] = keyed_uniforms(seed, "event", e.name, runs, horizon).T
+    thaw = {k: keyed_uniforms(seed, "thaw", scenario.tracks[k].name, runs, horizon).T
+            for k in freezable_tracks(scenario)}
     params = sample_params(scenario, seed, runs)
     params = apply_posterior(scenario, seed, runs, params)  # parameters: {from: posterior.csv}
-    return Draws(params, block, events, run_lengths(scenario, params, block), slots)
+    return Draws(params, block, events, run_lengths(scenario, params, block), slots, thaw)
+
+
+def freezable_tracks(scenario: Scenario) -> list[int]:
+    """v3: the tracks some event can freeze (only they draw thaw numbers and count freezes)."""
+    return sorted({k for e in scenario.events for x in e.effects if x.op == "freeze" for k in x.tracks})
 
 
 def _sample(param, u: np.ndarray, runs: np.ndarray) -> np.ndarray:

@@ -68,6 +68,8 @@ class EventEngine:
                 ok &= level <= c.at_most
             return ok
         if c.kind == "channel":
+            if c.state == "frozen":
+                return state["frozen"]
             if c.state == "open":
                 return state["open"]
             if c.state == "suspended":
@@ -75,6 +77,8 @@ class EventEngine:
             return state["collapsed"]
         if c.kind == "fired":
             return self.fired_last[c.event] if t > 0 else np.zeros(n, dtype=bool)
+        if c.kind == "fired_tag":
+            return self.fired_last[list(c.events)].any(axis=0) if t > 0 else np.zeros(n, dtype=bool)
         if c.kind == "incidents":
             return m.incidents_so_far() >= c.at_least
         return np.full(n, t >= c.step)
@@ -98,7 +102,8 @@ class EventEngine:
         forced = [[(np.zeros(n_runs, dtype=bool), np.zeros(n_runs, dtype=bool)) for _ in model.tracks]
                   for _ in model.actors]
         o = model.outcome
-        state = {"levels": model.levels(), "open": o.open.copy(), "collapsed": o.collapsed.copy()}
+        state = {"levels": model.levels(), "open": o.open.copy(), "collapsed": o.collapsed.copy(),
+                 "frozen": model.tracks[model.scenario.outcomes.channel].frozen_now.copy()}
         fired_now = np.zeros_like(self.fired_last)
         fired_names: list[str] = []
         group = lambda g: [i for i in self.order if self.events[i].group == g]  # noqa: E731
@@ -112,8 +117,9 @@ class EventEngine:
 
         def effects(i: int, where: Array) -> None:
             if where.any():
+                meeting = "leaders_meeting" in self.events[i].tags
                 for effect in self.events[i].effects:
-                    self.apply(model, effect, where, forced)
+                    self.apply(model, effect, where, forced, meeting)
 
         for i in group(0):
             fired = self.draw(self.events[i], t, u_events[i], state["open"]) & alive & ~self.skip[i]
@@ -146,7 +152,22 @@ class EventEngine:
         model.fired_this_step = fired_names
         return forced
 
-    def apply(self, model: NegotiationModel, e: EffectDef, fired: Array, forced) -> None:
+    def apply(self, model: NegotiationModel, e: EffectDef, fired: Array, forced, meeting: bool = False) -> None:
+        if e.op == "freeze":  # v3: the actor walks out from this step until a thaw
+            track = model.tracks[e.tracks[0]]
+            where = fired & ~track.frozen
+            for a in e.actors:
+                if a in track.players:
+                    seat = track.players.index(a)
+                    track.freeze[seat] = track.freeze[seat] | where
+            return
+        if e.op == "thaw":  # v3: every freeze on the track ends (counted when at a leaders' meeting)
+            track = model.tracks[e.tracks[0]]
+            ended = fired & track.frozen_now
+            track.freeze[:, ended] = False
+            if meeting:
+                track.thaws_at_meeting += ended
+            return
         if e.op == "force":
             for a in e.actors:
                 for k in e.tracks:

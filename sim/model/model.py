@@ -80,7 +80,9 @@ class NegotiationModel(mesa.Model):
         lanes = n * self.copies
         draws = draw(scenario, self.seed_value, self.run_ids)
         self.values = {p: self._tile(v) for p, v in draws.params.items()}
+        self._twin_sets(n)
         self.block, self.event_u, self.slots = draws.block, draws.events, draws.slots
+        self.thaw_u = draws.thaw  # v3: per freezable track, (horizon, runs) uniforms of the thaw draw
         self.length = self._tile(draws.length)
         _check_players(scenario)
         pairs = {t.players for t in scenario.tracks}
@@ -95,6 +97,7 @@ class NegotiationModel(mesa.Model):
         self.outcome = OutcomeTracker(scenario.outcomes, lanes, len(self.tracks), self.levels(), grid=grid,
                                       grid_runs=n)
         self.t = 0
+        self.diverged = np.zeros(lanes, dtype=bool)  # twin lanes whose channel moves left the run's
         self.fired_this_step: list[str] = []
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters()) if collect else None
         self.running = True
@@ -123,6 +126,14 @@ class NegotiationModel(mesa.Model):
             for a, k, cooperate in twin.force:
                 force.append((a, k, lanes, cooperate))
         return force
+
+    def _twin_sets(self, n: int) -> None:
+        """v3: a twin's ``set:`` overrides sampled parameters in its lanes (same random numbers)."""
+        for j, twin in enumerate(self.twins):
+            if twin.set:
+                lanes = self._lanes(j, n)
+                for path, value in twin.set:
+                    self.values[path] = np.where(lanes, self.values[value], self.values[path])
 
     def _twin_skips(self, n: int) -> np.ndarray:
         skip = np.zeros((len(self.scenario.events), n * self.copies), dtype=bool)
@@ -190,6 +201,13 @@ class NegotiationModel(mesa.Model):
             u_events = np.tile(u_events, (1, self.copies))
         slots = self.slots
         forced = self.events.step(self, t, u_events, alive)
+        for k, track in enumerate(self.tracks):  # v3: a frozen player walks out (deliberate: no noise)
+            if k in self.thaw_u:
+                now = track.see_freezes(t, alive)
+                for seat, a in enumerate(track.players):
+                    walked = now & track.freeze[seat]
+                    mask, value = forced[a][k]
+                    forced[a][k] = (mask | walked, value & ~walked)
         for a, k, lanes, cooperate in self.twin_force:
             mask, value = forced[a][k]
             forced[a][k] = (mask | lanes, np.where(lanes, cooperate, value))
@@ -201,6 +219,12 @@ class NegotiationModel(mesa.Model):
         for a in self.actors:
             a.score(alive)
         first, second = self.moves()
+        if self.copies > 1:  # which twins' channel moves have left their run's
+            ch = self.scenario.outcomes.channel
+            n = len(self.run_ids)
+            a, b = first[:, ch].reshape(self.copies, n), second[:, ch].reshape(self.copies, n)
+            differ = (a != a[0]) | (b != b[0])
+            self.diverged |= differ.reshape(-1) & alive
         for k, track in enumerate(self.tracks):
             track.move(first[:, k], second[:, k], alive)
         for a in self.actors:
@@ -208,7 +232,11 @@ class NegotiationModel(mesa.Model):
         if self.population is not None:
             ch = self.scenario.outcomes.channel
             self.population.step(self, t, first[:, ch] & second[:, ch], alive, self.copies)
-        self.outcome.update(t, (first, second), self.levels(), alive)
+        ch = self.scenario.outcomes.channel
+        frozen = self.tracks[ch].was_frozen if ch in self.thaw_u else None
+        self.outcome.update(t, (first, second), self.levels(), alive, frozen)
+        for k, u in self.thaw_u.items():
+            self.tracks[k].thaw_draw(u[t] if self.copies == 1 else np.tile(u[t], self.copies), alive)
         self.t += 1
         if self.datacollector is not None:
             self.datacollector.collect(self)

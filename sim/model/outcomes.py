@@ -35,8 +35,10 @@ class ChannelState:
         self.open_steps = np.zeros(n_runs, dtype=np.int64)
         self.engaged_steps = np.zeros(n_runs, dtype=np.int64)
         self.steps = np.zeros(n_runs, dtype=np.int64)
+        self.spell_frozen = np.zeros(n_runs, dtype=bool)   # v3: the current suspension began in a freeze
+        self.by_freeze = np.zeros(n_runs, dtype=bool)      # v3: the collapse began during a freeze
 
-    def update(self, t: int, engaged: Array, alive: Array) -> None:
+    def update(self, t: int, engaged: Array, alive: Array, frozen: Array | None = None) -> None:
         d = self.d
         slot = t % d.window
         self.ring[:, slot] = np.where(alive, engaged, self.ring[:, slot])
@@ -44,12 +46,15 @@ class ChannelState:
         open_now = self.ring.sum(axis=1) >= d.threshold * seen - TIE
         begins = alive & ~open_now & (self.spell == 0)
         self.spell_start = np.where(begins, t, self.spell_start)
+        if frozen is not None:
+            self.spell_frozen = np.where(begins, frozen, self.spell_frozen)
         self.suspensions += begins
         self.first_suspension = np.where(begins & (self.first_suspension < 0), t, self.first_suspension)
         self.spell = np.where(alive, np.where(open_now, 0, self.spell + 1), self.spell)
         self.max_spell = np.maximum(self.max_spell, self.spell)
         collapses = alive & ~self.collapsed & (self.spell >= d.collapse_after)
         self.break_step = np.where(collapses, self.spell_start, self.break_step)
+        self.by_freeze |= collapses & self.spell_frozen
         self.collapsed |= collapses
         self.open = np.where(alive, open_now, self.open)
         self.open_steps += alive & open_now
@@ -100,13 +105,14 @@ class OutcomeTracker:
         self.after_events = levels
         self.peak = np.maximum(self.peak, levels)
 
-    def update(self, t: int, moves: tuple[Array, Array], levels: Array, alive: Array) -> None:
+    def update(self, t: int, moves: tuple[Array, Array], levels: Array, alive: Array,
+               frozen: Array | None = None) -> None:
         """Record step ``t``: realised moves (True = C) of each track's two players, one
         ``(runs, tracks)`` array per seat (``NegotiationModel.moves``), and levels after the moves."""
         a, b = moves
         mutual = a & b
         engaged = mutual[:, self.spec.channel]
-        self.channel.update(t, engaged, alive)
+        self.channel.update(t, engaged, alive, frozen)
         g = self.grid_runs
         for tracker in self.grid.values():
             tracker.update(t, engaged[:g], alive[:g])

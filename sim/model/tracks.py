@@ -35,6 +35,19 @@ class TrackState:
         self.level_cost = values[spec.params["level_cost"]].copy()
         self.risk_weight = values[spec.params["risk_weight"]].copy()
         self.audience_weight = values[spec.params["audience_weight"]].copy()
+        # v3: freezes, per seat (a player walked out and plays D until a thaw), and the thaw rate
+        self.thaw_rate = values[spec.params["thaw_rate"]].copy() if "thaw_rate" in spec.params else np.zeros(n_runs)
+        self.freeze = np.zeros((2, n_runs), dtype=bool)
+        self.was_frozen = np.zeros(n_runs, dtype=bool)           # frozen during the previous step
+        self.freezes = np.zeros(n_runs, dtype=np.int64)           # spells of frozen steps
+        self.first_freeze = np.full(n_runs, -1, dtype=np.int64)
+        self.frozen_steps = np.zeros(n_runs, dtype=np.int64)
+        self.thaws_at_meeting = np.zeros(n_runs, dtype=np.int64)  # freezes ended by a leaders' meeting
+
+    @property
+    def frozen_now(self) -> Array:
+        """Runs where some player has frozen the track (v3)."""
+        return self.freeze[0] | self.freeze[1]
 
     def effective(self, seat: int, hawkishness: Array, risk: Array) -> tuple[Array, Array, Array, Array]:
         """R, S, T, P of the player in ``seat`` (0 or 1) after the level cost, risk and audience modifiers."""
@@ -43,10 +56,26 @@ class TrackState:
         R, S, T, P = pay["R"] - cost, pay["S"] - cost, pay["T"] - cost, pay["P"] - cost
         if self.role is Role.CHANNEL:
             R = R + risk * self.risk_weight
-        elif self.role is Role.RIVALRY:
+        if self.role is not Role.OTHER:  # v3: the two-level term reaches the channel too
             bonus = hawkishness * self.audience_weight
             T, P = T + bonus, P + bonus
         return R, S, T, P
+
+    def see_freezes(self, t: int, alive: Array) -> Array:
+        """v3: count this step's freeze (before the moves); return where it is frozen."""
+        now = self.frozen_now & alive
+        starts = now & ~self.was_frozen
+        self.freezes += starts
+        self.first_freeze = np.where(starts & (self.first_freeze < 0), t, self.first_freeze)
+        self.frozen_steps += now
+        self.was_frozen = np.where(alive, now, self.was_frozen)
+        return now
+
+    def thaw_draw(self, u: Array, alive: Array) -> None:
+        """v3: after the step, each freeze ends on its own with chance ``thaw_rate`` (one uniform
+        per run and step, always drawn)."""
+        ends = alive & (u < self.thaw_rate)
+        self.freeze[:, ends] = False
 
     def score(self, seat: int, mine: Array, other: Array, hawkishness: Array, risk: Array) -> Array:
         """Payoff of the player in ``seat`` for the realised moves (True = C)."""

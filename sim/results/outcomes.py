@@ -13,7 +13,7 @@ from typing import Literal
 
 import numpy as np
 
-Kind = Literal["binary", "share", "step", "count", "level", "bits"]
+Kind = Literal["binary", "share", "step", "count", "level", "bits", "text"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,23 @@ HELD_GRID = Outcome("held_grid", "held under each definition", "bits",
                     "bit i is `held` under definition i of the robustness grid (see docs/model.md)")
 LENGTH = Outcome("length", "run length", "count", "steps the run lasted")
 
+# v3: freezes, lapses and thaws (docs/model.md, "Freeze and thaw")
+OPEN_MONTHS = Outcome("open_months", "months open", "count", "steps of the run with the channel open")
+FROZEN = Outcome("frozen", "frozen at least once", "binary", "1 if some side froze the channel during the run")
+LAPSED = Outcome("lapsed", "channel lapsed", "binary",
+                 "1 if the channel collapsed and the collapse did not begin during a freeze")
+FREEZES = Outcome("freezes", "freezes", "count", "spells of steps with the channel frozen by either side")
+FIRST_FREEZE = Outcome("first_freeze", "first freeze", "step", "first step the channel was frozen (empty: never)",
+                       never=True)
+FROZEN_MONTHS = Outcome("frozen_months", "months frozen", "count", "steps with the channel frozen")
+THAWS_AT_MEETING = Outcome("thaws_at_meeting", "thaws at a leaders' meeting", "count",
+                           "freezes ended by an event tagged leaders_meeting")
+COLLAPSE_CAUSE = Outcome("collapse_cause", "cause of the collapse", "text",
+                         "`freeze` (the collapse began during a freeze) or `lapse` (it did not); empty if held")
+MOVES_DIFFER = Outcome("moves_differ", "channel moves differ", "binary",
+                       "twins only (`moves_differ_<twin>`): 1 if the twin's channel moves differ from the run's "
+                       "at some step")
+
 INCIDENTS = Outcome("incidents", "misuse incidents", "count",
                     "nonstate misuse incidents during the run (with a nonstate population)", twin=True)
 FIRST_INCIDENT = Outcome("first_incident", "first incident", "step",
@@ -73,7 +90,10 @@ NONSTATE_OUTCOMES = (INCIDENTS, FIRST_INCIDENT, CAPABILITY_FINAL, SAFEGUARDS_FIN
 
 #: every per-run outcome, in table order
 RUN_OUTCOMES = (HELD, BREAK_STEP, OPEN_SHARE, ENGAGED_SHARE, OPEN_AT_END, SUSPENSIONS, FIRST_SUSPENSION,
-                RIVALRY_PEAK, ESCALATED, ESCALATED_AT_END, ESCALATED_SHARE, HELD_AND_ESCALATED, HELD_GRID)
+                RIVALRY_PEAK, ESCALATED, ESCALATED_AT_END, ESCALATED_SHARE, HELD_AND_ESCALATED, HELD_GRID,
+                OPEN_MONTHS, FROZEN, LAPSED, FREEZES, FIRST_FREEZE, FROZEN_MONTHS, THAWS_AT_MEETING)
+#: per-run text columns (not numbers: left out of numeric analyses such as the EMA outcomes)
+TEXT_OUTCOMES = (COLLAPSE_CAUSE,)
 #: outcomes compared between folders and along sweeps (proportions) and shares (means)
 BINARY = tuple(o for o in RUN_OUTCOMES if o.kind == "binary")
 SHARES = tuple(o for o in RUN_OUTCOMES if o.kind == "share")
@@ -89,7 +109,12 @@ def is_never_column(name: str) -> bool:
 
 
 def twin_columns(twin: str) -> list[str]:
-    return [o.twin_column(twin) for o in TWIN_OUTCOMES]
+    return [o.twin_column(twin) for o in (*TWIN_OUTCOMES, MOVES_DIFFER)]
+
+
+def strategy_column(actor: str, track: str) -> str:
+    """v3: the column naming the rule a run drew for ``actor`` on ``track`` (a choice of rules)."""
+    return f"strategy.{actor}.{track}"
 
 
 def twin_names(columns) -> list[str]:

@@ -23,7 +23,8 @@ def _cells(name: str, values: np.ndarray) -> list[str]:
     if values.dtype.kind in "iub":
         cells = [str(v) for v in values.astype(np.int64).tolist()]
     else:  # text: quoted as CSV requires when it holds a comma, a quote or a newline
-        cells = [_quote(str(v)) for v in values.tolist()]
+        # a missing cell (NaN or None, as pandas reads an empty one) stays empty
+        cells = ["" if v is None or v != v else _quote(str(v)) for v in values.tolist()]
     if _never(name):
         cells = ["" if c == "-1" else c for c in cells]
     return cells

@@ -88,7 +88,38 @@ class Dist:
         return {self.kind: list(self.args)}
 
 
-Param = Fixed | Dist
+@dataclass(frozen=True)
+class RuleChoice:
+    """v3: which of several decision rules a run plays, as the rule's index (0-based), drawn by
+    inverse CDF of the rules' ``weights`` from the run's own uniform (like every parameter)."""
+
+    weights: tuple[float, ...]
+    labels: tuple[str, ...]
+
+    uncertain = True
+    kind = "rule"
+
+    @property
+    def args(self) -> tuple[float, ...]:
+        return self.weights
+
+    def sample(self, u: np.ndarray) -> np.ndarray:
+        edges = np.cumsum(np.asarray(self.weights, dtype=float))
+        edges = edges / edges[-1]
+        idx = np.searchsorted(edges, np.asarray(u, dtype=float), side="right")
+        return np.minimum(idx, len(self.weights) - 1).astype(float)
+
+    def point(self) -> float | None:
+        return 0.0 if len(self.weights) == 1 else None
+
+    def describe(self) -> str:
+        return " | ".join(f"{n} {w:.2g}" for n, w in zip(self.labels, self.weights))
+
+    def to_yaml(self) -> dict:
+        return {"choice": list(self.labels), "weights": list(self.weights)}
+
+
+Param = Fixed | Dist | RuleChoice
 
 _ARITY = {"uniform": 2, "normal": 2, "triangular": 3, "beta": 2}
 

@@ -16,7 +16,7 @@ from .. import strategies as strategy_registry
 from ..games import Role
 from ..ranges import DISCOUNT, NONNEG, REAL, UNIT, Range
 from .errors import KeyPath, ScenarioError, suggest
-from .params import Fixed, Param
+from .params import Fixed, Param, RuleChoice
 from .schema import ScenarioSpec
 from .source import Source
 
@@ -26,7 +26,7 @@ ACTOR_PARAMS: dict[str, Range] = {
     "risk_perception": UNIT, "risk_decay": UNIT,
 }
 TRACK_PARAMS: dict[str, Range] = {
-    "level_cost": NONNEG, "risk_weight": NONNEG, "audience_weight": NONNEG,
+    "level_cost": NONNEG, "risk_weight": NONNEG, "audience_weight": NONNEG, "thaw_rate": UNIT,
     "R": REAL, "S": REAL, "T": REAL, "P": REAL,
 }
 EFFECT_TRACK_ATTRS = ("level", *TRACK_PARAMS)
@@ -40,10 +40,34 @@ class StrategyDef:
     params: dict[str, str]          # strategy parameter -> param path (absent: derived default)
     noise: str | None               # param path of a per-track noise override
     linkage: dict[int, str] | str   # source track -> path, or one path spread by salience
+    level_linkage: str | None = None  # v3: param path of the weight of the rivalry's level (None: 0)
+    value_scale: str = "step"         # v3: forward_looking's logit on per-step values ("total": v2)
 
     @property
     def rule(self) -> strategy_registry.Strategy:
         return strategy_registry.get(self.name)
+
+    @property
+    def candidates(self) -> tuple[StrategyDef, ...]:
+        """The rules this entry may play: itself (a :class:`ChoiceDef` has several)."""
+        return (self,)
+
+
+@dataclass(frozen=True)
+class ChoiceDef:
+    """v3: a rule under uncertainty, one of ``candidates`` drawn once per run with ``weights``;
+    ``path`` is the parameter path of the drawn index (0-based), recorded per run."""
+
+    candidates: tuple[StrategyDef, ...]
+    weights: tuple[float, ...]
+    path: str
+    labels: tuple[str, ...]       # each candidate's label (its rule name, made unique)
+
+    name = "choice"
+
+    @property
+    def label(self) -> str:
+        return " | ".join(f"{n} {w:.2g}" for n, w in zip(self.labels, self.weights))
 
 
 @dataclass(frozen=True)
@@ -51,7 +75,7 @@ class ActorDef:
     name: str
     params: dict[str, str]          # actor parameter -> param path
     salience: tuple[float, ...]     # normalised over tracks
-    strategies: tuple[StrategyDef | None, ...]  # per track; None (engine only): not a player there
+    strategies: tuple[StrategyDef | ChoiceDef | None, ...]  # per track; None (engine only): not a player there
 
 
 @dataclass(frozen=True)
@@ -64,7 +88,7 @@ class TrackDef:
     up: int
     down: int
     start: int
-    params: dict[str, str]               # level_cost / risk_weight / audience_weight -> path
+    params: dict[str, str]               # level_cost / risk_weight / audience_weight / thaw_rate -> path
     down_after: int = 1                  # calm steps before the level steps down
     ratchet: int | None = None           # at most this many rungs below the peak (None: no floor)
     players: tuple[int, int] = (0, 1)    # the two actors (indices) who play this track, in seat order
@@ -80,21 +104,23 @@ class EffectDef:
     value: str | None            # param path of the operand
     cooperate: bool | None = None
     range: Range = REAL
+    # op "freeze": the actors walk out of the track until a thaw; op "thaw": every freeze there ends
 
 
 @dataclass(frozen=True)
 class ConditionDef:
     """One condition of a conditional event, with names resolved to indices."""
 
-    kind: str                    # played | level | channel | fired | incidents | after
+    kind: str                    # played | level | channel | fired | fired_tag | incidents | after
     actor: int = -1              # played
     track: int = -1              # played, level
     cooperate: bool = False      # played: C (True) or D
     at_least: int | None = None  # level, incidents
     at_most: int | None = None   # level
-    state: str = ""              # channel: open | suspended | collapsed
+    state: str = ""              # channel: open | suspended | collapsed | frozen
     event: int = -1              # fired
     step: int = 0                # after
+    events: tuple[int, ...] = ()  # fired_tag: the events carrying the tag
 
 
 @dataclass(frozen=True)
@@ -107,6 +133,7 @@ class EventDef:
     when: tuple[ConditionDef, ...] = ()
     delay: str | None = None     # param path of the delay in whole steps (conditional events)
     max_delay: int = 0
+    tags: frozenset[str] = frozenset()  # v3: free words (sovereignty, leaders_meeting, ...)
 
     @property
     def group(self) -> int:
@@ -126,6 +153,8 @@ class TwinDef:
     force: tuple[tuple[int, int, bool], ...] = ()   # (actor, track, cooperate), every step
     skip_events: frozenset[int] = frozenset()
     frozen: frozenset[int] = frozenset()
+    set: tuple[tuple[str, str], ...] = ()            # v3: (parameter path, path of the value) after sampling
+    mechanism: str = ""                              # v3: the mechanism it switches off (mechanism table)
 
 
 PACIFIED = "pacified"
@@ -229,6 +258,7 @@ class _Builder:
         self.ranges: dict[str, Range] = {}
         self.tracks = list(spec.tracks)
         self.actors = list(spec.actors)
+        self.choice_prefixes: set[str] = set()
 
     def fail(self, path: KeyPath, message: str) -> ScenarioError:
         return self.src.error(path, message)
@@ -316,10 +346,12 @@ class _Builder:
             payoffs.append({x: self.add(prefix + x, getattr(pp, x), REAL) for x in "RSTP"})
         if roles[k] is not Role.CHANNEL and not _zero(t.risk_weight):
             raise self.fail(base + ("risk_weight",), "risk_weight applies to the channel track only")
-        if roles[k] is not Role.RIVALRY and not _zero(t.audience_weight):
-            raise self.fail(base + ("audience_weight",), "audience_weight applies to rivalry tracks only")
+        if roles[k] is Role.OTHER and not _zero(t.audience_weight):
+            raise self.fail(base + ("audience_weight",), "audience_weight applies to rivalry tracks and the "
+                                                          "channel only")
         params = {p: self.add(f"tracks.{name}.{p}", getattr(t, p), NONNEG)
                   for p in ("level_cost", "risk_weight", "audience_weight")}
+        params["thaw_rate"] = self.add(f"tracks.{name}.thaw_rate", t.thaw_rate, UNIT)
         return TrackDef(name, roles[k], tuple(payoffs), (t.labels.C, t.labels.D), tuple(t.ladder.rungs),
                         t.ladder.up, t.ladder.down, t.ladder.start, params, t.ladder.down_after, t.ladder.ratchet)
 
@@ -340,11 +372,27 @@ class _Builder:
         if missing:
             raise self.fail(base + ("strategies",), f"no strategy for track {', '.join(missing)}")
         return ActorDef(name, params, salience,
-                        tuple(self.strategy(name, t, a.strategies[t]) for t in self.tracks))
+                        tuple(self.entry(name, t, a.strategies[t]) for t in self.tracks))
 
-    def strategy(self, actor: str, track: str, s) -> StrategyDef:
-        base = f"actors.{actor}.strategies.{track}."
-        where = ("actors", actor, "strategies", track)
+    def entry(self, actor: str, track: str, s) -> StrategyDef | ChoiceDef:
+        """A strategy entry: one rule, or (v3) a choice of rules drawn once per run."""
+        if not hasattr(s, "choice"):
+            return self.strategy(actor, track, s)
+        names = [c.name for c in s.choice]
+        labels = [n if names.count(n) == 1 else f"{n}_{names[:i].count(n) + 1}" for i, n in enumerate(names)]
+        self.choice_prefixes.update(f"actors.{actor}.strategies.{track}.{lab}." for lab in labels)
+        cands = tuple(self.strategy(actor, track, c, f"actors.{actor}.strategies.{track}.{lab}.",
+                                    ("actors", actor, "strategies", track, "choice", i))
+                      for i, (c, lab) in enumerate(zip(s.choice, labels)))
+        weights = tuple(float(w) for w in (s.weights or [1.0] * len(cands)))
+        weights = tuple(w / sum(weights) for w in weights)
+        path = self.add(f"actors.{actor}.strategies.{track}.rule", RuleChoice(weights, tuple(labels)),
+                        Range(0.0, float(len(cands) - 1)))
+        return ChoiceDef(cands, weights, path, tuple(labels))
+
+    def strategy(self, actor: str, track: str, s, base: str | None = None, where: KeyPath | None = None) -> StrategyDef:
+        base = base or f"actors.{actor}.strategies.{track}."
+        where = where or ("actors", actor, "strategies", track)
         rule = strategy_registry.get(s.name)
         params = {}
         for pname, pspec in rule.params.items():
@@ -366,9 +414,23 @@ class _Builder:
                 raise self.fail(where + ("linkage",), f"linkage weights sum to {fixed_sum:g}; at most 1")
         else:
             linkage = self.add(base + "linkage", s.linkage, UNIT)
-        return StrategyDef(s.name, params, noise, linkage)
+        level_linkage = None
+        if s.level_linkage is not None:
+            if self.spec.tracks[track].role != "channel" and len(self.tracks) > 1:
+                raise self.fail(where + ("level_linkage",), "level_linkage applies to the channel track only "
+                                                              "(the rivalry's level weighs on the channel)")
+            level_linkage = self.add(base + "level_linkage", s.level_linkage, UNIT)
+        scale = s.value_scale or self.spec.value_scale
+        return StrategyDef(s.name, params, noise, linkage, level_linkage, scale)
 
     def effect(self, e, path: KeyPath, value_path: str) -> EffectDef:
+        if e.freeze is not None:
+            actors = self.actor_indices(e.actor, path + ("actor",), wildcard=True)
+            track = self.track_index(e.freeze, path + ("freeze",))
+            return EffectDef("freeze", "actor", actors, (track,), "action", None, False)
+        if e.thaw is not None:
+            track = self.track_index(e.thaw, path + ("thaw",))
+            return EffectDef("thaw", "track", (), (track,), "action", None)
         if e.force is not None:
             actors = self.actor_indices(e.actor, path + ("actor",), wildcard=True)
             track = self.track_index(e.track, path + ("track",))
@@ -425,7 +487,7 @@ class _Builder:
                 raise self.fail(path + ("delay",), f"a delay of {max_delay} steps is not shorter than "
                                                    f"the horizon ({self.spec.horizon} steps)")
             delay = self.add(f"{base}.delay", e.delay, NONNEG)
-        return EventDef(e.name, at, p, p_open, effects, when, delay, max_delay)
+        return EventDef(e.name, at, p, p_open, effects, when, delay, max_delay, frozenset(e.tags))
 
     def condition(self, c, path: KeyPath) -> ConditionDef:
         if c.played is not None:
@@ -448,6 +510,14 @@ class _Builder:
             if c.fired not in names:
                 raise self.fail(path + ("fired",), f"no event named '{c.fired}'{suggest(c.fired, names)}")
             return ConditionDef("fired", event=names.index(c.fired))
+        if c.fired_tag is not None:
+            tagged = tuple(i for i, ev in enumerate(self.spec.events) if c.fired_tag in ev.tags)
+            if not tagged:
+                tags = sorted({t for ev in self.spec.events for t in ev.tags})
+                raise self.fail(path + ("fired_tag",), f"no event carries the tag '{c.fired_tag}'"
+                                                       f"{suggest(c.fired_tag, tags)}"
+                                                       f" (tags: {', '.join(tags) or 'none'})")
+            return ConditionDef("fired_tag", events=tagged)
         if c.incidents is not None:
             return ConditionDef("incidents", at_least=c.incidents.at_least)
         return ConditionDef("after", step=c.after)
@@ -495,7 +565,38 @@ class _Builder:
             if n not in names:
                 raise self.fail(path + ("skip_events", j), f"no event named '{n}'{suggest(str(n), names)}")
             skip.add(names.index(n))
-        return TwinDef(name, tuple(force), frozenset(skip))
+        tags = sorted({tag for ev in self.spec.events for tag in ev.tags})
+        for j, tag in enumerate(t.skip_tags):
+            tagged = [i for i, ev in enumerate(self.spec.events) if tag in ev.tags]
+            if not tagged:
+                raise self.fail(path + ("skip_tags", j), f"no event carries the tag '{tag}'{suggest(str(tag), tags)}")
+            skip.update(tagged)
+        sets = []
+        for key, value in t.set.items():
+            matched = self.matching_params(key)
+            if not matched:
+                raise self.fail(path + ("set", key), f"'{key}' names no parameter of this scenario"
+                                                     f"{suggest(key, list(self.params))}")
+            vpath = self.add(f"twins.{name}.set.{key}", value, REAL)
+            for p in matched:
+                rng = self.ranges[p]
+                if isinstance(value, Fixed) and not rng.contains(value.value):
+                    raise self.fail(path + ("set", key), f"{value.value:g} is out of range for {p}: expected {rng}")
+                sets.append((p, vpath))
+        return TwinDef(name, tuple(force), frozenset(skip), set=tuple(sets), mechanism=t.mechanism)
+
+    def matching_params(self, key: str) -> list[str]:
+        """Parameter paths that ``key`` names: ``*`` stands for any one part; a path into a strategy
+        that is a choice of rules (v3) names that parameter in every rule of the choice that has it."""
+        want = key.split(".")
+        out = []
+        for p in self.params:
+            have = p.split(".")
+            if any(p.startswith(c) for c in self.choice_prefixes):
+                have = have[:4] + have[5:]  # drop the rule's label inside a choice
+            if len(have) == len(want) and all(w in ("*", h) for w, h in zip(want, have)):
+                out.append(p)
+        return out
 
     def start_date(self, path: KeyPath) -> dt.date:
         start = self.spec.start

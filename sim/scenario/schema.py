@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Field, PlainValidator, model_validator
+from pydantic import ConfigDict, Discriminator, Field, PlainValidator, Tag, model_validator
 from pydantic_core import PydanticCustomError
 
 from .. import strategies
@@ -95,6 +95,8 @@ class StrategySpec(Spec):
     generosity: UnitP | None = None
     p: UnitP | None = None
     rationality: Annotated[Param, _param(Range(1e-12))] | None = None
+    level_linkage: UnitP | None = None              # v3: the rivalry's level weighs on the channel
+    value_scale: Literal["step", "total"] | None = None  # v3: forward_looking's logit scale
 
     @model_validator(mode="before")
     @classmethod
@@ -116,7 +118,42 @@ class StrategySpec(Spec):
                     "strategy_param", "'{key}' is not a parameter of {name} (it takes: {takes})",
                     {"key": key, "name": self.name, "takes": takes},
                 )
+        rule = strategies.get(self.name)
+        if self.level_linkage is not None and not rule.reciprocal:
+            raise PydanticCustomError(
+                "strategy_param", "level_linkage needs a reciprocal or forward-looking rule ('{name}' does not "
+                "react to the other)", {"name": self.name})
+        if self.value_scale is not None and "rationality" not in allowed:
+            raise PydanticCustomError(
+                "strategy_param", "value_scale goes with forward_looking only, not {name}", {"name": self.name})
         return self
+
+
+class StrategyChoice(Spec):
+    """v3: a decision rule under uncertainty, ``{choice: [spec, spec, ...], weights: [...]}``,
+    drawn once per run; each spec keeps its own parameters and distributions."""
+
+    choice: Annotated[list[StrategySpec], Field(min_length=1)]
+    weights: list[Annotated[float, Field(ge=0)]] | None = None
+
+    @model_validator(mode="after")
+    def _weights(self) -> StrategyChoice:
+        if self.weights is not None:
+            if len(self.weights) != len(self.choice):
+                raise PydanticCustomError(
+                    "choice", "{n} weights for {m} rules: give one weight per rule",
+                    {"n": len(self.weights), "m": len(self.choice)})
+            if sum(self.weights) <= 0:
+                raise PydanticCustomError("choice", "the weights of a choice must not all be zero")
+        return self
+
+
+def _strategy_kind(value: Any) -> str:
+    return "choice" if isinstance(value, dict) and "choice" in value else "rule"
+
+
+StrategyEntry = Annotated[Annotated[StrategySpec, Tag("rule")] | Annotated[StrategyChoice, Tag("choice")],
+                          Discriminator(_strategy_kind)]
 
 
 class ActorSpec(Spec):
@@ -130,7 +167,7 @@ class ActorSpec(Spec):
     risk_perception: UnitP = Fixed(0.0)
     risk_decay: UnitP = Fixed(0.0)
     salience: dict[str, Annotated[float, Field(ge=0)]] | None = None
-    strategies: dict[str, StrategySpec]
+    strategies: dict[str, StrategyEntry]
 
 
 class LadderSpec(Spec):
@@ -170,6 +207,7 @@ class TrackSpec(Spec):
     level_cost: NonNegP = Fixed(0.0)
     risk_weight: NonNegP = Fixed(0.0)
     audience_weight: NonNegP = Fixed(0.0)
+    thaw_rate: UnitP = Fixed(0.0)           # v3: per-step chance that a freeze ends on its own
 
 
 class EffectSpec(Spec):
@@ -178,20 +216,29 @@ class EffectSpec(Spec):
     multiply: RealP | None = None
     set: RealP | None = None
     force: Literal["C", "D"] | None = None
+    freeze: str | None = None      # v3: {freeze: TRACK, actor: NAME}: the actor walks out until a thaw
+    thaw: str | None = None        # v3: {thaw: TRACK}: every freeze on the track ends
     actor: str | None = None
     track: str | None = None
 
     @model_validator(mode="after")
     def _one_kind(self) -> EffectSpec:
         ops = [k for k in ("add", "multiply", "set") if getattr(self, k) is not None]
-        if self.force is not None:
+        if self.freeze is not None:
+            if self.target or ops or self.force or self.thaw or self.track or not self.actor:
+                raise PydanticCustomError(
+                    "effect", "a freeze effect is {freeze: TRACK, actor: NAME} and nothing else")
+        elif self.thaw is not None:
+            if self.target or ops or self.force or self.track or self.actor:
+                raise PydanticCustomError("effect", "a thaw effect is {thaw: TRACK} and nothing else")
+        elif self.force is not None:
             if self.target or ops or not (self.actor and self.track):
                 raise PydanticCustomError(
                     "effect", "a force effect is {force: C|D, actor: NAME, track: NAME} and nothing else")
         elif not self.target or len(ops) != 1 or self.actor or self.track:
             raise PydanticCustomError(
-                "effect", "an effect is {target: PATH, add|multiply|set: NUMBER} (exactly one operation)"
-                " or {force: C|D, actor: NAME, track: NAME}")
+                "effect", "an effect is {target: PATH, add|multiply|set: NUMBER} (exactly one operation),"
+                " {force: C|D, actor: NAME, track: NAME}, {freeze: TRACK, actor: NAME} or {thaw: TRACK}")
         return self
 
 
@@ -211,7 +258,7 @@ class CountCondition(Spec):
     at_least: Annotated[int, Field(ge=0)]
 
 
-CONDITION_KINDS = ("played", "level", "channel", "fired", "incidents", "after")
+CONDITION_KINDS = ("played", "level", "channel", "fired", "fired_tag", "incidents", "after")
 
 
 class ConditionSpec(Spec):
@@ -221,8 +268,9 @@ class ConditionSpec(Spec):
     actor: str | None = None
     track: str | None = None
     level: LevelCondition | None = None
-    channel: Literal["open", "suspended", "collapsed"] | None = None
+    channel: Literal["open", "suspended", "collapsed", "frozen"] | None = None
     fired: str | None = None
+    fired_tag: str | None = None
     incidents: CountCondition | None = None
     after: Annotated[int, Field(ge=0)] | None = None
 
@@ -232,8 +280,8 @@ class ConditionSpec(Spec):
         if len(kinds) != 1:
             raise PydanticCustomError(
                 "condition", "a condition is exactly one of {{played: C|D, actor, track}}, {{level: {{track, "
-                "at_least|at_most}}}}, {{channel: open|suspended|collapsed}}, {{fired: EVENT}}, "
-                "{{incidents: {{at_least: N}}}}, {{after: STEP}}")
+                "at_least|at_most}}}}, {{channel: open|suspended|collapsed|frozen}}, {{fired: EVENT}}, "
+                "{{fired_tag: TAG}}, {{incidents: {{at_least: N}}}}, {{after: STEP}}")
         if kinds[0] == "played" and not (self.actor and self.track):
             raise PydanticCustomError("condition", "a `played` condition needs `actor:` and `track:`")
         if kinds[0] != "played" and (self.actor or self.track):
@@ -243,6 +291,7 @@ class ConditionSpec(Spec):
 
 class EventSpec(Spec):
     name: str
+    tags: list[Annotated[str, Field(min_length=1)]] = []   # v3: free words, e.g. sovereignty, leaders_meeting
     at: Annotated[int, Field(ge=0)] | list[Annotated[int, Field(ge=0)]] | None = None
     date: dt.date | list[dt.date] | None = None      # converted to steps from `start:` in resolved.py
     when: ConditionSpec | Annotated[list[ConditionSpec], Field(min_length=1)] | None = None
@@ -289,11 +338,14 @@ class TwinSpec(Spec):
 
     force: list[TwinForce] = []
     skip_events: list[str] = []
+    set: dict[str, RealP] = {}      # v3: parameter paths set after sampling (a mechanism switched off)
+    skip_tags: list[str] = []       # v3: skip every event carrying one of these tags
+    mechanism: str = ""             # v3: the mechanism this twin switches off, in words (mechanism table)
 
     @model_validator(mode="after")
     def _something(self) -> TwinSpec:
-        if not self.force and not self.skip_events:
-            raise PydanticCustomError("twin", "a twin needs `force:` or `skip_events:` (or both)")
+        if not (self.force or self.skip_events or self.set or self.skip_tags):
+            raise PydanticCustomError("twin", "a twin needs `force:`, `skip_events:`, `skip_tags:` or `set:`")
         return self
 
 
@@ -397,3 +449,4 @@ class ScenarioSpec(Spec):
     labels: dict[str, str] = {}         # human labels of parameter paths (reports, PRIM boxes)
     patterns: list[PatternSpec] = []
     parameters: ParametersSpec | None = None
+    value_scale: Literal["step", "total"] = "step"  # v3: default logit scale of forward_looking rules
