@@ -53,6 +53,9 @@ FIGURE_ORDER = ("survival", "levels", "outcomes", "nonstate", "payoffs", "sweep_
                 "compare_survival", "compare_outcomes", "sensitivity", "prim_boxes", "prim_tradeoff")
 OUTCOME_ROWS = (
     ("p_held", "P(channel held)"),
+    ("p_frozen", "P(channel frozen at least once)"),
+    ("p_lapsed", "P(channel lapsed: collapsed without a freeze)"),
+    ("p_open_at_end", "P(channel open at the end)"),
     ("p_escalated", "P(rivalry escalated)"),
     ("p_held_and_escalated", "P(held and escalated)"),
     ("p_held_given_escalated", "P(held | rivalry escalated), descriptive only"),
@@ -381,6 +384,9 @@ def headline(summary: dict) -> str:
             continue
         interval = "n/a" if x["lo"] is None else f"[{x['lo']:.3f}, {x['hi']:.3f}]"
         rows.append([name, x["p"], interval, f"{x['k']}/{x['n']}"])
+    m = summary.get("mean_open_months")
+    if m:
+        rows.append(["mean months open", round(m["mean"], 1), f"[{m['lo']:.1f}, {m['hi']:.1f}] (t interval)", m["n"]])
     m = summary.get("mean_open_share")
     if m:
         rows.append(["mean open share", m["mean"], f"[{m['lo']:.3f}, {m['hi']:.3f}] (t interval)", m["n"]])
@@ -392,8 +398,9 @@ def headline(summary: dict) -> str:
 def effects_section(ctx: Context) -> str:
     """The twins' contrasts: what the rivalry (pacified twin) and each named twin change."""
     summary = ctx.summary or {}
+    mechanisms = {m["twin"] for m in summary.get("mechanisms") or []}  # shown in their own table
     effects = ([("pacified", summary["rivalry_effect"])] if summary.get("rivalry_effect") else []) \
-        + list(summary.get("twin_effects", {}).items())
+        + [(n, e) for n, e in summary.get("twin_effects", {}).items() if n not in mechanisms]
     if not effects:
         return ""
     rows = []
@@ -414,6 +421,32 @@ def effects_section(ctx: Context) -> str:
              "a paired t interval for the open share; p: exact McNemar test.")
     return ("<h2>Effect of the rivalry on the channel</h2>" + f"<p>{intro}</p>"
             + table(["effect of", "outcome", "difference", "95% interval", "McNemar p", "runs differing"], rows))
+
+
+def mechanisms_section(ctx: Context) -> str:
+    """v3: the mechanism table (each named mechanism switched off in a twin) and P(held) per drawn rule."""
+    summary = ctx.summary or {}
+    out = []
+    mech = summary.get("mechanisms") or []
+    if mech:
+        rows = [[m["mechanism"], "inert" if m["inert"] else m["runs_moved"], m["difference"],
+                 f"[{m['lo']:+.3f}, {m['hi']:+.3f}]", f"{m['mcnemar_p']:.2g}", m["runs_differing"]] for m in mech]
+        words_ = "".join(f"<li>{esc(m['text'])}</li>" for m in mech)
+        out.append("<h2>Which mechanisms matter</h2><p>Each mechanism the scenario names is switched off in a twin "
+                   "of every run, on the same random numbers. A mechanism that changes no run's channel moves is "
+                   "<b>inert</b> in this scenario. Difference: P(held) with the mechanism minus without it "
+                   "(Newcombe paired interval, exact McNemar p).</p>" + f"<ul>{words_}</ul>"
+                   + table(["mechanism", "runs whose channel moves change", "difference in P(held)", "95% interval",
+                            "McNemar p", "runs whose outcome changes"], rows))
+    for where, rules in (summary.get("p_held_by_rule") or {}).items():
+        actor, _, track = where.partition(".")
+        rows = [[rule, x["p"], "n/a" if x["lo"] is None else f"[{x['lo']:.3f}, {x['hi']:.3f}]", f"{x['k']}/{x['n']}"]
+                for rule, x in rules.items()]
+        out.append(f"<h3>P(held) by the rule {esc(actor)} drew on {esc(words(track))}</h3>"
+                   "<p>The decision rule is uncertain: each run draws one. The headline mixes them with the "
+                   "scenario's weights; this is the answer under each rule alone.</p>"
+                   + table(["rule", "P(held)", "Wilson 95% interval", "runs"], rows))
+    return "".join(out)
 
 
 def robustness_section(ctx: Context) -> str:
@@ -693,7 +726,7 @@ def table_section(ctx: Context) -> str:
 
 
 #: the sections of a run folder's report, in order (add a function to add a section)
-RUN_SECTIONS: list[Section] = [assumptions_section, headline_section, effects_section, figures_section,
+RUN_SECTIONS: list[Section] = [assumptions_section, headline_section, mechanisms_section, effects_section, figures_section,
                                robustness_section, theory_section, manifest_section]
 #: the sections of a sweep, compare or sensitivity folder's report
 TABLE_SECTIONS: list[Section] = [assumptions_section, table_section, figures_section, theory_section,

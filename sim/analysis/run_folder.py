@@ -29,7 +29,8 @@ def run_summary(s, seed: int, runs_table: dict, header: list[str]) -> dict:
             "definition": {"window": o.window, "threshold": o.threshold, "collapse_after": o.collapse_after,
                            "prehistory": o.prehistory, "escalated_level": o.escalated_level,
                            "sustained": o.sustained},
-            **summarise(runs_table, s.horizon, o.window, o.threshold, twin_names(header))}
+            **summarise(runs_table, s.horizon, o.window, o.threshold, twin_names(header),
+                        {n: t.mechanism for n, t in s.twins.items() if t.mechanism})}
 
 
 def finish_run_folder(folder: Path, s, steps: StepStats, meta: dict) -> dict:

@@ -145,11 +145,57 @@ def twin_effect(table: dict[str, np.ndarray], twin: str) -> dict | None:
                  "runs_differing": int((held != twin_held).sum()),
                  "method": "Newcombe 1998 paired score interval (method 10); exact McNemar test"},
         "mean_open_share_twin": float(table[open_t].astype(float).mean()),
+        **_moves_effect(table, twin),
         **_incidents_effect(table, twin),
         "open_share": {"difference": float(diff.mean()), **{k: v for k, v in mean_interval(diff).items()
                                                              if k in ("lo", "hi")},
                        "method": "paired mean difference, Student t interval"},
     }
+
+
+def _moves_effect(table: dict[str, np.ndarray], twin: str) -> dict:
+    """v3: how many runs' channel moves the twin's intervention changes at some step."""
+    col = out.MOVES_DIFFER.twin_column(twin)
+    return {"runs_moved": int(np.asarray(table[col]).astype(bool).sum())} if col in table else {}
+
+
+def mechanism_table(effects: dict[str, dict], mechanisms: dict[str, str]) -> list[dict]:
+    """v3: per declared mechanism twin, what switching the mechanism off changes (run minus twin),
+    and whether it is inert in this scenario (no run's channel moves change)."""
+    rows = []
+    for twin, words in mechanisms.items():
+        e = effects.get(twin)
+        if not e:
+            continue
+        h = e["held"]
+        moved = e.get("runs_moved", h["runs_differing"])
+        rows.append({"twin": twin, "mechanism": words, "difference": h["difference"], "lo": h["lo"], "hi": h["hi"],
+                     "mcnemar_p": h["mcnemar_p"], "runs_differing": h["runs_differing"], "runs_moved": moved,
+                     "runs": int(e["p_held_twin"]["n"]), "inert": moved == 0, "text": mechanism_words(words, h, moved,
+                                                                                             e["p_held_twin"]["n"])})
+    return rows
+
+
+def mechanism_words(mechanism: str, held: dict, moved: int, runs: int) -> str:
+    """One mechanism's line of the table, in words."""
+    if moved == 0:
+        return f"{mechanism}: inert in this scenario (switching it off changes no run's channel moves)"
+    share = moved / runs if runs else 0.0
+    pct = f"{100 * share:.0f}%" if share >= 0.01 else f"{moved} of {runs}"
+    return (f"{mechanism}: moves the channel in {pct} of runs; P(held) with it minus without "
+            f"{held['difference']:+.3f} [{held['lo']:+.3f}, {held['hi']:+.3f}] ({held['runs_differing']} runs "
+            f"held in one and not the other)")
+
+
+def rule_breakdown(table: dict[str, np.ndarray]) -> dict:
+    """v3: P(held) per drawn rule, for every strategy that is a choice of rules (``strategy.*`` columns)."""
+    held = table["held"].astype(bool)
+    out_ = {}
+    for col in sorted(c for c in table if c.startswith("strategy.")):
+        labels = np.asarray(table[col]).astype(str)
+        out_[col[len("strategy."):]] = {lab: proportion(int(held[labels == lab].sum()), int((labels == lab).sum())).as_dict()
+                                        for lab in dict.fromkeys(sorted(labels))}
+    return out_
 
 
 def _incidents_effect(table: dict[str, np.ndarray], twin: str) -> dict:
@@ -204,19 +250,35 @@ EARLY_STEPS = 6
 
 #: the per-run columns :func:`summarise` reads
 SUMMARY_COLUMNS = ("held", "escalated", "break_step", "length", "open_share", "engaged_share", "held_grid",
-                   "incidents", "first_incident")
+                   "incidents", "first_incident", "open_at_end", "open_months", "frozen", "lapsed", "freezes",
+                   "frozen_months", "thaws_at_meeting", "first_freeze")
 
 
 def summary_columns(available: Sequence[str]) -> list[str]:
     """Columns of a stored runs table that the summary needs (twins' outcomes and payoffs included)."""
-    twin_cols = {o.column for o in (*out.TWIN_OUTCOMES, out.INCIDENTS)}
+    twin_cols = {o.column for o in (*out.TWIN_OUTCOMES, out.INCIDENTS, out.MOVES_DIFFER)}
     keep = set(SUMMARY_COLUMNS)
-    return [c for c in available if c in keep or c.startswith("payoff.")
+    return [c for c in available if c in keep or c.startswith(("payoff.", "strategy."))
             or any(c.startswith(t + "_") for t in twin_cols)]
 
 
+def channel_v3(table: dict[str, np.ndarray]) -> dict:
+    """v3 headline lines: P(frozen at least once), P(lapsed), P(open at the end), mean months open."""
+    out_ = {}
+    n = len(table["held"])
+    for key, col in (("p_frozen", "frozen"), ("p_lapsed", "lapsed"), ("p_open_at_end", "open_at_end")):
+        if col in table:
+            x = np.asarray(table[col]).astype(bool)
+            out_[key] = proportion(int(x.sum()), n).as_dict()
+    if "open_months" in table:
+        out_["mean_open_months"] = mean_interval(np.asarray(table["open_months"], dtype=float))
+    if "frozen_months" in table and "frozen" in table and np.asarray(table["frozen"]).any():
+        out_["mean_frozen_months"] = mean_interval(np.asarray(table["frozen_months"], dtype=float))
+    return out_
+
+
 def summarise(table: dict[str, np.ndarray], horizon: int, window: int = 6, threshold: float = 0.5,
-              twins: Sequence[str] = ()) -> dict:
+              twins: Sequence[str] = (), mechanisms: dict[str, str] | None = None) -> dict:
     """The headline numbers of an ensemble (docs/model.md from its per-run table."""
     held = table["held"].astype(bool)
     esc = table["escalated"].astype(bool)
@@ -233,9 +295,13 @@ def summarise(table: dict[str, np.ndarray], horizon: int, window: int = 6, thres
         "p_held_given_escalated_note": "descriptive only: noise, patience and trust drive both outcomes; "
                                        "see rivalry_effect for what the rivalry does to the channel",
     }
+    out_.update(channel_v3(table))
     if "open_share" in table:
         out_["mean_open_share"] = share_interval(table["open_share"])
         out_["mean_engaged_share"] = share_interval(table["engaged_share"])
+    rules = rule_breakdown(table)
+    if rules:
+        out_["p_held_by_rule"] = rules
     if "incidents" in table:
         out_.update(incidents_summary(table, horizon))
     effects = {t: twin_effect(table, t) for t in twins}
@@ -243,6 +309,9 @@ def summarise(table: dict[str, np.ndarray], horizon: int, window: int = 6, thres
         out_["rivalry_effect"] = effects.pop("pacified")
     if any(effects.values()):
         out_["twin_effects"] = {t: e for t, e in effects.items() if e}
+    mech = mechanism_table(effects, mechanisms or {})
+    if mech:
+        out_["mechanisms"] = mech
     out_.update({
         "median_break_step": surv.median(),
         "median_break_step_among_broken": float(np.median(table["break_step"][broke])) if broke.any() else None,

@@ -60,7 +60,8 @@ class CompactFormat(TableFormat):
             cells.append("".join(moves) + f"{tr.level:>3}".ljust(self._cell(k) - 6))
         cells.append(" ".join(f"{a.trust:>5.2f}" for a in rec.actors))
         cells.append(" ".join(f"{a.payoff:>7.2f}" for a in rec.actors))
-        notes = [_paint(e, "event", self.color) for e in rec.events]
+        notes = [_paint(n, "broken", self.color) for n in self.channel_notes(rec)]
+        notes += [_paint(e, "event", self.color) for e in rec.events]
         cells.append("; ".join(notes))
         return " | ".join(cells).rstrip()
 

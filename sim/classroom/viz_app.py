@@ -192,8 +192,10 @@ def strip_html(model: ClassroomModel, width: int = STRIP, rename=str) -> str:
             for r in shown:
                 tr = r.tracks[k]
                 move = tr.realised[i]
-                text = letters[0 if move else 1] + ("*" if tr.flipped(i) else "")
-                title = f"round {r.step}: {actor} {tr.label(i)}" + (" (noise)" if tr.flipped(i) else "")
+                walked = bool(tr.frozen[i]) if tr.frozen else False
+                text = letters[0 if move else 1] + ("*" if tr.flipped(i) else "") + ("\u2744" if walked else "")
+                title = (f"round {r.step}: {actor} {tr.label(i)}" + (" (noise)" if tr.flipped(i) else "")
+                         + (f" ({actor} froze the channel: walked out until a thaw)" if walked else ""))
                 cells.append(f"<td style='background:{MOVE_COLORS[int(move)]}' title='{escape(title)}'>"
                              f"{escape(text)}</td>")
             rows.append(f"<tr class='sim-moves'><td class='name'>{escape(name)}</td>{''.join(cells)}</tr>")
@@ -201,9 +203,29 @@ def strip_html(model: ClassroomModel, width: int = STRIP, rename=str) -> str:
             rows.append("<tr><td class='name pay'>payoff</td>" + "".join(
                 f"<td class='pay'>{num(p[i, k], 1)}</td>" for p in pays) + "</tr>")
     c, d = track_legend(s)
+    frozen = any(any(tr.frozen) for r in shown for tr in r.tracks)
     legend = (f"<div style='font-size:13px;color:#333'>{c}, {d}; * = noise turned the intended move into the other"
+              + ("; \u2744 = frozen: that side walked out until a thaw" if frozen else "")
               + (f"; showing the last {width} rounds" if first else "") + "</div>")
-    return f"<table class='sim-strip'>{''.join(rows)}</table>{legend}"
+    return f"<table class='sim-strip'>{''.join(rows)}</table>{legend}{news_html(model, rename)}"
+
+
+def news_html(model: ClassroomModel, rename=str, last: int = 4) -> str:
+    """The latest things that happened to the channel (freezes, thaws, suspension, collapse) and the
+    events that fired, each with its round, newest last."""
+    from ..model.trace import ChannelNotes
+
+    notes = ChannelNotes(model.scenario)
+    news = []
+    for r in model.history:
+        for n in notes(r) + list(r.events):
+            for a in model.scenario.actor_names:
+                n = n.replace(a, rename(a))
+            news.append(f"round {r.step}: {n}")
+    if not news:
+        return ""
+    items = "".join(f"<li>{escape(n)}</li>" for n in news[-last:])
+    return f"<ul class='sim-news' style='font-size:13px;margin:.3em 0'>{items}</ul>"
 
 
 def track_legend(s: Scenario) -> tuple[str, str]:

@@ -131,6 +131,13 @@ def headline(summary: dict, seconds: float | None = None) -> str:
         f"  {'P(rivalry escalated)':<36}{p('p_escalated')}",
         f"  {'P(held and escalated)':<36}{p('p_held_and_escalated')}",
     ]
+    for key, label in (("p_frozen", "P(frozen at least once)"), ("p_lapsed", "P(lapsed: collapsed, no freeze)"),
+                       ("p_open_at_end", "P(open at the end)")):
+        if key in summary:
+            lines.append(f"  {label:<36}{p(key)}")
+    if "mean_open_months" in summary:
+        m = summary["mean_open_months"]
+        lines.append(f"  {'mean months open':<36}{m['mean']:.1f}  [{m['lo']:.1f}, {m['hi']:.1f}]")
     if "mean_open_share" in summary:
         m = summary["mean_open_share"]
         lines.append(f"  {'mean open share':<36}{m['mean']:.3f}  [{m['lo']:.3f}, {m['hi']:.3f}]")
@@ -140,8 +147,17 @@ def headline(summary: dict, seconds: float | None = None) -> str:
         lines.append(f"  {'P(at least one incident)':<36}{p('p_any_incident')}")
     if "rivalry_effect" in summary:
         lines += effect(summary["rivalry_effect"], "rivalry's effect")
+    mechanisms = {m["twin"] for m in summary.get("mechanisms", [])}
     for name, e in summary.get("twin_effects", {}).items():
-        lines += effect(e, f"twin {name}: effect")
+        if name not in mechanisms:
+            lines += effect(e, f"twin {name}: effect")
+    if mechanisms:
+        lines.append("  mechanisms (each switched off in a twin on the same random numbers):")
+        lines += [f"    {m['text']}" for m in summary["mechanisms"]]
+    for where, rules in summary.get("p_held_by_rule", {}).items():
+        actor, _, track = where.partition(".")
+        lines.append(f"  P(held) by {actor}'s rule on {track} (drawn per run):")
+        lines += [f"    {rule:<34}{Proportion(**x)}" for rule, x in rules.items()]
     if summary.get("hazard_first_steps") is not None and summary.get("hazard_later_steps") is not None:
         lines.append(f"  {'collapse hazard per step':<36}{summary['hazard_first_steps']:.4f} in steps 0-5, "
                      f"{summary['hazard_later_steps']:.4f} later")

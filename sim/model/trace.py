@@ -25,6 +25,7 @@ class TrackStep:
     level: int
     rung: str
     players: tuple[int, ...] = (0, 1)  # actor index of each seat
+    frozen: tuple[bool, ...] = (False, False)  # v3: per seat, walked out (a freeze) during this step
 
     def label(self, seat: int, realised: bool = True) -> str:
         move = (self.realised if realised else self.intended)[seat]
@@ -64,7 +65,7 @@ def record(model: NegotiationModel) -> StepRecord:
     tracks = tuple(
         TrackStep(t.name, t.spec.labels, tuple(bool(model.actors[i].intended[0, k]) for i in t.players),
                   tuple(bool(model.actors[i].realised[0, k]) for i in t.players), int(t.level[0]),
-                  t.spec.rungs[int(t.level[0])], t.players)
+                  t.spec.rungs[int(t.level[0])], t.players, tuple(bool(x) for x in t.walked[:, 0]))
         for k, t in enumerate(model.tracks))
     actors = tuple(
         ActorStep(a.name, float(a.trust[0]), {t.name: float(a.belief[0, k]) for k, t in enumerate(model.tracks)},
@@ -99,6 +100,36 @@ def _paint(text: str, kind: str, color: bool) -> str:
     return f"\x1b[{_ANSI[kind]}m{text}\x1b[0m" if color else text
 
 
+class ChannelNotes:
+    """What happened to the channel (and to frozen tracks) at a step, in words, from the step records
+    in order: freezes and thaws (v3), suspension, reopening, collapse."""
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.was_open, self.was_collapsed = True, False
+        self.was_frozen = [(False, False) for _ in scenario.tracks]
+
+    def __call__(self, rec: StepRecord) -> list[str]:
+        notes = []
+        channel = self.scenario.outcomes.channel
+        for k, tr in enumerate(rec.tracks):
+            what = "the channel" if k == channel else tr.name
+            before = self.was_frozen[k]
+            for seat, now in enumerate(tr.frozen):
+                if now and not before[seat]:
+                    notes.append(f"{self.scenario.actor_names[tr.players[seat]]} freezes {what}")
+            if any(before) and not any(tr.frozen):
+                notes.append(f"{what} thaws")
+            self.was_frozen[k] = tr.frozen
+        if rec.channel_open != self.was_open:
+            notes.append("channel reopens" if rec.channel_open else "channel suspended")
+            self.was_open = rec.channel_open
+        if rec.channel_collapsed and not self.was_collapsed:
+            notes.append("channel collapses")
+            self.was_collapsed = True
+        return notes
+
+
 class TableFormat:
     """Fixed-width columns for a scenario's step table: ``header()`` then ``row(record)``."""
 
@@ -108,8 +139,7 @@ class TableFormat:
         self.move_w = [max(len(t.labels[0]), len(t.labels[1])) + 1 for t in scenario.tracks]
         self.rung_w = [max(len(r) for r in t.rungs) + 2 for t in scenario.tracks]
         self.name_w = [max(len(n) for n in self.names) for _ in scenario.tracks]
-        self.was_open = True
-        self.was_collapsed = False
+        self.channel_notes = ChannelNotes(scenario)
 
     def _cell_width(self, k: int) -> int:
         return 2 * max(self.move_w[k], self.name_w[k]) + 1 + self.rung_w[k]
@@ -142,13 +172,7 @@ class TableFormat:
             cells.append(" ".join(moves))
         cells.append(" ".join(f"{a.trust:>6.2f}" for a in rec.actors))
         cells.append(" ".join(f"{a.payoff:>7.2f}" for a in rec.actors))
-        notes = []
-        if rec.channel_open != self.was_open:
-            notes.append(_paint("channel reopens" if rec.channel_open else "channel suspended", "broken", self.color))
-            self.was_open = rec.channel_open
-        if rec.channel_collapsed and not self.was_collapsed:
-            notes.append(_paint("channel collapses", "broken", self.color))
-            self.was_collapsed = True
+        notes = [_paint(n, "broken", self.color) for n in self.channel_notes(rec)]
         if rec.incidents:
             notes.append(_paint(f"{rec.incidents} misuse incident{'s' if rec.incidents > 1 else ''}", "broken",
                                 self.color))

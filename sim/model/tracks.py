@@ -38,6 +38,7 @@ class TrackState:
         # v3: freezes, per seat (a player walked out and plays D until a thaw), and the thaw rate
         self.thaw_rate = values[spec.params["thaw_rate"]].copy() if "thaw_rate" in spec.params else np.zeros(n_runs)
         self.freeze = np.zeros((2, n_runs), dtype=bool)
+        self.walked = np.zeros((2, n_runs), dtype=bool)
         self.was_frozen = np.zeros(n_runs, dtype=bool)           # frozen during the previous step
         self.freezes = np.zeros(n_runs, dtype=np.int64)           # spells of frozen steps
         self.first_freeze = np.full(n_runs, -1, dtype=np.int64)
@@ -64,6 +65,7 @@ class TrackState:
     def see_freezes(self, t: int, alive: Array) -> Array:
         """v3: count this step's freeze (before the moves); return where it is frozen."""
         now = self.frozen_now & alive
+        self.walked = self.freeze & alive                       # per seat, during this step
         starts = now & ~self.was_frozen
         self.freezes += starts
         self.first_freeze = np.where(starts & (self.first_freeze < 0), t, self.first_freeze)
