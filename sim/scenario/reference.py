@@ -383,3 +383,26 @@ def describe(f: dict) -> list[str]:
 def reference_figures(path: str | Path, assumed_shocks: int | None = None) -> dict:
     """:func:`figures` of the file at ``path`` (checked by :func:`load_reference`)."""
     return figures(load_reference(path), assumed_shocks)
+
+
+def resolve_reference(builder, value: str | None) -> ReferenceClass | None:
+    """``reference_class: PATH`` of a scenario (relative to the file that says it), loaded and checked.
+
+    A missing or bad file is an error at the key's line. The scenario's data then names the file by
+    its absolute path, so the ``scenario.yaml`` stored in a results folder still finds it.
+    """
+    if value is None:
+        return None
+    where = ("reference_class",)
+    origin = builder.src.origin(where)
+    here = Path(origin.file).parent if origin.file and not origin.file.startswith(("<", "--")) else Path(".")
+    path = here / value
+    try:
+        rc = load_reference(path)
+    except ScenarioError as exc:
+        raise builder.fail(where, str(exc)) from None
+    except OSError as exc:
+        raise builder.fail(where, f"cannot read '{path}' ({exc.strerror or exc.__class__.__name__})") from None
+    if isinstance(builder.src.data, dict) and builder.src.data.get("reference_class") == value:
+        builder.src.data["reference_class"] = rc.path
+    return rc

@@ -397,3 +397,4 @@ class ScenarioSpec(Spec):
     labels: dict[str, str] = {}         # human labels of parameter paths (reports, PRIM boxes)
     patterns: list[PatternSpec] = []
     parameters: ParametersSpec | None = None
+    reference_class: Annotated[str, Field(min_length=1)] | None = None  # CSV of earlier channels (reference.py)
