@@ -397,3 +397,11 @@ def test_a_run_writes_the_check_into_summary_and_report(tmp_path):
     assert model["collapsed_within"]["k"] == sum(1 for b in brk if b and float(b) < 24)
     assert model["collapsed_within"]["k"] <= (held == 0).sum()
     assert "Reference class: the record next to the model" in (folder / "report.html").read_text()
+
+
+def test_the_docs_quote_what_the_command_prints(capsys, monkeypatch):
+    page = (ROOT / "docs" / "reference_class.md").read_text(encoding="utf-8")
+    block = page.split("$ sim reference-class scenarios/reference/us_china_channels.csv\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(ROOT)
+    assert main(["reference-class", "scenarios/reference/us_china_channels.csv"]) == 0
+    assert capsys.readouterr().out == block
