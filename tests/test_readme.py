@@ -83,7 +83,10 @@ def _commands() -> list[list[str]]:
 #: options appended to a README command so that it runs in seconds (argparse: the last value wins)
 SMALLER = {"run": ["--runs", "300"], "sweep": ["--runs", "40"], "sensitivity": ["--samples", "4", "--replicates", "8"],
            "discover": ["--experiments", "100"], "calibrate": ["--draws", "1500", "--accept", "50", "--predictive", "100"],
-           "handout": ["--runs", "100"], "tournament": ["--repetitions", "2", "--turns", "50"], "trace": []}
+           "handout": ["--runs", "100"], "tournament": ["--repetitions", "2", "--turns", "50"], "trace": [],
+           "reference-class": []}
+#: commands that only print (no --out)
+PRINTS = ("trace", "reference-class")
 #: what each command writes, as the README says
 WRITES = {"run": "manifest.json", "sweep": "manifest.json", "sensitivity": "manifest.json", "discover": "manifest.json",
           "calibrate": "manifest.json", "tournament": "manifest.json", "handout": "noise.html"}
@@ -103,7 +106,7 @@ def test_every_command_the_readme_shows_runs(argv, tmp_path, monkeypatch, capsys
         assert '"sim", "viz"' in (ROOT / "tests" / "test_viz_browser.py").read_text()
         return
     monkeypatch.chdir(ROOT)
-    out = ["--out", str(tmp_path)] if command != "trace" else []
+    out = ["--out", str(tmp_path)] if command not in PRINTS else []
     assert main([*argv, *SMALLER[command], *out]) == 0
     printed = capsys.readouterr().out
     assert printed.strip()

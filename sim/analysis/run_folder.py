@@ -17,6 +17,7 @@ from ..results.steps import StepStats
 from ..results.tables import read_table, write_table
 from .bands import bands
 from .figures import write_figures
+from .reference_check import reference_check
 from .report import write_run_report
 from .stats import summarise, summary_columns
 from .theory_io import write_theory
@@ -25,12 +26,15 @@ from .theory_io import write_theory
 def run_summary(s, seed: int, runs_table: dict, header: list[str]) -> dict:
     """The summary.json of an ensemble from its per-run table (NaN for "never") and column names."""
     o = s.outcomes
-    return {"scenario": s.name, "title": s.title, "seed": seed,
-            "definition": {"window": o.window, "threshold": o.threshold, "collapse_after": o.collapse_after,
-                           "prehistory": o.prehistory, "escalated_level": o.escalated_level,
-                           "sustained": o.sustained},
-            **summarise(runs_table, s.horizon, o.window, o.threshold, twin_names(header),
-                        {n: t.mechanism for n, t in s.twins.items() if t.mechanism})}
+    summary = {"scenario": s.name, "title": s.title, "seed": seed,
+               "definition": {"window": o.window, "threshold": o.threshold, "collapse_after": o.collapse_after,
+                              "prehistory": o.prehistory, "escalated_level": o.escalated_level,
+                              "sustained": o.sustained},
+               **summarise(runs_table, s.horizon, o.window, o.threshold, twin_names(header),
+                           {n: t.mechanism for n, t in s.twins.items() if t.mechanism})}
+    if getattr(s, "reference_class", None) is not None:  # `reference_class: PATH` (reference_check.py)
+        summary["reference_class"] = reference_check(s.reference_class, runs_table)
+    return summary
 
 
 def finish_run_folder(folder: Path, s, steps: StepStats, meta: dict) -> dict:

@@ -10,6 +10,7 @@ import numpy as np
 from scipy import stats
 
 from ..results import outcomes as out
+from .reference_check import columns as reference_columns
 
 
 @dataclass(frozen=True)
@@ -257,7 +258,7 @@ SUMMARY_COLUMNS = ("held", "escalated", "break_step", "length", "open_share", "e
 def summary_columns(available: Sequence[str]) -> list[str]:
     """Columns of a stored runs table that the summary needs (twins' outcomes and payoffs included)."""
     twin_cols = {o.column for o in (*out.TWIN_OUTCOMES, out.INCIDENTS, out.MOVES_DIFFER)}
-    keep = set(SUMMARY_COLUMNS)
+    keep = set(SUMMARY_COLUMNS) | set(reference_columns(available))  # for the reference-class check
     return [c for c in available if c in keep or c.startswith(("payoff.", "strategy."))
             or any(c.startswith(t + "_") for t in twin_cols)]
 

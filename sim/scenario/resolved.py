@@ -222,6 +222,7 @@ class Scenario:
     levers: tuple = ()                  # policy choices (``levers:``, see levers.py)
     patterns: tuple = ()                # calibration patterns (sim/scenario/patterns.py)
     posterior: Any = field(default=None, repr=False)  # ``parameters: {from: ...}`` (sim/scenario/posterior.py)
+    reference_class: Any = field(default=None, repr=False)  # ``reference_class: PATH`` (sim/scenario/reference.py)
 
     @property
     def track_names(self) -> tuple[str, ...]:
@@ -664,9 +665,11 @@ def _calibration(builder: _Builder, spec: ScenarioSpec, events: list[str]) -> di
     """``patterns:`` and ``parameters:`` (see sim/calibrate), checked against the built parameters."""
     from .patterns import resolve_patterns
     from .posterior import load_posterior
+    from .reference import resolve_reference
 
     return {"patterns": resolve_patterns(builder, spec.patterns, events, spec.horizon),
-            "posterior": load_posterior(builder, spec.parameters) if spec.parameters else None}
+            "posterior": load_posterior(builder, spec.parameters) if spec.parameters else None,
+            "reference_class": resolve_reference(builder, spec.reference_class)}
 
 
 def _lesson(spec) -> Lesson | None:

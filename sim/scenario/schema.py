@@ -450,3 +450,4 @@ class ScenarioSpec(Spec):
     patterns: list[PatternSpec] = []
     parameters: ParametersSpec | None = None
     value_scale: Literal["step", "total"] = "step"  # v3: default logit scale of forward_looking rules
+    reference_class: Annotated[str, Field(min_length=1)] | None = None  # CSV of earlier channels (reference.py)
