@@ -151,12 +151,16 @@ def pooled_threshold(games: Sequence[Payoffs]) -> float | None:
     """Grim threshold of cooperating on all linked tracks at once, punishing on all of them together.
 
     Bernheim, B. D. and Whinston, M. D. (1990), "Multimarket contact and collusive behavior", RAND
-    Journal of Economics 21(1): 1-26: delta >= sum_k max(T_k - R_k, 0) / sum_k (T_k - M_k), with
-    M = max(S, P) as for one track. Slack on one track can then carry another whose own threshold
-    is higher. ``None`` if pooled punishment costs nothing; 0 if there is no pooled temptation.
+    Journal of Economics 21(1): 1-26. The best deviation defects only on the tracks where T > R
+    (elsewhere C pays more this step), earning sum max(T_k, R_k) once and sum M_k for ever after,
+    M = max(S, P) as for one track; cooperating earns sum R_k / (1 - delta). So cooperation holds iff
+    delta >= sum_k max(T_k - R_k, 0) / sum_k (max(T_k, R_k) - M_k). (A denominator of sum (T_k - M_k)
+    understates the punishment on a track with T < R and overstates the patience needed.) Slack on
+    one track can then carry another whose own threshold is higher. ``None`` if pooled punishment
+    costs nothing; 0 if there is no pooled temptation; above 1 if no discount factor below 1 will do.
     """
     gain = sum(max(p.T - p.R, 0.0) for p in games)
-    loss = sum(p.T - max(p.S, p.P) for p in games)
+    loss = sum(max(p.T, p.R) - max(p.S, p.P) for p in games)
     if gain <= 0:
         return 0.0
     if loss <= 0:
@@ -369,11 +373,18 @@ def number(x: float | None) -> str:
     return f"{x:.3g}"
 
 
-def _value(v: dict) -> str:
-    text = number(v.get("value"))
+def threshold_text(x: float | None) -> str:
+    """A discount threshold for people: 'never' above 1 (no discount factor below 1 sustains
+    cooperation: the folk-theorem condition cannot hold), otherwise :func:`number`."""
+    return "never" if x is not None and x > 1 + 1e-12 else number(x)
+
+
+def _value(v: dict, threshold: bool = False) -> str:
+    text = (threshold_text if threshold else number)(v.get("value"))
     if "range" in v:
         lo, hi = v["range"]
-        text += f" [{lo:.3g}, {hi:.3g}]"
+        fmt = (lambda x: "never" if x > 1 + 1e-12 else f"{x:.3g}") if threshold else (lambda x: f"{x:.3g}")
+        text += f" [{fmt(lo)}, {fmt(hi)}]"
     if "share_applicable" in v:
         text += f" (n/a in {1 - v['share_applicable']:.0%} of samples)"
     return text
@@ -416,7 +427,7 @@ def format_panel(panel: dict) -> str:
             rows = [("grim  (T-R)/(T-M), M = max(S,P)", a["grim_threshold"]),
                     ("TFT   max((T-R)/(T-P), (T-R)/(R-S))", a["tft_threshold"])]
             for label, v in rows:
-                text = _value(v)
+                text = _value(v, threshold=True)
                 if v.get("value") is None and label.startswith("TFT"):
                     text = "n/a (prisoner's dilemma only)"
                 verdict = _verdict(v.get("discount"), a["discount"])
@@ -424,9 +435,10 @@ def format_panel(panel: dict) -> str:
             note = "" if a["class"]["value"] == "prisoners_dilemma" else "   (engine default; derived for the PD)"
             lines.append(f"{pad}{'GTFT  optimal generosity q*':<38} {_value(a['gtft_generosity'])}{note}")
     if panel["pooled"]:
-        lines += ["", "Linked tracks: pooled grim threshold sum(max(T-R,0))/sum(T-M) over linked tracks, punishing on all tracks "
-                      "together (Bernheim and Whinston 1990)"]
+        lines += ["", "Linked tracks: pooled grim threshold sum(max(T-R,0))/sum(max(T,R)-M) over linked tracks, "
+                      "punishing on all tracks together (Bernheim and Whinston 1990)"]
         for name, v in panel["pooled"].items():
             discount = next(t["actors"][name]["discount"] for t in panel["tracks"])
-            lines.append(f"  {name:<{width}}  {_value(v):<22} {_verdict(v.get('discount'), discount)}".rstrip())
+            lines.append(f"  {name:<{width}}  {_value(v, threshold=True):<22} "
+                         f"{_verdict(v.get('discount'), discount)}".rstrip())
     return "\n".join(lines)

@@ -482,8 +482,27 @@ def _stat(x, percent_share: bool = True) -> str:
     return text
 
 
+def _threshold(x) -> str:
+    """A threshold ``{value, range?}`` as :func:`_stat` writes it, with 'never' for a value above 1
+    (no discount factor below 1 sustains cooperation)."""
+    if not isinstance(x, dict) or not isinstance(x.get("value"), (int, float)):
+        return _stat(x)
+
+    def one(v: float) -> str:
+        return "never" if v > 1 + 1e-12 else num(v)
+
+    text = one(x["value"])
+    if x.get("range"):
+        lo, hi = x["range"]
+        text += f" ({one(lo)} to {one(hi)})"
+    return text
+
+
 def _clears(x) -> str:
+    """'yes' / 'no' for a fixed discount, the share of samples for an uncertain one."""
     d = x.get("discount") if isinstance(x, dict) else None
+    if isinstance(d, dict) and "clears" in d:
+        return "yes" if d["clears"] else "no"
     share = d.get("share") if isinstance(d, dict) else None
     return "n/a" if share is None else f"{share:.0%}"
 
@@ -510,18 +529,19 @@ def _theory_tables(d: dict) -> str:
             pay = ", ".join(f"{k} {_stat(v)}" for k, v in (a.get("payoffs") or {}).items())
             rows.append([words(t["track"]), actor, words(a.get("strategy", "")), pay,
                          _stat(a.get("class")).replace("_", " "), str(a.get("discount", "")),
-                         _stat({k: v for k, v in (a.get("grim_threshold") or {}).items() if k != "discount"} or None),
+                         _threshold({k: v for k, v in (a.get("grim_threshold") or {}).items() if k != "discount"} or None),
                          _clears(a.get("grim_threshold")),
-                         _stat({k: v for k, v in (a.get("tft_threshold") or {}).items() if k != "discount"} or None),
+                         _threshold({k: v for k, v in (a.get("tft_threshold") or {}).items() if k != "discount"} or None),
                          _clears(a.get("tft_threshold")), _stat(a.get("gtft_generosity"))])
     out.append("<h3>Each actor's thresholds</h3><p><small>Cooperation can be sustained by the grim trigger "
                "(or tit for tat) when the actor's patience (discount factor) is at least the threshold; "
-               "'clears' is the share of samples where it is.</small></p>" + table(
+               "'never' marks a threshold above 1, which no discount factor reaches; 'clears' says whether "
+               "the patience reaches it (the share of samples where it does, if uncertain).</small></p>" + table(
         ["track", "actor", "strategy", "effective payoffs", "game class", "patience", "grim-trigger threshold",
          "clears", "tit-for-tat threshold", "clears", "most generous GTFT"], rows))
     pooled = d.get("pooled")
     if isinstance(pooled, dict) and pooled:
-        rows = [[actor, ", ".join(words(t) for t in p.get("tracks", [])), _stat({k: v for k, v in p.items()
+        rows = [[actor, ", ".join(words(t) for t in p.get("tracks", [])), _threshold({k: v for k, v in p.items()
                  if k in ("value", "range")}), _clears(p)] for actor, p in pooled.items()]
         out.append("<h3>All tracks together (linked)</h3>" + table(
             ["actor", "tracks", "grim-trigger threshold", "clears"], rows))
