@@ -31,6 +31,15 @@ PREDICTIVE_INTERVAL = (0.05, 0.95)
 PRIOR_SAMPLE = 50_000
 
 
+#: what the report says when runs may end before the horizon (MODEL reading: judged past the end)
+CONTINUATION_NOTE = ("<p>Runs end early under <code>continuation</code>. A pattern statistic judged past the end "
+                     "of a run that <code>continuation</code> ended (a <code>level_at</code> step, or the start of a "
+                     "<code>channel_open_share</code> period, that the run did not reach) is undefined, and that run "
+                     "is not accepted, whatever the tolerance. A period the run reached in part is judged on the "
+                     "steps it reached, and <code>count</code>, <code>response_share</code>, "
+                     "<code>largest_drop</code> and <code>fired</code> on the steps the run lasted.</p>")
+
+
 def check(s: Scenario) -> None:
     if not s.patterns:
         raise UserError(f"{s.file or s.name}: the scenario has no `patterns:` to calibrate against")
@@ -200,7 +209,7 @@ def write_report(folder: Path, s: Scenario, summary: dict, manifest: dict) -> No
              + ("those runs." if sm["acceptance"] == "tolerance" else
                 f"the {sm['accepted']} runs nearest the record (sum of |statistic - observed| / tolerance).")
              + f" The posterior predictive check simulates {sm['predictive_runs']} fresh runs, each taking a "
-             "whole posterior row.</p>")
+             "whole posterior row.</p>" + (CONTINUATION_NOTE if s.continuation is not None else ""))
     sections = [
         "<h2>Method</h2>" + intro,
         "<h2>Posterior</h2>" + table(["parameter", "median", "90% interval", "prior 90%", "width / prior width"], rows)
