@@ -168,11 +168,22 @@ def pooled_threshold(games: Sequence[Payoffs]) -> float | None:
     return gain / loss
 
 
+def strategic(strat) -> bool:
+    """Whether a strategy reasons about the game: a reciprocal rule (it reacts to the other, so the
+    shadow of the future can discipline it) or ``forward_looking`` (it weighs the payoffs). A
+    constant, scheduled or random rule (``always_cooperate``, ``always_defect``, ``alternator``,
+    ``random``) does neither: no threshold says anything about it."""
+    return bool(strat.rule.reciprocal)
+
+
 def linked_tracks(scenario, actor) -> list[int]:
     """Tracks an actor actually links: those whose strategy may give other tracks weight, and the
-    tracks they draw on (non-zero weight in some run)."""
+    tracks they draw on (non-zero weight in some run). Tracks where the actor is not strategic
+    (:func:`strategic`) are left out, and so is a pool of fewer than two tracks."""
     out: set[int] = set()
     for k, strat in enumerate(actor.strategies):
+        if not strategic(strat):
+            continue
         if isinstance(strat.linkage, str):
             p = scenario.params[strat.linkage]
             if p.uncertain or p.value > 0:
@@ -184,7 +195,8 @@ def linked_tracks(scenario, actor) -> list[int]:
                        if scenario.params[path].uncertain or scenario.params[path].value > 0]
             if sources:
                 out |= {k, *sources}
-    return sorted(out)
+    out = {k for k in out if strategic(actor.strategies[k])}
+    return sorted(out) if len(out) >= 2 else []
 
 
 # -- the panel of a scenario ------------------------------------------------------------------
@@ -317,9 +329,22 @@ def theory_panel(scenario, samples: int = SAMPLES) -> dict:
         for i, a in enumerate(scenario.actors):
             strat = a.strategies[k]
             link_text, link_pos = _linkage(scenario, strat)
-            linked[a.name] |= link_pos
             g = games[i]
             disc_param = scenario.params[a.params["discount"]]
+            if not strategic(strat):
+                # the game is a fact about the track, but no threshold says anything about a rule
+                # that neither reacts to the other nor weighs the payoffs
+                entry["actors"][a.name] = {
+                    "strategy": strat.name, "strategic": False, "linkage": link_text,
+                    "game": _game_label(scenario, track.name, a.name),
+                    "payoffs": {x: _summary([getattr(p, x) for p in g]) for x in "RSTP"},
+                    "class": _mode([classify(p) for p in g]), "discount": disc_param.describe(),
+                    "note": f"not strategic: {strat.name} neither reacts to the other nor weighs the payoffs, "
+                            "so no discount threshold applies",
+                    "grim_threshold": None, "tft_threshold": None, "gtft_generosity": None,
+                }
+                continue
+            linked[a.name] |= link_pos
             disc = values[a.params["discount"]]
             fixed = not disc_param.uncertain
             thresholds = {}
@@ -328,7 +353,7 @@ def theory_panel(scenario, samples: int = SAMPLES) -> dict:
                 thresholds[name] = {**_summary(t), "discount": _clears(disc, t, fixed)}
             payoffs = {x: _summary([getattr(p, x) for p in g]) for x in "RSTP"}
             entry["actors"][a.name] = {
-                "strategy": strat.name, "linkage": link_text,
+                "strategy": strat.name, "strategic": True, "linkage": link_text,
                 "game": _game_label(scenario, track.name, a.name),
                 "payoffs": payoffs, "class": _mode([classify(p) for p in g]),
                 "discount": disc_param.describe(),
@@ -421,9 +446,14 @@ def format_panel(panel: dict) -> str:
                   f"mixed: {mixed_text}; risk dominant: {_category(t['risk_dominant'])}"]
         for name, a in t["actors"].items():
             pay = "  ".join(f"{x} {_value(a['payoffs'][x])}" for x in "RSTP")
+            pad = " " * (width + 4)
+            if a.get("strategic") is False:
+                lines += [f"  {name:<{width}}  {a['strategy']}, game {a['game']}: {pay}; {_category(a['class'])}",
+                          f"{pad}not strategic: {a['strategy']} neither reacts to the other nor weighs the "
+                          "payoffs (no threshold applies)"]
+                continue
             lines += [f"  {name:<{width}}  {a['strategy']} (linkage {a['linkage']}), game {a['game']}: "
                       f"{pay}; {_category(a['class'])}"]
-            pad = " " * (width + 4)
             rows = [("grim  (T-R)/(T-M), M = max(S,P)", a["grim_threshold"]),
                     ("TFT   max((T-R)/(T-P), (T-R)/(R-S))", a["tft_threshold"])]
             for label, v in rows:

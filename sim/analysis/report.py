@@ -527,6 +527,11 @@ def _theory_tables(d: dict) -> str:
     for t in d["tracks"]:
         for actor, a in t["actors"].items():
             pay = ", ".join(f"{k} {_stat(v)}" for k, v in (a.get("payoffs") or {}).items())
+            if a.get("strategic") is False:
+                rows.append([words(t["track"]), actor, words(a.get("strategy", "")) + " (not strategic)", pay,
+                             _stat(a.get("class")).replace("_", " "), str(a.get("discount", "")),
+                             "not strategic", "", "not strategic", "", ""])
+                continue
             rows.append([words(t["track"]), actor, words(a.get("strategy", "")), pay,
                          _stat(a.get("class")).replace("_", " "), str(a.get("discount", "")),
                          _threshold({k: v for k, v in (a.get("grim_threshold") or {}).items() if k != "discount"} or None),
@@ -536,7 +541,9 @@ def _theory_tables(d: dict) -> str:
     out.append("<h3>Each actor's thresholds</h3><p><small>Cooperation can be sustained by the grim trigger "
                "(or tit for tat) when the actor's patience (discount factor) is at least the threshold; "
                "'never' marks a threshold above 1, which no discount factor reaches; 'clears' says whether "
-               "the patience reaches it (the share of samples where it does, if uncertain).</small></p>" + table(
+               "the patience reaches it (the share of samples where it does, if uncertain). 'Not strategic' marks "
+               "a rule that neither reacts to the other nor weighs the payoffs (always C, always D, alternating "
+               "or random): no threshold applies to it.</small></p>" + table(
         ["track", "actor", "strategy", "effective payoffs", "game class", "patience", "grim-trigger threshold",
          "clears", "tit-for-tat threshold", "clears", "most generous GTFT"], rows))
     pooled = d.get("pooled")

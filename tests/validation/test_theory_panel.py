@@ -279,3 +279,35 @@ def test_panel_pools_linked_tracks():
     assert set(panel["pooled"]) == {"A"}
     assert panel["pooled"]["A"]["value"] == pytest.approx(3 / 8)
     assert panel["pooled"]["A"]["discount"] == {"clears": True}
+
+
+@pytest.mark.parametrize("rule", ["random", "always_cooperate", "always_defect", "alternator"])
+def test_a_track_where_the_actor_plays_no_strategy_is_marked_not_strategic(rule):
+    """A rule that neither reacts to the other nor weighs the payoffs gets no threshold and no
+    verdict on its discount (a discount of 0.1 would 'not clear' 1/2 for a rule that never asks);
+    the reciprocal and forward-looking rules keep theirs. A linked track where the actor is not
+    strategic leaves the pool: A links x to y but plays `rule` on y, so A has no pooled threshold."""
+    from sim import scenario_from_dict
+    from sim.analysis.report import _theory_tables
+    from sim.theory import format_panel
+
+    sc = scenario_from_dict({
+        "actors": {"A": {"discount": 0.1, "strategies": {"x": {"name": "forward_looking", "linkage": {"y": 0.5}},
+                                                         "y": rule}},
+                   "B": {"strategies": {"x": "tit_for_tat", "y": "grim_trigger"}}},
+        "tracks": {"x": {"role": "channel"}, "y": {}},
+    })
+    panel = theory_panel(sc)
+    x, y = (t["actors"] for t in panel["tracks"])
+    assert y["A"]["strategic"] is False and y["A"]["grim_threshold"] is None and y["A"]["tft_threshold"] is None
+    assert y["A"]["class"] == {"value": "prisoners_dilemma"}     # the game itself is still described
+    assert x["A"]["strategic"] is True and x["A"]["grim_threshold"]["value"] == pytest.approx(1 / 2)
+    assert y["B"]["strategic"] is True and x["B"]["strategic"] is True
+    assert panel["pooled"] == {}
+    text = format_panel(panel)
+    y_block = text.split("\ny (")[1]
+    a_lines = y_block.splitlines()[2:4]
+    assert a_lines[0].strip().startswith(f"A  {rule}") and "not strategic" in a_lines[1]
+    assert "discount 0.1" not in y_block.split("\n  B")[0]
+    html = _theory_tables(panel)
+    assert f"{rule.replace('_', ' ')} (not strategic)" in html
