@@ -411,12 +411,16 @@ def robustness_section(ctx: Context) -> str:
         return ""
     d = summary.get("definition", {})
     body = table(["definition", "P(held)", "Wilson 95% interval", "runs"],
-                 [[r["label"], r["p"], f"[{r['lo']:.3f}, {r['hi']:.3f}]", f"{r['k']}/{r['n']}"] for r in rows])
+                 [[r["label"] + (f" (same as: {r['same_as']})" if r.get("same_as") else ""), r["p"],
+                   f"[{r['lo']:.3f}, {r['hi']:.3f}]", f"{r['k']}/{r['n']}"] for r in rows])
+    merged = sum(len(r["same_as"].split("; ")) for r in rows if r.get("same_as"))
+    note = (f" Labels that name the same definition (the same whole-step requirements) are one row: "
+            f"{len(rows)} distinct definitions for {len(rows) + merged} labels." if merged else "")
     return ("<h2>Robustness of the definition</h2>"
             f"<p>The headline uses window {d.get('window')}, threshold {d.get('threshold')}, collapse after "
             f"{d.get('collapse_after')} steps, prehistory {d.get('prehistory')}. The table repeats P(held) under "
             "every definition of the grid, and under version 1 (collapse at the first step the window's "
-            "engaged share falls below the threshold, with no prehistory).</p>" + body)
+            f"engaged share falls below the threshold, with no prehistory).{note}</p>" + body)
 
 
 def headline_section(ctx: Context) -> str:
