@@ -471,3 +471,29 @@ def test_the_calibration_report_says_when_shortened_runs_are_not_accepted(tmp_pa
         write_report(tmp_path, s, result["summary"], {"command": ["sim", "calibrate"]})
         html = (tmp_path / "report.html").read_text()
         assert ("judged past the end" in html and "is not accepted" in html) == said
+
+
+def test_predictive_intervals_of_whole_valued_statistics_are_whole_values():
+    """A count's 90% predictive interval is reported as values the count takes, rounded outward
+    (the old interpolated quantiles gave [0, 1.05] here); a share keeps interpolated quantiles."""
+    from sim.calibrate.abc import quantiles
+    from sim.calibrate.folder import summarise, text_summary
+
+    x = np.array([0.0] * 18 + [1.0, 2.0])            # 20 values: linear q95 at index 18.05 -> 1.05
+    assert quantiles(x)[2] == pytest.approx(1.05)
+    assert quantiles(x, integer=True) == [0.0, 0.0, 2.0]
+    s, _ = stats_of([pat("A rounds", count={"actor": "A", "track": "game"}),
+                     pat("answers", response_share={"to": {"actor": "A", "track": "game"},
+                                                    "by": {"actor": "B", "track": "game"}})])
+    share = np.linspace(0, 1, 20)
+    pred = {"run": np.arange(20), "stat.a_rounds": x, "stat.answers": share}
+    post = {"run": np.arange(3), "param.x": np.array([0.1, 0.2, 0.3]), "stat.a_rounds": np.zeros(3),
+            "stat.answers": np.zeros(3)}
+    sm = summarise(s, post, post, pred, "tolerance", 3, 1, 3)
+    count, answers = sm["patterns"]
+    assert (count["predictive_q05"], count["predictive_q95"]) == (0.0, 2.0)
+    assert answers["predictive_q95"] == pytest.approx(np.quantile(share, 0.95))   # a share: interpolated
+    sm.update({"acceptance_rate": 1.0, "simulation_seconds": 0.0,
+               "parameters": {"p": {"median": 0.2, "q05": 0.1, "q95": 0.3, "prior_q05": 0.0, "prior_q95": 1.0,
+                                    "width_ratio": 0.2}}})
+    assert "A rounds  observed 0, 90% predictive [0, 2]" in text_summary(sm)

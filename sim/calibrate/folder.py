@@ -23,7 +23,9 @@ from ..results.manifest import write_manifest
 from ..results.tables import write_table
 from ..errors import UserError
 from ..scenario.resolved import Scenario
-from .abc import Acceptor, distance, parameter_paths, quantiles, reference_chunks, reference_table, with_posterior
+from .abc import (Acceptor, distance, parameter_paths, quantiles, reference_chunks, reference_table, whole,
+                  with_posterior)
+from ..scenario.patterns import INTEGER_STATISTICS
 from ..scenario.posterior import PARAM_PREFIX
 
 PREDICTIVE_INTERVAL = (0.05, 0.95)
@@ -90,8 +92,9 @@ def summarise(s: Scenario, prior: dict, post: dict, pred: dict | None, mode: str
     params = {}
     for path in parameter_paths(s):
         col = PARAM_PREFIX + path
-        lo, med, hi = quantiles(post[col])
-        plo, pmed, phi = quantiles(prior[col])
+        integer = whole(prior[col], post[col])   # e.g. a `choice` of whole numbers (a delay in steps)
+        lo, med, hi = quantiles(post[col], integer=integer)
+        plo, pmed, phi = quantiles(prior[col], integer=integer)
         prior_width = phi - plo
         params[path] = {"median": med, "q05": lo, "q95": hi, "prior_median": pmed, "prior_q05": plo, "prior_q95": phi,
                         # how much the record narrowed the 90% interval (1: not at all)
@@ -101,7 +104,8 @@ def summarise(s: Scenario, prior: dict, post: dict, pred: dict | None, mode: str
         entry = {"name": p.name, "statistic": p.kind, "observed": p.observed, "tolerance": p.tolerance,
                  "prior_undefined": float(np.isnan(prior[p.column]).mean())}
         if pred is not None:
-            lo, med, hi = quantiles(pred[p.column], (PREDICTIVE_INTERVAL[0], 0.5, PREDICTIVE_INTERVAL[1]))
+            lo, med, hi = quantiles(pred[p.column], (PREDICTIVE_INTERVAL[0], 0.5, PREDICTIVE_INTERVAL[1]),
+                                    integer=p.kind in INTEGER_STATISTICS)
             entry.update({"predictive_median": med, "predictive_q05": lo, "predictive_q95": hi,
                           "observed_inside_90": bool(lo <= p.observed <= hi)})
         patterns.append(entry)

@@ -33,6 +33,8 @@ from .names import column_slug
 from .spec import Spec
 
 STATISTICS = ("count", "response_share", "largest_drop", "level_at", "channel_open_share", "fired")
+#: statistics that take whole values only (counts, levels): their intervals are reported as whole values
+INTEGER_STATISTICS = ("count", "largest_drop", "level_at", "fired")
 
 
 class MoveSpec(Spec):
