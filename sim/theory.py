@@ -151,12 +151,16 @@ def pooled_threshold(games: Sequence[Payoffs]) -> float | None:
     """Grim threshold of cooperating on all linked tracks at once, punishing on all of them together.
 
     Bernheim, B. D. and Whinston, M. D. (1990), "Multimarket contact and collusive behavior", RAND
-    Journal of Economics 21(1): 1-26: delta >= sum_k max(T_k - R_k, 0) / sum_k (T_k - M_k), with
-    M = max(S, P) as for one track. Slack on one track can then carry another whose own threshold
-    is higher. ``None`` if pooled punishment costs nothing; 0 if there is no pooled temptation.
+    Journal of Economics 21(1): 1-26. The best deviation defects only on the tracks where T > R
+    (elsewhere C pays more this step), earning sum max(T_k, R_k) once and sum M_k for ever after,
+    M = max(S, P) as for one track; cooperating earns sum R_k / (1 - delta). So cooperation holds iff
+    delta >= sum_k max(T_k - R_k, 0) / sum_k (max(T_k, R_k) - M_k). (A denominator of sum (T_k - M_k)
+    understates the punishment on a track with T < R and overstates the patience needed.) Slack on
+    one track can then carry another whose own threshold is higher. ``None`` if pooled punishment
+    costs nothing; 0 if there is no pooled temptation; above 1 if no discount factor below 1 will do.
     """
     gain = sum(max(p.T - p.R, 0.0) for p in games)
-    loss = sum(p.T - max(p.S, p.P) for p in games)
+    loss = sum(max(p.T, p.R) - max(p.S, p.P) for p in games)
     if gain <= 0:
         return 0.0
     if loss <= 0:
@@ -164,12 +168,24 @@ def pooled_threshold(games: Sequence[Payoffs]) -> float | None:
     return gain / loss
 
 
+def strategic(strat) -> bool:
+    """Whether a strategy reasons about the game: a reciprocal rule (it reacts to the other, so the
+    shadow of the future can discipline it) or ``forward_looking`` (it weighs the payoffs). A
+    constant, scheduled or random rule (``always_cooperate``, ``always_defect``, ``alternator``,
+    ``random``) does neither: no threshold says anything about it. A choice of rules (v3) is
+    strategic when any of its rules is."""
+    return any(bool(c.rule.reciprocal) for c in strat.candidates)
+
+
 def linked_tracks(scenario, actor) -> list[int]:
     """Tracks an actor actually links: those whose strategy may give other tracks weight, and the
-    tracks they draw on (non-zero weight in some run)."""
+    tracks they draw on (non-zero weight in some run). Tracks where the actor is not strategic
+    (:func:`strategic`) are left out, and so is a pool of fewer than two tracks."""
     out: set[int] = set()
     rules = [(k, c) for k, entry in enumerate(actor.strategies) if entry is not None for c in entry.candidates]
     for k, strat in rules:  # v3: every rule of a choice
+        if not strategic(strat):
+            continue
         if isinstance(strat.linkage, str):
             p = scenario.params[strat.linkage]
             if p.uncertain or p.value > 0:
@@ -181,7 +197,8 @@ def linked_tracks(scenario, actor) -> list[int]:
                        if scenario.params[path].uncertain or scenario.params[path].value > 0]
             if sources:
                 out |= {k, *sources}
-    return sorted(out)
+    out = {k for k in out if strategic(actor.strategies[k])}
+    return sorted(out) if len(out) >= 2 else []
 
 
 # -- the panel of a scenario ------------------------------------------------------------------
@@ -316,9 +333,22 @@ def theory_panel(scenario, samples: int = SAMPLES) -> dict:
             links = [_linkage(scenario, c) for c in strat.candidates]  # v3: every rule of a choice
             link_text = " / ".join(dict.fromkeys(t for t, _ in links))
             link_pos = any(pos for _, pos in links)
-            linked[a.name] |= link_pos
             g = games[i]
             disc_param = scenario.params[a.params["discount"]]
+            if not strategic(strat):
+                # the game is a fact about the track, but no threshold says anything about a rule
+                # that neither reacts to the other nor weighs the payoffs
+                entry["actors"][a.name] = {
+                    "strategy": strat.name, "strategic": False, "linkage": link_text,
+                    "game": _game_label(scenario, track.name, a.name),
+                    "payoffs": {x: _summary([getattr(p, x) for p in g]) for x in "RSTP"},
+                    "class": _mode([classify(p) for p in g]), "discount": disc_param.describe(),
+                    "note": f"not strategic: {strat.name} neither reacts to the other nor weighs the payoffs, "
+                            "so no discount threshold applies",
+                    "grim_threshold": None, "tft_threshold": None, "gtft_generosity": None,
+                }
+                continue
+            linked[a.name] |= link_pos
             disc = values[a.params["discount"]]
             fixed = not disc_param.uncertain
             thresholds = {}
@@ -327,7 +357,7 @@ def theory_panel(scenario, samples: int = SAMPLES) -> dict:
                 thresholds[name] = {**_summary(t), "discount": _clears(disc, t, fixed)}
             payoffs = {x: _summary([getattr(p, x) for p in g]) for x in "RSTP"}
             entry["actors"][a.name] = {
-                "strategy": getattr(strat, "label", strat.name), "linkage": link_text,
+                "strategy": getattr(strat, "label", strat.name), "strategic": True, "linkage": link_text,
                 "game": _game_label(scenario, track.name, a.name),
                 "payoffs": payoffs, "class": _mode([classify(p) for p in g]),
                 "discount": disc_param.describe(),
@@ -372,11 +402,18 @@ def number(x: float | None) -> str:
     return f"{x:.3g}"
 
 
-def _value(v: dict) -> str:
-    text = number(v.get("value"))
+def threshold_text(x: float | None) -> str:
+    """A discount threshold for people: 'never' above 1 (no discount factor below 1 sustains
+    cooperation: the folk-theorem condition cannot hold), otherwise :func:`number`."""
+    return "never" if x is not None and x > 1 + 1e-12 else number(x)
+
+
+def _value(v: dict, threshold: bool = False) -> str:
+    text = (threshold_text if threshold else number)(v.get("value"))
     if "range" in v:
         lo, hi = v["range"]
-        text += f" [{lo:.3g}, {hi:.3g}]"
+        fmt = (lambda x: "never" if x > 1 + 1e-12 else f"{x:.3g}") if threshold else (lambda x: f"{x:.3g}")
+        text += f" [{fmt(lo)}, {fmt(hi)}]"
     if "share_applicable" in v:
         text += f" (n/a in {1 - v['share_applicable']:.0%} of samples)"
     return text
@@ -413,13 +450,18 @@ def format_panel(panel: dict) -> str:
                   f"mixed: {mixed_text}; risk dominant: {_category(t['risk_dominant'])}"]
         for name, a in t["actors"].items():
             pay = "  ".join(f"{x} {_value(a['payoffs'][x])}" for x in "RSTP")
+            pad = " " * (width + 4)
+            if a.get("strategic") is False:
+                lines += [f"  {name:<{width}}  {a['strategy']}, game {a['game']}: {pay}; {_category(a['class'])}",
+                          f"{pad}not strategic: {a['strategy']} neither reacts to the other nor weighs the "
+                          "payoffs (no threshold applies)"]
+                continue
             lines += [f"  {name:<{width}}  {a['strategy']} (linkage {a['linkage']}), game {a['game']}: "
                       f"{pay}; {_category(a['class'])}"]
-            pad = " " * (width + 4)
             rows = [("grim  (T-R)/(T-M), M = max(S,P)", a["grim_threshold"]),
                     ("TFT   max((T-R)/(T-P), (T-R)/(R-S))", a["tft_threshold"])]
             for label, v in rows:
-                text = _value(v)
+                text = _value(v, threshold=True)
                 if v.get("value") is None and label.startswith("TFT"):
                     text = "n/a (prisoner's dilemma only)"
                 verdict = _verdict(v.get("discount"), a["discount"])
@@ -427,9 +469,10 @@ def format_panel(panel: dict) -> str:
             note = "" if a["class"]["value"] == "prisoners_dilemma" else "   (engine default; derived for the PD)"
             lines.append(f"{pad}{'GTFT  optimal generosity q*':<38} {_value(a['gtft_generosity'])}{note}")
     if panel["pooled"]:
-        lines += ["", "Linked tracks: pooled grim threshold sum(max(T-R,0))/sum(T-M) over linked tracks, punishing on all tracks "
-                      "together (Bernheim and Whinston 1990)"]
+        lines += ["", "Linked tracks: pooled grim threshold sum(max(T-R,0))/sum(max(T,R)-M) over linked tracks, "
+                      "punishing on all tracks together (Bernheim and Whinston 1990)"]
         for name, v in panel["pooled"].items():
             discount = next(t["actors"][name]["discount"] for t in panel["tracks"])
-            lines.append(f"  {name:<{width}}  {_value(v):<22} {_verdict(v.get('discount'), discount)}".rstrip())
+            lines.append(f"  {name:<{width}}  {_value(v, threshold=True):<22} "
+                         f"{_verdict(v.get('discount'), discount)}".rstrip())
     return "\n".join(lines)

@@ -62,8 +62,10 @@ def test_statistics_of_a_scripted_run_match_hand_computed_values():
     s, st = stats_of(pats, runs=3)
     expected = {
         "stat.a_rounds": 3, "stat.b_rounds": 2, "stat.a_restraint": 5,
-        "stat.b_answers_in_2": 1 / 3,   # A's D at 0 answered at 1; at 3 not by 5; at 7 never
-        "stat.b_answers_in_3": 2 / 3,   # A's D at 3 answered at 6
+        # a `to` move in the last `within` steps (7 for within 1; 6, 7 for 2; 5, 6, 7 for 3) cannot be
+        # answered inside the run: left out, not counted as unanswered
+        "stat.b_answers_in_2": 1 / 2,   # A's D at 0 answered at 1; at 3 not by 5; at 7 left out
+        "stat.b_answers_in_3": 1,       # A's D at 0 answered at 1, at 3 answered at 6; at 7 left out
         "stat.a_answers_in_1": 1 / 2,   # B's D at 1 not answered at 2; at 6 answered at 7
         "stat.drop": 2,                 # peak 2, level 0 at step 5
         "stat.level_4": 1, "stat.level_7": 2,
@@ -95,16 +97,60 @@ def _brute_force(rec: Recorder, open_steps: list, length: int, run: int) -> dict
     a = [bool(r[0, run, 0]) for r in rec.realised][:length]
     b = [bool(r[1, run, 0]) for r in rec.realised][:length]
     levels = [int(x[run, 0]) for x in rec.levels][:length]
-    to = [t for t in range(length) if not a[t]]
-    answered = [t for t in to if any(not b[u] for u in range(t + 1, min(t + 3, length)))]
+    rounds = [t for t in range(length) if not a[t]]
+    to = [t for t in rounds if t < length - 2]  # within 2: moves in the last 2 steps are left out
+    answered = [t for t in to if any(not b[u] for u in range(t + 1, t + 3))]
     peak, drop = 0, 0
     for lv in levels:
         peak = max(peak, lv)
         drop = max(drop, peak - lv)
     window = [open_steps[t][run] for t in range(3, min(10, length - 1) + 1)]
-    return {"stat.d": float(len(to)), "stat.r": len(answered) / len(to) if to else np.nan,
+    return {"stat.d": float(len(rounds)), "stat.r": len(answered) / len(to) if to else np.nan,
             "stat.drop": float(drop), "stat.lvl": float(levels[5]) if length > 5 else np.nan,
             "stat.open": float(np.mean(window)) if window else np.nan}
+
+
+def test_response_share_leaves_out_moves_too_late_to_be_answered():
+    """The old rule counted A's D at 7 (the last step) as unanswered: B answers in 1 was 0/1 = 0
+    (acceptable with observed 0); now that move is left out, no `to` move remains, and the share is
+    undefined, so the run is never accepted. A's D at 6 with within 1 still counts (7 is in the run)."""
+    data = scripted([]).data
+    data = {**data, "events": [e for e in data["events"] if e["name"] not in ("A 0", "A 3")]}
+    data["events"] = [{**e, "effects": [{**e["effects"][0], "force": "C"}]} if e["name"].startswith("A ") else e
+                      for e in data["events"]]
+    data["events"].append({"name": "A late", "at": 7, "effects": [{"force": "D", "actor": "A", "track": "game"}]})
+    data["actors"]["A"] = {"strategies": {"game": "always_cooperate"}}
+    resp = {"to": {"actor": "A", "track": "game"}, "by": {"actor": "B", "track": "game"}}
+    data["patterns"] = [{"name": "answers", "observed": 0, "tolerance": 0, "response_share": {**resp, "within": 1}},
+                        {"name": "A rounds", "observed": 1, "tolerance": 0, "count": {"actor": "A", "track": "game"}}]
+    s = scenario_from_dict(data)
+    st = pattern_statistics(NegotiationModel(s, runs=2), s.patterns)
+    assert (st["stat.a_rounds"] == 1).all()          # A played D only at the last step, 7
+    assert np.isnan(st["stat.answers"]).all()        # old rule: 0.0, within tolerance
+    table = {"run": np.arange(2), **st}
+    assert not within(table, s.patterns).any()
+
+
+def test_a_statistic_judged_past_the_end_of_a_shortened_run_is_undefined_and_never_accepted():
+    """MODEL 13.9: `continuation` ends some runs before the horizon; a `level_at` at a step such a
+    run did not reach, or a `channel_open_share` whose `from` it did not reach, is undefined (NaN),
+    and the run is not accepted however wide the tolerance."""
+    data = {"name": "t", "seed": 5, "runs": 1, "horizon": 20, "continuation": 0.8,
+            "actors": {"A": {"strategies": {"game": "tit_for_tat"}}, "B": {"strategies": {"game": "tit_for_tat"}}},
+            "tracks": {"game": {"ladder": {"rungs": ["0", "1", "2"]}}},
+            "patterns": [{"name": "lvl", "observed": 0, "tolerance": 100, "level_at": {"track": "game", "step": 10}},
+                         {"name": "open", "observed": 0.5, "tolerance": 100,
+                          "channel_open_share": {"from": 12, "to": 15}}]}
+    s = scenario_from_dict(data)
+    model = NegotiationModel(s, runs=200)
+    st = pattern_statistics(model, s.patterns)
+    short = model.length <= 10
+    assert short.any() and (~short).any()
+    assert np.isnan(st["stat.lvl"][short]).all() and not np.isnan(st["stat.lvl"][~short]).any()
+    assert np.isnan(st["stat.open"][model.length <= 12]).all()
+    table = {"run": np.arange(200), **st}
+    ok = within(table, s.patterns)
+    assert not ok[short].any() and ok[model.length > 12].all()
 
 
 def test_vectorised_statistics_equal_a_brute_force_recomputation_per_run():
@@ -406,3 +452,48 @@ patterns:
     bad.write_text(dated.replace("step: 2024-01-01", "step: 2026-01-01"))
     assert main(["validate", str(bad)]) == 2
     assert "patterns.1.level_at.step: 2026-01-01 is step 36, past the horizon" in capsys.readouterr().err
+
+
+def test_the_calibration_report_says_when_shortened_runs_are_not_accepted(tmp_path):
+    """MODEL 13.9: with `continuation`, the report says that a statistic judged past the end of a
+    run is undefined and the run not accepted; without it, the report does not mention it."""
+    from sim.calibrate.folder import run_calibration, write_report
+
+    base = {"name": "t", "seed": 5, "runs": 1, "horizon": 12,
+            "actors": {"A": {"strategies": {"game": {"name": "random", "p": {"uniform": [0.2, 0.8]}}}},
+                       "B": {"strategies": {"game": "tit_for_tat"}}},
+            "tracks": {"game": {}},
+            "patterns": [{"name": "lvl", "observed": 0, "tolerance": 5, "count": {"actor": "A", "track": "game"}}]}
+    for cont, said in ((0.9, True), (None, False)):
+        s = scenario_from_dict({**base, **({"continuation": cont} if cont else {})})
+        result = run_calibration(s, draws=50, k=5, seed=1, predictive=10)
+        (tmp_path / "figures").mkdir(exist_ok=True)
+        write_report(tmp_path, s, result["summary"], {"command": ["sim", "calibrate"]})
+        html = (tmp_path / "report.html").read_text()
+        assert ("judged past the end" in html and "is not accepted" in html) == said
+
+
+def test_predictive_intervals_of_whole_valued_statistics_are_whole_values():
+    """A count's 90% predictive interval is reported as values the count takes, rounded outward
+    (the old interpolated quantiles gave [0, 1.05] here); a share keeps interpolated quantiles."""
+    from sim.calibrate.abc import quantiles
+    from sim.calibrate.folder import summarise, text_summary
+
+    x = np.array([0.0] * 18 + [1.0, 2.0])            # 20 values: linear q95 at index 18.05 -> 1.05
+    assert quantiles(x)[2] == pytest.approx(1.05)
+    assert quantiles(x, integer=True) == [0.0, 0.0, 2.0]
+    s, _ = stats_of([pat("A rounds", count={"actor": "A", "track": "game"}),
+                     pat("answers", response_share={"to": {"actor": "A", "track": "game"},
+                                                    "by": {"actor": "B", "track": "game"}})])
+    share = np.linspace(0, 1, 20)
+    pred = {"run": np.arange(20), "stat.a_rounds": x, "stat.answers": share}
+    post = {"run": np.arange(3), "param.x": np.array([0.1, 0.2, 0.3]), "stat.a_rounds": np.zeros(3),
+            "stat.answers": np.zeros(3)}
+    sm = summarise(s, post, post, pred, "tolerance", 3, 1, 3)
+    count, answers = sm["patterns"]
+    assert (count["predictive_q05"], count["predictive_q95"]) == (0.0, 2.0)
+    assert answers["predictive_q95"] == pytest.approx(np.quantile(share, 0.95))   # a share: interpolated
+    sm.update({"acceptance_rate": 1.0, "simulation_seconds": 0.0,
+               "parameters": {"p": {"median": 0.2, "q05": 0.1, "q95": 0.3, "prior_q05": 0.0, "prior_q95": 1.0,
+                                    "width_ratio": 0.2}}})
+    assert "A rounds  observed 0, 90% predictive [0, 2]" in text_summary(sm)

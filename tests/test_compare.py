@@ -109,7 +109,7 @@ def test_compare_writes_what_it_promises(tmp_path, capsys):
     assert main(["compare", str(a), str(b), "--out", str(tmp_path / "res")]) == 0
     out = capsys.readouterr().out
     assert "vs comp (paired runs (same seed): Newcombe paired interval, McNemar exact p)" in out
-    assert "robustness of the difference in P(held)" in out
+    assert "robustness of the difference in P(held) over 25 distinct definitions" in out
     (folder,) = (tmp_path / "res" / "compare").iterdir()
     t = read_table(folder / "compare.csv")
     assert list(t["label"]) == ["comp", "link"]
@@ -128,7 +128,8 @@ def test_compare_writes_what_it_promises(tmp_path, capsys):
     diff = runs_b["open_share"] - runs_a["open_share"]
     assert t["diff.mean_open_share"][1] == pytest.approx(diff.mean())
     r = read_table(folder / "robustness.csv")
-    assert len(r["key"]) == 28 and set(r["sign_changes"]) <= {0, 1}
+    assert len(r["key"]) == 25 and set(r["sign_changes"]) <= {0, 1}   # 28 labels, 3 pairs the same definition
+    assert set(r["significant"]) <= {0, 1} and all((r["p_value"] < 0.05) == (r["significant"] == 1))
     v1 = list(r["key"]).index("v1")
     assert r["diff"][v1] == pytest.approx(np.mean(runs_b["held_grid"] >> 27 & 1) - np.mean(runs_a["held_grid"] >> 27 & 1))
     for name in ("compare_survival", "compare_outcomes"):

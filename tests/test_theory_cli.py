@@ -47,7 +47,13 @@ def test_baseline_classifies_every_track(cli):
     assert classes == {"frontier_safety": "prisoners_dilemma", "export_controls": "prisoners_dilemma",
                        "rare_earths": "chicken"}
     assert all(c in CLASSES for c in classes.values())
-    assert set(data["pooled"]) == {"US", "China"}  # both link the channel to the rivalry
+    # each side links the channel to a rivalry track on which it plays no strategy (random or always
+    # cooperate): no threshold applies there, and a pool of one strategic track is no pool
+    actors = {t["track"]: t["actors"] for t in data["tracks"]}
+    assert actors["rare_earths"]["US"]["strategic"] is False and actors["export_controls"]["China"]["strategic"] is False
+    assert actors["frontier_safety"]["US"]["strategic"] is True
+    assert data["pooled"] == {}
+    assert out.stdout.count("not strategic: ") == 4
 
 
 def test_standard_pd_values(tmp_path, cli):

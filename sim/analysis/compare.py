@@ -26,7 +26,7 @@ from scipy import stats as sps
 from ..errors import UserError
 from ..results import outcomes as out
 from .plots import OUTCOMES, PALETTE, _axes
-from .stats import mcnemar_p, mean_interval, newcombe_paired, proportion, survival
+from .stats import distinct_definitions, mcnemar_p, mean_interval, newcombe_paired, proportion, survival
 from ..results.tables import read_table
 
 REQUIRED = ("summary.json", "runs.csv", "scenario.yaml")
@@ -192,27 +192,35 @@ def _columns(rows: list[dict]) -> dict[str, np.ndarray]:
 
 
 def robustness_table(items: list[Stored], alpha: float = 0.05) -> dict[str, np.ndarray] | None:
-    """The difference in P(held) (each folder minus the first) under every definition of the grid.
+    """The difference in P(held) (each folder minus the first) under every distinct definition of the
+    grid (labels naming the same definition merged, the others listed in ``same_as``:
+    :func:`sim.analysis.stats.distinct_definitions`).
 
     ``sign_changes`` / ``significance_changes`` flag definitions where the difference's sign, or
     whether it is significant at ``alpha``, is not the same as under the first folder's own definition.
+    ``significant``: the difference under that definition is significant at ``alpha`` by the
+    comparison's own test (McNemar's exact test for paired runs, the two-proportion z test
+    otherwise); ``excludes_0``: its 95% interval excludes 0. A sign flip that is not significant is
+    a difference indistinguishable from none, not a reversal.
     """
     if len(items) < 2 or any("held_grid" not in i.runs for i in items):
         return None
     first = items[0]
     d0 = first.summary.get("definition", {})
     window, threshold = int(d0.get("window", 6)), float(d0.get("threshold", 0.5))
-    grids = [out.ROBUSTNESS_GRID.unpack(i.runs["held_grid"], window, threshold) for i in items]
+    grids = [distinct_definitions(out.ROBUSTNESS_GRID.unpack(i.runs["held_grid"], window, threshold))
+             for i in items]
     rows = []
     for item, grid in zip(items[1:], grids[1:]):
         pair = paired(first, item)
         main = difference(item.runs["held"], first.runs["held"], pair)
         main_sig = main["p_value"] < alpha
-        for (key, d, held), (_, _, held0) in zip(grid, grids[0]):
+        for (key, d, held, same), (_, _, held0, _) in zip(grid, grids[0]):
             x = difference(held, held0, pair)
-            rows.append({"label": item.label, "definition": d.label, "key": key,
+            rows.append({"label": item.label, "definition": d.label, "key": key, "same_as": same,
                          "p_first": float(held0.mean()), "p": float(held.mean()), "diff": x["diff"],
                          "lo": x["lo"], "hi": x["hi"], "p_value": x["p_value"],
+                         "significant": int(x["p_value"] < alpha), "excludes_0": int(x["lo"] > 0 or x["hi"] < 0),
                          "sign_changes": int(np.sign(x["diff"]) * np.sign(main["diff"]) < 0),
                          "significance_changes": int((x["p_value"] < alpha) != main_sig)})
     return _columns(rows)
@@ -336,7 +344,9 @@ def write_compare(paths: list[str | Path], out_root: Path, command: list[str], a
                  "exact test; otherwise Newcombe's hybrid score interval for independent samples and the "
                  "two-proportion z test. km_survival is the Kaplan-Meier probability that the channel has not "
                  "collapsed by step km_step. robustness.csv repeats the difference in P(held) under every "
-                 "definition of the channel outcome and flags where its sign or significance changes.")
+                 "distinct definition of the channel outcome (labels that name the same definition are merged "
+                 "and listed in same_as) and flags where its sign or significance changes; 'significant' says "
+                 "whether the difference under that definition is itself significant (p < 0.05).")
         title = "Comparison: " + " vs ".join(i.label for i in items)
         questions = [(i.label, str(i.scenario.get("question", "") or "")) for i in items]
         if len({q for _, q in questions}) == 1:  # one shared question: say it once

@@ -458,12 +458,16 @@ def robustness_section(ctx: Context) -> str:
         return ""
     d = summary.get("definition", {})
     body = table(["definition", "P(held)", "Wilson 95% interval", "runs"],
-                 [[r["label"], r["p"], f"[{r['lo']:.3f}, {r['hi']:.3f}]", f"{r['k']}/{r['n']}"] for r in rows])
+                 [[r["label"] + (f" (same as: {r['same_as']})" if r.get("same_as") else ""), r["p"],
+                   f"[{r['lo']:.3f}, {r['hi']:.3f}]", f"{r['k']}/{r['n']}"] for r in rows])
+    merged = sum(len(r["same_as"].split("; ")) for r in rows if r.get("same_as"))
+    note = (f" Labels that name the same definition (the same whole-step requirements) are one row: "
+            f"{len(rows)} distinct definitions for {len(rows) + merged} labels." if merged else "")
     return ("<h2>Robustness of the definition</h2>"
             f"<p>The headline uses window {d.get('window')}, threshold {d.get('threshold')}, collapse after "
             f"{d.get('collapse_after')} steps, prehistory {d.get('prehistory')}. The table repeats P(held) under "
             "every definition of the grid, and under version 1 (collapse at the first step the window's "
-            "engaged share falls below the threshold, with no prehistory).</p>" + body)
+            f"engaged share falls below the threshold, with no prehistory).{note}</p>" + body)
 
 
 def headline_section(ctx: Context) -> str:
@@ -529,8 +533,27 @@ def _stat(x, percent_share: bool = True) -> str:
     return text
 
 
+def _threshold(x) -> str:
+    """A threshold ``{value, range?}`` as :func:`_stat` writes it, with 'never' for a value above 1
+    (no discount factor below 1 sustains cooperation)."""
+    if not isinstance(x, dict) or not isinstance(x.get("value"), (int, float)):
+        return _stat(x)
+
+    def one(v: float) -> str:
+        return "never" if v > 1 + 1e-12 else num(v)
+
+    text = one(x["value"])
+    if x.get("range"):
+        lo, hi = x["range"]
+        text += f" ({one(lo)} to {one(hi)})"
+    return text
+
+
 def _clears(x) -> str:
+    """'yes' / 'no' for a fixed discount, the share of samples for an uncertain one."""
     d = x.get("discount") if isinstance(x, dict) else None
+    if isinstance(d, dict) and "clears" in d:
+        return "yes" if d["clears"] else "no"
     share = d.get("share") if isinstance(d, dict) else None
     return "n/a" if share is None else f"{share:.0%}"
 
@@ -555,20 +578,28 @@ def _theory_tables(d: dict) -> str:
     for t in d["tracks"]:
         for actor, a in t["actors"].items():
             pay = ", ".join(f"{k} {_stat(v)}" for k, v in (a.get("payoffs") or {}).items())
+            if a.get("strategic") is False:
+                rows.append([words(t["track"]), actor, words(a.get("strategy", "")) + " (not strategic)", pay,
+                             _stat(a.get("class")).replace("_", " "), str(a.get("discount", "")),
+                             "not strategic", "", "not strategic", "", ""])
+                continue
             rows.append([words(t["track"]), actor, words(a.get("strategy", "")), pay,
                          _stat(a.get("class")).replace("_", " "), str(a.get("discount", "")),
-                         _stat({k: v for k, v in (a.get("grim_threshold") or {}).items() if k != "discount"} or None),
+                         _threshold({k: v for k, v in (a.get("grim_threshold") or {}).items() if k != "discount"} or None),
                          _clears(a.get("grim_threshold")),
-                         _stat({k: v for k, v in (a.get("tft_threshold") or {}).items() if k != "discount"} or None),
+                         _threshold({k: v for k, v in (a.get("tft_threshold") or {}).items() if k != "discount"} or None),
                          _clears(a.get("tft_threshold")), _stat(a.get("gtft_generosity"))])
     out.append("<h3>Each actor's thresholds</h3><p><small>Cooperation can be sustained by the grim trigger "
                "(or tit for tat) when the actor's patience (discount factor) is at least the threshold; "
-               "'clears' is the share of samples where it is.</small></p>" + table(
+               "'never' marks a threshold above 1, which no discount factor reaches; 'clears' says whether "
+               "the patience reaches it (the share of samples where it does, if uncertain). 'Not strategic' marks "
+               "a rule that neither reacts to the other nor weighs the payoffs (always C, always D, alternating "
+               "or random): no threshold applies to it.</small></p>" + table(
         ["track", "actor", "strategy", "effective payoffs", "game class", "patience", "grim-trigger threshold",
          "clears", "tit-for-tat threshold", "clears", "most generous GTFT"], rows))
     pooled = d.get("pooled")
     if isinstance(pooled, dict) and pooled:
-        rows = [[actor, ", ".join(words(t) for t in p.get("tracks", [])), _stat({k: v for k, v in p.items()
+        rows = [[actor, ", ".join(words(t) for t in p.get("tracks", [])), _threshold({k: v for k, v in p.items()
                  if k in ("value", "range")}), _clears(p)] for actor, p in pooled.items()]
         out.append("<h3>All tracks together (linked)</h3>" + table(
             ["actor", "tracks", "grim-trigger threshold", "clears"], rows))

@@ -222,13 +222,32 @@ def incidents_summary(table: dict[str, np.ndarray], horizon: int) -> dict:
             "p_no_incident_by_end": float(surv.survival[-1])}
 
 
+def distinct_definitions(grid: list[tuple]) -> list[tuple]:
+    """The rows of an unpacked robustness grid, ``(key, definition, held)``, one per distinct
+    definition, each with the labels of the grid's other definitions that are the same one:
+    ``(key, definition, held, same_as)``.
+
+    Some labels of the grid name one definition twice (window 3: thresholds 1/2 and 2/3 both need
+    2 engaged steps of 3; :func:`sim.results.outcomes.effective_key`). Such rows are identical in
+    every run, so they are merged rather than kept and marked: a duplicate would count one
+    definition twice whenever results say "under N of the M definitions", and a merged row that
+    lists the labels it stands for loses nothing. The first label in grid order represents the
+    definition; ``same_as`` lists the others ('; '-separated, empty when there are none)."""
+    groups: dict[tuple, list] = {}
+    for key, d, held in grid:
+        groups.setdefault(out.effective_key(d), []).append((key, d, held))
+    return [(*rows[0], "; ".join(d.label for _, d, _ in rows[1:])) for rows in groups.values()]
+
+
 def robustness(table: dict[str, np.ndarray], window: int, threshold: float) -> list[dict]:
-    """P(held) with its Wilson interval under every definition of the robustness grid."""
+    """P(held) with its Wilson interval under every distinct definition of the robustness grid
+    (labels naming the same definition merged: :func:`distinct_definitions`)."""
     if "held_grid" not in table:
         return []
     rows = []
-    for key, d, held in out.ROBUSTNESS_GRID.unpack(table["held_grid"], window, threshold):
-        rows.append({"key": key, "label": d.label, "window": d.window, "threshold": d.threshold,
+    grid = out.ROBUSTNESS_GRID.unpack(table["held_grid"], window, threshold)
+    for key, d, held, same in distinct_definitions(grid):
+        rows.append({"key": key, "label": d.label, "same_as": same, "window": d.window, "threshold": d.threshold,
                      "collapse_after": d.collapse_after, "prehistory": d.prehistory,
                      **proportion(held.sum(), len(held)).as_dict()})
     return rows

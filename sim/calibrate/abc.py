@@ -179,12 +179,28 @@ def accept(table: dict[str, np.ndarray], patterns: tuple[PatternDef, ...], k: in
     return np.sort(finite[:k]), "nearest"
 
 
-def quantiles(x: np.ndarray, qs=(0.05, 0.5, 0.95)) -> list[float]:
+def quantiles(x: np.ndarray, qs=(0.05, 0.5, 0.95), integer: bool = False) -> list[float]:
+    """Quantiles of the defined values of ``x`` (NaN: undefined, left out).
+
+    ``integer``: ``x`` takes whole values only (a count, a level, a step), so an interval's bounds
+    are values it takes, rounded outward: a quantile below 1/2 is the order statistic at or below
+    it (``method="lower"``), one above 1/2 the one at or above it (``"higher"``), never an
+    interpolation such as 1.05. The median keeps numpy's default (it may fall halfway)."""
     x = np.asarray(x, dtype=float)
     x = x[~np.isnan(x)]
     if len(x) == 0:
         return [float("nan")] * len(qs)
-    return [float(v) for v in np.quantile(x, qs)]
+    if not integer:
+        return [float(v) for v in np.quantile(x, qs)]
+    return [float(np.quantile(x, q, method="lower" if q < 0.5 else "higher" if q > 0.5 else "linear"))
+            for q in qs]
+
+
+def whole(*arrays: np.ndarray) -> bool:
+    """Whether every defined value of the arrays is a whole number (an integer-valued quantity)."""
+    x = np.concatenate([np.asarray(a, dtype=float).ravel() for a in arrays])
+    x = x[np.isfinite(x)]
+    return len(x) > 0 and bool(np.all(x == np.round(x)))
 
 
 def with_posterior(s: Scenario, table: dict[str, np.ndarray], file: str = "posterior.csv") -> Scenario:

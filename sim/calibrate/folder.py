@@ -23,12 +23,23 @@ from ..results.manifest import write_manifest
 from ..results.tables import write_table
 from ..errors import UserError
 from ..scenario.resolved import Scenario
-from .abc import Acceptor, distance, parameter_paths, quantiles, reference_chunks, reference_table, with_posterior
+from .abc import (Acceptor, distance, parameter_paths, quantiles, reference_chunks, reference_table, whole,
+                  with_posterior)
+from ..scenario.patterns import INTEGER_STATISTICS
 from ..scenario.posterior import PARAM_PREFIX
 
 PREDICTIVE_INTERVAL = (0.05, 0.95)
 #: the first runs kept as a sample of the prior (figures, prior quantiles); memory stays bounded
 PRIOR_SAMPLE = 50_000
+
+
+#: what the report says when runs may end before the horizon (MODEL reading: judged past the end)
+CONTINUATION_NOTE = ("<p>Runs end early under <code>continuation</code>. A pattern statistic judged past the end "
+                     "of a run that <code>continuation</code> ended (a <code>level_at</code> step, or the start of a "
+                     "<code>channel_open_share</code> period, that the run did not reach) is undefined, and that run "
+                     "is not accepted, whatever the tolerance. A period the run reached in part is judged on the "
+                     "steps it reached, and <code>count</code>, <code>response_share</code>, "
+                     "<code>largest_drop</code> and <code>fired</code> on the steps the run lasted.</p>")
 
 
 def check(s: Scenario) -> None:
@@ -81,8 +92,9 @@ def summarise(s: Scenario, prior: dict, post: dict, pred: dict | None, mode: str
     params = {}
     for path in parameter_paths(s):
         col = PARAM_PREFIX + path
-        lo, med, hi = quantiles(post[col])
-        plo, pmed, phi = quantiles(prior[col])
+        integer = whole(prior[col], post[col])   # e.g. a `choice` of whole numbers (a delay in steps)
+        lo, med, hi = quantiles(post[col], integer=integer)
+        plo, pmed, phi = quantiles(prior[col], integer=integer)
         prior_width = phi - plo
         params[path] = {"median": med, "q05": lo, "q95": hi, "prior_median": pmed, "prior_q05": plo, "prior_q95": phi,
                         # how much the record narrowed the 90% interval (1: not at all)
@@ -92,7 +104,8 @@ def summarise(s: Scenario, prior: dict, post: dict, pred: dict | None, mode: str
         entry = {"name": p.name, "statistic": p.kind, "observed": p.observed, "tolerance": p.tolerance,
                  "prior_undefined": float(np.isnan(prior[p.column]).mean())}
         if pred is not None:
-            lo, med, hi = quantiles(pred[p.column], (PREDICTIVE_INTERVAL[0], 0.5, PREDICTIVE_INTERVAL[1]))
+            lo, med, hi = quantiles(pred[p.column], (PREDICTIVE_INTERVAL[0], 0.5, PREDICTIVE_INTERVAL[1]),
+                                    integer=p.kind in INTEGER_STATISTICS)
             entry.update({"predictive_median": med, "predictive_q05": lo, "predictive_q95": hi,
                           "observed_inside_90": bool(lo <= p.observed <= hi)})
         patterns.append(entry)
@@ -200,7 +213,7 @@ def write_report(folder: Path, s: Scenario, summary: dict, manifest: dict) -> No
              + ("those runs." if sm["acceptance"] == "tolerance" else
                 f"the {sm['accepted']} runs nearest the record (sum of |statistic - observed| / tolerance).")
              + f" The posterior predictive check simulates {sm['predictive_runs']} fresh runs, each taking a "
-             "whole posterior row.</p>")
+             "whole posterior row.</p>" + (CONTINUATION_NOTE if s.continuation is not None else ""))
     sections = [
         "<h2>Method</h2>" + intro,
         "<h2>Posterior</h2>" + table(["parameter", "median", "90% interval", "prior 90%", "width / prior width"], rows)

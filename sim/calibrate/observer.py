@@ -39,7 +39,11 @@ class _Count(_Stat):
 
 
 class _Response(_Stat):
-    """Moves of ``to`` still waiting for an answer, by age: pending[:, j] = move made j+1 steps ago."""
+    """Moves of ``to`` still waiting for an answer, by age: pending[:, j] = move made j+1 steps ago.
+
+    A ``to`` move in the last ``within`` steps of the judged period (the run's steps: ``t + within
+    >= length``) has no full window in which to be answered: it is left out, counted neither as
+    answered nor as unanswered. With no ``to`` move left the share is undefined (NaN)."""
 
     def __init__(self, p, n):
         super().__init__(p, n)
@@ -60,7 +64,7 @@ class _Response(_Stat):
         hit = self.pending & by_now[:, None]
         self.answered += hit.sum(axis=1)
         left = self.pending & ~hit
-        to_now = self._played(m, self.to) & alive
+        to_now = self._played(m, self.to) & alive & (t + self.within < m.length)
         # age every pending move by one step; moves older than `within` expire unanswered
         self.pending = np.concatenate([to_now[:, None], left[:, :-1]], axis=1)
         self.moves += to_now

@@ -66,16 +66,29 @@ def format_table(folder: Path) -> str:
         lines.append(f"    {'K-M survival':<28}{t['diff.km_survival'][i]:+.3f}")
     robust = folder / "robustness.csv"
     if robust.is_file():
-        r = read_table(robust)
-        flips = [j for j in range(len(r["key"])) if r["sign_changes"][j] or r["significance_changes"][j]]
-        lines.append(f"robustness of the difference in P(held) over {len(set(r['key']))} definitions "
-                     f"(robustness.csv): " + ("same sign and significance under every definition" if not flips
-                                              else f"{len(flips)} definition(s) change it:"))
-        for j in flips[:12]:
-            what = " and ".join(w for w, f in (("sign", r["sign_changes"][j]),
-                                               ("significance", r["significance_changes"][j])) if f)
-            lines.append(f"  {r['label'][j]}, {r['definition'][j]}: {r['diff'][j]:+.3f} "
-                         f"[{r['lo'][j]:+.3f}, {r['hi'][j]:+.3f}], p = {r['p_value'][j]:.2g} ({what} changes)")
-        if len(flips) > 12:
-            lines.append(f"  ... and {len(flips) - 12} more (robustness.csv)")
+        lines += robustness_lines(read_table(robust))
     return "\n".join(lines)
+
+
+def robustness_lines(r: dict) -> list[str]:
+    """The robustness of the difference in P(held) (a ``robustness.csv`` table) as text: how many
+    distinct definitions change its sign or significance, and whether each flip is significant."""
+    lines = []
+    flips = [j for j in range(len(r["key"])) if r["sign_changes"][j] or r["significance_changes"][j]]
+    signs = [j for j in flips if r["sign_changes"][j]]
+    sig = "significant" in r
+    lines.append(f"robustness of the difference in P(held) over {len(set(r['key']))} distinct definitions "
+                 f"(robustness.csv): " + ("same sign and significance under every definition" if not flips
+                                          else f"{len(flips)} definition(s) change it:"))
+    if signs and sig:
+        n_sig = sum(int(r["significant"][j]) for j in signs)
+        lines.append(f"  the sign flips under {len(signs)} definition(s), significantly (p < 0.05) under {n_sig}")
+    for j in flips[:12]:
+        what = " and ".join(w for w, f in (("sign", r["sign_changes"][j]),
+                                           ("significance", r["significance_changes"][j])) if f)
+        verdict = ("" if not sig else ", significant" if r["significant"][j] else ", not significant")
+        lines.append(f"  {r['label'][j]}, {r['definition'][j]}: {r['diff'][j]:+.3f} "
+                     f"[{r['lo'][j]:+.3f}, {r['hi'][j]:+.3f}], p = {r['p_value'][j]:.2g}{verdict} ({what} changes)")
+    if len(flips) > 12:
+        lines.append(f"  ... and {len(flips) - 12} more (robustness.csv)")
+    return lines

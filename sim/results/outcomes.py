@@ -143,6 +143,24 @@ class ChannelDefinition:
         return ChannelDefinition(self.window, self.threshold, 0, self.prehistory)
 
 
+def effective_key(d: ChannelDefinition) -> tuple:
+    """What a definition decides, for telling apart definitions that only look different.
+
+    The channel is open at a step iff the engaged steps in its window number at least
+    ``threshold * seen`` (less a 1e-9 tie margin; ``seen`` the window, or with no prehistory the
+    steps so far when fewer), i.e. at least ``ceil(threshold * seen - 1e-9)``: so two thresholds
+    with the same whole-step requirements are one definition (window 3: 1/2 and 2/3 both need 2 of
+    3 steps). With prehistory the window is always full and one requirement decides; without it,
+    one per window length 1 .. window (window 1 has nothing before t = 0 to fill: prehistory is moot).
+    Definitions with equal keys give the same ``held`` in every run."""
+    import math
+
+    prehistory = d.prehistory or d.window == 1
+    seen = (d.window,) if prehistory else tuple(range(1, d.window + 1))
+    need = tuple(min(max(math.ceil(d.threshold * k - 1e-9), 0), k + 1) for k in seen)
+    return d.window, need, d.collapse_after, prehistory
+
+
 class Grid:
     """The robustness grid: window x threshold x collapse_after with prehistory, plus version 1
     (the scenario's window and threshold, collapse after 1 step, no prehistory)."""

@@ -5,8 +5,9 @@ Each pattern names one statistic of a run, the value observed in the record and 
 
 - ``count: {played: C|D, actor, track}``: steps where the actor played C (or D, the default);
 - ``response_share: {to: {actor, track}, by: {actor, track}, within: N}``: share of the ``to``
-  actor's moves at steps t followed by a ``by`` move at one of the steps t+1 .. t+N (undefined
-  when there is no ``to`` move: such a run is never accepted);
+  actor's moves at steps t followed by a ``by`` move at one of the steps t+1 .. t+N; ``to`` moves
+  in the last N steps of the run cannot be answered and are left out (not counted as
+  unanswered); undefined when no ``to`` move remains: such a run is never accepted;
 - ``largest_drop: {track}``: the largest value over steps of the track's running peak minus its level;
 - ``level_at: {track, step}``: the track's level at the end of that step;
 - ``channel_open_share: {from, to}``: share of the steps from .. to (inclusive) with the channel open;
@@ -32,6 +33,8 @@ from .names import column_slug
 from .spec import Spec
 
 STATISTICS = ("count", "response_share", "largest_drop", "level_at", "channel_open_share", "fired")
+#: statistics that take whole values only (counts, levels): their intervals are reported as whole values
+INTEGER_STATISTICS = ("count", "largest_drop", "level_at", "fired")
 
 
 class MoveSpec(Spec):

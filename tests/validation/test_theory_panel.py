@@ -11,7 +11,7 @@ Sources, per function:
 * risk dominance: Harsanyi, J. C. and Selten, R. (1988), product of the deviation losses;
 * grim threshold (T-R)/(T-M), M = max(S, P) the best reply to permanent punishment: Friedman (1971); TFT threshold max((T-R)/(T-P), (T-R)/(R-S)):
   Axelrod (1984); GTFT optimal generosity: Nowak and Sigmund (1992);
-* pooled threshold sum max(T-R, 0) / sum (T-M) over the linked tracks: Bernheim, B. D. and Whinston, M. D. (1990), "Multimarket
+* pooled threshold sum max(T-R, 0) / sum (max(T, R) - M) over the linked tracks: Bernheim, B. D. and Whinston, M. D. (1990), "Multimarket
   contact and collusive behavior", RAND Journal of Economics 21(1): 1-26.
 
 Every expected value below was computed by hand (shown in the comments), so these checks are
@@ -144,9 +144,66 @@ def test_pooled_threshold_bernheim_whinston():
 
 def test_pooled_threshold_counts_no_negative_temptation():
     """Bernheim and Whinston (1990), as the model pools: a track without temptation (harmony,
-    T3 < R4) adds max(T-R, 0) = 0 to the gain and T - max(S, P) = 3 - 2 = 1 to the punishment,
-    so PD + harmony pool to (2 + 0)/(4 + 1) = 2/5; a negative T-R must not cancel the PD's."""
-    assert pooled_threshold([PRESETS["prisoners_dilemma"], PRESETS["harmony"]]) == pytest.approx(2 / 5)
+    R4 S2 T3 P1) adds max(T-R, 0) = 0 to the gain, and to the punishment what defecting for ever
+    costs there, max(T, R) - max(S, P) = 4 - 2 = 2 (the deviator keeps cooperating on it in the
+    deviation step: R4 > T3). With the PD (T5 R3 P1 S0: gain 2, punishment 5 - 1 = 4) the pool is
+    (2 + 0)/(4 + 2) = 1/3. By hand: cooperating everywhere is worth 7/(1-d); the best deviation
+    earns 5 + 4 now and 1 + 2 a step after, 9 + 3d/(1-d); 7 >= 9(1-d) + 3d iff d >= 2/6 = 1/3.
+    (The old denominator sum (T - M) = 4 + 1 gave 2/5.) A negative T-R must not cancel the PD's."""
+    pooled = pooled_threshold([PRESETS["harmony"], PRESETS["prisoners_dilemma"]])
+    assert pooled == pytest.approx(1 / 3, abs=1e-12)
+    d = pooled
+    assert 7 / (1 - d) == pytest.approx(9 + 3 * d / (1 - d))   # indifferent exactly at the threshold
+
+
+def _harmony_and_pd(discount: float):
+    from sim import scenario_from_dict
+
+    return scenario_from_dict({
+        "actors": {"A": {"discount": discount,
+                         "strategies": {"x": {"name": "grim_trigger", "linkage": {"y": 0.5}}, "y": "grim_trigger"}},
+                   "B": {"strategies": {"x": "grim_trigger", "y": "grim_trigger"}}},
+        "tracks": {"x": {"role": "channel", "game": "harmony"}, "y": {"game": "prisoners_dilemma"}},
+    })
+
+
+def test_panel_pools_a_harmony_track_and_says_the_discount_clears():
+    """A links a harmony channel (R4 S2 T3 P1) to a PD (T5 R3 P1 S0): pooled 1/3 (hand-computed
+    above), so A's discount 0.35 clears it (the old denominator's 2/5 said it did not)."""
+    from sim.theory import format_panel
+
+    panel = theory_panel(_harmony_and_pd(0.35))
+    assert panel["pooled"]["A"]["tracks"] == ["x", "y"]
+    assert panel["pooled"]["A"]["value"] == pytest.approx(1 / 3)
+    assert panel["pooled"]["A"]["discount"] == {"clears": True}
+    text = format_panel(panel)
+    pooled_line = text.split("Linked tracks:")[1].splitlines()[1]
+    assert "1/3 = 0.333" in pooled_line and "discount 0.35 clears" in pooled_line
+    assert "sum(max(T,R)-M)" in text
+
+
+def test_a_threshold_above_one_prints_never():
+    """Friedman (1971): in deadlock (R1 S0 T3 P2) grim's threshold is (3-1)/(3-2) = 2 > 1, and
+    pooling two deadlock tracks gives (2+2)/(1+1) = 2: no discount factor below 1 sustains
+    cooperation, so the panel, the `sim theory` text and the report say 'never', not 2."""
+    from sim import scenario_from_dict
+    from sim.analysis.report import _theory_tables
+    from sim.theory import format_panel
+
+    sc = scenario_from_dict({
+        "actors": {"A": {"strategies": {"x": {"name": "grim_trigger", "linkage": 1}, "y": "grim_trigger"}},
+                   "B": {"strategies": {"x": "grim_trigger", "y": "grim_trigger"}}},
+        "tracks": {"x": {"role": "channel", "game": "deadlock"}, "y": {"game": "deadlock"}},
+    })
+    panel = theory_panel(sc)
+    assert panel["pooled"]["A"]["value"] == pytest.approx(2.0)
+    assert panel["tracks"][0]["actors"]["A"]["grim_threshold"]["value"] == pytest.approx(2.0)
+    text = format_panel(panel)
+    grim = [line for line in text.splitlines() if line.strip().startswith("grim")]
+    assert grim and all(" never " in line and " 2 " not in line for line in grim)
+    assert "never" in text.split("Linked tracks:")[1]
+    html = _theory_tables(panel)
+    assert html.count(">never<") >= 3   # A's and B's grim thresholds, and A's pooled one
 
 
 def test_panel_pools_only_the_tracks_an_actor_links():
@@ -222,3 +279,35 @@ def test_panel_pools_linked_tracks():
     assert set(panel["pooled"]) == {"A"}
     assert panel["pooled"]["A"]["value"] == pytest.approx(3 / 8)
     assert panel["pooled"]["A"]["discount"] == {"clears": True}
+
+
+@pytest.mark.parametrize("rule", ["random", "always_cooperate", "always_defect", "alternator"])
+def test_a_track_where_the_actor_plays_no_strategy_is_marked_not_strategic(rule):
+    """A rule that neither reacts to the other nor weighs the payoffs gets no threshold and no
+    verdict on its discount (a discount of 0.1 would 'not clear' 1/2 for a rule that never asks);
+    the reciprocal and forward-looking rules keep theirs. A linked track where the actor is not
+    strategic leaves the pool: A links x to y but plays `rule` on y, so A has no pooled threshold."""
+    from sim import scenario_from_dict
+    from sim.analysis.report import _theory_tables
+    from sim.theory import format_panel
+
+    sc = scenario_from_dict({
+        "actors": {"A": {"discount": 0.1, "strategies": {"x": {"name": "forward_looking", "linkage": {"y": 0.5}},
+                                                         "y": rule}},
+                   "B": {"strategies": {"x": "tit_for_tat", "y": "grim_trigger"}}},
+        "tracks": {"x": {"role": "channel"}, "y": {}},
+    })
+    panel = theory_panel(sc)
+    x, y = (t["actors"] for t in panel["tracks"])
+    assert y["A"]["strategic"] is False and y["A"]["grim_threshold"] is None and y["A"]["tft_threshold"] is None
+    assert y["A"]["class"] == {"value": "prisoners_dilemma"}     # the game itself is still described
+    assert x["A"]["strategic"] is True and x["A"]["grim_threshold"]["value"] == pytest.approx(1 / 2)
+    assert y["B"]["strategic"] is True and x["B"]["strategic"] is True
+    assert panel["pooled"] == {}
+    text = format_panel(panel)
+    y_block = text.split("\ny (")[1]
+    a_lines = y_block.splitlines()[2:4]
+    assert a_lines[0].strip().startswith(f"A  {rule}") and "not strategic" in a_lines[1]
+    assert "discount 0.1" not in y_block.split("\n  B")[0]
+    html = _theory_tables(panel)
+    assert f"{rule.replace('_', ' ')} (not strategic)" in html
