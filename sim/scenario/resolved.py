@@ -382,9 +382,22 @@ class _Builder:
         names = [c.name for c in s.choice]
         labels = [n if names.count(n) == 1 else f"{n}_{names[:i].count(n) + 1}" for i, n in enumerate(names)]
         self.choice_prefixes.update(f"actors.{actor}.strategies.{track}.{lab}." for lab in labels)
-        cands = tuple(self.strategy(actor, track, c, f"actors.{actor}.strategies.{track}.{lab}.",
+        # keys set on the choice itself hold for every rule: one parameter, shared
+        shared = {k: getattr(s, k) for k in ("noise", "linkage", "level_linkage") if getattr(s, k) is not None}
+        common = None
+        if shared:  # built as a rule without parameters of its own, so only the shared keys are registered
+            from .schema import StrategySpec
+
+            common = self.strategy(actor, track, StrategySpec.model_validate({"name": "tit_for_tat", **shared}))
+        cands = tuple(self.strategy(actor, track, c.model_copy(update={k: None for k in shared}),
+                                    f"actors.{actor}.strategies.{track}.{lab}.",
                                     ("actors", actor, "strategies", track, "choice", i))
                       for i, (c, lab) in enumerate(zip(s.choice, labels)))
+        if common is not None:
+            from dataclasses import replace as _replace
+
+            take = {"noise": common.noise, "linkage": common.linkage, "level_linkage": common.level_linkage}
+            cands = tuple(_replace(c, **{k: take[k] for k in shared}) for c in cands)
         weights = tuple(float(w) for w in (s.weights or [1.0] * len(cands)))
         weights = tuple(w / sum(weights) for w in weights)
         path = self.add(f"actors.{actor}.strategies.{track}.rule", RuleChoice(weights, tuple(labels)),
@@ -413,6 +426,8 @@ class _Builder:
             fixed_sum = sum(w.value for w in s.linkage.values() if isinstance(w, Fixed))
             if fixed_sum > 1 + 1e-12:
                 raise self.fail(where + ("linkage",), f"linkage weights sum to {fixed_sum:g}; at most 1")
+        elif s.linkage is None:  # set on the choice it belongs to (entry)
+            linkage = {}
         else:
             linkage = self.add(base + "linkage", s.linkage, UNIT)
         level_linkage = None
@@ -650,9 +665,9 @@ class _Builder:
                 raise self.fail(("events", j, "name"), f"event names must be unique: '{spec.events[j].name}' "
                                                        f"and '{first}' both name the column '{n}'")
         events = tuple(self.event(i, e) for i, e in enumerate(spec.events))
-        twins = {n: self.twin(n, t) for n, t in spec.twins.items()}
         explicit = any(t.role == "channel" for t in spec.tracks.values())
         nonstate = self.nonstate(roles, explicit)
+        twins = {n: self.twin(n, t) for n, t in spec.twins.items()}  # after every parameter (twin `set:`)
         name = spec.name or _stem(self.src.file)
         return Scenario(name, spec.title, spec.description, spec.question, spec.seed, spec.runs,
                         spec.horizon, cont, spec.step, spec.start, actors, tracks, events, outcomes,

@@ -135,6 +135,10 @@ class StrategyChoice(Spec):
 
     choice: Annotated[list[StrategySpec], Field(min_length=1)]
     weights: list[Annotated[float, Field(ge=0)]] | None = None
+    # set for every rule of the choice (one draw per run, whichever rule the run plays)
+    noise: UnitP | None = None
+    linkage: UnitP | dict[str, UnitP] | None = None
+    level_linkage: UnitP | None = None
 
     @model_validator(mode="after")
     def _weights(self) -> StrategyChoice:
@@ -145,6 +149,12 @@ class StrategyChoice(Spec):
                     {"n": len(self.weights), "m": len(self.choice)})
             if sum(self.weights) <= 0:
                 raise PydanticCustomError("choice", "the weights of a choice must not all be zero")
+        if self.level_linkage is not None:
+            flat = [c.name for c in self.choice if not strategies.get(c.name).reciprocal]
+            if flat:
+                raise PydanticCustomError(
+                    "strategy_param", "level_linkage for every rule of the choice needs reciprocal or "
+                    "forward-looking rules ('{name}' does not react to the other)", {"name": flat[0]})
         return self
 
 
