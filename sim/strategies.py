@@ -185,11 +185,12 @@ def forward_values(obs: Observation) -> tuple[Array, Array]:
     return v_c, v_d
 
 
-def cooperate_probability(obs: Observation, beta: Array, total: bool = False) -> Array:
+def cooperate_probability(obs: Observation, beta: Array, total: bool = False, values=None) -> Array:
     """The logit rule's chance of C: ``1 / (1 + exp(-beta (1-delta) (V_C - V_D)))`` (v3: the gap in
     per-step equivalents, so beta means the same at every delta); ``total``: on whole present
-    values (version 2). Infinite beta: 1 where ``V_C >= V_D``, else 0."""
-    v_c, v_d = forward_values(obs)
+    values (version 2). Infinite beta: 1 where ``V_C >= V_D``, else 0. ``values``: (V_C, V_D) if
+    already computed."""
+    v_c, v_d = forward_values(obs) if values is None else values
     gap = v_c - v_d if total else (1.0 - obs.discount) * (v_c - v_d)
     beta = np.broadcast_to(np.asarray(beta, dtype=float), np.shape(gap))
     finite = np.isfinite(beta)
@@ -211,8 +212,8 @@ def _forward(obs, params, u):
         v_c, v_d = forward_values(obs)
         return v_c >= v_d
     finite = np.isfinite(beta)
-    p_c = cooperate_probability(obs, beta, total=bool(np.all(params.get("value_scale_total", False))))
     v_c, v_d = forward_values(obs)
+    p_c = cooperate_probability(obs, beta, bool(np.all(params.get("value_scale_total", False))), (v_c, v_d))
     return np.where(finite, u < p_c, v_c >= v_d)
 
 

@@ -36,7 +36,7 @@ def observe_step(stats: StepStats, m: NegotiationModel) -> None:
     stats.open[t] += m.outcome.open[main][alive].sum()
     pop = m.population
     if pop is not None and stats.nonstate is not None:
-        for j, x in enumerate((per_run_mean(pop.capability[:, main])[alive], pop.safeguards[main][alive])):
+        for j, x in enumerate((per_run_mean(pop.capability_of(main))[alive], pop.safeguards[main][alive])):
             bins = np.minimum((x * TRUST_BINS).astype(np.int64), TRUST_BINS - 1)
             stats.nonstate[t, j] += np.bincount(bins, minlength=TRUST_BINS)
             stats.nonstate_sum[t, j] += x.sum()
@@ -87,7 +87,7 @@ def run_table(m: NegotiationModel) -> dict[str, np.ndarray]:
     if pop is not None:
         cols[out.INCIDENTS.column] = pop.incidents[main]
         cols[out.FIRST_INCIDENT.column] = pop.first_incident[main]
-        cols[out.CAPABILITY_FINAL.column] = per_run_mean(pop.capability[:, main])
+        cols[out.CAPABILITY_FINAL.column] = per_run_mean(pop.capability_of(main))
         cols[out.SAFEGUARDS_FINAL.column] = pop.safeguards[main]
     for j, twin in enumerate(m.twins):
         lanes = m.lane(j)

@@ -127,8 +127,21 @@ class Actor(mesa.Agent):
             self.rules.append([(c.rule, self._rule_params(c, values, n_runs),
                                 values[c.noise] if c.noise else None) for c in entry.candidates])
             self.rule_index.append(values[entry.path].astype(np.int64) if isinstance(entry, ChoiceDef) else None)
+        # where a rule of a choice sets its own noise on the track: (lanes it applies to, its values)
+        self.rule_noise: list[tuple] = []
+        for k, index in enumerate(self.rule_index):
+            own = [(i, r[2]) for i, r in enumerate(self.rules[k]) if r[2] is not None] if index is not None else []
+            if not own:
+                self.rule_noise.append((None, None))
+                continue
+            mask, value = np.zeros(n_runs, dtype=bool), np.zeros(n_runs)
+            for i, x in own:
+                mask |= index == i
+                value = np.where(index == i, x, value)
+            self.rule_noise.append((mask, value))
         rivalry = [k for k, t in enumerate(tracks) if t.role is Role.RIVALRY]
-        self.level_link = level_linkage(spec, values, n_runs, rivalry)
+        self.level_link = {k: (x, M, np.nonzero(M.any(axis=0))[0])
+                           for k, (x, M) in level_linkage(spec, values, n_runs, rivalry).items()}
         self.tops = np.array([max(t.top, 1) for t in tracks], dtype=float)
         # memory of play
         self.last = np.ones((n_runs, n_tracks), dtype=bool)
@@ -138,6 +151,7 @@ class Actor(mesa.Agent):
         self.intended = np.ones((n_runs, n_tracks), dtype=bool)
         self.realised = np.ones((n_runs, n_tracks), dtype=bool)
         self.payoff = np.zeros(n_runs)
+        self.pay: dict[int, tuple] = {}  # effective payoffs per track at this step's decision
         self.last_payoff = np.zeros((n_runs, n_tracks))
 
     @staticmethod
@@ -164,7 +178,7 @@ class Actor(mesa.Agent):
         return total
 
     def observation(self, t: int, k: int, track: TrackState) -> Observation:
-        R, S, T, P = track.effective(self.seat[k], self.hawkishness, self.risk_perception)
+        R, S, T, P = self.pay[k] = track.effective(self.seat[k], self.hawkishness, self.risk_perception)
         return Observation(t, self.last[:, k], self.pi[:, k], self.pi_prev[:, k], self.triggered[:, k],
                            self.belief[:, k], R, S, T, P, self.discount)
 
@@ -181,13 +195,9 @@ class Actor(mesa.Agent):
                 want = rule.decide(obs, params, u_strategy[k])
                 noise = override if override is not None else self.noise
             else:  # v3: each run plays the rule it drew
-                want, noise = np.zeros(obs.pi.shape, dtype=bool), self.noise
-                for i, (rule, params, override) in enumerate(rules):
-                    here = index == i
-                    if here.any():
-                        want = np.where(here, rule.decide(obs, params, u_strategy[k]), want)
-                        if override is not None:
-                            noise = np.where(here, override, noise)
+                want = np.choose(index, [rule.decide(obs, params, u_strategy[k]) for rule, params, _ in rules])
+                mask, override = self.rule_noise[k]
+                noise = self.noise if mask is None else np.where(mask, override, self.noise)
             mask, value = forced[k]
             want = np.where(mask, value, want)
             flip = (u_noise[k] < noise) & ~mask
@@ -200,8 +210,8 @@ class Actor(mesa.Agent):
             if self.seat[k] is None:
                 continue
             other = self.model.actors[self.opponent[k]]
-            pay = track.score(self.seat[k], self.realised[:, k], other.realised[:, k],
-                              self.hawkishness, self.risk_perception)
+            # the payoffs the decision saw: events and learning do not move between the two
+            pay = track.score(self.seat[k], self.realised[:, k], other.realised[:, k], payoffs=self.pay[k])
             self.last_payoff[:, k] = np.where(alive, pay, 0.0)
             self.payoff = self.payoff + self.last_payoff[:, k]
 
@@ -228,20 +238,18 @@ class Actor(mesa.Agent):
             pi[:, k] = 1.0 - weighted
         if self.level_link:  # v3: the rivalry's standing weighs on perceived cooperation
             tracks = self.model.tracks
-            for k, (x, M) in self.level_link.items():
+            for k, (x, M, rows) in self.level_link.items():
                 pressure = np.zeros(pi.shape[0])
-                for j in np.nonzero(M.any(axis=0))[0]:
+                for j in rows:
                     pressure = pressure + M[:, j] * (tracks[j].level / self.tops[j])
                 pi[:, k] = pi[:, k] * (1.0 - x * pressure)
         a = alive[:, None] & self.plays  # the memory of a track it does not play stays as it was
-        memory = remember(Memory(self.last, self.pi, self.pi_prev, self.triggered, self.belief), self.realised, pi,
-                          self.trust_learning[:, None], a)
-        self.last, self.pi, self.pi_prev, self.triggered, self.belief = \
-            memory.last, memory.pi, memory.pi_prev, memory.triggered, memory.belief
+        mine = Memory(self.last, self.pi, self.pi_prev, self.triggered, self.belief)
+        remember(mine, self.realised, pi, self.trust_learning[:, None], a, out=mine)  # in place
         rivalry_d = sum((other_d[:, k] for k, t in enumerate(self.model.tracks) if t.role is Role.RIVALRY),
                         np.zeros(other_d.shape[0]))
         h = self.hawkishness + self.hawk_sensitivity * rivalry_d \
             - self.hawk_decay * (self.hawkishness - self.hawk_initial)
-        self.hawkishness = np.where(alive, np.clip(h, 0.0, 1.0), self.hawkishness)
+        self.hawkishness = np.where(alive, np.clip(h, 0.0, 1.0, out=h), self.hawkishness)
         rho = self.risk_perception - self.risk_decay * (self.risk_perception - self.risk_initial)
-        self.risk_perception = np.where(alive, np.clip(rho, 0.0, 1.0), self.risk_perception)
+        self.risk_perception = np.where(alive, np.clip(rho, 0.0, 1.0, out=rho), self.risk_perception)

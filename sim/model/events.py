@@ -35,12 +35,14 @@ class EventEngine:
     """Fires the scenario's events each step and applies their effects where they fired."""
 
     def __init__(self, events: tuple[EventDef, ...], values: dict[str, Array], n_runs: int,
-                 skip: Array | None = None):
+                 skip: Array | None = None, counted: int | None = None):
+        """``counted``: how many leading lanes (the runs, not their twins) count firings (default all)."""
         self.events = events
         self.values = values
         self.order = sorted(range(len(events)), key=lambda i: events[i].group)
-        self.counts = np.zeros((len(events), n_runs), dtype=np.int64)
-        self.first = np.full((len(events), n_runs), -1, dtype=np.int64)
+        counted = n_runs if counted is None else counted
+        self.counts = np.zeros((len(events), counted), dtype=np.int64)
+        self.first = np.full((len(events), counted), -1, dtype=np.int64)
         self.fired_last = np.zeros((len(events), n_runs), dtype=bool)
         #: lanes where each event is skipped (twins), events x runs
         self.skip = np.zeros((len(events), n_runs), dtype=bool) if skip is None else skip
@@ -53,7 +55,7 @@ class EventEngine:
 
     def condition(self, m: NegotiationModel, c: ConditionDef, t: int, state) -> Array:
         """Whether ``c`` holds in each run, judged on the state after the previous step."""
-        n = self.counts.shape[1]
+        n = self.fired_last.shape[1]
         if c.kind == "played":
             if t == 0:
                 return np.zeros(n, dtype=bool)
@@ -108,12 +110,15 @@ class EventEngine:
         fired_names: list[str] = []
         group = lambda g: [i for i in self.order if self.events[i].group == g]  # noqa: E731
 
+        main = self.counts.shape[1]  # counted for the runs only (their twins need no counts)
+
         def fire(i: int, fired: Array) -> None:
             fired_now[i] = fired
             if fired.any():
                 fired_names.append(self.events[i].name)
-            self.counts[i] += fired
-            self.first[i] = np.where(fired & (self.first[i] < 0), t, self.first[i])
+                here = fired[:main]
+                self.counts[i] += here
+                self.first[i] = np.where(here & (self.first[i] < 0), t, self.first[i])
 
         def effects(i: int, where: Array) -> None:
             if where.any():
@@ -121,7 +126,13 @@ class EventEngine:
                 for effect in self.events[i].effects:
                     self.apply(model, effect, where, forced, meeting)
 
+        def is_due(i: int) -> bool:  # an event with steps fires only at them: skip the others at once
+            at = self.events[i].at
+            return at is None or t in at
+
         for i in group(0):
+            if not is_due(i):
+                continue
             fired = self.draw(self.events[i], t, u_events[i], state["open"]) & alive & ~self.skip[i]
             fire(i, fired)
             effects(i, fired)
@@ -145,6 +156,8 @@ class EventEngine:
                 due = (t + self.delay[i]) % ring.shape[0]
                 ring[due[later], np.nonzero(later)[0]] = True
         for i in group(2):
+            if not is_due(i):
+                continue
             fired = self.draw(self.events[i], t, u_events[i], state["open"]) & alive & ~self.skip[i]
             fire(i, fired)
             effects(i, fired)

@@ -93,7 +93,7 @@ class NegotiationModel(mesa.Model):
                            if scenario.nonstate is not None else None)
         _forget_agent_ids(self)
         self.twin_force = self._twin_interventions(n)
-        self.events = EventEngine(scenario.events, self.values, lanes, self._twin_skips(n))
+        self.events = EventEngine(scenario.events, self.values, lanes, self._twin_skips(n), counted=n)
         self.outcome = OutcomeTracker(scenario.outcomes, lanes, len(self.tracks), self.levels(), grid=grid,
                                       grid_runs=n)
         self.t = 0

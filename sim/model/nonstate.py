@@ -79,8 +79,11 @@ class Population:
     def __init__(self, model: NegotiationModel, spec: NonstateDef, tile):
         self.spec = spec
         runs = model.run_ids
-        self.capability = tile(group_values(spec, "capability", model.seed_value, runs))
-        self.initial_capability = self.capability.copy()
+        # capability in closed form: c = 1 - (1 - c0) * S, with S per lane the product of (1 - rate)
+        # over the steps so far (every group of a lane diffuses at the lane's rate), so a step
+        # updates one number per lane, not one per group and lane
+        self.initial_capability = tile(group_values(spec, "capability", model.seed_value, runs))
+        self.remaining = np.ones(self.initial_capability.shape[1])
         self.intent = tile(group_values(spec, "intent", model.seed_value, runs))
         v = {k: model.values[p] for k, p in spec.params.items()}
         self.p = v
@@ -89,7 +92,7 @@ class Population:
         self.incidents = np.zeros(lanes, dtype=np.int64)
         self.first_incident = np.full(lanes, -1, dtype=np.int64)
         self.last_incidents = np.zeros(lanes, dtype=np.int64)
-        self.last_hits = np.zeros((spec.groups, lanes), dtype=bool)   # which groups caused them
+        self.hit_at = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))  # (group, lane) of last step's incidents
         actors = model.scenario.actors
         self.width = 2 * spec.groups + min(len(actors), DRAWN_ACTORS)
         # the run's nonstate stream: per step 2 uniforms per group (attempt, success), 1 per actor
@@ -100,6 +103,22 @@ class Population:
         self.u_more = [keyed_uniforms(model.seed_value, "nonstate", f"attribution:{a.name}", runs,
                                       model.scenario.horizon) for a in actors[DRAWN_ACTORS:]]
         self.groups = [NonstateGroup(model, self, i) for i in range(spec.groups)]
+
+    @property
+    def last_hits(self) -> Array:
+        """Which groups caused a misuse incident in the last step, (groups, lanes)."""
+        out = np.zeros(self.initial_capability.shape, dtype=bool)
+        out[self.hit_at] = True
+        return out
+
+    @property
+    def capability(self) -> Array:
+        """Each group's access to frontier capability, (groups, lanes)."""
+        return self.capability_of(slice(None))
+
+    def capability_of(self, lanes) -> Array:
+        """Capability of every group in ``lanes`` (a slice or index of lanes)."""
+        return 1.0 - (1.0 - self.initial_capability[:, lanes]) * self.remaining[lanes]
 
     def _more(self, i: int, t: int, copies: int) -> Array:
         """Attribution uniform of actor ``i`` (beyond the first two) at step ``t``, per lane."""
@@ -123,15 +142,24 @@ class Population:
         rp = self.pressure(model, model.scenario.outcomes.rivalry)
         cp = self.pressure(model, self.spec.control_tracks)
         rate = p["diffusion"] * (1 + p["race_effect"] * rp) * (1 - p["control_effect"] * cp)
-        c = np.clip(self.capability + rate * (1 - self.capability), 0.0, 1.0)
-        self.capability = np.where(alive, c, self.capability)
-        u = self.u[:, t, :].T                                   # (width, runs)
-        if copies > 1:
-            u = np.tile(u, (1, copies))
-        attempt = u[:g] < self.intent
-        success = u[g:2 * g] < self.capability * (1 - p["safeguards_effect"] * self.safeguards)
-        self.last_hits = attempt & success & alive
-        n = self.last_hits.sum(axis=0)
+        # c <- c + rate (1 - c), clipped to [0, 1]: 1 - c shrinks by the factor (1 - rate), and once a
+        # rate above 1 has taken c to 1 it stays there
+        self.remaining = np.where(alive, np.maximum(self.remaining * (1.0 - rate), 0.0), self.remaining)
+        u = self.u[:, t, :].T                                   # (width, runs), shared by a run's twins
+        runs = u.shape[1]
+        # an attempt depends on the run's numbers and the group's intent only, the same in every
+        # twin lane; attempts are rare, so success is judged only where one was made
+        attempt = u[:g] < self.intent[:, :runs]
+        group, run = np.nonzero(attempt)
+        lanes = (run[None, :] + runs * np.arange(copies)[:, None]).ravel()
+        group = np.tile(group, copies)
+        run = np.tile(run, copies)
+        guard = 1 - p["safeguards_effect"][lanes] * self.safeguards[lanes]
+        capability = 1.0 - (1.0 - self.initial_capability[group, lanes]) * self.remaining[lanes]
+        success = u[g + group, run] < capability * guard
+        hits = success & alive[lanes]
+        self.hit_at = (group[hits], lanes[hits])
+        n = np.bincount(lanes[hits], minlength=self.remaining.shape[0]).astype(np.int64)
         self.last_incidents = n
         self.incidents += n
         self.first_incident = np.where((n > 0) & (self.first_incident < 0), t, self.first_incident)
@@ -144,7 +172,7 @@ class Population:
                 continue
             actor.risk_perception = np.where(hit, np.clip(actor.risk_perception + n * p["incident_risk"], 0, 1),
                                              actor.risk_perception)
-            u_blame = u[2 * g + i] if i < DRAWN_ACTORS else self._more(i, t, copies)
+            u_blame = np.tile(u[2 * g + i], copies) if i < DRAWN_ACTORS else self._more(i, t, copies)
             blames = hit & (u_blame < p["incident_attribution"])
             cut = (n * p["incident_blame_trust"])[:, None]
             actor.belief = np.where(blames[:, None], np.clip(actor.belief - cut, 0, 1), actor.belief)

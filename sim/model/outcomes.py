@@ -24,6 +24,7 @@ class ChannelState:
     def __init__(self, d: ChannelDefinition, n_runs: int):
         self.d = d
         self.ring = np.full((n_runs, d.window), d.prehistory, dtype=bool)  # engaged, last `window` steps
+        self.count = self.ring.sum(axis=1)                                 # engaged steps in the ring
         self.open = np.ones(n_runs, dtype=bool)          # open after the last step (open at the start)
         self.collapsed = np.zeros(n_runs, dtype=bool)
         self.break_step = np.full(n_runs, -1, dtype=np.int64)
@@ -41,9 +42,12 @@ class ChannelState:
     def update(self, t: int, engaged: Array, alive: Array, frozen: Array | None = None) -> None:
         d = self.d
         slot = t % d.window
-        self.ring[:, slot] = np.where(alive, engaged, self.ring[:, slot])
+        old = self.ring[:, slot]
+        new = np.where(alive, engaged, old)
+        self.count += new.astype(np.int64) - old
+        self.ring[:, slot] = new
         seen = d.window if d.prehistory else np.minimum(self.steps + 1, d.window)
-        open_now = self.ring.sum(axis=1) >= d.threshold * seen - TIE
+        open_now = self.count >= d.threshold * seen - TIE
         begins = alive & ~open_now & (self.spell == 0)
         self.spell_start = np.where(begins, t, self.spell_start)
         if frozen is not None:
@@ -76,15 +80,17 @@ class OutcomeTracker:
                                                       spec.prehistory), n_runs)
         # one tracker per (window, threshold, prehistory) of the grid; collapse_after is read off max_spell
         self.grid = {d: ChannelState(d, self.grid_runs) for d in ROBUSTNESS_GRID.trackers(spec)} if grid else {}
-        self.steps = np.zeros(n_runs, dtype=np.int64)
-        self.coop = np.zeros((2, n_runs, n_tracks), dtype=np.int64)   # C moves per seat, track
-        self.mutual = np.zeros((n_runs, n_tracks), dtype=np.int64)    # steps of mutual C
-        self.peak = np.asarray(start_levels, dtype=np.int64).copy()  # (runs, tracks)
+        # the rivalry and cooperation trackers follow the runs only (their twins record the channel)
+        g = self.grid_runs
+        self.steps = np.zeros(g, dtype=np.int64)
+        self.coop = np.zeros((2, g, n_tracks), dtype=np.int64)   # C moves per seat, track
+        self.mutual = np.zeros((g, n_tracks), dtype=np.int64)    # steps of mutual C
+        self.peak = np.asarray(start_levels, dtype=np.int64)[:g].copy()  # (runs, tracks)
         self.after_events = self.peak.copy()
         rivalry = list(spec.rivalry)
-        self.streak = np.zeros((n_runs, len(rivalry)), dtype=np.int64)
-        self.escalated = np.zeros(n_runs, dtype=bool)
-        self.escalated_steps = np.zeros(n_runs, dtype=np.int64)
+        self.streak = np.zeros((g, len(rivalry)), dtype=np.int64)
+        self.escalated = np.zeros(g, dtype=bool)
+        self.escalated_steps = np.zeros(g, dtype=np.int64)
         self.final_levels = self.peak.copy()
 
     # the channel under the scenario's definition
@@ -102,6 +108,7 @@ class OutcomeTracker:
 
     def see_levels(self, levels: Array) -> None:
         """Levels after this step's events (before the moves)."""
+        levels = levels[:self.grid_runs]
         self.after_events = levels
         self.peak = np.maximum(self.peak, levels)
 
@@ -116,6 +123,8 @@ class OutcomeTracker:
         g = self.grid_runs
         for tracker in self.grid.values():
             tracker.update(t, engaged[:g], alive[:g])
+        if g < len(alive):
+            a, b, mutual, levels, alive = a[:g], b[:g], mutual[:g], levels[:g], alive[:g]
         self.peak = np.maximum(self.peak, levels)
         self.final_levels = np.where(alive[:, None], levels, self.final_levels)
         self.steps += alive

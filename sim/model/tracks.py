@@ -79,9 +79,11 @@ class TrackState:
         ends = alive & (u < self.thaw_rate)
         self.freeze[:, ends] = False
 
-    def score(self, seat: int, mine: Array, other: Array, hawkishness: Array, risk: Array) -> Array:
-        """Payoff of the player in ``seat`` for the realised moves (True = C)."""
-        R, S, T, P = self.effective(seat, hawkishness, risk)
+    def score(self, seat: int, mine: Array, other: Array, hawkishness: Array | None = None,
+              risk: Array | None = None, payoffs: tuple | None = None) -> Array:
+        """Payoff of the player in ``seat`` for the realised moves (True = C); ``payoffs``: its
+        effective (R, S, T, P) if already computed this step."""
+        R, S, T, P = payoffs if payoffs is not None else self.effective(seat, hawkishness, risk)
         return np.where(mine, np.where(other, R, S), np.where(other, T, P))
 
     def set_level(self, new: Array, where: Array) -> None:
