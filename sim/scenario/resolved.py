@@ -16,7 +16,7 @@ from .. import strategies as strategy_registry
 from ..games import Role
 from ..ranges import DISCOUNT, NONNEG, REAL, UNIT, Range
 from .errors import KeyPath, ScenarioError, suggest
-from .params import Fixed, Param, RuleChoice
+from .params import Fixed, Param, RuleChoice, parse_param
 from .schema import ScenarioSpec
 from .source import Source
 
@@ -158,6 +158,13 @@ class TwinDef:
 
 
 PACIFIED = "pacified"
+
+
+def _common_range(ranges: list[Range]) -> Range:
+    """The values valid for every one of ``ranges`` (a twin's ``set:`` may name several parameters)."""
+    lo = max(r.lo for r in ranges)
+    hi = min(r.hi for r in ranges)
+    return Range(lo, hi, any(r.hi_open and r.hi == hi for r in ranges))
 
 
 @dataclass(frozen=True)
@@ -577,12 +584,18 @@ class _Builder:
             if not matched:
                 raise self.fail(path + ("set", key), f"'{key}' names no parameter of this scenario"
                                                      f"{suggest(key, list(self.params))}")
-            vpath = self.add(f"twins.{name}.set.{key}", value, REAL)
             for p in matched:
                 rng = self.ranges[p]
                 if isinstance(value, Fixed) and not rng.contains(value.value):
                     raise self.fail(path + ("set", key), f"{value.value:g} is out of range for {p}: expected {rng}")
-                sets.append((p, vpath))
+            common = _common_range([self.ranges[p] for p in matched])
+            if not isinstance(value, Fixed):  # a distribution samples within every parameter it sets
+                try:
+                    value = parse_param(value.to_yaml(), common)
+                except ValueError as exc:
+                    raise self.fail(path + ("set", key), f"{exc} (for {', '.join(matched)})") from None
+            vpath = self.add(f"twins.{name}.set.{key}", value, common)
+            sets.extend((p, vpath) for p in matched)
         return TwinDef(name, tuple(force), frozenset(skip), set=tuple(sets), mechanism=t.mechanism)
 
     def matching_params(self, key: str) -> list[str]:
@@ -591,10 +604,11 @@ class _Builder:
         want = key.split(".")
         out = []
         for p in self.params:
-            have = p.split(".")
+            full = p.split(".")
+            forms = [full]  # a rule's own path inside a choice (its label included) names it too
             if any(p.startswith(c) for c in self.choice_prefixes):
-                have = have[:4] + have[5:]  # drop the rule's label inside a choice
-            if len(have) == len(want) and all(w in ("*", h) for w, h in zip(want, have)):
+                forms.append(full[:4] + full[5:])  # the rule's label dropped
+            if any(len(h) == len(want) and all(w in ("*", x) for w, x in zip(want, h)) for h in forms):
                 out.append(p)
         return out
 
