@@ -725,3 +725,60 @@ def test_skip_tags_twin_equals_skipping_the_tagged_events_by_name():
         assert np.array_equal(t[f"{col}_by_tag"], t[f"{col}_by_name"]), col
     assert np.all(t["held_by_tag"] == 1) and np.all(t["open_share_by_tag"] == 1)
     assert np.array_equal(t["moves_differ_by_tag"], t["frozen"])
+
+
+# == Freezes with the rest of the model ========================================================
+
+
+def test_a_freeze_lasts_to_the_end_of_a_run_that_continuation_ends():
+    """MODEL.md 2 and 13.2: a freeze from step 0 with thaw_rate 0 is on at every step the run lasts,
+    so frozen months equal the run's length, whatever ``continuation`` made it. Exact, 2,000 runs."""
+    s = one_track("always_cooperate", "always_cooperate", horizon=30, runs=2000, seed=2, continuation=0.9,
+                  track={"thaw_rate": 0.0},
+                  events=[{"name": "Walkout", "at": 0, "effects": [{"freeze": "ai", "actor": "China"}]}])
+    t = run_ensemble(s, twins=()).table
+    assert np.array_equal(t["frozen_months"], t["length"]) and t["length"].min() < 30
+
+
+def test_a_delayed_freeze_begins_delay_steps_after_its_condition():
+    """MODEL.md 7 and 13.2: the condition on a tagged event at step 3 holds at step 4; with
+    ``delay: 2`` the freeze applies at step 6 and (thaw_rate 0) lasts to the end. Exact."""
+    s = one_track("always_cooperate", "always_cooperate", horizon=12, track={"thaw_rate": 0.0}, events=[
+        {"name": "Sale", "at": 3, "tags": ["sovereignty"], "effects": [{"target": "actors.US.hawkishness", "add": 0.1}]},
+        {"name": "Protest", "when": {"fired_tag": "sovereignty"}, "delay": 2,
+         "effects": [{"freeze": "ai", "actor": "China"}]}])
+    model, rec = play(s)
+    t = run_table(model)
+    assert t["first_fired.protest"][0] == 4 and t["first_freeze"][0] == 6 and t["frozen_months"][0] == 6
+    assert moves(rec, 1) == "C" * 6 + "D" * 6
+
+
+def test_a_twin_forces_through_a_freeze():
+    """MODEL.md 13.2: twins force through freezes like any forced move: a twin forcing C on the
+    channel keeps it engaged (held, open every step) while the run itself collapses. Exact."""
+    s = one_track("always_cooperate", "always_cooperate", horizon=12, runs=5, track={"thaw_rate": 0.0},
+                  events=[{"name": "Walkout", "at": 2, "effects": [{"freeze": "ai", "actor": "China"}]}],
+                  twins={"engaged": {"force": [{"actor": "*", "track": "ai", "action": "C"}]}})
+    t = run_ensemble(s, twins=("engaged",)).table
+    assert np.all(t["held"] == 0) and np.all(t["collapse_cause"] == "freeze")
+    assert np.all(t["held_engaged"] == 1) and np.all(t["open_share_engaged"] == 1)
+    assert np.all(t["moves_differ_engaged"] == 1)
+
+
+def test_freezes_and_thaws_of_a_run_do_not_depend_on_the_chunking():
+    """MODEL.md 2 and 13.2: the thaw draw comes from the run's own stream (one uniform per run and
+    step), so run r's freezes are the same alone, in one chunk or in chunks of 7. Exact."""
+    events = [{"name": "Sale", "tags": ["sovereignty"], "probability": 0.2,
+               "effects": [{"target": "actors.China.hawkishness", "add": 0.01}]},
+              {"name": "Protest", "when": {"fired_tag": "sovereignty"}, "probability": 0.6,
+               "effects": [{"freeze": "ai", "actor": "China"}]},
+              {"name": "Summit", "tags": ["leaders_meeting"], "probability": 0.1, "effects": [{"thaw": "ai"}]}]
+    s = one_track("tit_for_tat", {"name": "random", "p": 0.95}, horizon=24, runs=300, seed=6,
+                  track={"thaw_rate": 0.1}, events=events)
+    whole = run_ensemble(s, chunk_size=300, twins=()).table
+    pieces = run_ensemble(s, chunk_size=7, twins=()).table
+    alone = run_table(NegotiationModel(s, runs=[137], twins=()).run())
+    for col in whole:
+        assert np.array_equal(whole[col], pieces[col]), col
+        assert alone[col][0] == whole[col][137], col
+    assert whole["freezes"].sum() > 0 and whole["thaws_at_meeting"].sum() > 0
