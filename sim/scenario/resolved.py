@@ -266,6 +266,7 @@ class _Builder:
         self.tracks = list(spec.tracks)
         self.actors = list(spec.actors)
         self.choice_prefixes: set[str] = set()
+        self.channel = 0  # index of the channel track, set by build() before the actors are resolved
 
     def fail(self, path: KeyPath, message: str) -> ScenarioError:
         return self.src.error(path, message)
@@ -423,7 +424,7 @@ class _Builder:
             linkage = self.add(base + "linkage", s.linkage, UNIT)
         level_linkage = None
         if s.level_linkage is not None:
-            if self.spec.tracks[track].role != "channel" and len(self.tracks) > 1:
+            if self.tracks.index(track) != self.channel:  # the resolved channel (role or outcomes.channel.track)
                 raise self.fail(where + ("level_linkage",), "level_linkage applies to the channel track only "
                                                               "(the rivalry's level weighs on the channel)")
             level_linkage = self.add(base + "level_linkage", s.level_linkage, UNIT)
@@ -649,6 +650,7 @@ class _Builder:
             raise self.fail(("actors",), f"expected exactly 2 actors, got {len(self.actors)}"
                                          f" ({', '.join(self.actors) or 'none'}); this version models two states")
         outcomes = self.outcomes()
+        self.channel = outcomes.channel
         roles = {k: Role.CHANNEL if k == outcomes.channel else
                  Role.RIVALRY if k in outcomes.rivalry else Role.OTHER for k in range(len(self.tracks))}
         cont = self.add("continuation", spec.continuation, UNIT) if spec.continuation is not None else None
