@@ -159,3 +159,32 @@ def test_twin_set_normal_is_clipped_to_the_parameters_range():
     for actor in m.actors:
         d = actor.discount[m.lane(0)]
         assert d.min() >= 0 and d.max() < 1 and (d > 0.99).any()
+
+
+NAMED_CHANNEL = """name: named
+horizon: 12
+actors:
+  US:
+    strategies:
+      ai: {name: tit_for_tat, level_linkage: 0.5}
+      chips: tit_for_tat
+  China:
+    strategies: {ai: always_cooperate, chips: tit_for_tat}
+tracks:
+  ai: {}
+  chips: {}
+outcomes:
+  channel: {track: ai}
+"""
+
+
+def test_level_linkage_on_a_channel_named_by_outcomes(tmp_path, capsys):
+    """The channel may be named by ``outcomes.channel.track`` instead of ``role: channel``
+    (MODEL.md section 8): level_linkage is valid there, and still an error on the other track."""
+    assert main(["validate", str(write(tmp_path, NAMED_CHANNEL))]) == 0
+    text = NAMED_CHANNEL.replace("ai: {name: tit_for_tat, level_linkage: 0.5}\n      chips: tit_for_tat",
+                                 "ai: tit_for_tat\n      chips: {name: tit_for_tat, level_linkage: 0.5}")
+    path = write(tmp_path, text)
+    err = validate_error(path, capsys)
+    assert err.startswith(f"error: {path}:7: actors.US.strategies.chips.level_linkage: "), err
+    assert "level_linkage applies to the channel track only" in err
