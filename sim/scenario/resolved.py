@@ -581,7 +581,7 @@ class _Builder:
             skip.update(tagged)
         sets = []
         for key, value in t.set.items():
-            matched = self.matching_params(key)
+            matched = self.matching_params(self.event_key(key))
             if not matched:
                 raise self.fail(path + ("set", key), f"'{key}' names no parameter of this scenario"
                                                      f"{suggest(key, list(self.params))}")
@@ -598,6 +598,18 @@ class _Builder:
             vpath = self.add(f"twins.{name}.set.{key}", value, common)
             sets.extend((p, vpath) for p in matched)
         return TwinDef(name, tuple(force), frozenset(skip), set=tuple(sets), mechanism=t.mechanism)
+
+    def event_key(self, key: str) -> str:
+        """``events.<name|index>.<param>`` (an event is addressed by its name or index, docs/model.md)
+        in the form of its parameter paths, ``events.<slug>.<param>``."""
+        if not key.startswith("events."):
+            return key
+        rest = key[len("events."):]
+        for i, ev in enumerate(self.spec.events):
+            for head in (ev.name, str(i)):
+                if rest.startswith(head + "."):
+                    return f"events.{event_slug(ev.name)}.{rest[len(head) + 1:]}"
+        return key
 
     def matching_params(self, key: str) -> list[str]:
         """Parameter paths that ``key`` names: ``*`` stands for any one part; a path into a strategy
