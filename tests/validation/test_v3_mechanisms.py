@@ -782,3 +782,20 @@ def test_freezes_and_thaws_of_a_run_do_not_depend_on_the_chunking():
         assert np.array_equal(whole[col], pieces[col]), col
         assert alone[col][0] == whole[col][137], col
     assert whole["freezes"].sum() > 0 and whole["thaws_at_meeting"].sum() > 0
+
+
+@pytest.mark.parametrize("key", ["events.Protest.probability", "events.1.probability", "events.protest.probability"])
+def test_twin_setting_an_event_probability_to_zero_is_skipping_it(key):
+    """MODEL.md 7 and 13.3: an event is addressed by its name or its index in parameter paths; a
+    twin that sets the freeze event's probability to 0 never freezes, which is the same
+    intervention as skipping it (identical twin columns, run by run). Exact."""
+    events = [{"name": "Sale", "tags": ["sovereignty"], "probability": 0.3,
+               "effects": [{"target": "actors.China.hawkishness", "add": 0.01}]},
+              {"name": "Protest", "when": {"fired_tag": "sovereignty"}, "probability": 0.7,
+               "effects": [{"freeze": "ai", "actor": "China"}]}]
+    s = one_track("tit_for_tat", "always_cooperate", horizon=24, runs=300, seed=4, track={"thaw_rate": 0.25},
+                  events=events, twins={"zero": {"set": {key: 0}}, "skipped": {"skip_events": ["Protest"]}})
+    t = run_ensemble(s, twins=("zero", "skipped")).table
+    for col in ("held", "open_share", "moves_differ"):
+        assert np.array_equal(t[f"{col}_zero"], t[f"{col}_skipped"]), col
+    assert np.array_equal(t["moves_differ_zero"], t["frozen"]) and t["frozen"].sum() > 0
