@@ -16,7 +16,7 @@ from .. import strategies as strategy_registry
 from ..games import Role
 from ..ranges import DISCOUNT, NONNEG, REAL, UNIT, Range
 from .errors import KeyPath, ScenarioError, suggest
-from .params import Fixed, Param, RuleChoice
+from .params import Fixed, Param, RuleChoice, parse_param
 from .schema import ScenarioSpec
 from .source import Source
 
@@ -160,6 +160,13 @@ class TwinDef:
 PACIFIED = "pacified"
 
 
+def _common_range(ranges: list[Range]) -> Range:
+    """The values valid for every one of ``ranges`` (a twin's ``set:`` may name several parameters)."""
+    lo = max(r.lo for r in ranges)
+    hi = min(r.hi for r in ranges)
+    return Range(lo, hi, any(r.hi_open and r.hi == hi for r in ranges))
+
+
 @dataclass(frozen=True)
 class NonstateDef:
     """The nonstate population: ``group_params`` (capability, intent) are drawn per group and run;
@@ -260,6 +267,7 @@ class _Builder:
         self.tracks = list(spec.tracks)
         self.actors = list(spec.actors)
         self.choice_prefixes: set[str] = set()
+        self.channel = 0  # index of the channel track, set by build() before the actors are resolved
 
     def fail(self, path: KeyPath, message: str) -> ScenarioError:
         return self.src.error(path, message)
@@ -432,7 +440,7 @@ class _Builder:
             linkage = self.add(base + "linkage", s.linkage, UNIT)
         level_linkage = None
         if s.level_linkage is not None:
-            if self.spec.tracks[track].role != "channel" and len(self.tracks) > 1:
+            if self.tracks.index(track) != self.channel:  # the resolved channel (role or outcomes.channel.track)
                 raise self.fail(where + ("level_linkage",), "level_linkage applies to the channel track only "
                                                               "(the rivalry's level weighs on the channel)")
             level_linkage = self.add(base + "level_linkage", s.level_linkage, UNIT)
@@ -589,17 +597,35 @@ class _Builder:
             skip.update(tagged)
         sets = []
         for key, value in t.set.items():
-            matched = self.matching_params(key)
+            matched = self.matching_params(self.event_key(key))
             if not matched:
                 raise self.fail(path + ("set", key), f"'{key}' names no parameter of this scenario"
                                                      f"{suggest(key, list(self.params))}")
-            vpath = self.add(f"twins.{name}.set.{key}", value, REAL)
             for p in matched:
                 rng = self.ranges[p]
                 if isinstance(value, Fixed) and not rng.contains(value.value):
                     raise self.fail(path + ("set", key), f"{value.value:g} is out of range for {p}: expected {rng}")
-                sets.append((p, vpath))
+            common = _common_range([self.ranges[p] for p in matched])
+            if not isinstance(value, Fixed):  # a distribution samples within every parameter it sets
+                try:
+                    value = parse_param(value.to_yaml(), common)
+                except ValueError as exc:
+                    raise self.fail(path + ("set", key), f"{exc} (for {', '.join(matched)})") from None
+            vpath = self.add(f"twins.{name}.set.{key}", value, common)
+            sets.extend((p, vpath) for p in matched)
         return TwinDef(name, tuple(force), frozenset(skip), set=tuple(sets), mechanism=t.mechanism)
+
+    def event_key(self, key: str) -> str:
+        """``events.<name|index>.<param>`` (an event is addressed by its name or index, docs/model.md)
+        in the form of its parameter paths, ``events.<slug>.<param>``."""
+        if not key.startswith("events."):
+            return key
+        rest = key[len("events."):]
+        for i, ev in enumerate(self.spec.events):
+            for head in (ev.name, str(i)):
+                if rest.startswith(head + "."):
+                    return f"events.{event_slug(ev.name)}.{rest[len(head) + 1:]}"
+        return key
 
     def matching_params(self, key: str) -> list[str]:
         """Parameter paths that ``key`` names: ``*`` stands for any one part; a path into a strategy
@@ -607,10 +633,11 @@ class _Builder:
         want = key.split(".")
         out = []
         for p in self.params:
-            have = p.split(".")
+            full = p.split(".")
+            forms = [full]  # a rule's own path inside a choice (its label included) names it too
             if any(p.startswith(c) for c in self.choice_prefixes):
-                have = have[:4] + have[5:]  # drop the rule's label inside a choice
-            if len(have) == len(want) and all(w in ("*", h) for w, h in zip(want, have)):
+                forms.append(full[:4] + full[5:])  # the rule's label dropped
+            if any(len(h) == len(want) and all(w in ("*", x) for w, x in zip(want, h)) for h in forms):
                 out.append(p)
         return out
 
@@ -651,6 +678,7 @@ class _Builder:
             raise self.fail(("actors",), f"expected exactly 2 actors, got {len(self.actors)}"
                                          f" ({', '.join(self.actors) or 'none'}); this version models two states")
         outcomes = self.outcomes()
+        self.channel = outcomes.channel
         roles = {k: Role.CHANNEL if k == outcomes.channel else
                  Role.RIVALRY if k in outcomes.rivalry else Role.OTHER for k in range(len(self.tracks))}
         cont = self.add("continuation", spec.continuation, UNIT) if spec.continuation is not None else None

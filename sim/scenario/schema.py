@@ -10,7 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
-from pydantic import ConfigDict, Discriminator, Field, PlainValidator, Tag, model_validator
+from pydantic import (ConfigDict, Discriminator, Field, PlainValidator, Tag, ValidationInfo, field_validator,
+                      model_validator)
 from pydantic_core import PydanticCustomError
 
 from .. import strategies
@@ -140,15 +141,22 @@ class StrategyChoice(Spec):
     linkage: UnitP | dict[str, UnitP] | None = None
     level_linkage: UnitP | None = None
 
-    @model_validator(mode="after")
-    def _weights(self) -> StrategyChoice:
-        if self.weights is not None:
-            if len(self.weights) != len(self.choice):
+    @field_validator("weights")
+    @classmethod
+    def _weights(cls, weights: list[float] | None, info: ValidationInfo) -> list[float] | None:
+        """Checked on `weights:` itself, so an error names that key and its line."""
+        rules = info.data.get("choice")
+        if weights is not None and rules is not None:
+            if len(weights) != len(rules):
                 raise PydanticCustomError(
                     "choice", "{n} weights for {m} rules: give one weight per rule",
-                    {"n": len(self.weights), "m": len(self.choice)})
-            if sum(self.weights) <= 0:
+                    {"n": len(weights), "m": len(rules)})
+            if sum(weights) <= 0:
                 raise PydanticCustomError("choice", "the weights of a choice must not all be zero")
+        return weights
+
+    @model_validator(mode="after")
+    def _shared(self) -> StrategyChoice:
         if self.level_linkage is not None:
             flat = [c.name for c in self.choice if not strategies.get(c.name).reciprocal]
             if flat:
@@ -159,10 +167,11 @@ class StrategyChoice(Spec):
 
 
 def _strategy_kind(value: Any) -> str:
-    return "choice" if isinstance(value, dict) and "choice" in value else "rule"
+    return "rule choice" if isinstance(value, dict) and "choice" in value else "one rule"
 
 
-StrategyEntry = Annotated[Annotated[StrategySpec, Tag("rule")] | Annotated[StrategyChoice, Tag("choice")],
+# the union's tags are no keys of an entry, so error paths keep only real keys (not `choice`)
+StrategyEntry = Annotated[Annotated[StrategySpec, Tag("one rule")] | Annotated[StrategyChoice, Tag("rule choice")],
                           Discriminator(_strategy_kind)]
 
 
