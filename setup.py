@@ -7,8 +7,8 @@ from setuptools import find_packages, setup
 
 setup(
     packages=find_packages(include=["sim", "sim.*"]) + ["sim.scenarios", "sim.scenarios.lessons",
-                                                        "sim.scenarios.history"],
+                                                        "sim.scenarios.history", "sim.scenarios.reference"],
     package_dir={"sim.scenarios": "scenarios"},
     package_data={"sim.scenarios": ["*.yaml"], "sim.scenarios.lessons": ["*.yaml"],
-                  "sim.scenarios.history": ["*.yaml"]},
+                  "sim.scenarios.history": ["*.yaml"], "sim.scenarios.reference": ["*.csv"]},
 )

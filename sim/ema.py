@@ -45,6 +45,8 @@ def _uncertainty(ema, path: str, dist: Dist):
     from scipy import stats
 
     a = dist.args
+    if dist.kind == "rule":  # v3: which decision rule; explored evenly (the scenario's weights are for `sim run`)
+        return ema.CategoricalParameter(path, list(range(len(a))))
     if dist.kind == "choice":
         return ema.CategoricalParameter(path, sorted(set(a)))
     if dist.kind == "uniform":
@@ -77,7 +79,7 @@ def to_model(scenario: Scenario, seed: int | None = None):
     ema = require_ema()
     name = "sim" + "".join(c for c in scenario.name if c.isalnum())
     model = ema.Model(name, function=_refuse)
-    model.uncertainties = [_uncertainty(ema, p, d) for p, d in scenario.params.items() if isinstance(d, Dist)]
+    model.uncertainties = [_uncertainty(ema, p, d) for p, d in scenario.params.items() if d.uncertain]
     levers = []
     for lv in scenario.levers:
         levers.append(ema.RealParameter(lv.name, *lv.range) if lv.range is not None

@@ -161,14 +161,14 @@ def test_labels_key_names_parameters_in_reports(tmp_path):
 
     text = LEVERS.read_text().replace("extends: baseline.yaml", f"extends: {BASELINE}")
     good = tmp_path / "good.yaml"
-    good.write_text(text + "\nlabels:\n  events.leaders_summit.effects.1: Summit eases chip rules\n")
+    good.write_text(text + "\nlabels:\n  events.leaders_meeting.effects.2: Summit eases chip rules\n")
     s = sim.load_scenario(good)
-    assert param_label("events.leaders_summit.effects.1", s) == "Summit eases chip rules"
-    assert param_label("events.leaders_summit.effects.2", s) == "Leaders' summit: change to rare earths ladder level"
+    assert param_label("events.leaders_meeting.effects.2", s) == "Summit eases chip rules"
+    assert param_label("events.leaders_meeting.effects.3", s) == "Leaders' meeting: change to rare earths ladder level"
     assert param_label("actors.US.strategies.frontier_safety.linkage.rare_earths", s) == \
         "US links the safety channel to China's minerals moves"
     bad = tmp_path / "bad.yaml"
-    bad.write_text(text + "\nlabels:\n  events.leaders_summit.effects.9: nothing\n")
-    with pytest.raises(sim.ScenarioError, match=r"bad.yaml:\d+: labels.events.leaders_summit.effects.9: "
-                                                r"'events.leaders_summit.effects.9' is not a numeric parameter"):
+    bad.write_text(text + "\nlabels:\n  events.leaders_meeting.effects.9: nothing\n")
+    with pytest.raises(sim.ScenarioError, match=r"bad.yaml:\d+: labels.events.leaders_meeting.effects.9: "
+                                                r"'events.leaders_meeting.effects.9' is not a numeric parameter"):
         sim.load_scenario(bad)

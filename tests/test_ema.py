@@ -25,7 +25,9 @@ def test_model_has_the_scenarios_uncertainties_levers_and_outcomes():
     assert [lv.name for lv in model.levers] == ["us_linkage", "us_chip_restraint"]
     assert {"held", "escalated", "break_step"} <= {o.name for o in model.outcomes}
     unc = {u.name: u for u in model.uncertainties}
-    assert (unc["actors.US.discount"].lower_bound, unc["actors.US.discount"].upper_bound) == (0.73, 0.94)
+    assert (unc["actors.US.discount"].lower_bound, unc["actors.US.discount"].upper_bound) == (0.5, 0.94)
+    # a rule drawn per run is a factor the exploration covers evenly, one category per rule
+    assert [c.value for c in unc["actors.US.strategies.frontier_safety.rule"].categories] == [0, 1, 2, 3, 4]
 
 
 def test_vectorised_evaluation_equals_single_runs():
@@ -74,7 +76,7 @@ def test_explore_is_reproducible_and_prim_boxes_are_honest():
     assert ex.equals(ex2) and all(np.array_equal(out[k], out2[k], equal_nan=True) for k in out)
     # the design is a Latin hypercube: one experiment per stratum of each uniform input
     d = ex["actors.US.discount"]
-    assert sorted(np.floor((d - 0.73) / 0.21 * 1000 + 1e-9).astype(int)) == list(range(1000))
+    assert sorted(np.floor((d - 0.5) / 0.44 * 1000 + 1e-9).astype(int)) == list(range(1000))
 
     from sim.analysis.discovery import discover
 
@@ -84,7 +86,10 @@ def test_explore_is_reproducible_and_prim_boxes_are_honest():
     box = boxes[0]
     inside = np.ones(len(ex), dtype=bool)
     for r in box.restrictions:
-        inside &= (ex[r.name] >= r.lo) & (ex[r.name] <= r.hi)
+        if r.lo is None:  # a categorical input (a decision rule drawn per run): the kept categories
+            inside &= ex[r.name].isin(r.values).to_numpy()
+        else:
+            inside &= (ex[r.name] >= r.lo) & (ex[r.name] <= r.hi)
     # coverage and density as reported are those of the runs inside the stated limits
     assert box.cases == inside.sum()
     assert box.density == pytest.approx(y[inside].mean())

@@ -292,7 +292,7 @@ def test_scenario_key_resolves_relative_to_the_scenario_file(tmp_path):
     assert Path(s.reference_class.path) == (tmp_path / "data" / "channels.csv").resolve()
     assert len(s.reference_class.episodes) == 22
     assert s.data["reference_class"] == s.reference_class.path  # so a stored scenario.yaml finds it
-    assert load_scenario(ROOT / "scenarios" / "baseline.yaml").reference_class is None
+    assert load_scenario(ROOT / "scenarios" / "lessons" / "01_tit_for_tat.yaml").reference_class is None
 
 
 def test_scenario_key_errors_at_its_line(tmp_path):
@@ -374,7 +374,7 @@ def test_summary_and_report_get_the_check(tmp_path):
     assert check["record"]["lapse_within_24_months"]["k"] == 4
     assert check["model"]["collapsed_within"]["k"] == 3
     assert check["record_restarts_at_meeting_per_freeze"]["n"] == 15  # 9 of the 15 freezes
-    plain = run_summary(load_scenario(ROOT / "scenarios" / "baseline.yaml"), 1, table, list(table))
+    plain = run_summary(load_scenario(ROOT / "scenarios" / "lessons" / "01_tit_for_tat.yaml"), 1, table, list(table))
     assert "reference_class" not in plain
     folder = tmp_path / "folder"
     folder.mkdir()

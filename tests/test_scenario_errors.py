@@ -166,8 +166,9 @@ def test_extends_deep_merges_and_appends(tmp_path):
     base = load_scenario(SCENARIOS / "baseline.yaml")
     assert [e.name for e in s.events] == [e.name for e in base.events] + ["Major frontier-AI misuse incident"]
     c = load_scenario(SCENARIOS / "compartmentalised.yaml")
-    strat = c.actors[0].strategies[0]
-    assert strat.name == "forward_looking" and c.params[strat.linkage].describe() == "0"
+    strat = c.actors[0].strategies[0]  # a choice of rules (v3); the variant sets linkage for all of them
+    assert strat.candidates[0].name == "forward_looking"
+    assert all(c.params[p].describe() == "0" for r in strat.candidates for p in r.linkage.values())
     assert c.name == "compartmentalised" and base.name == "baseline"
 
 

@@ -66,11 +66,13 @@ class Restriction:
     values: tuple = ()  # the categories kept, for a categorical input
     full: tuple[float, float] | None = None  # the range explored
     p_value: float | None = None
+    names: tuple = ()   # v3: the rules the kept categories stand for (a rule drawn per run)
 
     def describe(self) -> str:
         p = "" if self.p_value is None else f"  (p = {self.p_value:.2g})"
         if self.values:
-            return f"{self.label}: one of {', '.join(f'{v:g}' for v in self.values)}{p}"
+            shown = self.names or tuple(f"{v:g}" for v in self.values)
+            return f"{self.label}: one of {', '.join(shown)}{p}"
         return f"{self.label}: {self.lo:.3g} to {self.hi:.3g}{p}"
 
 
@@ -168,9 +170,17 @@ def discover(experiments, y: np.ndarray, scenario: Scenario | None = None, boxes
                     qp = [v for v in lims.loc[name].iloc[2:].tolist() if v == v]
                     col = x[name]
                     if isinstance(lo, (set, frozenset)) or col.dtype.kind not in "fiu":
-                        kept = box.box_lims[i][name].iloc[0]
+                        kept = tuple(sorted(box.box_lims[i][name].iloc[0]))
+                        rule = scenario.params.get(name) if scenario is not None else None
+                        names = tuple(rule.labels[int(v)] for v in kept) if hasattr(rule, "labels") else ()
                         restrictions.append(Restriction(name, _label(name, scenario), None, None,
-                                                        tuple(sorted(kept)), None, max(qp) if qp else None))
+                                                        kept, None, max(qp) if qp else None, names))
+                    elif hasattr(scenario.params.get(name) if scenario is not None else None, "labels"):
+                        # v3: a decision rule drawn per run (PRIM sees its index): the rules kept
+                        labels = scenario.params[name].labels
+                        kept = tuple(range(int(np.ceil(lo)), int(np.floor(hi)) + 1))
+                        restrictions.append(Restriction(name, _label(name, scenario), None, None, kept, None,
+                                                        max(qp) if qp else None, tuple(labels[v] for v in kept)))
                     else:
                         restrictions.append(Restriction(name, _label(name, scenario), float(lo), float(hi), (),
                                                         (float(col.min()), float(col.max())), max(qp) if qp else None))

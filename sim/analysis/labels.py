@@ -37,6 +37,9 @@ STRATEGY_WORDS = {
     "generosity": "generosity",
     "p": "cooperation probability",
     "rationality": "rationality",
+    "level_linkage": "weight of the rivalry's level",
+    "rule": "decision rule (drawn per run)",
+    "value_scale": "logit scale",
 }
 NONSTATE_WORDS = {
     "diffusion": "capability diffusion rate per step",
@@ -131,6 +134,14 @@ def _effect_op(scenario: Scenario | None, key: str, j: int) -> str:
     return next((k for k in ("add", "multiply", "set") if k in effect), "effect")
 
 
+def _rule_label(part: str) -> bool:
+    """Whether a path part names a rule of a choice (``grim_trigger``, ``random_2``)."""
+    from ..strategies import REGISTRY
+
+    base = part.rsplit("_", 1)[0] if part.rsplit("_", 1)[-1].isdigit() else part
+    return part in REGISTRY or base in REGISTRY
+
+
 def param_label(path: str, scenario: Scenario | None = None) -> str:
     """A reader's name for the parameter at ``path`` (the path itself if nothing better is known)."""
     path = path.removeprefix("param.")
@@ -142,6 +153,13 @@ def param_label(path: str, scenario: Scenario | None = None) -> str:
             if lever.path == path and lever.label:
                 return lever.label
     parts = path.split(".")
+    if parts[0] == "twins" and len(parts) >= 4 and parts[2] == "set":  # v3: a mechanism twin's setting
+        target = ".".join(parts[3:])
+        return f"twin {parts[1].replace('_', ' ')}: {param_label(target, scenario)}"
+    if parts[0] == "actors" and len(parts) >= 6 and parts[2] == "strategies" and _rule_label(parts[4]):
+        actor, track, what = parts[1], words(parts[3]), parts[5]   # a parameter of one rule of a choice
+        extra = f" ({words(parts[6])})" if len(parts) > 6 else ""
+        return f"{actor} {STRATEGY_WORDS.get(what, words(what))}{extra} on {track}, when it plays {words(parts[4])}"
     if parts[0] == "actors" and len(parts) == 3:
         return f"{parts[1]} {ACTOR_WORDS.get(parts[2], words(parts[2]))}"
     if parts[0] == "actors" and len(parts) >= 5 and parts[2] == "strategies":

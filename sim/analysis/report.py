@@ -219,6 +219,9 @@ def assumption_tables(s) -> str:
         for a in s.actors:
             entry = a.strategies[k]
             weights = getattr(entry, "weights", (1.0,))
+            if hasattr(entry, "path"):  # the rule drawn per run, with each rule's weight
+                rows.append([words(t.name), a.name, "one rule drawn per run", f"weights: {v(entry.path)}",
+                             round(a.salience[k], 3)])
             for st, w in zip(entry.candidates, weights):
                 parts = [f"{words(name)} {v(path)}" for name, path in st.params.items()]
                 if st.noise:
@@ -291,6 +294,22 @@ def assumption_tables(s) -> str:
                         + (f" ({' / '.join(sorted(rungs))})" if rungs else "") + " or above"
                         + (f" for {sustained} steps in a row" if sustained else "")]]
     out.append("<h3>Outcome definitions</h3>" + table(["outcome", "definition"], rows))
+
+    if s.twins:
+        rows = []
+        for name, t in s.twins.items():
+            what = []
+            if t.force:
+                what.append("; ".join(f"{s.actors[a].name} {'cooperates' if c else 'defects'} on "
+                                      f"{words(s.tracks[k].name)} every step" for a, k, c in t.force))
+            if t.skip_events:
+                what.append("without " + ", ".join(f"'{s.events[i].name}'" for i in sorted(t.skip_events)))
+            if t.set:
+                what.append(", ".join(f"{param_label(p, s)} set to {v(value)}" for p, value in t.set))
+            rows.append([name, t.mechanism or "", "; ".join(what)])
+        out.append("<h3>Twins</h3><p>Every run is simulated again under each twin's intervention, on the same "
+                   "random numbers; a twin that names a mechanism switches it off for the mechanism table.</p>"
+                   + table(["twin", "mechanism switched off", "intervention"], rows))
 
     rest = [p for p in s.params if p not in shown]
     if rest:
