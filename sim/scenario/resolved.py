@@ -598,6 +598,8 @@ class _Builder:
         sets = []
         for key, value in t.set.items():
             matched = self.matching_params(self.event_key(key))
+            if not matched and key.startswith("nonstate.") and self.spec.nonstate is None:
+                continue  # the scenario has no nonstate population: that mechanism is absent (inert)
             if not matched:
                 raise self.fail(path + ("set", key), f"'{key}' names no parameter of this scenario"
                                                      f"{suggest(key, list(self.params))}")
