@@ -43,13 +43,82 @@ def central_rows(comp: Path, linked: Path, compare: Path) -> list[str]:
             _interval(a["difference"], a["lo"], a["hi"], "+") for a in avert) + " |",
         f"| linked minus compartmentalised, P(held) | | "
         f"{_interval(t['diff.p_held'][1], t['diff.p_held.lo'][1], t['diff.p_held.hi'][1], '+')}, "
-        f"McNemar p = {t['p_value.p_held'][1]:.2f} |",
+        f"McNemar p = {t['p_value.p_held'][1]:.2g} |",
         f"| distinct definitions (of {len(r['diff'])}) where that difference turns negative | | {negative} |",
     ]
 
 
+def _block(name: str) -> str:
+    return README.split(f"<!-- {name}:begin")[1].split(f"<!-- {name}:end")[0]
+
+
+def v3_rows(folder: Path) -> list[str]:
+    """The README's headline table of the baseline, from its stored summary."""
+    s = json.loads((folder / "summary.json").read_text())
+    p = lambda x: _interval(x["p"], x["lo"], x["hi"])  # noqa: E731
+    grid = [r["p"] for r in s["robustness"]]
+    rows = [f"| baseline, {RUNS} runs, seed {s['seed']} | estimate |",
+            f"| P(channel held for 36 months) | {p(s['p_held'])} |",
+            f"| the same over the {len(grid)} distinct definitions of \"held\" | {min(grid):.3f} to {max(grid):.3f} |"]
+    for who in ("US", "China"):
+        rules = s["p_held_by_rule"][f"{who}.frontier_safety"]
+        lo, hi = min(rules, key=lambda r: rules[r]["p"]), max(rules, key=lambda r: rules[r]["p"])
+        name = "the US's" if who == "US" else "China's"
+        rows.append(f"| the same over {name} drawn rule | {rules[lo]['p']:.3f} ({lo}) to {rules[hi]['p']:.3f} ({hi}) |")
+    rec = s["reference_class"]
+    model, record = rec["model"]["lapsed_within"], rec["record"]["lapse_within_24_months"]
+    eff = s["rivalry_effect"]["held"]
+    rows += [f"| P(frozen at least once) | {p(s['p_frozen'])} |",
+             f"| P(lapsed: collapsed without a freeze) | {p(s['p_lapsed'])} |",
+             f"| lapsed within 24 months: model / record of new US-China channels | {p(model)} / {p(record)} "
+             f"({record['k']} of {record['n']}) |",
+             f"| rivalry's effect on P(held) | {_interval(eff['difference'], eff['lo'], eff['hi'], '+')} |"]
+    return rows
+
+
+def mechanism_rows(folder: Path) -> list[str]:
+    s = json.loads((folder / "summary.json").read_text())
+    return [f"| {m['mechanism']} | {'inert' if m['inert'] else m['runs_moved']} | "
+            f"{_interval(m['difference'], m['lo'], m['hi'], '+')} |" for m in s["mechanisms"]]
+
+
+@pytest.fixture(scope="module")
+def baseline_4000(tmp_path_factory):
+    out = tmp_path_factory.mktemp("baseline")
+    assert "sim run scenarios/baseline.yaml --runs 4000" in README
+    assert main(["run", str(ROOT / "scenarios" / "baseline.yaml"), "--runs", str(RUNS), "--quiet", "--out", str(out)]) == 0
+    (folder,) = (out / "baseline").iterdir()
+    return folder
+
+
+def test_headline_and_mechanism_tables(baseline_4000):
+    block, mech = _block("v3"), _block("mechanisms")
+    for row in v3_rows(baseline_4000):
+        assert row in block, f"README row out of date; expected:\n{row}"
+    for row in mechanism_rows(baseline_4000):
+        assert row in mech, f"README row out of date; expected:\n{row}"
+    # the prose's claims about the tables
+    s = json.loads((baseline_4000 / "summary.json").read_text())
+    prose = " ".join(README.split())
+    assert not any(m["inert"] for m in s["mechanisms"])  # "every mechanism ... moves the channel"
+    assert "every mechanism the scenario names moves the channel in some runs" in prose
+    biggest = min(s["mechanisms"], key=lambda m: m["difference"])
+    assert biggest["mechanism"].startswith("freezes")  # "freezes after sovereignty shocks cost the most"
+    helps = max(s["mechanisms"], key=lambda m: m["difference"])
+    assert helps["mechanism"].startswith("leaders' meetings")  # "leaders' meetings win some of it back"
+    fwd = [s["p_held_by_rule"][f"{w}.frontier_safety"]["forward_looking"]["p"] for w in ("US", "China")]
+    assert all(0.17 <= x <= 0.23 for x in fwd)  # "about one time in five"
+    grim = [s["p_held_by_rule"][f"{w}.frontier_safety"]["grim_trigger"]["p"] for w in ("US", "China")]
+    assert all(x < 0.01 for x in grim)  # "almost never"
+    rec = s["reference_class"]
+    assert f"({rec['model']['lapsed_within']['p']:.2f} against {rec['record']['lapse_within_24_months']['p']:.2f}" \
+        in prose
+    grid = [r["p"] for r in s["robustness"]]
+    assert f"from {min(grid):.3f} to {max(grid):.3f}" in prose
+
+
 def test_central_comparison_digits(tmp_path, capsys):
-    block = README.split("<!-- central:begin")[1].split("<!-- central:end")[0]
+    block = _block("central")
     for name in ("compartmentalised", "linked"):
         assert f"sim run scenarios/{name}.yaml --runs {RUNS}" in README
         assert main(["run", str(ROOT / "scenarios" / f"{name}.yaml"), "--runs", str(RUNS), "--quiet",
@@ -62,18 +131,15 @@ def test_central_comparison_digits(tmp_path, capsys):
         assert row in block, f"README row out of date; expected:\n{row}"
     # the prose's claims about the table
     s = [json.loads((f / "summary.json").read_text()) for f in (comp, linked)]
-    assert s[0]["rivalry_effect"]["held"]["runs_differing"] == 0
-    assert f"no run of these {RUNS} differs from its pacified twin" in README.replace("\n", " ")
-    cost = -s[1]["rivalry_effect"]["held"]["difference"]
-    assert round(cost * 100) == 2 and "about two points" in README  # "costs the channel about two points"
-    r = read_table(compare / "robustness.csv")
     prose = " ".join(README.split())
+    differ = s[0]["rivalry_effect"]["held"]["runs_differing"]
+    assert f"{differ} run of these {RUNS} differs from its pacified twin" in prose
+    cost = -s[1]["rivalry_effect"]["held"]["difference"]
+    assert f"costs the channel {round(cost * 100)} points of P(held)" in prose
+    r = read_table(compare / "robustness.csv")
     assert f"under {int((r['diff'] < 0).sum())} of the {len(r['diff'])} distinct definitions" in prose
-    assert f"under {len(r['diff'])} distinct definitions" in prose  # robustness.csv: one row per distinct one
-    significant = int(((r["diff"] < 0) & (r["significant"] == 1)).sum())
-    assert f"(significantly, McNemar p < 0.05, under {significant} of them)" in prose
     averted = [x["twin_effects"]["channel_closed"]["incidents_averted"]["difference"] for x in s]
-    assert all(0.4 <= a <= 0.6 for a in averted) and "about half a misuse incident per run" in prose
+    assert all(0.2 <= a <= 0.3 for a in averted) and "about a quarter of a misuse incident per run" in prose
 
 
 def _commands() -> list[list[str]]:
