@@ -112,6 +112,9 @@ CASES = [
      "2 is out of range for actors.US.strategies.ai.level_linkage: expected a number in [0, 1]"),
     ("twin set distribution out of range", LINKAGE_SET, "set: {actors.*.discount: {uniform: [0.5, 1.5]}}",
      "actors.*.discount", "twins.unlinked.set.actors.*.discount", "must be ordered and each a number in [0, 1)"),
+    ("twin set a fractional rule", LINKAGE_SET, "set: {actors.China.strategies.ai.rule: 0.5}", "rule: 0.5",
+     "twins.unlinked.set.actors.China.strategies.ai.rule",
+     "is which rule a run plays: set a whole number (0 forward_looking, 1 tit_for_tat)"),
     ("twin skip_tags names no tag", "skip_tags: [leaders_meeting]", "skip_tags: [leaders_meting]", "leaders_meting",
      "twins.no_summits.skip_tags.0", "no event carries the tag 'leaders_meting' (did you mean 'leaders_meeting'?)"),
 ]

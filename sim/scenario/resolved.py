@@ -607,6 +607,11 @@ class _Builder:
                 rng = self.ranges[p]
                 if isinstance(value, Fixed) and not rng.contains(value.value):
                     raise self.fail(path + ("set", key), f"{value.value:g} is out of range for {p}: expected {rng}")
+                if isinstance(self.params[p], RuleChoice) and not (isinstance(value, Fixed)
+                                                                   and float(value.value).is_integer()):
+                    labels = ", ".join(f"{i} {n}" for i, n in enumerate(self.params[p].labels))
+                    raise self.fail(path + ("set", key), f"{p} is which rule a run plays: set a whole number "
+                                                         f"({labels})")
             common = _common_range([self.ranges[p] for p in matched])
             if not isinstance(value, Fixed):  # a distribution samples within every parameter it sets
                 try:
@@ -639,6 +644,7 @@ class _Builder:
             forms = [full]  # a rule's own path inside a choice (its label included) names it too
             if any(p.startswith(c) for c in self.choice_prefixes):
                 forms.append(full[:4] + full[5:])  # the rule's label dropped
+            forms += [h[:-1] for h in forms if len(h) > 2 and h[-2] == "linkage"]  # `...linkage`: every weight
             if any(len(h) == len(want) and all(w in ("*", x) for w, x in zip(want, h)) for h in forms):
                 out.append(p)
         return out
