@@ -206,3 +206,19 @@ def test_inert_mechanisms_as_the_docs_say(baseline, tmp_path):
     for page in ("odd.md", "parameters.md"):
         text = _flat((DOCS / page).read_text())
         assert "inert in this scenario" in text and "compartmentalised.yaml" in text, page
+
+
+def test_odd_parameter_table_matches_the_baseline():
+    """Every distribution the ODD+D parameter table quotes is written so in the baseline."""
+    import re
+
+    table = _section("odd.md", "## 4. Parameters and their basis")
+    yaml = _flat((ROOT / "scenarios" / "baseline.yaml").read_text())
+    def pairs(pattern: str, text: str) -> set:
+        return {(float(a), float(b)) for a, b in re.findall(pattern, text)}
+
+    uniform = pairs(r"uniform (\d[\d.]*) - (\d[\d.]*)", table)
+    beta = pairs(r"beta\((\d[\d.]*), (\d[\d.]*)\)", table)
+    assert len(uniform) + len(beta) >= 20
+    assert uniform <= pairs(r"uniform: \[(\d[\d.]*), (\d[\d.]*)\]", yaml)
+    assert beta <= pairs(r"beta: \[(\d[\d.]*), (\d[\d.]*)\]", yaml)
