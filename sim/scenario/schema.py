@@ -136,7 +136,8 @@ class StrategyChoice(Spec):
 
     choice: Annotated[list[StrategySpec], Field(min_length=1)]
     weights: list[Annotated[float, Field(ge=0)]] | None = None
-    # set for every rule of the choice (one draw per run, whichever rule the run plays)
+    # set for every rule of the choice (one draw per run, whichever rule the run plays); a rule's own
+    # value of the key gives way to it, so a variant (`extends:`) can set it for every rule at once
     noise: UnitP | None = None
     linkage: UnitP | dict[str, UnitP] | None = None
     level_linkage: UnitP | None = None
