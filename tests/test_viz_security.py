@@ -394,12 +394,13 @@ def log_lines(log_path: Path) -> list[str]:
 @pytest.mark.slow
 def test_a_path_in_the_address_is_one_line_and_no_content(served, page):
     """/etc/passwd, a shipped scenario by ../, a secret scenario by its absolute path, by ../ from
-    the lessons folder and %-encoded: the same one line, none of the files' content, no traceback."""
+    the lessons folder and %-encoded: the same one line, none of the files' content, no traceback;
+    markup in the name is shown as text."""
     url, log_path, secret = served
     baseline = load_scenario(ROOT / "scenarios" / "baseline.yaml")
     passwd = Path("/etc/passwd").read_text().splitlines()[0]
     names = ["/etc/passwd", "../../scenarios/baseline", str(secret), "../secret.yaml", "../secret",
-             "%2e%2e%2fsecret.yaml", "%2E%2E/%2E%2E/scenarios/baseline", ""]
+             "%2e%2e%2fsecret.yaml", "%2E%2E/%2E%2E/scenarios/baseline", "<img src=x onerror=alert(1)>", ""]
     before = len(log_lines(log_path))
     for raw in names:
         page.goto(f"{url}?lesson={raw if raw.startswith('%') else urllib.parse.quote(raw, safe='/')}")
