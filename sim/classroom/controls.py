@@ -53,11 +53,13 @@ class Control:
             return strategy_name(scenario, actor, track)
         return round(param_value(scenario, self.paths[0]), 4)  # shown in full on the page
 
-    def overrides(self, value) -> list[str]:
+    def overrides(self, value) -> list[tuple[tuple[str, ...], str]]:
+        """The scenario values this control's ``value`` sets: (key parts, value text) pairs, not
+        ``path=value`` texts, so an actor whose name holds ``=`` or a value is never misread."""
         if self.key == "seed":
             return []
-        text = value if self.is_menu else f"{float(value):g}"
-        return [f"{p}={text}" for p in self.paths]
+        text = str(value) if self.is_menu else f"{float(value):g}"
+        return [(tuple(p.split(".")), text) for p in self.paths]
 
     def candidates(self, scenario: Scenario) -> list:
         """Values worth trying (for the tests): every menu entry, or a slider's grid."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import urllib.parse
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -53,6 +54,47 @@ def find_lesson(name: str, folder: Path | None = None) -> Path:
         return shipped
     names = ", ".join(f.stem.split("_", 1)[-1] for f in files)
     raise UserError(f"no lesson '{name}' (lessons: {names}; or give a scenario file)")
+
+
+def lesson_query(search: str | None) -> str | None:
+    """The ``lesson`` value of a page's query string (``lesson=noise&x=1``; a leading ``?`` is
+    fine), decoded once; ``""`` for ``?lesson=``; None when there is no ``lesson`` parameter."""
+    values = urllib.parse.parse_qs((search or "").lstrip("?"), keep_blank_values=True).get("lesson")
+    return values[0] if values else None
+
+
+#: the longest part of a refused ``?lesson=`` value quoted back (in the page and the server's log)
+QUOTED = 60
+
+
+def quoted(name: str) -> str:
+    """``name`` for a one-line message: control characters as ``?``, at most :data:`QUOTED` characters."""
+    name = "".join(c if c.isprintable() else "?" for c in name)
+    return name if len(name) <= QUOTED else name[: QUOTED - 3] + "..."
+
+
+def served_lesson(name: str | None, started: str | Path, given: str = "", folder: Path | None = None) -> Path:
+    """The scenario file a live page's ``?lesson=NAME`` opens: a lesson that ``sim lessons`` lists
+    (``noise``, ``02_noise``, ``02_noise.yaml``), or the file ``sim viz`` was started with (``started``;
+    ``given`` is how the command line spelled it, which names it too, as do its file name and stem);
+    no ``lesson`` parameter (None) is the started file.
+
+    ``name`` is compared with those names as text and never used as a path: a path, ``../``, an
+    unknown name or an empty value is a :class:`UserError` ("no such lesson: NAME; lessons: ...")
+    that is the same whether or not a file of that name exists."""
+    started = Path(started)
+    if name is None:
+        return started
+    files = lesson_files(folder)
+    for f in files:
+        if name in (f.stem, f.name, f.stem.split("_", 1)[-1]):
+            return f
+    if name in {given, started.name, started.stem} - {""}:
+        return started
+    names = [f.stem.split("_", 1)[-1] for f in files]
+    if started.resolve() not in {f.resolve() for f in files} and started.stem not in names:
+        names.append(started.stem)
+    raise UserError(f"no such lesson: {quoted(name) or '(empty)'}; lessons: {', '.join(names)}")
 
 
 def load_lesson(name: str, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:

@@ -22,10 +22,12 @@ screen.
 from __future__ import annotations
 
 import functools
+import logging
 import os
+import sys
 import threading
-import urllib.parse
 from html import escape
+from pathlib import Path
 
 import numpy as np
 import solara
@@ -40,7 +42,8 @@ from ..model.model import NegotiationModel
 from ..model.trace import record
 from ..scenario.load import load_scenario
 from ..scenario.resolved import Scenario
-from .lessons import find_lesson, renamer
+from ..scenario.errors import one_line
+from .lessons import lesson_query, renamer, served_lesson
 from .controls import MENU, Control, apply, closed_twin, compare, comparison, controls, extra_columns, theory_note
 from .play import ROUNDS, Game, hidden_strategy, match, reveal
 from .plots import MOVE_COLORS, level_history, trust_history
@@ -102,6 +105,38 @@ def initials(labels: tuple[str, str]) -> tuple[str, str]:
     return (a, b) if a != b else ("C", "D")
 
 
+# -- errors: one line in the page, one line on the server's console ---------------------------
+
+#: the longest line written to the server's console
+LOG_WIDTH = 300
+
+
+def log(text: str) -> None:
+    """One line on the server's console (stderr), never in the page."""
+    line = one_line(f"sim viz: {text}")
+    print(line if len(line) <= LOG_WIDTH else line[: LOG_WIDTH - 3] + "...", file=sys.stderr, flush=True)
+
+
+class Quiet(logging.Filter):
+    """Drops reacton's traceback of an exception raised in a component or an effect: the page's
+    boundary (:func:`Guarded`) catches it and logs one line with its type instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and str(record.msg).startswith(("Component %r raised", "Effect %r raised",
+                                                                     "Effect cleanup %r raised")))
+
+
+logging.getLogger("reacton").addFilter(Quiet())
+
+
+def failure(exc: BaseException, name: str, doing: str) -> str:
+    """Log ``exc`` (its type and message) on the server and give the page's one line, which names
+    the type only: a message may quote the scenario's values, which the page never shows."""
+    kind = type(exc).__name__
+    log(f"{name}: {kind} while {doing}: {exc}")
+    return f"{name}: an error while {doing} ({kind}); the server's console says more"
+
+
 # -- the model behind the lesson tab -----------------------------------------------------------
 
 
@@ -113,6 +148,7 @@ class ClassroomModel(NegotiationModel):
     base: Scenario | None = None
 
     def __init__(self, **kwargs):  # Mesa's ModelController rebuilds it from the page's values
+        self.failed = ""   # the page's one line when a step raised (the run stops there)
         values = {**self.defaults(), **kwargs}
         scenario, seed = apply(self.source, self.controls, values)
         self.settings = values
@@ -126,13 +162,19 @@ class ClassroomModel(NegotiationModel):
         return {c.key: c.default(cls.base) for c in cls.controls}
 
     def step(self) -> None:
+        """One round; an exception stops the run with a one-line message (:attr:`failed`) instead
+        of reaching Mesa's controller, which would show its text in the page."""
         if not self.running:
             return
         t = self.t
-        super().step()
-        if self.t > t:
-            self.history.append(record(self))
-            self.payoffs.append(np.array([a.last_payoff[0] for a in self.actors]))
+        try:
+            super().step()
+            if self.t > t:
+                self.history.append(record(self))
+                self.payoffs.append(np.array([a.last_payoff[0] for a in self.actors]))
+        except Exception as exc:  # noqa: BLE001 - any error: one line, never a traceback
+            self.failed = failure(exc, self.scenario.name, f"playing round {t + 1}")
+            self.running = False
 
     @property
     def hide_length(self) -> bool:
@@ -163,6 +205,20 @@ def ControlInput(control: Control, value, on_value, rename=str):
     else:
         solara.SliderFloat(f"{label}: {float(value):g}", value=float(value), min=control.lo,
                            max=control.hi, step=control.step, on_value=on_value, thumb_label=False)
+
+
+@solara.component
+def Message(text: str):
+    """A one-line message in place of the page (or of a run): escaped, never a traceback."""
+    solara.HTML("div", unsafe_innerHTML=escape(one_line(text)), classes=["sim-error"],
+                style="color: #b00020; font-size: 16px; padding: 8px 0")
+
+
+@solara.component
+def Failed(model: ClassroomModel):
+    update_counter.get()
+    if model.failed:
+        Message(model.failed)
 
 
 @solara.component
@@ -451,6 +507,7 @@ def LessonTab(cls, rename=str):
         with solara.Column(classes=["sim-main"], style={"flex": "1", "min-width": "0", "gap": "6px"}):
             with solara.Row(style={"align-items": "flex-start", "gap": "24px"}):
                 with solara.Column(style={"gap": "2px"}):
+                    Failed(m)
                     Counter(m)
                     Score(m, rename)
                 Matrix(m, rename)
@@ -623,25 +680,53 @@ def lesson_class(source: str) -> type[ClassroomModel]:
 
 
 def requested(search: str | None) -> str:
-    """The scenario file of ``?lesson=NAME``, else the one ``sim viz`` was started with."""
-    name = urllib.parse.parse_qs(search or "").get("lesson", [""])[0]
-    if name:
-        try:
-            return str(find_lesson(name))
-        except UserError:
-            pass
-    return os.environ["SIM_VIZ_SCENARIO"]
+    """The scenario file of ``?lesson=NAME`` (see :func:`served_lesson`: a lesson name, or the file
+    ``sim viz`` was started with); else the started file. A :class:`UserError` for anything else."""
+    return str(served_lesson(lesson_query(search), os.environ["SIM_VIZ_SCENARIO"],
+                             os.environ.get("SIM_VIZ_GIVEN", "")))
+
+
+@solara.component
+def Refused(name: str, message: str):
+    """The page for a ``?lesson=`` that is no lesson: one line, the same whatever the value names."""
+    solara.use_effect(lambda: log(f"refused ?lesson={name!r}: not a lesson name"), [name])
+    solara.Title("sim viz")
+    Message(message)
+
+
+@solara.component
+def Guarded(source: str, name: str = ""):
+    """The lesson's page; an exception raised while it is built, drawn or changed (a control, Reset)
+    replaces it by one line (logged once on the server with its type), never a traceback. ``name``:
+    the lesson as the address named it (else the file's stem)."""
+    exception, _ = solara.use_exception()
+    line = solara.use_memo(lambda: failure(exception, name or Path(source).stem, "building or drawing the lesson")
+                           if exception is not None else "", [exception])
+    if exception is not None:
+        Message(line)
+        return
+    LessonPage(source)
 
 
 @solara.component
 def Page():
-    source = requested(solara.use_router().search)
+    solara.Style(CSS)
+    search = solara.use_router().search
+    try:
+        source = requested(search)
+    except UserError as exc:
+        Refused(lesson_query(search) or "", str(exc)).key("refused")
+        return
+    Guarded(source, lesson_query(search) or "").key("lesson:" + source)
+
+
+@solara.component
+def LessonPage(source: str):
     cls = lesson_class(source)
     base = cls.base
     title = base.lesson.title if base.lesson else (base.title or base.name)
     neutral = solara.use_reactive(False)
     rename = renamer(base.actor_names, neutral.value)
-    solara.Style(CSS)
     solara.Title(title)
     with solara.Column(style={"padding": "4px 12px", "gap": "0"}):
         goal = f" <span style='font-size:14px'>{escape(rename(base.lesson.goal))}</span>" if base.lesson else ""

@@ -7,6 +7,7 @@ whose message names the file, the line, the key path and what was expected.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -114,8 +115,9 @@ def from_source(src: Source) -> Scenario:
     return resolve_levers(src, spec, resolve(src, spec))
 
 
-def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
-    """Read, merge, override, validate and resolve a scenario file."""
+def load_scenario(path: str | Path, overrides: Sequence[str | tuple[Sequence[str], str]] = ()) -> Scenario:
+    """Read, merge, override, validate and resolve a scenario file. An override is a ``--set``
+    text (``path=value``) or a pair (key parts, value text) for keys that hold ``=``."""
     src = read_source(path)
     apply_overrides(src, list(overrides))
     return from_source(src)

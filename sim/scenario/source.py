@@ -8,6 +8,7 @@ list) and ``--set path=value`` overrides. It does not know what the keys mean: t
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -299,13 +300,22 @@ def read_source(path: str | Path, _stack: tuple[Path, ...] = ()) -> Source:
     return Source(merged, merged_origins, shown)
 
 
-def _parse_override(text: str) -> tuple[list[str], Any]:
+def _parse_override(text: str | tuple[Sequence[str], str]) -> tuple[list[str], Any]:
+    if not isinstance(text, str):  # (key parts, value text): the parts are taken as they are
+        parts, raw = [str(p) for p in text[0]], str(text[1])
+        if not parts or any(not p for p in parts):
+            raise ScenarioError("expected a key path of non-empty parts", Origin("--set"))
+        return _parse_override_value(_override_label(text), parts, raw)
     if "=" not in text:
         raise ScenarioError("expected --set path=value", Origin(f"--set {text}"))
     key, _, raw = text.partition("=")
     parts = [p for p in key.strip().split(".")]
     if not key.strip() or any(not p for p in parts):
         raise ScenarioError("expected a dotted key path before '='", Origin(f"--set {text}"))
+    return _parse_override_value(text, parts, raw)
+
+
+def _parse_override_value(text: str, parts: list[str], raw: str) -> tuple[list[str], Any]:
     if len(text) > MAX_OVERRIDE_BYTES:
         raise ScenarioError(f"a --set value is at most {MAX_OVERRIDE_BYTES:,} characters", Origin("--set"))
     try:
@@ -313,6 +323,11 @@ def _parse_override(text: str) -> tuple[list[str], Any]:
     except ScenarioError as exc:
         raise ScenarioError(f"cannot read the value: {exc.message}", Origin(f"--set {text}")) from None
     return parts, value
+
+
+def _override_label(item: str | tuple[Sequence[str], str]) -> str:
+    """An override as ``--set`` would spell it (for messages)."""
+    return item if isinstance(item, str) else f"{'.'.join(map(str, item[0]))}={item[1]}"
 
 
 def _set(node: Any, parts: list[str], value: Any, path: KeyPath, origin: Origin, src: Source) -> int:
@@ -362,11 +377,15 @@ def _named_item(items: list, key: str) -> int | None:
     return hits[0] if len(hits) == 1 else None
 
 
-def apply_overrides(src: Source, overrides: list[str]) -> Source:
-    """Apply ``--set path=value`` overrides in order (the value is read as YAML)."""
+def apply_overrides(src: Source, overrides: list[str | tuple[Sequence[str], str]]) -> Source:
+    """Apply ``--set path=value`` overrides in order (the value is read as YAML).
+
+    An override is a ``path=value`` text, or a pair ``(key parts, value text)``: its parts are
+    used as they are, so a key holding ``=`` (an actor named ``a=b``) can be set too (the live
+    page's controls set values this way)."""
     for text in overrides:
         parts, value = _parse_override(text)
-        origin = Origin(f"--set {text}")
+        origin = Origin(f"--set {_override_label(text)}")
         if _set(src.data, parts, value, (), origin, src) == 0:
             raise ScenarioError("the path matched nothing", origin, tuple(parts))
     return src
