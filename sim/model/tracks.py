@@ -53,11 +53,13 @@ class TrackState:
     def effective(self, seat: int, hawkishness: Array, risk: Array) -> tuple[Array, Array, Array, Array]:
         """R, S, T, P of the player in ``seat`` (0 or 1) after the level cost, risk and audience modifiers."""
         pay = self.payoffs[seat]
-        cost = self.level_cost * self.level
-        R, S, T, P = pay["R"] - cost, pay["S"] - cost, pay["T"] - cost, pay["P"] - cost
+        R, S, T, P = pay["R"], pay["S"], pay["T"], pay["P"]
+        if self.level_cost.any():  # (a zero term is skipped: x - 0 is x)
+            cost = self.level_cost * self.level
+            R, S, T, P = R - cost, S - cost, T - cost, P - cost
         if self.role is Role.CHANNEL:
             R = R + risk * self.risk_weight
-        if self.role is not Role.OTHER:  # v3: the two-level term reaches the channel too
+        if self.role is not Role.OTHER and self.audience_weight.any():  # v3: the channel's too
             bonus = hawkishness * self.audience_weight
             T, P = T + bonus, P + bonus
         return R, S, T, P
