@@ -30,10 +30,9 @@ class Replay:
 
 def stored_row(folder: Path, run: int) -> dict[str, object]:
     """Row ``run`` of the folder's runs.csv, read without loading the whole table."""
-    import pandas as pd
+    from ..results.tables import read_frame
 
-    frame = pd.read_csv(folder / "runs.csv", skiprows=range(1, run + 1), nrows=1,
-                        keep_default_na=False, na_values=[""])
+    frame = read_frame(folder / "runs.csv", skiprows=range(1, run + 1), nrows=1)
     if len(frame) == 0 or int(frame["run"].iloc[0]) != run:
         raise UserError(f"{folder}: runs.csv has no row for run {run}")
     return {c: frame[c].iloc[0] for c in frame.columns}
