@@ -97,10 +97,10 @@ def read_frame(path: Path, **kwargs):
     exact = {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
     frame = pd.read_csv(path, keep_default_na=False, na_values=[""], **exact, **kwargs)
     frame.columns = [unprotect(c) for c in frame.columns]
-    for name in frame.columns:
-        if frame[name].dtype.kind not in "fiub":
-            frame[name] = frame[name].map(unprotect)
-    return frame
+    text = [n for n in frame.columns if frame[n].dtype.kind not in "fiubM"]
+    changed = {n: frame[n].map(unprotect) for n in text
+               if frame[n].map(lambda v: isinstance(v, str) and v.startswith("'")).any()}
+    return frame.assign(**changed) if changed else frame
 
 
 def read_table(path: Path, columns: Sequence[str] | None = None) -> dict[str, np.ndarray]:
