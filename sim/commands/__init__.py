@@ -44,6 +44,14 @@ def runs_count(text: str) -> int:
     return value
 
 
+def run_index(text: str) -> int:
+    """argparse type: the index of a run, 0 to MAX_RUNS - 1."""
+    value = _whole(text, 0, "a run index")
+    if value >= MAX_RUNS:
+        raise argparse.ArgumentTypeError(f"expected a run index below {MAX_RUNS:,}, got {value:,}")
+    return value
+
+
 def workers_count(text: str) -> int:
     """argparse type: a number of processes, 1 to MAX_WORKERS."""
     value = _whole(text, 1, "a number")

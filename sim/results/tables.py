@@ -85,7 +85,9 @@ def format_rows(cols: dict[str, np.ndarray], header: bool = True) -> str:
 
 
 def write_table(path: Path, cols: dict[str, np.ndarray]) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as f:
+    from .folders import naming
+
+    with naming(path), open(path, "w", encoding="utf-8", newline="") as f:
         f.write(format_rows(cols))
 
 
