@@ -113,6 +113,7 @@ SCENARIOS: list[tuple[str, str, str]] = [
     ("extends-dir", "extends: /tmp/.yaml/\n", "extends"),
     ("extends-list", "extends: [a.yaml]\n", "path of a base scenario"),
     ("extends-self", "extends: case.yaml\n", "extends cycle"),
+    ("title-long", edit("title: \"Baseline:", "title: \"" + "x" * 10_001 + " Baseline:"), "at most 10,000"),
     # keys YAML reads as something other than text
     ("key-true", edit("horizon: 36", "horizon: 36\ntrue: 1"), "the key 'true' is read by YAML as true or false"),
     ("key-yes-nested", edit("  US:\n", "  US:\n    yes: 1\n"), "the key 'yes' is read by YAML as true or false"),
@@ -267,6 +268,11 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("run-set-bad-yaml", [*GOOD_RUN, "--set", "title=[unclosed"]),
     ("run-set-surrogate", [*GOOD_RUN, "--set", 'title="\\ud800"']),
     ("run-set-tag", [*GOOD_RUN, "--set", "title=!!python/name:os.system"]),
+    ("run-max-time-tiny", [*GOOD_RUN, "--max-time", "0.0000001"]),
+    ("run-max-time-bad", [*GOOD_RUN, "--max-time", "lots"]),
+    ("run-max-time-zero", [*GOOD_RUN, "--max-time", "0"]),
+    ("run-too-long", ["run", SCN, "--runs", "100000000", "--out", OUT]),
+    ("calibrate-draws-huge", ["calibrate", SCN, "--draws", "10000000000", "--out", OUT]),
 ]
 # bad values of the options every ensemble command shares, for each such command
 for command in ("run", "sweep"):
