@@ -224,28 +224,28 @@ class Results:
 
     @cached_property
     def runs(self):
-        import pandas as pd
+        from .results.tables import read_frame
 
         if self.is_sweep:
             from .results.export import sweep_runs
 
             return sweep_runs(self.folder)
-        return pd.read_csv(self.folder / "runs.csv", keep_default_na=False, na_values=[""])
+        return read_frame(self.folder / "runs.csv")
 
     @cached_property
     def bands(self):
-        import pandas as pd
+        from .results.tables import read_frame
 
-        return pd.read_csv(self.folder / "bands.csv", keep_default_na=False, na_values=[""])
+        return read_frame(self.folder / "bands.csv")
 
     @cached_property
     def summary(self):
         import json
 
         if self.is_sweep:
-            import pandas as pd
+            from .results.tables import read_frame
 
-            return pd.read_csv(self.folder / "sweep.csv", keep_default_na=False, na_values=[""])
+            return read_frame(self.folder / "sweep.csv")
         return json.loads((self.folder / "summary.json").read_text())
 
 

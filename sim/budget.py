@@ -30,8 +30,94 @@ MEASURED_MARGIN = 1.1
 #: chunks the formula puts under this are not probed (small ensembles start at once); the model
 #: measured at most 15 times the formula (the v2 baseline with its population: 1.8 kB per run-step)
 PROBE_ABOVE = 64 * 2**20
+#: margin on the whole estimate, so that it stays above the peak: peaks 3-7% above the bare sum
+#: were measured (allocator and import overheads vary between machines and library versions)
+UPPER_MARGIN = 1.1
 
 _limit: int | None = None
+
+# -- time ------------------------------------------------------------------------------------------
+#: seconds per run, step and lane (a run and each of its twins), and per unit of work (a random
+#: slot of a run's step: an event, an actor on a track, a nonstate group). Measured on the
+#: development machine (2 cores, Python 3.11, numpy 2; `sim.ensemble.runner.simulate_chunk` of
+#: 1,000 runs): 1.9e-6 s per run-step-lane for the v3 baseline (60 slots, 10 lanes), 1.5e-6 for
+#: lesson 8, 4e-6 for lesson 1 (10 steps: per-step overhead); the constants are about twice the
+#: slowest of these, so the estimate is generous (an upper bound on such a machine, not a forecast).
+SECONDS_PER_RUN_STEP = 4e-6
+SECONDS_PER_UNIT = 3e-8
+#: the default --max-time: two hours of simulation
+DEFAULT_MAX_TIME = 2 * 3600
+_time_limit: float | None = None
+
+
+def parse_duration(text: str) -> float:
+    """``"2h"``, ``"90m"``, ``"45s"``, ``"3600"`` (seconds) -> seconds; ValueError otherwise."""
+    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([smhd]?)\s*", str(text), re.IGNORECASE)
+    if not m:
+        raise ValueError(f"expected a duration such as 2h, 90m or 3600 (seconds), got '{text}'")
+    value = float(m.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}[m.group(2).lower()]
+    if not 0 < value < 10**9:
+        raise ValueError(f"expected a duration above 0, got '{text}'")
+    return value
+
+
+def duration(seconds: float) -> str:
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.2g} s"
+
+
+@contextmanager
+def time_limited(value: float | None):
+    """The time limit set to ``value`` seconds (``--max-time``) for a block, then restored."""
+    global _time_limit
+    previous, _time_limit = _time_limit, value
+    try:
+        yield
+    finally:
+        _time_limit = previous
+
+
+def time_limit() -> float:
+    """``--max-time``, else ``SIM_MAX_TIME``, else :data:`DEFAULT_MAX_TIME` (seconds)."""
+    if _time_limit is not None:
+        return _time_limit
+    env = os.environ.get("SIM_MAX_TIME")
+    if env:
+        try:
+            return parse_duration(env)
+        except ValueError as exc:
+            raise UserError(f"SIM_MAX_TIME: {exc}") from None
+    return DEFAULT_MAX_TIME
+
+
+def work(scenario, runs: int) -> tuple[int, int, int]:
+    """(lanes, slots, units): a run and its twins; the random slots of a step (events, actors on
+    tracks, nonstate groups); units = steps x slots x runs x lanes."""
+    twins = getattr(scenario, "twins", None)
+    lanes = 1 if twins is None else 2 + len(twins)   # the pacified twin, where there is one, and the declared
+    nonstate = getattr(scenario, "nonstate", None)
+    slots = len(scenario.events) + len(scenario.tracks) * len(scenario.actors) + (nonstate.groups if nonstate else 0)
+    return lanes, slots, scenario.horizon * slots * int(runs) * lanes
+
+
+def seconds_needed(scenario, runs: int, workers: int = 1) -> float:
+    lanes, slots, units = work(scenario, runs)
+    serial = scenario.horizon * int(runs) * lanes * SECONDS_PER_RUN_STEP + units * SECONDS_PER_UNIT
+    return serial / max(1, min(int(workers), os.cpu_count() or 1))
+
+
+def check_time(scenario, runs: int, workers: int = 1) -> float:
+    """Refuse (UserError) an ensemble whose estimated simulation time is above :func:`time_limit`."""
+    cap = time_limit()
+    seconds = seconds_needed(scenario, runs, workers)
+    if seconds > cap:
+        lanes, slots, units = work(scenario, runs)
+        raise UserError(f"{scenario.name}: {runs:,} runs x {scenario.horizon:,} steps x {slots} random slots x "
+                        f"{lanes} lane(s) (a run and its twins) = {units:.3g} units of work would take about "
+                        f"{duration(seconds)}, above the limit of {duration(cap)}; use fewer runs or a shorter "
+                        "horizon, or raise the limit with --max-time (e.g. --max-time 24h)")
+    return seconds
 
 
 def parse_size(text: str) -> int:
@@ -162,7 +248,7 @@ def estimate(scenario, runs: int, chunk_size: int = 2000, workers: int = 1,
     columns = 8 + 2 * n_tracks + n_events + len(scenario.uncertain())
     analysis = int(runs) * columns * 8 * 3   # the outcome columns, read back as floats (3 copies)
     total = BASE_BYTES + processes * per_chunk + (processes - 1) * WORKER_BYTES * (processes > 1) + analysis
-    return Estimate(int(total), per_chunk, chunk, processes, measured is not None)
+    return Estimate(int(total * UPPER_MARGIN), per_chunk, chunk, processes, measured is not None)
 
 
 def check(scenario, runs: int, chunk_size: int = 2000, workers: int = 1, keep_trajectories: bool = False) -> Estimate:
@@ -170,6 +256,7 @@ def check(scenario, runs: int, chunk_size: int = 2000, workers: int = 1, keep_tr
 
     The formula alone decides when it already refuses; otherwise the model's own rates are
     measured (:func:`probe`, a fraction of a second) and decide."""
+    check_time(scenario, runs, workers)
     cap = limit()
     est = estimate(scenario, runs, chunk_size, workers, keep_trajectories)
     if est.processes * est.per_chunk > PROBE_ABOVE and est.total <= cap:

@@ -86,11 +86,11 @@ def _main(argv: list[str] | None) -> int:
     args = parser().parse_args(argv)
     args.argv = argv
     try:
-        if getattr(args, "max_memory", None) is None:
+        if getattr(args, "max_memory", None) is None and getattr(args, "max_time", None) is None:
             return args.func(args)
         from . import budget
 
-        with budget.limited(args.max_memory):  # for this command only
+        with budget.limited(args.max_memory), budget.time_limited(args.max_time):  # for this command only
             return args.func(args)
     except (ScenarioError, UserError) as exc:
         # several problems in one scenario: one line each; anything else: one line

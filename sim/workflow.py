@@ -213,6 +213,11 @@ def run_discovery(scenario, out_root: Path, command: list[str], experiments: int
     started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
     ex, out = ema.explore(ema.to_model(scenario, seed), experiments, seed)
     inputs = ema.parameter_columns(ex)
+    n_collapsed = int(ema.collapsed(out).sum())
+    if n_collapsed in (0, len(ex)):  # PRIM needs runs of both kinds (the EMA Workbench asserts it)
+        which = "every one" if n_collapsed else "none"
+        raise UserError(f"{scenario.name}: the channel collapsed in {which} of the {len(ex):,} experiments: "
+                        "nothing to tell apart; widen the uncertainties (or levers) or use more --experiments")
     stem = f"discover-{folders.timestamp()}-seed{seed}-n{experiments}"
     with folders.new_folder(results_dir(out_root, scenario.name), stem) as holder:
         folder = holder[0]

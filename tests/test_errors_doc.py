@@ -40,7 +40,8 @@ def schema_limit(model: str, key: str) -> int:
     f"no control characters, at most {2 * names.MAX_NAME} characters",
     f"| every whole number (a seed excepted) and every decimal | at most {bounds.MAX_INT:,} in size |",
     "| `seed` | at most 2**128 - 1 |",
-    f"| `runs` (scenario or `--runs`) | at most {MAX_RUNS:,} |",
+    f"| `runs` (scenario or `--runs`), `sim calibrate --draws` | at most {MAX_RUNS:,} |",
+    f"| `sim trace --run` | a run index below {MAX_RUNS:,} |",
     f"| `horizon` | at most {horizon_limit():,} steps |",
     f"| `outcomes.channel.window` | at most {schema_limit('ChannelOutcome', 'window'):,} steps |",
     f"| tracks | at most {bounds.MAX_TRACKS} (each is a panel of the levels figure) |",
@@ -73,3 +74,26 @@ def test_quoted_fuzz_size_is_the_test():
                       r"\s+suppress_health_check=\[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,\n"
                       r"\s+HealthCheck.data_too_large\]\)", source).group(1))
     assert f"`tests/test_fuzz.py` feeds {n:,} mutated scenarios" in DOC
+
+
+def test_quoted_new_limits_are_the_code():
+    from sim import budget
+    from sim.scenario.source import MAX_EXTENDS
+
+    assert f"at most {bounds.MAX_TEXT:,} characters per value" in DOC
+    assert f"at most {MAX_EXTENDS} base scenarios" in DOC
+    assert f"else {budget.DEFAULT_MAX_TIME // 3600} hours." in DOC
+    assert f"(4e-6 s + 3e-8 s x random slots)" in DOC
+    assert (budget.SECONDS_PER_RUN_STEP, budget.SECONDS_PER_UNIT) == (4e-6, 3e-8)
+
+
+def test_quoted_time_refusal_is_the_code(monkeypatch):
+    from sim import budget
+    from sim.errors import UserError
+    from sim.scenario.load import load_scenario
+
+    expected = re.search(r"(error: baseline: 10,000,000 runs[^\n]+)\n", DOC).group(1)
+    monkeypatch.setattr(budget.os, "cpu_count", lambda: 2)
+    with pytest.raises(UserError) as exc:
+        budget.check_time(load_scenario(ROOT / "scenarios" / "baseline.yaml"), 10_000_000, workers=2)
+    assert f"error: {exc.value}" == expected

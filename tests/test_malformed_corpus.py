@@ -113,6 +113,13 @@ SCENARIOS: list[tuple[str, str, str]] = [
     ("extends-dir", "extends: /tmp/.yaml/\n", "extends"),
     ("extends-list", "extends: [a.yaml]\n", "path of a base scenario"),
     ("extends-self", "extends: case.yaml\n", "extends cycle"),
+    ("title-long", edit("title: \"Baseline:", "title: \"" + "x" * 10_001 + " Baseline:"), "at most 10,000"),
+    # keys YAML reads as something other than text
+    ("key-true", edit("horizon: 36", "horizon: 36\ntrue: 1"), "the key 'true' is read by YAML as true or false"),
+    ("key-yes-nested", edit("  US:\n", "  US:\n    yes: 1\n"), "the key 'yes' is read by YAML as true or false"),
+    ("key-int-track", edit("tracks:\n", "tracks:\n  1:\n    game: chicken\n"), "the key '1' is read by YAML as a whole number"),
+    ("key-null", edit("horizon: 36", "horizon: 36\n~: 1"), "nothing (null)"),
+    ("key-date", edit("horizon: 36", "horizon: 36\n2024-01-01: 1"), "a date"),
 ]
 
 
@@ -160,6 +167,7 @@ def test_malformed_scenario(case_id, text, words, tmp_path, capsys, monkeypatch)
 
 OUT = "OUT"   # replaced by the output root of each test
 SCN = str(BASELINE)
+LESSON_01 = str(ROOT / "scenarios" / "lessons" / "01_tit_for_tat.yaml")
 GOOD_RUN = ["run", SCN, "--runs", "3", "--out", OUT]
 
 # (id, argv) - every one must fail with one line and exit status 2
@@ -190,6 +198,16 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("trace-missing", ["trace", "nowhere.yaml"]),
     ("trace-run-negative", ["trace", SCN, "--run", "-1"]),
     ("trace-steps-zero", ["trace", SCN, "--steps", "0"]),
+    ("trace-run-caret", ["trace", SCN, "--run", "10^20"]),
+    ("trace-run-huge", ["trace", SCN, "--run", "100000000000000000000"]),
+    ("trace-run-max", ["trace", SCN, "--run", "1000000000"]),
+    ("set-non-ascii-key", ["validate", SCN, "--set", "actors.US.noise\u00b2=x"]),
+    ("set-non-ascii-index", ["validate", SCN, "--set", "events.\u00b2.name=x"]),
+    ("set-non-ascii-digit", ["run", SCN, "--runs", "3", "--out", OUT, "--set", "events.\u0661.probability=0.1"]),
+    ("sweep-non-ascii-index", ["sweep", SCN, "--runs", "3", "--vary", "events.\u00b2.probability=0.1,0.2", "--out", OUT]),
+    ("discover-all-collapse", ["discover", LESSON_01, "--experiments", "5", "--out", OUT]),
+    ("discover-none-collapse", ["discover", LESSON_01, "--experiments", "5", "--out", OUT,
+                                "--set", "actors.China.strategies.game=always_cooperate"]),
     ("replay-missing", ["replay", "nowhere", "--run", "0"]),
     ("replay-no-run", ["replay", "nowhere"]),
     ("replay-file", ["replay", SCN, "--run", "0"]),
@@ -250,6 +268,11 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("run-set-bad-yaml", [*GOOD_RUN, "--set", "title=[unclosed"]),
     ("run-set-surrogate", [*GOOD_RUN, "--set", 'title="\\ud800"']),
     ("run-set-tag", [*GOOD_RUN, "--set", "title=!!python/name:os.system"]),
+    ("run-max-time-tiny", [*GOOD_RUN, "--max-time", "0.0000001"]),
+    ("run-max-time-bad", [*GOOD_RUN, "--max-time", "lots"]),
+    ("run-max-time-zero", [*GOOD_RUN, "--max-time", "0"]),
+    ("run-too-long", ["run", SCN, "--runs", "100000000", "--out", OUT]),
+    ("calibrate-draws-huge", ["calibrate", SCN, "--draws", "10000000000", "--out", OUT]),
 ]
 # bad values of the options every ensemble command shares, for each such command
 for command in ("run", "sweep"):
@@ -296,3 +319,75 @@ def test_exit_codes_of_real_processes(argv, tmp_path):
     assert proc.returncode == 2, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.startswith("error: "), proc.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_extends_chain_limit(tmp_path, capsys):
+    """An ``extends:`` chain of MAX_EXTENDS bases loads; one more is refused with one line at the
+    first file's ``extends:`` line (a chain of 1,000 once ended in a RecursionError)."""
+    from sim.scenario.source import MAX_EXTENDS
+
+    (tmp_path / "s0.yaml").write_text((ROOT / "scenarios" / "lessons" / "01_tit_for_tat.yaml").read_text())
+    for i in range(1, MAX_EXTENDS + 2):
+        (tmp_path / f"s{i}.yaml").write_text(f"# base {i - 1}\nextends: s{i - 1}.yaml\n")
+    assert main(["validate", str(tmp_path / f"s{MAX_EXTENDS}.yaml")]) == 0
+    capsys.readouterr()
+    last = tmp_path / f"s{MAX_EXTENDS + 1}.yaml"
+    err = one_line_error(["validate", str(last)], capsys)
+    assert err.startswith(f"error: {last}:2: extends: a chain of more than {MAX_EXTENDS} base scenarios"), err
+
+
+@pytest.mark.slow
+def test_extends_chain_of_a_thousand_in_a_real_process(tmp_path):
+    (tmp_path / "s0.yaml").write_text((ROOT / "scenarios" / "lessons" / "01_tit_for_tat.yaml").read_text())
+    for i in range(1, 1001):
+        (tmp_path / f"s{i}.yaml").write_text(f"extends: s{i - 1}.yaml\n")
+    import os
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.run([sys.executable, "-m", "sim", "validate", "s1000.yaml"], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120, env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("error: s1000.yaml:1: extends: a chain of more than") and \
+        len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+@pytest.mark.parametrize("command", [["run", "--runs", "20", "--workers", "1", "--quiet"],
+                                     ["sweep", "--runs", "5", "--workers", "1", "--quiet",
+                                      "--vary", "actors.US.noise=0,0.1"],
+                                     ["run", "--runs", "20", "--workers", "2", "--quiet"]],
+                         ids=["run", "sweep", "run-workers"])
+def test_full_disk_names_the_path(command, tmp_path, capsys, monkeypatch):
+    """A full disk (ENOSPC from write(), which names no file) is one line naming the path."""
+    import builtins
+    import errno
+
+    out = tmp_path / "out"
+    real_open = builtins.open
+
+    class Full:
+        def __init__(self, f):
+            self._f = f
+
+        def write(self, text):
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def __getattr__(self, name):
+            return getattr(self._f, name)
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self._f.close()
+
+    def full_open(file, mode="r", *args, **kwargs):
+        f = real_open(file, mode, *args, **kwargs)
+        if isinstance(file, (str, Path)) and str(out) in str(file) and any(c in mode for c in "wa"):
+            return Full(f)
+        return f
+
+    monkeypatch.setattr(builtins, "open", full_open)
+    argv = [command[0], LESSON_01, "--out", str(out), *command[1:]]
+    err = one_line_error(argv, capsys)
+    assert re.fullmatch(r"error: cannot write or read: /\S+ \(No space left on device\)", err), err  # the path
+    assert not list(out.rglob("manifest.json"))

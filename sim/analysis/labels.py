@@ -92,13 +92,13 @@ def words(name: str) -> str:
 def _event_index(scenario: Scenario | None, key: str) -> int | None:
     """The index of the event a path names: by its slug (``events.leaders_summit``) or its position."""
     if scenario is None:
-        return int(key) if key.isdigit() else None
+        return int(key) if key.isascii() and key.isdigit() else None
     from ..scenario.resolved import event_slug
 
     for i, e in enumerate(scenario.events):
         if event_slug(e.name) == key:
             return i
-    return int(key) if key.isdigit() and int(key) < len(scenario.events) else None
+    return int(key) if key.isascii() and key.isdigit() and int(key) < len(scenario.events) else None
 
 
 def _event_name(scenario: Scenario | None, key: str) -> str:
@@ -180,7 +180,7 @@ def param_label(path: str, scenario: Scenario | None = None) -> str:
             return f"{name}: chance per {step} while the channel is open"
         if parts[2] == "delay":
             return f"{name}: delay ({step}s)"
-        if parts[2] == "effects" and len(parts) >= 4 and parts[3].isdigit():
+        if parts[2] == "effects" and len(parts) >= 4 and parts[3].isascii() and parts[3].isdigit():
             j = int(parts[3])
             op = parts[4] if len(parts) >= 5 else _effect_op(scenario, key, j)
             op = {"add": "change to", "multiply": "factor on", "set": "new value of"}.get(op, op)

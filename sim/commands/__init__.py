@@ -44,6 +44,14 @@ def runs_count(text: str) -> int:
     return value
 
 
+def run_index(text: str) -> int:
+    """argparse type: the index of a run, 0 to MAX_RUNS - 1."""
+    value = _whole(text, 0, "a run index")
+    if value >= MAX_RUNS:
+        raise argparse.ArgumentTypeError(f"expected a run index below {MAX_RUNS:,}, got {value:,}")
+    return value
+
+
 def workers_count(text: str) -> int:
     """argparse type: a number of processes, 1 to MAX_WORKERS."""
     value = _whole(text, 1, "a number")
@@ -62,10 +70,23 @@ def memory_size(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
+def time_span(text: str) -> float:
+    """argparse type: a duration such as 2h, 90m or 3600 (seconds)."""
+    from ..budget import parse_duration
+
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def add_memory_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-memory", type=memory_size, metavar="SIZE",
                    help="refuse ensembles estimated to need more memory than this, e.g. 8G "
                         "(default: SIM_MAX_MEMORY, else half of this machine's memory)")
+    p.add_argument("--max-time", type=time_span, metavar="DURATION",
+                   help="refuse ensembles estimated to take longer than this to simulate, e.g. 6h "
+                        "(default: SIM_MAX_TIME, else 2h at a generous rate measured for this simulator)")
 
 
 def add_scenario_options(p: argparse.ArgumentParser, runs: bool = True) -> None:

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import positive, seed
+from . import positive, runs_count, seed
 from .run import add_executor_options, executor_for
 
 ORDER = 35
@@ -15,7 +15,7 @@ ORDER = 35
 def register(sub) -> None:
     p = sub.add_parser("calibrate", help="calibrate a scenario's distributions to its patterns (rejection ABC)")
     p.add_argument("scenario", help="scenario YAML file with `patterns:`")
-    p.add_argument("--draws", type=positive, default=100_000, help="prior draws, one run each (default 100000)")
+    p.add_argument("--draws", type=runs_count, default=100_000, help="prior draws, one run each (default 100000)")
     p.add_argument("--accept", type=positive, default=200, metavar="K",
                    help="if fewer than K runs are within every tolerance, accept the K nearest (default 200)")
     p.add_argument("--predictive", type=int, default=2000, metavar="N",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from . import add_set_option, positive, seed
+from . import add_set_option, positive, run_index, seed
 
 ORDER = 61
 
@@ -14,7 +14,7 @@ def register(sub) -> None:
     p = sub.add_parser("trace", help="play one run and print what happened, step by step")
     p.add_argument("scenario", help="scenario YAML file or lesson name (see `sim lessons`)")
     p.add_argument("--seed", type=seed, help="master seed (default: the scenario's)")
-    p.add_argument("--run", type=seed, default=0, help="which run of the ensemble to trace (default: 0)")
+    p.add_argument("--run", type=run_index, default=0, help="which run of the ensemble to trace (default: 0)")
     p.add_argument("--steps", type=positive, help="stop after this many steps")
     add_set_option(p)
     p.add_argument("--pause", action="store_true", help="wait for Enter between steps")

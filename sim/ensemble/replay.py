@@ -32,9 +32,15 @@ def stored_row(folder: Path, run: int) -> dict[str, object]:
     """Row ``run`` of the folder's runs.csv, read without loading the whole table."""
     import pandas as pd
 
-    frame = pd.read_csv(folder / "runs.csv", skiprows=range(1, run + 1), nrows=1,
-                        keep_default_na=False, na_values=[""])
-    if len(frame) == 0 or int(frame["run"].iloc[0]) != run:
+    from ..results.tables import read_frame
+
+    try:
+        frame = read_frame(folder / "runs.csv", skiprows=range(1, run + 1), nrows=1)
+        found = len(frame) == 1 and "run" in frame.columns and int(frame["run"].iloc[0]) == run
+    except (ValueError, TypeError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise UserError(f"{folder / 'runs.csv'}: unreadable ({exc.__class__.__name__}); "
+                        f"`sim verify {folder}` lists what changed") from None
+    if not found:
         raise UserError(f"{folder}: runs.csv has no row for run {run}")
     return {c: frame[c].iloc[0] for c in frame.columns}
 
@@ -43,7 +49,10 @@ def _same(stored: object, value: object) -> bool:
     if isinstance(value, (str, np.str_)):  # a text column (the rule drawn, the collapse's cause)
         return ("" if stored != stored else str(stored)) == str(value)
     value = float(value)
-    stored = float(stored)
+    try:
+        stored = float(stored)
+    except (TypeError, ValueError):  # text where a number belongs: an edited cell
+        return False
     if np.isnan(stored):
         return value == -1 or np.isnan(value)  # "never" is stored as an empty cell
     return stored == value
@@ -53,7 +62,15 @@ def replay(folder: Path, run: int) -> Replay:
     """Re-simulate run ``run`` alone and compare it with the stored per-run row."""
     folder = Path(folder)
     manifest = load_manifest(folder)
-    runs, seed = int(manifest["runs"]), int(manifest["seed"])
+    from ..results.verify import manifest_edited
+
+    if manifest_edited(manifest):
+        raise UserError(f"{folder}: manifest.json was edited (its own fields no longer match their checksum); "
+                        f"`sim verify {folder}` lists what changed")
+    try:
+        runs, seed = int(manifest["runs"]), int(manifest["seed"])
+    except (KeyError, TypeError, ValueError):
+        raise UserError(f"{folder}: manifest.json has no whole-number runs and seed") from None
     if not 0 <= run < runs:
         raise UserError(f"{folder}: run {run} is out of range (the ensemble has runs 0..{runs - 1})")
     from ..scenario.design import with_design

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from ..results.folders import write_scenario
+from ..results.folders import naming, write_scenario
 from ..results.manifest import run_meta
 from ..results.steps import StepStats
 from ..results.tables import write_table
@@ -51,7 +51,7 @@ def stream_ensemble(scenario, folder: Path, command: list[str], runs: int | None
     started = time.perf_counter()
     traj = None
     try:
-        with open(folder / "runs.csv", "w", encoding="utf-8", newline="") as out:
+        with naming(folder / "runs.csv"), open(folder / "runs.csv", "w", encoding="utf-8", newline="") as out:
             for i, chunk in enumerate(executor.map(run_chunk_job, jobs)):
                 if i == 0:
                     out.write(chunk.header + "\n")

@@ -62,8 +62,20 @@ def csv_to_parquet(csv: Path, parquet: Path | None = None) -> Path:
         reader = open_reader(empty)
     with pq.ParquetWriter(parquet, reader.schema) as writer:
         for batch in reader:
-            writer.write_batch(batch)
+            writer.write_batch(_unprotected(batch))
     return parquet
+
+
+def _unprotected(batch):
+    """The batch with text cells as they were before ``tables.protect`` (the spreadsheet quote off)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from .tables import ARROW_PROTECTED, ARROW_REPLACEMENT
+
+    columns = [pc.replace_substring_regex(c, pattern=ARROW_PROTECTED, replacement=ARROW_REPLACEMENT)
+               if pa.types.is_string(c.type) or pa.types.is_large_string(c.type) else c for c in batch.columns]
+    return pa.RecordBatch.from_arrays(columns, schema=batch.schema)
 
 
 #: CSV tables larger than this (MB) get no automatic Parquet copy (``SIM_PARQUET_MAX_MB`` raises it);
@@ -86,10 +98,12 @@ def sweep_runs(folder: Path):
     """Every point's runs.csv in one DataFrame, with ``point`` and one ``vary.<path>`` column per axis."""
     import pandas as pd
 
+    from .tables import read_frame
+
     meta = json.loads((Path(folder) / "sweep.json").read_text())
     frames = []
     for point in meta["points"]:
-        runs = pd.read_csv(Path(folder) / point["name"] / "runs.csv", keep_default_na=False, na_values=[""])
+        runs = read_frame(Path(folder) / point["name"] / "runs.csv")
         head = {"point": point["name"], **{f"vary.{p}": v for p, v in point["values"].items()}}
         for k, (name, value) in enumerate(head.items()):
             runs.insert(k, name, value if not isinstance(value, (dict, list)) else json.dumps(value))

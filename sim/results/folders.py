@@ -22,6 +22,18 @@ from .naming import safe_name_problem
 
 PARTIAL_PREFIX = ".partial-"
 INCOMPLETE_SUFFIX = ".incomplete"
+@contextmanager
+def naming(path: Path):
+    """An operating-system error in the block that names no file (a full disk on ``write``: ENOSPC)
+    is raised again naming ``path``, so the one-line error says where it happened."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.filename is not None or exc.errno is None or isinstance(exc, ConnectionError):
+            raise  # already named; a closed pipe (output into `head`) is not a file problem
+        raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+
+
 def inside(root: Path, path: Path) -> Path:
     """``path``, after checking that it resolves to a place inside ``root`` (UserError if not)."""
     root_r, path_r = Path(root).resolve(), Path(path).resolve()
@@ -43,8 +55,9 @@ def write_text_atomic(path: Path, text: str) -> Path:
     path = Path(path)
     tmp = path.with_name(f"{PARTIAL_PREFIX}{uuid.uuid4().hex}-{path.name}"[:255])
     try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
+        with naming(path):
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -112,8 +125,9 @@ def new_folder(parent: Path, stem: str):
     tmp.mkdir()
     holder: list[Path] = [tmp]
     try:
-        yield holder
-        holder[0] = _claim(parent, stem, tmp)
+        with naming(parent / stem):
+            yield holder
+            holder[0] = _claim(parent, stem, tmp)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -134,7 +148,7 @@ def resumable_folder(parent: Path, stem: str):
         except FileExistsError:
             continue
     holder = [work]
-    with folder_lock(work):  # held until renamed: a concurrent `--resume` fails at once
+    with folder_lock(work), naming(work):  # the lock is held until renamed: a concurrent `--resume` fails at once
         yield holder
         holder[0] = complete(work)
 

@@ -49,5 +49,18 @@ def write_manifest(folder: Path, manifest: dict) -> dict:
     parquet_copies(Path(folder))  # X.parquet beside each X.csv when pyarrow is installed
     manifest = {**manifest, "versions": versions(), "platform": platform.platform()}
     manifest["files"] = checksums(Path(folder))
+    manifest[SELF_KEY] = fields_digest(manifest)
     (Path(folder) / "manifest.json").write_text(json.dumps(manifest, indent=2, default=str) + "\n")
     return manifest
+
+
+#: the manifest's checksum of its own fields (seed, runs, command, the file list...)
+SELF_KEY = "manifest_sha256"
+
+
+def fields_digest(manifest: dict) -> str:
+    """SHA-256 of every field of ``manifest`` but :data:`SELF_KEY`, as JSON with sorted keys (what
+    ``manifest.json`` holds after a round trip), so an edit of any field is detected."""
+    fields = {k: v for k, v in manifest.items() if k != SELF_KEY}
+    text = json.dumps(json.loads(json.dumps(fields, default=str)), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

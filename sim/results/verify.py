@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import UserError
-from .manifest import checksums
+from .manifest import SELF_KEY, checksums, fields_digest
 
 
 @dataclass
@@ -49,12 +49,30 @@ def load_manifest(folder: Path) -> dict:
     return manifest
 
 
+def manifest_edited(manifest: dict) -> bool:
+    """Whether the manifest's own fields were edited (a manifest written before the self-checksum
+    existed has none, and is checked by its file list only)."""
+    recorded = manifest.get(SELF_KEY)
+    return recorded is not None and recorded != fields_digest(manifest)
+
+
 def verify(folder: Path) -> Verification:
-    """Recompute every checksum; list modified, missing and unexpected files."""
+    """Recompute every checksum; list modified, missing and unexpected files, and manifests whose
+    own fields (seed, runs, ...) were edited."""
     folder = Path(folder)
-    recorded = load_manifest(folder)["files"]
+    manifest = load_manifest(folder)
+    recorded = manifest["files"]
     actual = checksums(folder)
     v = Verification(folder, checked=len(recorded))
+    if manifest_edited(manifest):
+        v.modified.append("manifest.json (its own fields)")
+    for sub in sorted(folder.rglob("*/manifest.json")):   # the manifests of a sweep's points
+        try:
+            inner = json.loads(sub.read_text())
+        except (OSError, ValueError):
+            inner = None
+        if not isinstance(inner, dict) or manifest_edited(inner):
+            v.modified.append(f"{sub.relative_to(folder)} (its own fields)")
     for rel, digest in recorded.items():
         if rel not in actual:
             v.missing.append(rel)

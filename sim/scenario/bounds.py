@@ -34,6 +34,9 @@ MAX_WINDOW = 100_000
 MAX_TRACKS = 50
 #: events a scenario may have (each is a random slot per step and two columns)
 MAX_EVENTS = 1_000
+#: the longest text in a scenario (a title, a description, a lesson's notes): every figure, table
+#: and report shows it, and a 900,000-character title once took minutes to draw
+MAX_TEXT = 10_000
 
 
 def _walk(node: Any, path: KeyPath):
@@ -55,6 +58,8 @@ def check_bounds(scenario: Scenario, src: Source) -> None:
     for path, value in _walk(src.data, ()):
         if isinstance(value, bool):
             continue
+        if isinstance(value, str) and len(value) > MAX_TEXT:
+            raise fail(path, f"{len(value):,} characters of text: at most {MAX_TEXT:,}")
         if isinstance(value, int):
             top = MAX_SEED if path == ("seed",) else MAX_INT
             if abs(value) > top:

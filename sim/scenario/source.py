@@ -41,6 +41,12 @@ class Source:
         return ScenarioError(message, self.origin(path), path)
 
 
+#: YAML tags of keys that are not text (``true:``, ``1:``, ``~:``, ``2024-01-01:``): refused with their line
+_KEY_KINDS = {"tag:yaml.org,2002:bool": "true or false", "tag:yaml.org,2002:int": "a whole number",
+              "tag:yaml.org,2002:float": "a number", "tag:yaml.org,2002:null": "nothing (null)",
+              "tag:yaml.org,2002:timestamp": "a date"}
+
+
 def _walk(node: yaml.Node, value: Any, path: KeyPath, file: str, origins: dict) -> None:
     """Record the line of every key under ``node``; reject duplicate keys."""
     if isinstance(node, yaml.MappingNode) and isinstance(value, dict):
@@ -48,6 +54,10 @@ def _walk(node: yaml.Node, value: Any, path: KeyPath, file: str, origins: dict) 
         for key_node, value_node in node.value:
             key = key_node.value
             here = Origin(file, key_node.start_mark.line + 1)
+            kind = _KEY_KINDS.get(key_node.tag)
+            if isinstance(key_node, yaml.ScalarNode) and kind is not None:
+                raise ScenarioError(f"the key '{key}' is read by YAML as {kind}, not as a name: put it in quotes "
+                                    f"('{key}') if it is a name", here, path + (key,))
             if key in seen:
                 raise ScenarioError(f"duplicate key '{key}'", here, path + (key,))
             seen.add(key)
@@ -259,6 +269,12 @@ def _merge(base: Any, child: Any, base_o: dict, child_o: dict, path: KeyPath) ->
 
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
+#: the longest ``extends:`` chain (a scenario, its base, the base's base...)
+MAX_EXTENDS = 100
+
+
+class _ExtendsTooLong(ScenarioError):
+    """An ``extends:`` chain above MAX_EXTENDS: reported at the first scenario's ``extends:`` line."""
 
 
 def read_source(path: str | Path, _stack: tuple[Path, ...] = ()) -> Source:
@@ -289,8 +305,14 @@ def read_source(path: str | Path, _stack: tuple[Path, ...] = ()) -> Source:
         raise ScenarioError(f"extends cycle: {cycle}", where, ("extends",))
     if not base_path.exists():
         raise ScenarioError("base scenario not found next to this file", where, ("extends",))
+    too_long = (f"a chain of more than {MAX_EXTENDS} base scenarios "
+                f"({chain[0].name} -> {chain[1].name if len(chain) > 1 else base_path.name} -> ...)")
+    if len(chain) > MAX_EXTENDS:
+        raise _ExtendsTooLong(too_long, where, ("extends",))
     try:
         base = read_source(base_path, chain)
+    except _ExtendsTooLong:
+        raise _ExtendsTooLong(too_long, where, ("extends",)) from None
     except ScenarioError as exc:  # the base cannot be read: name the scenario that asked for it first
         raise ScenarioError(f"in the base scenario: {exc}", where, ("extends",)) from None
     base.data.pop("name", None)  # a variant is named after its own file unless it says otherwise
@@ -339,7 +361,7 @@ def _set(node: Any, parts: list[str], value: Any, path: KeyPath, origin: Origin,
             named = _named_item(node, head)
             if named is not None:
                 keys = [named]
-            elif not head.isdigit() or int(head) >= len(node):
+            elif not (head.isascii() and head.isdigit()) or int(head) >= len(node):
                 names = [str(x["name"]) for x in node if isinstance(x, dict) and "name" in x]
                 hint = f"{suggest(head, names)} (names: {', '.join(names)})" if names else ""
                 raise ScenarioError(f"no item {head} (the list has {len(node)}){hint}", origin, path + (head,))
