@@ -91,7 +91,9 @@ def classify(code, err: str, tb: str, seconds: float, path: str | None = None) -
 def validate_case(text: str, work: Path, limit: float = 5.0) -> Verdict:
     """Write ``text`` to ``work/case.yaml`` and validate it; nothing else may appear in ``work``."""
     path = work / "case.yaml"
+    text, _, table = text.partition("#TABLE#\n")  # a calibration table case (mutate.table_case)
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
+    (work / "table.csv").write_text(table, encoding="utf-8")
     before = files_under(work)
     code, _, err, seconds, tb = call(["validate", str(path)], limit)
     verdict = classify(code, err, tb, seconds, str(path))

@@ -176,3 +176,100 @@ def make_case(rng: random.Random) -> Case:
         text, note = mutate_text(text, rng)
         notes.append(note)
     return Case(text, f"{name}: {'; '.join(notes)}")
+
+
+# -- families: mutations aimed at one part of the scenario language ------------------------------
+
+#: keys of model version 3 (a path through any of them belongs to the "v3" family)
+V3_KEYS = {"tags", "thaw_rate", "level_linkage", "value_scale", "choice", "weights", "reference_class", "set",
+           "skip_tags", "mechanism", "freeze", "thaw", "fired_tag"}
+
+#: family name -> whether a path (a tuple of keys and indices) belongs to it
+FAMILIES = {
+    "patterns": lambda p: p[:1] == ("patterns",) and len(p) > 1,
+    "when": lambda p: len(p) > 3 and p[0] == "events" and p[2] == "when",
+    "twins": lambda p: p[:1] == ("twins",) and len(p) > 1,
+    "nonstate": lambda p: p[:1] == ("nonstate",) and len(p) > 1,
+    "v3": lambda p: any(k in V3_KEYS for k in p if isinstance(k, str)),
+    "table": lambda p: False,  # the calibration table itself: see table_case
+}
+
+
+@lru_cache(maxsize=None)
+def family_trees() -> tuple[tuple[str, dict], ...]:
+    """The shipped scenarios and the calibration record (patterns), ``extends:`` resolved."""
+    from sim.scenario.source import read_source
+
+    extra = sorted((ROOT / "scenarios" / "history").glob("*.yaml"))
+    return base_trees() + tuple((f.stem, read_source(f).data) for f in extra)
+
+
+def _gentle(value: Any, rng: random.Random, tree: dict) -> Any:
+    """A plausible edit a careless colleague makes: a number moved, a value from elsewhere in the
+    same file, a key's value of another type only sometimes."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return type(value)(value * rng.choice([0, 0.5, 2, 3])) if rng.random() < 0.8 else -value
+    if isinstance(value, str):
+        leaves = [v for p in _paths(tree) for v in [_get(tree, p)] if isinstance(v, str) and p]
+        return rng.choice(leaves) if leaves else value
+    if isinstance(value, list) and value:
+        out = copy.deepcopy(value)
+        rng.shuffle(out)
+        return out[: rng.randint(0, len(out))] if rng.random() < 0.5 else out
+    return value
+
+
+def make_family_case(rng: random.Random, family: str) -> Case:
+    """One scenario mutated only inside ``family``'s part of the language: half the edits gentle
+    (plausible values, so many cases are accepted and run), half hostile (as make_case)."""
+    if family == "table":
+        return table_case(rng)
+    owners = [(n, t) for n, t in family_trees() if any(FAMILIES[family](p) for p in _paths(t))]
+    name, tree = rng.choice(owners)
+    tree = copy.deepcopy(tree)
+    notes = []
+    for _ in range(rng.choice([1, 1, 2])):
+        paths = [p for p in _paths(tree) if p and FAMILIES[family](p)]
+        if not paths:
+            break
+        path = rng.choice(paths)
+        parent, key = _get(tree, path[:-1]), path[-1]
+        op = rng.choice(["gentle", "gentle", "gentle", "hostile", "delete"])
+        if op == "gentle":
+            parent[key] = _gentle(parent[key], rng, tree)
+        elif op == "hostile":
+            parent[key] = _hostile(rng)
+        else:
+            del parent[key]
+        notes.append(f"{family} {op} {'.'.join(map(str, path))}")
+    return Case(_dump(tree), f"{name}: {'; '.join(notes)}")
+
+
+#: cells of a calibration table: good numbers, then the hostile ones
+TABLE_CELLS = ["0.1", "0.5", "0.9", "0.3", "0.7", "", "x", "=1+1", "@SUM(1+1)", "nan", "inf", "-inf", "1e309",
+               "-1", "2", "1.5", "0x10", " 0.5", "0,5", "'0.5", "1e-400", "\"0.4\""]
+
+
+def table_case(rng: random.Random) -> Case:
+    """The baseline drawing its parameters from a calibration table (``parameters: {from: table.csv}``)
+    with a few columns of its uncertain parameters and cells mostly good, sometimes hostile. The
+    table's text follows the scenario's after a line ``#TABLE#`` (check.write_case splits them)."""
+    from sim.scenario.load import load_scenario
+
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    numeric = [p for p, v in scenario.uncertain().items() if getattr(v, "kind", "") != "rule"
+               and not p.endswith(".delay")]
+    columns = rng.sample(numeric, rng.choice([1, 2, 3]))
+    if rng.random() < 0.1:
+        columns.append(rng.choice(["actors.US.nope", "param.actors.US.noise", "", "a,b"]))
+    rows = []
+    for _ in range(rng.choice([1, 3, 10])):
+        rows.append(",".join(rng.choice(TABLE_CELLS[:5]) if rng.random() < 0.9 else rng.choice(TABLE_CELLS)
+                             for _ in columns))
+    table = ",".join(f"param.{c}" if c and not c.startswith("param.") else c for c in columns) + "\n" + \
+        "\n".join(rows) + "\n"
+    tree = copy.deepcopy(dict(base_trees())["baseline"])
+    tree["parameters"] = {"from": "table.csv"}
+    return Case(_dump(tree) + "#TABLE#\n" + table, f"table: {columns} x {len(rows)} rows")
