@@ -78,7 +78,7 @@ def run(args) -> int:
     from ..scenario.design import with_design
     from ..workflow import run as run_workflow
 
-    scenario = load_scenario(args.scenario, args.set)
+    scenario = load_scenario(args.scenario, args.set, args.override_posterior)
     runs = args.runs or scenario.runs
     seed = scenario.seed if args.seed is None else args.seed
     scenario = with_design(scenario, args.design, runs, seed)

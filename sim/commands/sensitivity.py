@@ -31,7 +31,7 @@ def run(args) -> int:
 
     require_salib()
     started = time.perf_counter()
-    scenario = load_scenario(args.scenario, args.set)
+    scenario = load_scenario(args.scenario, args.set, args.override_posterior)
     folder = run_sensitivity(scenario, Path(args.out), ["sim", *args.argv], args.samples, args.replicates, args.seed)
     t = read_table(folder / "sensitivity.csv")
     print(f"{scenario.name}: Sobol indices, {args.samples} base samples x {args.replicates} runs "
