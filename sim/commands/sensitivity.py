@@ -45,5 +45,10 @@ def run(args) -> int:
         for i in rows:
             print(f"    {t['parameter'][i]:<{width}}  {t['S1'][i]:6.3f} [{t['S1.lo'][i]:6.3f}, {t['S1.hi'][i]:6.3f}]"
                   f"  {t['ST'][i]:6.3f} [{t['ST.lo'][i]:6.3f}, {t['ST.hi'][i]:6.3f}]")
+    from .run import table_note
+
+    stored = load_scenario(folder / "scenario.yaml")  # as analysed: with the columns it set itself
+    if table_note(stored):
+        print(table_note(stored))
     print(f"results: {folder}")
     return 0

@@ -73,6 +73,10 @@ def run(args) -> int:
         folder = run_sweep(plan, Path(args.out), ["sim", *args.argv], executor=executor,
                            chunk_size=args.chunk_size, on_point=report)
     print(format_table(folder))
+    from .run import table_note
+
+    if table_note(plan.base):
+        print(table_note(plan.base))
     print(f"results: {folder}")
     return 0
 

@@ -20,6 +20,7 @@ from ..scenario.load import from_source
 from ..scenario.resolved import Scenario
 from ..scenario.source import apply_overrides, read_source
 from ..scenario.grid import Axis, expand_grid, override_text
+from ..scenario.posterior import describe as describe_table
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,7 @@ def describe(plan: SweepPlan, command: list[str]) -> dict:
         "common_random_numbers": True, "design": plan.design,
         "axes": [{"path": a.path, "values": list(a.values), "given": str(a.origin)} for a in plan.axes],
         "points": [{"name": p.name, "values": p.values} for p in plan.points],
+        **({"calibration_table": describe_table(plan.base)} if plan.base.posterior is not None else {}),
     }
 
 

@@ -266,7 +266,7 @@ def _slug(name: str) -> str:
 # -- who sets a parameter the table names: the one rule ------------------------------------------
 
 
-def claim(post: Posterior, touched: dict[str, Origin | str], allow: bool) -> Posterior:
+def claim(post: Posterior, touched: dict[str, Origin | str], allow: bool, origin: Origin | None = None) -> Posterior:
     """``post`` after parameters in ``touched`` (path -> where it is set) claim their values.
 
     A parameter the table still applies is refused with one line, unless ``allow``: then its column
@@ -278,13 +278,16 @@ def claim(post: Posterior, touched: dict[str, Origin | str], allow: bool) -> Pos
     if not allow:
         p = clash[0]
         given = touched[p]
-        origin = given if isinstance(given, Origin) else None
-        how = str(given) if origin is None else ("--set" if given.file.startswith("--set") else
-                                                  "--vary" if given.file.startswith("--vary") else
-                                                  "the sweep or lever")
-        raise ScenarioError(f"{p} comes from the calibration table {post.file} (column {post.column_of(p)}), "
-                            f"which would replace the value in every run; remove it from the table, drop {how}, "
-                            f"or add {FLAG} to apply the value after the table", origin)
+        where = f"{post.file} (column {post.column_of(p)})"
+        if isinstance(given, Origin):  # a value set after reading: --set, --vary, a sweep or a lever
+            how = ("--set" if given.file.startswith("--set") else "--vary" if given.file.startswith("--vary")
+                   else "this sweep or lever")
+            raise ScenarioError(f"{p} comes from the calibration table {where}, which would replace the set "
+                                f"value in every run; remove it from the table, drop {how}, or add {FLAG} to "
+                                "apply the set value after the table", given)
+        raise ScenarioError(f"{p} comes from the calibration table {where}: {given} would vary it and the "
+                            f"table would replace every value; remove it from the table, or add {FLAG} to "
+                            "apply the varied values after the table", origin)
     return post.without(clash)
 
 
@@ -296,7 +299,7 @@ def claim_in(scenario, paths, how: str, allow: bool | None = None):
     if post is None:
         return scenario
     allow = post.allow_override if allow is None else allow
-    new = claim(post, {p: how for p in paths}, allow)
+    new = claim(post, {p: how for p in paths}, allow, Origin(scenario.file) if scenario.file else None)
     if new is post:
         return scenario
     data = dict(scenario.data)
