@@ -180,7 +180,9 @@ def load_posterior(builder, spec: ParametersSpec) -> Posterior:
     """Read and check the table named by ``parameters.from`` (``builder`` is resolve's _Builder)."""
     where = ("parameters", "from")
     origin = builder.src.origin(where)
-    here = Path(origin.file).parent if origin.file and not origin.file.startswith("<") else Path(".")
+    # relative to the file that says `parameters:`; given on the command line (--set parameters.from=...),
+    # relative to the current folder
+    here = Path(origin.file).parent if origin.file and not origin.file.startswith(("<", "--")) else Path(".")
     path = here / spec.from_
     if not path.is_file():
         raise builder.fail(where, f"no such posterior table '{path}'")
