@@ -40,16 +40,18 @@ def _override_texts(set: Mapping[str, Any] | Sequence[str] | None) -> list[str]:
     return [str(s) for s in set]
 
 
-def load_scenario(path: str | Path, set: Mapping[str, Any] | Sequence[str] | None = None) -> Scenario:
+def load_scenario(path: str | Path, set: Mapping[str, Any] | Sequence[str] | None = None,
+                  override_posterior: bool = False) -> Scenario:
     """Read, validate and resolve a scenario file.
 
     ``set`` overrides values as ``sim run --set`` does: a mapping ``{"actors.US.noise": 0.1}`` or
     a list of ``"path=value"`` texts. Any problem raises :class:`sim.ScenarioError`, whose text
-    names the file, line and key.
+    names the file, line and key. Setting a parameter the scenario's calibration table names is
+    refused unless ``override_posterior`` (docs/calibration.md).
     """
     from .scenario.load import load_scenario as _load
 
-    return _load(path, _override_texts(set))
+    return _load(path, _override_texts(set), override_posterior)
 
 
 def never_to_nan(name: str, values: np.ndarray) -> np.ndarray:

@@ -20,6 +20,24 @@ from .errors import UserError
 from .results import folders  # called through the module, so a test can stand in for one step
 from .results.folders import INCOMPLETE_SUFFIX, results_dir, write_scenario
 from .results.manifest import write_manifest
+from .scenario.posterior import claim_in, describe as describe_table
+
+
+def _override_note(scenario, what: str) -> str:
+    """A sentence for a report: the calibration table's columns the analysis set itself (--override-posterior)."""
+    post = getattr(scenario, "posterior", None)
+    if post is None or not post.overridden:
+        return ""
+    return (f" The scenario draws its parameters from the calibration table {post.file}; with "
+            f"--override-posterior, {', '.join(post.overridden)} {'is' if len(post.overridden) == 1 else 'are'} "
+            f"{what} instead, after the table (its column ignored).")
+
+
+def _table_entry(scenario) -> dict:
+    """The manifest's ``calibration_table`` entry (the copy, its source and checksum, the columns
+    applied and those the scenario sets itself), if the scenario draws from one."""
+    table = describe_table(scenario)
+    return {} if table is None else {"calibration_table": table}
 
 # -- one ensemble ---------------------------------------------------------------------------------
 
@@ -144,7 +162,7 @@ def _finish_sweep(plan, folder: Path, command: list[str], executor, chunk_size: 
     write_sweep_outputs(folder)
     manifest = {"kind": "sweep", "scenario": plan.base.name, "scenario_file": plan.base.file,
                 "seed": plan.seed, "runs_per_point": plan.runs, "points": len(plan.points),
-                "varied": [a.path for a in plan.axes], "command": command,
+                "varied": [a.path for a in plan.axes], "command": command, **_table_entry(plan.base),
                 "started_utc": started.isoformat(timespec="seconds"),
                 "total_seconds": round(time.perf_counter() - clock, 3)}
     varied = ", ".join(param_label(a.path, plan.base) for a in plan.axes)
@@ -152,7 +170,8 @@ def _finish_sweep(plan, folder: Path, command: list[str], executor, chunk_size: 
                        plan.base.question,
                        f"{len(plan.points)} points, {plan.runs} runs each, all from seed {plan.seed} "
                        "(common random numbers: run r draws the same random numbers at every point). "
-                       "Intervals are Wilson 95% score intervals.", "sweep.csv", manifest)
+                       "Intervals are Wilson 95% score intervals." + _override_note(plan.base, "set by the sweep"),
+                       "sweep.csv", manifest)
     write_manifest(folder, manifest)
 
 
@@ -169,6 +188,9 @@ def run_sensitivity(scenario, out_root: Path, command: list[str], samples: int =
     require_salib()
     if samples < 2 or samples & (samples - 1):
         raise UserError(f"--samples {samples}: expected a power of 2 (Sobol' sequences need one), e.g. 256")
+    # the Sobol design samples every uncertain parameter: one the calibration table names is refused
+    # (the table would replace every sample), or with --override-posterior sampled after the table
+    scenario = claim_in(scenario, scenario.uncertain(), "the Sobol design of sim sensitivity")
     seed = scenario.seed if seed is None else int(seed)
     started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
     stem = f"sensitivity-{folders.timestamp()}-seed{seed}-N{samples}"
@@ -179,6 +201,7 @@ def run_sensitivity(scenario, out_root: Path, command: list[str], samples: int =
         write_sensitivity_outputs(folder, scenario.title or scenario.name)
         manifest = {"kind": "sensitivity", "scenario": scenario.name, "scenario_file": scenario.file,
                     "seed": seed, "command": command, **{k: v for k, v in info.items() if k != "distributions"},
+                    **_table_entry(scenario),
                     "started_utc": started.isoformat(timespec="seconds"),
                     "total_seconds": round(time.perf_counter() - clock, 3)}
         intro = (f"Sobol indices of the headline outcomes with respect to the {len(info['parameters'])} uncertain "
@@ -187,7 +210,8 @@ def run_sensitivity(scenario, out_root: Path, command: list[str], samples: int =
                  "S1: share of variance explained by the parameter alone; ST: including its interactions. "
                  "Intervals: 95% bootstrap. The output is the share of runs over a fixed set of random futures, "
                  "so indices describe that average; replicate_variance is the binomial variance of one row's "
-                 "estimate, a guide to how much of output_variance comes from finite replicates.")
+                 "estimate, a guide to how much of output_variance comes from finite replicates."
+                 + _override_note(scenario, "sampled from the scenario's distribution"))
         write_table_report(folder, f"{scenario.title or scenario.name}: sensitivity", scenario.question, intro,
                            "sensitivity.csv", manifest)
         write_manifest(folder, manifest)
@@ -210,6 +234,8 @@ def run_discovery(scenario, out_root: Path, command: list[str], experiments: int
     from .results.tables import write_table
 
     seed = scenario.seed if seed is None else int(seed)
+    scenario = claim_in(scenario, [*scenario.uncertain(), *(lv.path for lv in scenario.levers)],
+                        "the experiments of sim discover")
     started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
     ex, out = ema.explore(ema.to_model(scenario, seed), experiments, seed)
     inputs = ema.parameter_columns(ex)
@@ -229,7 +255,7 @@ def run_discovery(scenario, out_root: Path, command: list[str], experiments: int
         found, base = write_discovery(folder, scenario, ex, ema.collapsed(out), experiments, boxes,
                                       min_coverage, max_p)
         manifest = {"kind": "discover", "scenario": scenario.name, "scenario_file": scenario.file, "seed": seed,
-                    "experiments": experiments, "min_coverage": min_coverage, "max_p": max_p,
+                    "experiments": experiments, "min_coverage": min_coverage, "max_p": max_p, **_table_entry(scenario),
                     "design": "Latin hypercube (scipy.stats.qmc) over uncertainties and levers, one run per "
                               "experiment", "inputs": inputs, "command": command,
                     "started_utc": started.isoformat(timespec="seconds"),

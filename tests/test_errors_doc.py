@@ -39,7 +39,7 @@ def schema_limit(model: str, key: str) -> int:
     f"leading or trailing space, at most {names.MAX_NAME} characters",
     f"no control characters, at most {2 * names.MAX_NAME} characters",
     f"| every whole number (a seed excepted) and every decimal | at most {bounds.MAX_INT:,} in size |",
-    "| `seed` | at most 2**128 - 1 |",
+    "| `seed` (scenario or `--seed`) | at most 2**128 - 1 |",
     f"| `runs` (scenario or `--runs`), `sim calibrate --draws` | at most {MAX_RUNS:,} |",
     f"| `sim trace --run` | a run index below {MAX_RUNS:,} |",
     f"| `horizon` | at most {horizon_limit():,} steps |",
@@ -57,15 +57,6 @@ def test_quoted_probe_threshold_is_the_code():
     from sim import budget
 
     assert f"above {budget.PROBE_ABOVE // 2**20} MiB of chunks" in DOC
-
-
-def test_quoted_refusal_is_what_the_command_prints(tmp_path, capsys):
-    block = re.search(r"`(sim run [^`]+)` prints:\n\n```\n(error: [^\n]+)\n```", DOC)
-    command, expected = block.group(1), block.group(2)
-    argv = shlex.split(command)[1:] + ["--out", str(tmp_path)]
-    assert main(argv) == 2
-    assert capsys.readouterr().err.strip() == expected
-    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
 
 
 def test_quoted_fuzz_size_is_the_test():
@@ -97,3 +88,28 @@ def test_quoted_time_refusal_is_the_code(monkeypatch):
     with pytest.raises(UserError) as exc:
         budget.check_time(load_scenario(ROOT / "scenarios" / "baseline.yaml"), 10_000_000, workers=2)
     assert f"error: {exc.value}" == expected
+
+
+QUOTED = re.findall(r"`(sim [a-z]+ [^`]+)` prints:\n\n```\n(error: [^\n]+)\n```", DOC)
+
+
+@pytest.mark.parametrize("command, expected", QUOTED, ids=[c[:60] for c, _ in QUOTED])
+def test_every_quoted_refusal_is_what_the_command_prints(command, expected, tmp_path, capsys):
+    """Each quoted command (a calibration table's bad cell, a refused --set, the --seed bound, the
+    memory refusal) prints exactly the quoted line, exit status 2, and writes nothing."""
+    argv = shlex.split(command)[1:] + ["--out", str(tmp_path)]
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # a bad option: argparse's exit
+        code = exc.code
+    assert code == 2
+    assert capsys.readouterr().err.strip() == expected
+    assert not [p for p in tmp_path.rglob("*") if p.is_file()]
+
+
+def test_the_quoted_table_limit_and_seed_bound_are_the_code():
+    from sim.scenario.posterior import MAX_TABLE_BYTES
+
+    assert len(QUOTED) >= 4
+    assert f"at most {MAX_TABLE_BYTES:,} bytes; a regular file" in DOC
+    assert "`--seed` takes 0 to 2**128 - 1" in DOC and bounds.MAX_SEED == 2**128 - 1

@@ -169,6 +169,8 @@ OUT = "OUT"   # replaced by the output root of each test
 SCN = str(BASELINE)
 LESSON_01 = str(ROOT / "scenarios" / "lessons" / "01_tit_for_tat.yaml")
 GOOD_RUN = ["run", SCN, "--runs", "3", "--out", OUT]
+POSTERIOR = ROOT / "tests" / "data" / "posterior"  # a scenario drawing from good.csv, and malformed tables
+CAL = str(POSTERIOR / "cal.yaml")
 
 # (id, argv) - every one must fail with one line and exit status 2
 COMMANDS: list[tuple[str, list[str]]] = [
@@ -239,6 +241,14 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("tournament-turns-huge", ["tournament", "--turns", "1000000000", "--out", OUT]),
     ("tournament-seed-huge", ["tournament", "--seed", "9" * 60, "--out", OUT]),
     ("lessons-extra", ["lessons", "extra"]),
+    # calibration tables (parameters: {from: ...}): every bad cell, file:row:column (tests/data/posterior)
+    *[(f"posterior-{bad.stem}", ["run", CAL, "--runs", "3", "--out", OUT, "--set", f"parameters.from={bad}"])
+      for bad in sorted(POSTERIOR.glob("*.csv")) if bad.name != "good.csv"],
+    ("posterior-set-column", ["run", CAL, "--runs", "3", "--out", OUT, "--set", "actors.US.noise=0"]),
+    ("posterior-vary-column", ["sweep", CAL, "--runs", "3", "--out", OUT, "--vary", "actors.US.noise=0,1"]),
+    ("posterior-sensitivity", ["sensitivity", CAL, "--samples", "4", "--replicates", "2", "--out", OUT]),
+    ("run-seed-huge", [*GOOD_RUN, "--seed", str(2**128)]),
+    ("sweep-seed-huge", ["sweep", SCN, "--vary", "actors.US.noise=0,0.1", "--seed", str(2**128), "--out", OUT]),
     ("strategies-extra", ["strategies", "extra"]),
     ("run-out-dev-null", [*GOOD_RUN[:-1], "/dev/null"]),
     ("run-out-is-file", [*GOOD_RUN[:-1], SCN]),

@@ -21,6 +21,7 @@ from .reference_check import reference_check
 from .report import write_run_report
 from .stats import summarise, summary_columns
 from .theory_io import write_theory
+from ..scenario.posterior import describe as describe_table
 
 
 def run_summary(s, seed: int, runs_table: dict, header: list[str]) -> dict:
@@ -34,6 +35,9 @@ def run_summary(s, seed: int, runs_table: dict, header: list[str]) -> dict:
                            {n: t.mechanism for n, t in s.twins.items() if t.mechanism})}
     if getattr(s, "reference_class", None) is not None:  # `reference_class: PATH` (reference_check.py)
         summary["reference_class"] = reference_check(s.reference_class, runs_table)
+    table = describe_table(s)
+    if table is not None:  # `parameters: {from: ...}`: which columns applied, which the scenario set itself
+        summary["calibration_table"] = table
     return summary
 
 
@@ -53,6 +57,7 @@ def finish_run_folder(folder: Path, s, steps: StepStats, meta: dict) -> dict:
         rows = summary["robustness"]
         write_table(folder / "robustness.csv", {k: np.array([r[k] for r in rows]) for k in rows[0]})
     manifest = {"scenario": s.name, "scenario_file": s.file, **meta,
+                **({"calibration_table": summary["calibration_table"]} if "calibration_table" in summary else {}),
                 "versions": versions(), "platform": platform.platform()}
     write_figures(folder, s)
     write_theory(folder / "theory.json", s)

@@ -237,7 +237,8 @@ def write_calibration_folder(folder: Path, s: Scenario, result: dict, command: l
         write_table(folder / "predictive.csv", result["predictive"])
     (folder / "summary.json").write_text(json.dumps(result["summary"], indent=2) + "\n")
     data = {k: v for k, v in s.data.items() if k != "parameters"} if s.posterior is None else dict(s.data)
-    write_scenario(folder, s, "the scenario that was calibrated", data=data)
+    # its own table (if it draws from one) is stored under another name: posterior.csv is the result
+    write_scenario(folder, s, "the scenario that was calibrated", data=data, table="calibrated_from.csv")
     (folder / "calibrated.yaml").write_text(
         f"# {s.name}, calibrated: every run draws one whole row of posterior.csv (jointly, so the\n"
         f"# correlations between parameters survive); everything else is the scenario as calibrated.\n"

@@ -26,8 +26,15 @@ def positive(text: str) -> int:
 
 
 def seed(text: str) -> int:
-    """argparse type: a seed >= 0."""
-    return _whole(text, 0, "a seed")
+    """argparse type: a seed from 0 to 2**128 - 1, the bound of a scenario's ``seed:`` (bounds.MAX_SEED)."""
+    from ..scenario.bounds import MAX_SEED
+
+    if len(text) > 60:  # a 128-bit number has 39 digits; never echo a megabyte of digits
+        raise argparse.ArgumentTypeError(f"expected a seed from 0 to 2**128 - 1, got a {len(text):,}-character value")
+    value = _whole(text, 0, "a seed")
+    if value > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"expected a seed from 0 to 2**128 - 1, got {value}")
+    return value
 
 
 #: the most runs one command may ask for (memory is estimated and checked as well, budget.py)
@@ -99,10 +106,16 @@ def add_scenario_options(p: argparse.ArgumentParser, runs: bool = True) -> None:
     add_set_option(p)
 
 
-def add_set_option(p: argparse.ArgumentParser) -> None:
-    """``--set PATH=VALUE``, repeatable: the one declaration every command shares."""
+def add_set_option(p: argparse.ArgumentParser, posterior: bool = True) -> None:
+    """``--set PATH=VALUE``, repeatable: the one declaration every command shares; with it
+    ``--override-posterior`` (a set value may win over the scenario's calibration table)."""
     p.add_argument("--set", action="append", default=[], metavar="PATH=VALUE",
                    help="override a scenario value, e.g. actors.US.noise=0.1 (repeatable)")
+    if posterior:
+        p.add_argument("--override-posterior", action="store_true",
+                       help="let --set, --vary, a lever or an analysis set a parameter that the scenario's "
+                            "calibration table (parameters: {from: ...}) names: its column is then ignored "
+                            "and the set value applies (default: refused; see docs/calibration.md)")
 
 
 def modules() -> list:

@@ -45,7 +45,7 @@ def run(args) -> int:
     from ..workflow import run_discovery
 
     require_ema()
-    scenario = load_scenario(args.scenario, args.set)
+    scenario = load_scenario(args.scenario, args.set, args.override_posterior)
     folder, inputs, boxes, base = run_discovery(scenario, Path(args.out), ["sim", *args.argv], args.experiments,
                                         args.seed, args.boxes, args.min_coverage, args.max_p)
     print(f"{scenario.name}: {args.experiments} experiments (Latin hypercube over "

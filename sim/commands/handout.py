@@ -16,7 +16,7 @@ def register(sub) -> None:
     p.add_argument("--runs", type=runs_count, default=500, help="runs in the ensemble (default: 500)")
     add_memory_option(p)
     p.add_argument("--seed", type=seed, help="master seed (default: the lesson's)")
-    add_set_option(p)
+    add_set_option(p, posterior=False)
     p.add_argument("--neutral", action="store_true", help="call the two sides Blue and Red")
     p.set_defaults(func=run)
 

@@ -78,7 +78,7 @@ def run(args) -> int:
     from ..scenario.design import with_design
     from ..workflow import run as run_workflow
 
-    scenario = load_scenario(args.scenario, args.set)
+    scenario = load_scenario(args.scenario, args.set, args.override_posterior)
     runs = args.runs or scenario.runs
     seed = scenario.seed if args.seed is None else args.seed
     scenario = with_design(scenario, args.design, runs, seed)
@@ -92,8 +92,22 @@ def run(args) -> int:
 
     manifest = json.loads((folder / "manifest.json").read_text())
     print(headline(summary, manifest["simulation_seconds"]))
+    note = table_note(scenario)
+    if note:
+        print(note)
     print(f"results: {folder}")
     return 0
+
+
+def table_note(scenario) -> str:
+    """One line on the scenario's calibration table: its rows, and any column the scenario sets itself."""
+    post = getattr(scenario, "posterior", None)
+    if post is None:
+        return ""
+    line = f"  parameters from the calibration table {post.file}: {post.rows} rows, {len(post.paths)} columns applied"
+    if post.overridden:
+        line += f"; set after the table (--override-posterior), its column ignored: {', '.join(post.overridden)}"
+    return line
 
 
 def headline(summary: dict, seconds: float | None = None) -> str:

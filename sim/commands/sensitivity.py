@@ -31,7 +31,7 @@ def run(args) -> int:
 
     require_salib()
     started = time.perf_counter()
-    scenario = load_scenario(args.scenario, args.set)
+    scenario = load_scenario(args.scenario, args.set, args.override_posterior)
     folder = run_sensitivity(scenario, Path(args.out), ["sim", *args.argv], args.samples, args.replicates, args.seed)
     t = read_table(folder / "sensitivity.csv")
     print(f"{scenario.name}: Sobol indices, {args.samples} base samples x {args.replicates} runs "
@@ -45,5 +45,10 @@ def run(args) -> int:
         for i in rows:
             print(f"    {t['parameter'][i]:<{width}}  {t['S1'][i]:6.3f} [{t['S1.lo'][i]:6.3f}, {t['S1.hi'][i]:6.3f}]"
                   f"  {t['ST'][i]:6.3f} [{t['ST.lo'][i]:6.3f}, {t['ST.hi'][i]:6.3f}]")
+    from .run import table_note
+
+    stored = load_scenario(folder / "scenario.yaml")  # as analysed: with the columns it set itself
+    if table_note(stored):
+        print(table_note(stored))
     print(f"results: {folder}")
     return 0

@@ -42,7 +42,8 @@ def run(args) -> int:
             print(f"  {point.name} done", file=sys.stderr)
 
     if args.resume:
-        if args.scenario or args.vary or args.set or args.runs or args.seed is not None or args.levers:
+        if (args.scenario or args.vary or args.set or args.runs or args.seed is not None or args.levers
+                or args.override_posterior):
             raise UserError("--resume takes only the sweep folder: its scenario, grid, runs and seed are stored there")
         with executor_for(args, _stored_runs(Path(args.resume))) as executor:
             folder, redone = resume_sweep(Path(args.resume), ["sim", *args.argv], executor=executor,
@@ -62,7 +63,7 @@ def run(args) -> int:
             raise UserError(f"--vary {text}: {exc}") from None
     try:
         plan = plan_sweep(args.scenario, axes, args.set, runs=args.runs, seed=args.seed, design=args.design,
-                          levers=args.levers)
+                          levers=args.levers, override_posterior=args.override_posterior)
     except ValueError as exc:
         raise UserError(str(exc)) from None
 
@@ -72,6 +73,10 @@ def run(args) -> int:
         folder = run_sweep(plan, Path(args.out), ["sim", *args.argv], executor=executor,
                            chunk_size=args.chunk_size, on_point=report)
     print(format_table(folder))
+    from .run import table_note
+
+    if table_note(plan.base):
+        print(table_note(plan.base))
     print(f"results: {folder}")
     return 0
 

@@ -21,6 +21,6 @@ def run(args) -> int:
     from ..scenario.load import load_scenario
     from ..theory import format_panel, theory_panel
 
-    panel = theory_panel(load_scenario(args.scenario, args.set))
+    panel = theory_panel(load_scenario(args.scenario, args.set, args.override_posterior))
     print(json.dumps(panel, indent=2) if args.json else format_panel(panel))
     return 0

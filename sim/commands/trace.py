@@ -44,7 +44,7 @@ def run(args) -> int:
     from ..model.trace import trace
     from ..scenario.load import load_scenario
 
-    scenario = load_scenario(find_lesson(args.scenario), args.set)
+    scenario = load_scenario(find_lesson(args.scenario), args.set, args.override_posterior)
     rename = renamer(scenario.actor_names, getattr(args, "neutral", False))
 
     def print(*lines, **kw):

@@ -23,7 +23,7 @@ def run(args) -> int:
     failed = 0
     for path in args.scenarios:
         try:
-            s = load_scenario(path, args.set)
+            s = load_scenario(path, args.set, args.override_posterior)
         except ScenarioError as exc:
             for line in str(exc).splitlines():  # one line per problem found
                 print(f"error: {line}", file=sys.stderr)

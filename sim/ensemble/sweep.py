@@ -20,6 +20,7 @@ from ..scenario.load import from_source
 from ..scenario.resolved import Scenario
 from ..scenario.source import apply_overrides, read_source
 from ..scenario.grid import Axis, expand_grid, override_text
+from ..scenario.posterior import describe as describe_table
 
 
 @dataclass(frozen=True)
@@ -65,19 +66,25 @@ def _apply(src, axis: Axis, value: Any) -> None:
     for path, origin in list(src.origins.items()):
         if origin == set_origin:
             src.origins[path] = where
+    for key, origin in list(src.overridden.items()):
+        if origin == set_origin:
+            src.overridden[key] = where
 
 
 def plan_sweep(path: str | Path, vary: list[Axis] = (), overrides: list[str] = (),
                runs: int | None = None, seed: int | None = None, design: str = "random",
-               levers: bool = False) -> SweepPlan:
+               levers: bool = False, override_posterior: bool = False) -> SweepPlan:
     """Load the scenario and validate every grid point; raise ScenarioError/ValueError before any run.
 
     Axes given in ``vary`` (the command line) add to, or replace, those of the ``sweep:`` section;
     ``levers`` adds one axis per lever of the scenario's ``levers:`` section. At every point the
     uncertain parameters are sampled by ``design`` (``random`` or ``lhs``, the same design at
-    every point).
+    every point). A varied parameter that the scenario's calibration table names is refused unless
+    ``override_posterior`` (sim/scenario/posterior.py); the base then records it in
+    ``parameters.override``, so a resumed sweep rebuilds the same points.
     """
     src = read_source(path)
+    src.override_posterior = bool(override_posterior)
     apply_overrides(src, list(overrides))
     base = from_source(src)
     axes = {a.path: a for a in file_axes(base, src)}
@@ -92,11 +99,16 @@ def plan_sweep(path: str | Path, vary: list[Axis] = (), overrides: list[str] = (
     points = []
     for i, values in enumerate(expand_grid(list(axes_t)), start=1):
         point_src = read_source(path)
+        point_src.override_posterior = bool(override_posterior)
         apply_overrides(point_src, list(overrides))
         point_src.data.pop("sweep", None)
         for axis in axes_t:
             _apply(point_src, axis, values[axis.path])
         points.append(SweepPoint(i, values, from_source(point_src)))
+    if base.posterior is not None:  # the base records every column a point sets after the table
+        from ..scenario.posterior import claim_in
+
+        base = claim_in(base, {p for pt in points for p in pt.scenario.posterior.overridden}, "", allow=True)
     sweep_runs = int(runs or (base.sweep.runs if base.sweep is not None and base.sweep.runs else base.runs))
     seed = base.seed if seed is None else int(seed)
     if design != "random":
@@ -118,6 +130,7 @@ def describe(plan: SweepPlan, command: list[str]) -> dict:
         "common_random_numbers": True, "design": plan.design,
         "axes": [{"path": a.path, "values": list(a.values), "given": str(a.origin)} for a in plan.axes],
         "points": [{"name": p.name, "values": p.values} for p in plan.points],
+        **({"calibration_table": describe_table(plan.base)} if plan.base.posterior is not None else {}),
     }
 
 

@@ -34,6 +34,10 @@ def naming(path: Path):
         raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
 
 
+#: the name of a scenario's calibration table copied into its results folder, next to scenario.yaml
+TABLE_NAME = "posterior.csv"
+
+
 def inside(root: Path, path: Path) -> Path:
     """``path``, after checking that it resolves to a place inside ``root`` (UserError if not)."""
     root_r, path_r = Path(root).resolve(), Path(path).resolve()
@@ -165,13 +169,36 @@ def clear_partials(folder: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-def write_scenario(folder: Path, scenario, what: str, data: dict | None = None, **keys) -> Path:
+def write_scenario(folder: Path, scenario, what: str, data: dict | None = None, table: str | None = None,
+                   **keys) -> Path:
     """``scenario.yaml``: the resolved scenario (after ``extends`` and ``--set``) as the folder ran
     it, with ``keys`` (seed, runs, ...) set; ``what`` says which folder it belongs to. ``data``
-    replaces the scenario's own mapping (a calibration leaves out ``parameters``)."""
+    replaces the scenario's own mapping (a calibration leaves out ``parameters``).
+
+    A scenario that draws from a calibration table (``parameters: {from: ...}``) gets a copy of the
+    table next to it (``table``, default ``posterior.csv``; its checksum goes into the manifest with
+    every file) and points at the copy, so the folder replays, resumes and verifies on its own."""
     path = Path(folder) / "scenario.yaml"
     data = scenario.data if data is None else data
+    data = store_table(Path(folder), scenario, data, table or TABLE_NAME)
     with open(path, "w", encoding="utf-8") as f:
         f.write(f"# {scenario.name}: {what} (after extends and --set overrides)\n")
         yaml.safe_dump({**data, "name": scenario.name, **keys}, f, sort_keys=False, allow_unicode=True)
     return path
+
+
+def store_table(folder: Path, scenario, data: dict, name: str = TABLE_NAME) -> dict:
+    """Copy the scenario's calibration table (the bytes checked when it was loaded) into ``folder``
+    as ``name``; return ``data`` with ``parameters.from`` pointing at the copy (unchanged without
+    a table). The copy is written before anything that reads it and checksummed with every file."""
+    post = getattr(scenario, "posterior", None)
+    raw = getattr(post, "raw", None)
+    if post is None or not isinstance(data.get("parameters"), dict):
+        return data
+    if raw is None:  # a table built in memory: the rows it applies, as a calibration writes them
+        from .tables import write_table
+
+        write_table(Path(folder) / name, {f"param.{p}": post.values[:, j] for j, p in enumerate(post.paths)})
+    else:
+        (Path(folder) / name).write_bytes(raw)
+    return {**data, "parameters": {**data["parameters"], "from": name}}

@@ -115,17 +115,23 @@ def from_source(src: Source) -> Scenario:
     return resolve_levers(src, spec, resolve(src, spec))
 
 
-def load_scenario(path: str | Path, overrides: Sequence[str | tuple[Sequence[str], str]] = ()) -> Scenario:
+def load_scenario(path: str | Path, overrides: Sequence[str | tuple[Sequence[str], str]] = (),
+                  override_posterior: bool = False) -> Scenario:
     """Read, merge, override, validate and resolve a scenario file. An override is a ``--set``
-    text (``path=value``) or a pair (key parts, value text) for keys that hold ``=``."""
+    text (``path=value``) or a pair (key parts, value text) for keys that hold ``=``.
+
+    An override of a parameter the scenario's calibration table names is refused unless
+    ``override_posterior`` (``--override-posterior``; see sim/scenario/posterior.py)."""
     src = read_source(path)
+    src.override_posterior = bool(override_posterior)
     apply_overrides(src, list(overrides))
     return from_source(src)
 
 
-def scenario_from_dict(data: dict, name: str = "<dict>", overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+def scenario_from_dict(data: dict, name: str = "<dict>", overrides: list[str] | tuple[str, ...] = (),
+                       override_posterior: bool = False) -> Scenario:
     """Build a scenario from plain data (tests, notebooks); errors name ``name`` as the file."""
-    src = Source(copy.deepcopy(data), {(): Origin(name)}, name)
+    src = Source(copy.deepcopy(data), {(): Origin(name)}, name, override_posterior=bool(override_posterior))
     apply_overrides(src, list(overrides))
     return from_source(src)
 

@@ -27,6 +27,11 @@ class Source:
     data: dict[str, Any]
     origins: dict[KeyPath, Origin] = field(default_factory=dict)
     file: str = "<scenario>"
+    #: every dotted path set after reading (``--set``, a sweep's ``--vary``, a lever), with where it was
+    #: given: a parameter a calibration table names may not be set this way unless
+    #: ``override_posterior`` (``--override-posterior``) says so (sim/scenario/posterior.py)
+    overridden: dict[str, Origin] = field(default_factory=dict)
+    override_posterior: bool = False
 
     def origin(self, path: KeyPath) -> Origin:
         """The origin of ``path``, or of its nearest ancestor that has one."""
@@ -410,4 +415,5 @@ def apply_overrides(src: Source, overrides: list[str | tuple[Sequence[str], str]
         origin = Origin(f"--set {_override_label(text)}")
         if _set(src.data, parts, value, (), origin, src) == 0:
             raise ScenarioError("the path matched nothing", origin, tuple(parts))
+        src.overridden[".".join(parts)] = origin
     return src
