@@ -70,3 +70,34 @@ def test_hostile_set_overrides(rng, work):
     verdict = classify(code, err, tb, seconds)
     assert verdict.kind in ("success", "clean"), f"--set {path}={value}: {verdict.kind}: {verdict.detail or err}"
     assert set(work.rglob("*")) == before
+
+
+#: cases per family in the test below, and the least share of them that must be accepted
+FAMILY_CASES = 150
+ACCEPTED_AT_LEAST = 0.3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", list(__import__("fuzz.mutate", fromlist=["FAMILIES"]).FAMILIES))
+def test_family_mutations_are_clean_and_many_run(family, tmp_path):
+    """Mutations aimed at one part of the language (calibration patterns, `when:` conditions,
+    twins, the nonstate population, the version 3 keys, a calibration table's cells): every case
+    validates or fails in one line, and at least ACCEPTED_AT_LEAST of them are accepted (measured:
+    60-70% at this seed), so the family reaches the simulation and does not die at one early error;
+    the first accepted case runs to a complete folder."""
+    from fuzz.mutate import make_family_case
+
+    rng = random.Random(f"family:{family}")
+    accepted, ran = 0, 0
+    for _ in range(FAMILY_CASES):
+        case = make_family_case(rng, family)
+        verdict = validate_case(case.text, tmp_path, limit=120)
+        assert verdict.kind in ("success", "clean"), f"{case.note}: {verdict.kind}: {verdict.detail or verdict.stderr}"
+        if verdict.kind == "success":
+            accepted += 1
+            if ran < 1:
+                run = run_case(tmp_path, runs=5, limit=600)
+                assert run.kind in ("success", "clean"), f"{case.note}: {run.kind}: {run.detail or run.stderr}"
+                ran += run.kind == "success"
+    assert accepted >= ACCEPTED_AT_LEAST * FAMILY_CASES, f"{family}: {accepted} of {FAMILY_CASES} accepted"
+    assert ran == 1

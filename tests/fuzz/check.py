@@ -66,7 +66,7 @@ def call(argv: list[str], limit: float = 5.0) -> tuple[int | None, str, str, flo
     return code, out.getvalue(), err.getvalue(), time.perf_counter() - started, tb
 
 
-LINE = re.compile(r"^error: .+:\d+: ")
+LINE = re.compile(r"^error: .+:\d+(?::[^ ]+)?: ")  # file:line, or a table's file:row:column
 
 
 def classify(code, err: str, tb: str, seconds: float, path: str | None = None) -> Verdict:
@@ -83,7 +83,8 @@ def classify(code, err: str, tb: str, seconds: float, path: str | None = None) -
     if not lines or "Traceback" in err or not all(line.startswith("error: ") for line in lines):
         return Verdict("multiline", seconds, err)
     more = re.compile(r"^error: \.\.\. and \d+ more problems$")
-    if path is not None and not all((LINE.match(x) and path in x) or more.match(x) for x in lines):
+    paths = [path, str(Path(path).with_name("table.csv"))] if path is not None else []  # (a table case)
+    if path is not None and not all((LINE.match(x) and any(p in x for p in paths)) or more.match(x) for x in lines):
         return Verdict("no_line", seconds, err)
     return Verdict("clean", seconds, err)
 

@@ -65,7 +65,14 @@ def base_trees() -> tuple[tuple[str, dict], ...]:
     from sim.scenario.source import read_source
 
     files = sorted((ROOT / "scenarios").glob("*.yaml")) + sorted((ROOT / "scenarios" / "lessons").glob("*.yaml"))
-    return tuple((f.stem, read_source(f).data) for f in files)
+    return tuple((f.stem, _anchored(f, read_source(f).data)) for f in files)
+
+
+def _anchored(file: Path, data: dict) -> dict:
+    """``data`` with paths relative to ``file`` made absolute (a case is written elsewhere)."""
+    if isinstance(data.get("reference_class"), str):
+        data = {**data, "reference_class": str((file.parent / data["reference_class"]).resolve())}
+    return data
 
 
 def _paths(node: Any, path: tuple = ()) -> list[tuple]:
@@ -201,24 +208,25 @@ def family_trees() -> tuple[tuple[str, dict], ...]:
     from sim.scenario.source import read_source
 
     extra = sorted((ROOT / "scenarios" / "history").glob("*.yaml"))
-    return base_trees() + tuple((f.stem, read_source(f).data) for f in extra)
+    return base_trees() + tuple((f.stem, _anchored(f, read_source(f).data)) for f in extra)
 
 
-def _gentle(value: Any, rng: random.Random, tree: dict) -> Any:
-    """A plausible edit a careless colleague makes: a number moved, a value from elsewhere in the
-    same file, a key's value of another type only sometimes."""
+def _gentle(value: Any, rng: random.Random, tree: dict, key: Any) -> Any:
+    """A plausible edit a careless colleague makes: a number nudged, or a value that the same key
+    holds elsewhere in the file (another track's name for `track:`, another tag for `tags:`)."""
     if isinstance(value, bool):
         return not value
     if isinstance(value, (int, float)):
-        return type(value)(value * rng.choice([0, 0.5, 2, 3])) if rng.random() < 0.8 else -value
-    if isinstance(value, str):
-        leaves = [v for p in _paths(tree) for v in [_get(tree, p)] if isinstance(v, str) and p]
-        return rng.choice(leaves) if leaves else value
+        return type(value)(value * rng.choice([0, 0.5, 0.9, 1.1, 2]))
+    same = [_get(tree, p) for p in _paths(tree) if p and p[-1] == key]
+    same = [v for v in same if type(v) is type(value)] or [value]
+    if isinstance(value, str) or rng.random() < 0.5:
+        return copy.deepcopy(rng.choice(same))
     if isinstance(value, list) and value:
         out = copy.deepcopy(value)
         rng.shuffle(out)
-        return out[: rng.randint(0, len(out))] if rng.random() < 0.5 else out
-    return value
+        return out[: rng.randint(1, len(out))]
+    return copy.deepcopy(rng.choice(same))
 
 
 def make_family_case(rng: random.Random, family: str) -> Case:
@@ -236,9 +244,9 @@ def make_family_case(rng: random.Random, family: str) -> Case:
             break
         path = rng.choice(paths)
         parent, key = _get(tree, path[:-1]), path[-1]
-        op = rng.choice(["gentle", "gentle", "gentle", "hostile", "delete"])
+        op = rng.choice(["gentle"] * 6 + ["hostile", "delete"])
         if op == "gentle":
-            parent[key] = _gentle(parent[key], rng, tree)
+            parent[key] = _gentle(parent[key], rng, tree, key)
         elif op == "hostile":
             parent[key] = _hostile(rng)
         else:
