@@ -80,15 +80,7 @@ def time_limited(value: float | None):
 
 def time_limit() -> float:
     """``--max-time``, else ``SIM_MAX_TIME``, else :data:`DEFAULT_MAX_TIME` (seconds)."""
-    if _time_limit is not None:
-        return _time_limit
-    env = os.environ.get("SIM_MAX_TIME")
-    if env:
-        try:
-            return parse_duration(env)
-        except ValueError as exc:
-            raise UserError(f"SIM_MAX_TIME: {exc}") from None
-    return DEFAULT_MAX_TIME
+    return _configured(_time_limit, "SIM_MAX_TIME", parse_duration, lambda: DEFAULT_MAX_TIME)
 
 
 def work(scenario, runs: int) -> tuple[int, int, int]:
@@ -157,18 +149,27 @@ def physical_memory() -> int | None:
         return None
 
 
-def limit() -> int:
-    """The memory an ensemble may use: ``--max-memory``, else ``SIM_MAX_MEMORY``, else half the RAM."""
-    if _limit is not None:
-        return _limit
-    env = os.environ.get("SIM_MAX_MEMORY")
+def _configured(given, variable: str, parse, default):
+    """A limit: the one given on the command line, else the environment ``variable`` (parsed),
+    else ``default()``."""
+    if given is not None:
+        return given
+    env = os.environ.get(variable)
     if env:
         try:
-            return parse_size(env)
+            return parse(env)
         except ValueError as exc:
-            raise UserError(f"SIM_MAX_MEMORY: {exc}") from None
-    total = physical_memory()
-    return total // 2 if total else 8 * 2**30
+            raise UserError(f"{variable}: {exc}") from None
+    return default()
+
+
+def limit() -> int:
+    """The memory an ensemble may use: ``--max-memory``, else ``SIM_MAX_MEMORY``, else half the RAM."""
+    def half_the_ram() -> int:
+        total = physical_memory()
+        return total // 2 if total else 8 * 2**30
+
+    return _configured(_limit, "SIM_MAX_MEMORY", parse_size, half_the_ram)
 
 
 @dataclass(frozen=True)

@@ -87,3 +87,25 @@ def pytest_collection_modifyitems(config, items):
     worker is about to finish. Within a file the slow tests run first. Serial runs keep file order."""
     if hasattr(config, "workerinput"):  # an xdist worker; every worker sorts the same way
         items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+#: Debian's chromium, driven by Playwright (never a downloaded browser); .ci/install-browser installs it
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless chromium for one test module (the live page and report browser tests)."""
+    import os
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: run .ci/install-browser")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
+        try:
+            yield b
+        finally:
+            b.close()
