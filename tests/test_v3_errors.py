@@ -41,6 +41,7 @@ events:
   - name: Protest
     when: {fired_tag: sovereignty}
     probability: 0.5
+    delay: {choice: [0, 1, 2]}
     effects:
       - {freeze: ai, actor: China}
   - name: Summit
@@ -115,6 +116,8 @@ CASES = [
     ("twin set a fractional rule", LINKAGE_SET, "set: {actors.China.strategies.ai.rule: 0.5}", "rule: 0.5",
      "twins.unlinked.set.actors.China.strategies.ai.rule",
      "is which rule a run plays: set a whole number (0 forward_looking, 1 tit_for_tat)"),
+    ("twin set a delay beyond the event's longest", LINKAGE_SET, "set: {events.protest.delay: 5}", "delay: 5",
+     "twins.unlinked.set.events.protest.delay", "is a delay: set a whole number of steps from 0 to 2"),
     ("twin skip_tags names no tag", "skip_tags: [leaders_meeting]", "skip_tags: [leaders_meting]", "leaders_meting",
      "twins.no_summits.skip_tags.0", "no event carries the tag 'leaders_meting' (did you mean 'leaders_meeting'?)"),
 ]

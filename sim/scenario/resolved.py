@@ -607,6 +607,11 @@ class _Builder:
                 rng = self.ranges[p]
                 if isinstance(value, Fixed) and not rng.contains(value.value):
                     raise self.fail(path + ("set", key), f"{value.value:g} is out of range for {p}: expected {rng}")
+                if p in getattr(self, "delays", {}) and not (
+                        isinstance(value, Fixed) and float(value.value).is_integer()
+                        and 0 <= value.value <= self.delays[p]):
+                    raise self.fail(path + ("set", key), f"{p} is a delay: set a whole number of steps from 0 to "
+                                                         f"{self.delays[p]} (the longest the event's delay allows)")
                 if isinstance(self.params[p], RuleChoice) and not (isinstance(value, Fixed)
                                                                    and float(value.value).is_integer()):
                     labels = ", ".join(f"{i} {n}" for i, n in enumerate(self.params[p].labels))
@@ -701,6 +706,7 @@ class _Builder:
                 raise self.fail(("events", j, "name"), f"event names must be unique: '{spec.events[j].name}' "
                                                        f"and '{first}' both name the column '{n}'")
         events = tuple(self.event(i, e) for i, e in enumerate(spec.events))
+        self.delays = {e.delay: e.max_delay for e in events if e.delay}  # a twin may set a delay within these
         explicit = any(t.role == "channel" for t in spec.tracks.values())
         nonstate = self.nonstate(roles, explicit)
         twins = {n: self.twin(n, t) for n, t in spec.twins.items()}  # after every parameter (twin `set:`)
