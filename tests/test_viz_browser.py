@@ -8,16 +8,11 @@ each lesson is opened on the same server with ``?lesson=NAME``. The viewport is 
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import viz_server
 
 from sim import load_scenario
 from sim.classroom.controls import controls
@@ -31,42 +26,12 @@ LESSONS = sorted((ROOT / "scenarios" / "lessons").glob("*.yaml"))
 VIEW = {"width": 1280, "height": 720}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    port = free_port()
-    log = open(tmp_path_factory.mktemp("viz") / "viz.log", "w+")
-    env = {**os.environ, "MPLBACKEND": "Agg"}
-    proc = subprocess.Popen([sys.executable, "-m", "sim", "viz", "tit_for_tat", "--port", str(port)],
-                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://localhost:{port}/"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=5).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    pytest.fail(f"sim viz did not start (exit {proc.poll()}):\n{log.read()}")
-                time.sleep(0.5)
+    with viz_server(["tit_for_tat"], tmp_path_factory.mktemp("viz") / "viz.log") as (url, log):
         log.seek(0)
         assert f"at {url}" in log.read()
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @pytest.fixture

@@ -15,14 +15,12 @@ from __future__ import annotations
 import os
 import re
 import socket
-import subprocess
-import sys
 import time
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import viz_server
 
 from sim.classroom.controls import apply, controls
 from sim.classroom.lessons import lesson_files, lesson_query, quoted, served_lesson
@@ -307,12 +305,6 @@ def test_the_network_address_is_this_machines():
 # -- in the browser ------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """`sim viz equals` with ``$SIM_LESSONS`` holding two lessons: ``equals`` (an actor named
@@ -325,33 +317,10 @@ def served(tmp_path_factory):
     broken = re.sub(r"(?m)^  China:", "  PRC:", (LESSONS / "01_tit_for_tat.yaml").read_text())
     (folder / "02_broken.yaml").write_text(broken)
     secret = secret_yaml(top)
-    port = free_port()
+    env = {"SIM_LESSONS": str(folder)}
     log_path = top / "viz.log"
-    log = open(log_path, "w+")
-    env = {**os.environ, "MPLBACKEND": "Agg", "SIM_LESSONS": str(folder), "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"}
-    proc = subprocess.Popen([sys.executable, "-m", "sim", "viz", "equals", "--port", str(port)],
-                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://localhost:{port}/"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=5).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    pytest.fail(f"sim viz did not start (exit {proc.poll()}):\n{log.read()}")
-                time.sleep(0.5)
+    with viz_server(["equals"], log_path, env) as (url, _):
         yield url, log_path, secret
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
 
 
 @pytest.fixture
