@@ -497,3 +497,40 @@ def test_predictive_intervals_of_whole_valued_statistics_are_whole_values():
                "parameters": {"p": {"median": 0.2, "q05": 0.1, "q95": 0.3, "prior_q05": 0.0, "prior_q95": 1.0,
                                     "width_ratio": 0.2}}})
     assert "A rounds  observed 0, 90% predictive [0, 2]" in text_summary(sm)
+
+
+def test_abc_model_choice_reports_each_rule_and_favours_the_one_that_fits(tmp_path, capsys):
+    """Section 13.4: a rule drawn per run is calibrated like any parameter, and the calibration reports
+    each rule's posterior share against its prior share. The record here (the actor cooperates in every
+    one of 12 steps, tolerance 0) can only come from always_cooperate, never from always_defect."""
+    from sim.calibrate.folder import rule_frequencies
+
+    data = {
+        "name": "rule_choice", "horizon": 12, "seed": 3,
+        "actors": {"A": {"strategies": {"game": {"choice": ["always_cooperate", "always_defect", "random"],
+                                                 "weights": [1, 1, 2]}}},
+                   "B": {"strategies": {"game": "tit_for_tat"}}},
+        "tracks": {"game": {}},
+        "patterns": [{"name": "A cooperates every month", "count": {"played": "C", "actor": "A", "track": "game"},
+                      "observed": 12, "tolerance": 0}],
+    }
+    path = tmp_path / "rule_choice.yaml"
+    import yaml
+    path.write_text(yaml.safe_dump(data))
+    assert main(["calibrate", str(path), "--draws", "4000", "--accept", "50", "--predictive", "0",
+                 "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    (folder,) = (tmp_path / "out" / "rule_choice").iterdir()
+    summary = json.loads((folder / "summary.json").read_text())
+    rules = summary["rules"]["actors.A.strategies.game.rule"]
+    # prior shares follow the weights (4.5 binomial standard errors over the prior sample)
+    n_prior = summary["prior_sample"]
+    for label, w in (("always_cooperate", 0.25), ("always_defect", 0.25), ("random", 0.5)):
+        assert abs(rules[label]["prior"] - w) < 4.5 * (w * (1 - w) / n_prior) ** 0.5
+    # only always_cooperate (or random playing C twelve times: 0.5**12 of its runs) fits the record
+    assert rules["always_defect"]["accepted"] == 0 and rules["always_defect"]["bayes_factor"] == 0
+    assert rules["always_cooperate"]["posterior"] > 0.9 and rules["always_cooperate"]["bayes_factor"] > 10
+    assert "actors.A.strategies.game.rule" not in summary["parameters"]   # a rule is not a number
+    assert "ABC model choice" in (folder / "report.html").read_text()
+    # the Bayes factor is the ratio of posterior to prior odds
+    r = rule_frequencies(("x", "y"), np.array([0, 0, 1, 1]), np.array([0, 0, 0, 1]))
+    assert r["x"]["bayes_factor"] == pytest.approx((0.75 / 0.25) / (0.5 / 0.5))

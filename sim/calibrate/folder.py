@@ -89,9 +89,13 @@ def summarise(s: Scenario, prior: dict, post: dict, pred: dict | None, mode: str
     """Posterior quantiles (against the prior sample's) and the predictive check; the caller adds
     the acceptance rate and the prior shares within tolerance, counted over every draw."""
     accepted = len(post["run"])
-    params = {}
+    params, rules = {}, {}
     for path in parameter_paths(s):
         col = PARAM_PREFIX + path
+        labels = getattr(s.params[path], "labels", None)
+        if labels is not None:  # v3: a decision rule drawn per run: ABC model choice (section 13.4)
+            rules[path] = rule_frequencies(labels, prior[col], post[col])
+            continue
         integer = whole(prior[col], post[col])   # e.g. a `choice` of whole numbers (a delay in steps)
         lo, med, hi = quantiles(post[col], integer=integer)
         plo, pmed, phi = quantiles(prior[col], integer=integer)
@@ -111,7 +115,22 @@ def summarise(s: Scenario, prior: dict, post: dict, pred: dict | None, mode: str
         patterns.append(entry)
     return {"scenario": s.name, "seed": seed, "draws": draws, "accept_at_least": k, "accepted": accepted,
             "acceptance": mode, "predictive_runs": 0 if pred is None else len(pred["run"]),
-            "parameters": params, "patterns": patterns}
+            "parameters": params, "rules": rules, "patterns": patterns}
+
+
+def rule_frequencies(labels, prior: np.ndarray, post: np.ndarray) -> dict:
+    """ABC model choice (Grelaud et al. 2009): each rule's share among the accepted runs against its
+    share among the prior draws, and their ratio (the Bayes factor of the rule against the others
+    is the ratio of posterior to prior odds)."""
+    out = {}
+    for i, label in enumerate(labels):
+        p_prior = float(np.mean(prior == i)) if len(prior) else float("nan")
+        p_post = float(np.mean(post == i)) if len(post) else float("nan")
+        odds = lambda p: p / (1 - p) if 0 < p < 1 else float("inf") if p == 1 else 0.0  # noqa: E731
+        bf = odds(p_post) / odds(p_prior) if 0 < p_prior < 1 else float("nan")
+        out[label] = {"prior": p_prior, "posterior": p_post, "accepted": int(np.sum(post == i)),
+                      "bayes_factor": bf}
+    return out
 
 
 def text_summary(summary: dict) -> str:
@@ -123,12 +142,19 @@ def text_summary(summary: dict) -> str:
                  f"every tolerance)")
     if summary["acceptance"] == "nearest":
         lines.append(f"  fewer than {summary['accept_at_least']}: the {summary['accepted']} nearest runs are the posterior")
-    width = max(len(p) for p in summary["parameters"])
-    lines.append(f"  {'parameter':<{width}}  {'median':>8}  {'90% interval':<20}  {'prior 90%':<20}  width/prior")
+    width = max((len(p) for p in summary["parameters"]), default=10)
+    if summary["parameters"]:
+        lines.append(f"  {'parameter':<{width}}  {'median':>8}  {'90% interval':<20}  {'prior 90%':<20}  width/prior")
     for path, q in summary["parameters"].items():
         interval = f"[{q['q05']:.3g}, {q['q95']:.3g}]"
         prior = f"[{q['prior_q05']:.3g}, {q['prior_q95']:.3g}]"
         lines.append(f"  {path:<{width}}  {q['median']:8.3g}  {interval:<20}  {prior:<20}  {q['width_ratio']:.2f}")
+    for path, rules in summary.get("rules", {}).items():
+        lines.append(f"  {path}: the rule drawn per run (ABC model choice: posterior share, prior share, "
+                     f"Bayes factor)")
+        for label, r in rules.items():
+            lines.append(f"    {label:<24}{r['posterior']:6.3f}  (prior {r['prior']:.3f}, {r['accepted']} accepted)  "
+                         f"BF {r['bayes_factor']:.3g}")
     if summary["predictive_runs"]:
         lines.append(f"  posterior predictive check ({summary['predictive_runs']} fresh runs from the posterior):")
         width = max(len(p["name"]) for p in summary["patterns"])
@@ -219,6 +245,13 @@ def write_report(folder: Path, s: Scenario, summary: dict, manifest: dict) -> No
         "<h2>Posterior</h2>" + table(["parameter", "median", "90% interval", "prior 90%", "width / prior width"], rows)
         + "<p>The last column is the posterior 90% interval's width over the prior's: near 1, the record "
         "does not identify the parameter.</p>",
+        *(["<h2>Decision rules (ABC model choice)</h2><p>Each run drew its rule; the posterior share of a rule "
+           "is its share among the accepted runs. The Bayes factor is the rule's posterior odds over its prior "
+           "odds (Grelaud et al. 2009): above 1 the record favours the rule, below 1 it disfavours it.</p>"
+           + "".join(f"<h3>{esc(path)}</h3>" + table(
+               ["rule", "posterior share", "prior share", "accepted runs", "Bayes factor"],
+               [[lab, r["posterior"], r["prior"], r["accepted"], r["bayes_factor"]] for lab, r in rules.items()])
+               for path, rules in sm.get("rules", {}).items())] if sm.get("rules") else []),
         "<h2>Patterns and the posterior predictive check</h2>"
         + table(["pattern", "statistic", "observed", "tolerance", "prior share within", "90% predictive",
                  "observed inside"], prows),
