@@ -172,7 +172,9 @@ def test_every_command_the_readme_shows_runs(argv, tmp_path, monkeypatch, capsys
     if command == "compare":  # needs two folders: the central comparison above runs it
         return
     if command == "viz":
-        assert '"sim", "viz"' in (ROOT / "tests" / "test_viz_browser.py").read_text()
+        # tests/test_viz_browser.py starts it through conftest.viz_server, which runs `python -m sim viz`
+        assert '"sim", "viz"' in (ROOT / "tests" / "conftest.py").read_text()
+        assert "viz_server([" in (ROOT / "tests" / "test_viz_browser.py").read_text()
         return
     monkeypatch.chdir(ROOT)
     out = ["--out", str(tmp_path)] if command not in PRINTS else []
