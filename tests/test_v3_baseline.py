@@ -87,3 +87,19 @@ def test_a_rivalry_held_at_its_top_rung_lowers_p_held_only_through_level_linkage
     worse, better = int((bottom & ~top).sum()), int((top & ~bottom).sum())
     assert stats.binomtest(worse, worse + better).pvalue < 0.01
     assert np.array_equal(_pacified_held(11, False), _pacified_held(0, False))
+
+
+@pytest.mark.slow
+def test_in_every_shipped_variant_only_the_mechanisms_it_switches_off_are_inert():
+    """docs/parameters.md: every variant of the baseline keeps its mechanisms moving some runs, except
+    compartmentalised.yaml, where issue and level linkage are 0 by construction."""
+    from sim.analysis.stats import mechanism_table, twin_effect
+
+    expected = {"compartmentalised": {"no_issue_linkage", "no_level_linkage"}}
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        s = load_scenario(path)
+        mech = {n: t.mechanism for n, t in s.twins.items() if t.mechanism}
+        assert mech, path.name
+        table = run_ensemble(s, runs=300).table
+        rows = mechanism_table({n: twin_effect(table, n) for n in mech}, mech)
+        assert {r["twin"] for r in rows if r["inert"]} == expected.get(path.stem, set()), path.name
