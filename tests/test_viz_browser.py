@@ -81,6 +81,8 @@ def step(page, counter, n: int, start: int = 0):
     for i in range(start + 1, start + n + 1):
         page.get_by_role("button", name="Step").click()
         expect(counter).to_contain_text(f"Rounds played: {i}", timeout=30_000)
+        # the panels render apart from the counter; each marks the round it shows
+        expect(page.locator(f"[data-round]:not([data-round='{i}'])")).to_have_count(0, timeout=30_000)
 
 
 def in_view(page, locator) -> bool:

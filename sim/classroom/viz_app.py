@@ -263,7 +263,8 @@ def strip_html(model: ClassroomModel, width: int = STRIP, rename=str) -> str:
     legend = (f"<div style='font-size:13px;color:#333'>{c}, {d}; * = noise turned the intended move into the other"
               + ("; \u2744 = frozen: that side walked out until a thaw" if frozen else "")
               + (f"; showing the last {width} rounds" if first else "") + "</div>")
-    return f"<table class='sim-strip'>{''.join(rows)}</table>{legend}{news_html(model, rename)}"
+    return (f"<table class='sim-strip' data-round='{len(model.history)}'>{''.join(rows)}</table>{legend}"
+            f"{news_html(model, rename)}")
 
 
 def news_html(model: ClassroomModel, rename=str, last: int = 4) -> str:
@@ -339,7 +340,9 @@ def population_html(model: ClassroomModel, rename=str) -> str:
               f"box-shadow:inset 0 0 0 2px #fff;color:#000;text-align:center;font-weight:bold;font-size:14px'>!</span>"
               f" = caused a misuse incident this round</div>")
     head = f"<div style='font-size:14px'><b>Nonstate groups ({len(pop.groups)})</b>. {text}</div>"
-    return f"{head}<table class='sim-pop'><tr>{''.join(cells)}</tr></table>{legend}"
+    # data-round lets a reader (or a browser test) tell which round this panel shows
+    return (f"<div class='sim-pop-round' data-round='{len(model.history)}'>{head}<table class='sim-pop'>"
+            f"<tr>{''.join(cells)}</tr></table>{legend}</div>")
 
 
 @solara.component
@@ -361,7 +364,7 @@ def score_html(model: ClassroomModel, rename=str) -> str:
         this = num(last[i], 2) if last is not None else "-"
         rows.append(f"<tr><td style='color:{side_colour(i)};font-weight:bold'>{escape(rename(actor))}</td>"
                     f"<td>{escape(move)}</td><td>{this}</td><td class='sim-total'><b>{num(totals[i], 2)}</b></td></tr>")
-    return f"<table class='sim-table sim-score'>{''.join(rows)}</table>"
+    return f"<table class='sim-table sim-score' data-round='{len(model.history)}'>{''.join(rows)}</table>"
 
 
 @solara.component
