@@ -96,10 +96,12 @@ def _check_calendar(scenario: Scenario, fail) -> None:
             return  # only an error if a `date:` needs it, which resolution reports
     if not isinstance(start, dt.date) or scenario.step not in STEP_UNITS:
         return
+    forecast = getattr(scenario, "forecast", None)
+    steps = scenario.horizon if forecast is None else forecast.total
     try:
-        step_date(start, scenario.horizon, scenario.step)
+        step_date(start, steps, scenario.step)
     except (OverflowError, ValueError):
-        raise fail(("start",), f"the horizon ({scenario.horizon} {scenario.step}s from {start}) "
-                               "runs past the year 9999") from None
+        raise fail(("start",) if forecast is None else ("forecast", "horizon"),
+                   f"the horizon ({steps} {scenario.step}s from {start}) runs past the year 9999") from None
 
 

@@ -191,6 +191,22 @@ class OutcomeDef:
 
 
 @dataclass(frozen=True)
+class ForecastDef:
+    """v3: ``forecast: {from, horizon}``. The scenario is the record up to the seam: its ``horizon``
+    is ``seam``, the steps before ``start`` (the seam's date); ``sim forecast`` continues each
+    accepted run for ``horizon`` more steps (docs/forecast.md)."""
+
+    start: dt.date      # forecast.from: the date of the seam (step ``seam`` begins there)
+    seam: int           # steps before the seam (the scenario's horizon)
+    horizon: int        # steps after it
+
+    @property
+    def total(self) -> int:
+        """Steps of a record run and its continuation together."""
+        return self.seam + self.horizon
+
+
+@dataclass(frozen=True)
 class Lesson:
     """A classroom lesson's notes: title, learning goal, what to notice, what to try."""
 
@@ -230,6 +246,7 @@ class Scenario:
     patterns: tuple = ()                # calibration patterns (sim/scenario/patterns.py)
     posterior: Any = field(default=None, repr=False)  # ``parameters: {from: ...}`` (sim/scenario/posterior.py)
     reference_class: Any = field(default=None, repr=False)  # ``reference_class: PATH`` (sim/scenario/reference.py)
+    forecast: ForecastDef | None = None  # v3: ``forecast: {from, horizon}`` (sim forecast)
 
     @property
     def track_names(self) -> tuple[str, ...]:
@@ -268,6 +285,7 @@ class _Builder:
         self.actors = list(spec.actors)
         self.choice_prefixes: set[str] = set()
         self.channel = 0  # index of the channel track, set by build() before the actors are resolved
+        self.forecast: ForecastDef | None = None  # set by resolve() (the seam fixes the horizon)
 
     def fail(self, path: KeyPath, message: str) -> ScenarioError:
         return self.src.error(path, message)
@@ -483,12 +501,12 @@ class _Builder:
         at = None
         if e.at is not None:
             steps = [e.at] if isinstance(e.at, int) else list(e.at)
-            late = [s for s in steps if s >= self.spec.horizon]
+            late = [s for s in steps if s >= self.event_limit]
             if late:
-                raise self.fail(path + ("at",), f"step {late[0]} is past the horizon ({self.spec.horizon} steps)")
+                raise self.fail(path + ("at",), f"step {late[0]} is past the {self.limit_words(self.event_limit)}")
             at = frozenset(steps)
         if e.date is not None:
-            at = (at or frozenset()) | frozenset(self.date_steps(e.date, path + ("date",)))
+            at = (at or frozenset()) | frozenset(self.date_steps(e.date, path + ("date",), self.event_limit))
         base = f"events.{event_slug(e.name)}"
         p = self.add(f"{base}.probability", e.probability, UNIT) if e.probability is not None else None
         p_open = (self.add(f"{base}.probability_if_channel_open", e.probability_if_channel_open, UNIT)
@@ -668,8 +686,22 @@ class _Builder:
                                        f" (got '{self.spec.step}')")
         return start
 
-    def date_steps(self, dates, path: KeyPath) -> list[int]:
-        """Steps of ``dates`` counted from ``start:`` in whole ``step:`` units (a date falls in its step)."""
+    @property
+    def event_limit(self) -> int:
+        """Steps an event may be dated in: the horizon, and with a forecast the steps after the seam too."""
+        return self.forecast.total if self.forecast is not None else self.spec.horizon
+
+    def limit_words(self, limit: int) -> str:
+        if self.forecast is not None and limit == self.forecast.total:
+            return f"forecast's end ({self.forecast.seam} + {self.forecast.horizon} steps)"
+        if self.forecast is not None:
+            return f"seam (forecast.from {self.forecast.start}: the record has {limit} steps)"
+        return f"horizon ({limit} steps)"
+
+    def date_steps(self, dates, path: KeyPath, limit: int | None = None) -> list[int]:
+        """Steps of ``dates`` counted from ``start:`` in whole ``step:`` units (a date falls in its step);
+        each must be before ``limit`` (default: the horizon, which with a forecast is the seam)."""
+        limit = self.spec.horizon if limit is None else limit
         start = self.start_date(path)
         many = isinstance(dates, list)
         out = []
@@ -678,8 +710,10 @@ class _Builder:
             if d < start:
                 raise self.fail(where, f"{d} is before the scenario's start ({start})")
             step = steps_between(start, d, self.spec.step)
-            if step >= self.spec.horizon:
-                raise self.fail(where, f"{d} is step {step}, past the horizon ({self.spec.horizon} "
+            if step >= limit and self.forecast is not None:
+                raise self.fail(where, f"{d} is step {step}, past the {self.limit_words(limit)}")
+            if step >= limit:
+                raise self.fail(where, f"{d} is step {step}, past the horizon ({limit} "
                                        f"{self.spec.step}s from {start})")
             out.append(step)
         return out
@@ -715,7 +749,7 @@ class _Builder:
                         spec.horizon, cont, spec.step, spec.start, actors, tracks, events, outcomes,
                         self.params, self.ranges, self.src.data, self.src.file,
                         lesson=_lesson(spec.lesson), sweep=spec.sweep, twins=twins, nonstate=nonstate,
-                        **_calibration(self, spec, [e.name for e in spec.events]))
+                        forecast=self.forecast, **_calibration(self, spec, [e.name for e in spec.events]))
 
 
 def _calibration(builder: _Builder, spec: ScenarioSpec, events: list[str]) -> dict:
@@ -794,12 +828,53 @@ def _stem(file: str) -> str:
     return pathlib.Path(file).stem if file and not file.startswith("<") else "scenario"
 
 
+def _seam(src: Source, spec: ScenarioSpec) -> tuple[ScenarioSpec, ForecastDef | None]:
+    """v3: ``forecast: {from, horizon}``: the seam's step counted from ``start:``, which is the
+    scenario's ``horizon`` (the steps before the seam): filled in when not given, checked when given."""
+    f = spec.forecast
+    if f is None:
+        return spec, None
+    if spec.continuation is not None:
+        raise src.error(("continuation",), "continuation does not go with forecast: (a record run reaches the "
+                                           "seam and every branch lasts forecast.horizon steps)")
+    if spec.start is None:
+        raise src.error(("forecast", "from"), "forecast.from needs the scenario's `start:` date "
+                                              "(the seam is counted from it, e.g. start: 2022-10-01)")
+    start = spec.start
+    if isinstance(start, str):
+        try:
+            start = dt.date.fromisoformat(start)
+        except ValueError:
+            raise src.error(("start",), f"'{start}' is not a date: expected YYYY-MM-DD") from None
+    if spec.step not in STEP_UNITS:
+        raise src.error(("step",), f"forecast.from needs `step:` to be one of {', '.join(STEP_UNITS)}"
+                                   f" (got '{spec.step}')")
+    if f.from_ <= start:
+        raise src.error(("forecast", "from"), f"{f.from_} is not after the scenario's start ({start}): the seam "
+                                              "ends the record")
+    seam = steps_between(start, f.from_, spec.step)
+    if seam < 1:
+        raise src.error(("forecast", "from"), f"{f.from_} is less than one {spec.step} after the scenario's start "
+                                              f"({start}): the record before the seam needs at least one step")
+    if "horizon" in spec.model_fields_set and spec.horizon != seam:
+        raise src.error(("horizon",), f"{spec.horizon} does not agree with forecast.from: {f.from_} is step {seam} "
+                                      f"from start ({start}), and horizon counts the steps before the seam "
+                                      f"(give {seam} or leave horizon out)")
+    if seam + f.horizon > 100_000:
+        raise src.error(("forecast", "horizon"), f"{seam} steps before the seam and {f.horizon} after it: at "
+                                                 f"most 100000 in all")
+    return spec.model_copy(update={"horizon": seam}), ForecastDef(f.from_, seam, f.horizon)
+
+
 def resolve(src: Source, spec: ScenarioSpec) -> Scenario:
     """Check cross-references and build the model's view of a validated scenario."""
     from .bounds import check_bounds
     from .names import check_names
 
     check_names(src, _stem(src.file))  # unsafe or colliding names (names.py)
-    scenario = _Builder(src, spec).build()
+    spec, forecast = _seam(src, spec)
+    builder = _Builder(src, spec)
+    builder.forecast = forecast
+    scenario = builder.build()
     check_bounds(scenario, src)  # numbers that would overflow or run out of memory (bounds.py)
     return scenario

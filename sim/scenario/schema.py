@@ -442,6 +442,29 @@ class SweepSpec(Spec):
     runs: Annotated[int, Field(ge=1)] | None = None
 
 
+def _seam_date(value: Any) -> dt.date:
+    """``forecast.from``: a calendar date ``YYYY-MM-DD`` (YAML's date, or the same text in quotes)."""
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise PydanticCustomError("date", "expected a date YYYY-MM-DD, got {got}", {"got": repr(value)})
+
+
+class ForecastSpec(Spec):
+    """``forecast: {from: DATE, horizon: N}``: the scenario is a record up to the seam ``from``, and
+    ``sim forecast`` continues every accepted run of it for ``horizon`` steps (docs/forecast.md).
+    The scenario's own ``horizon`` counts the steps before the seam (checked in resolved.py)."""
+
+    from_: Annotated[dt.date, PlainValidator(_seam_date), Field(alias="from")]
+    horizon: Annotated[int, Field(ge=1, le=100_000)]
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
 from .patterns import PatternSpec  # noqa: E402  (calibration keys)
 from .posterior import ParametersSpec  # noqa: E402
 
@@ -471,3 +494,4 @@ class ScenarioSpec(Spec):
     parameters: ParametersSpec | None = None
     value_scale: Literal["step", "total"] = "step"  # v3: default logit scale of forward_looking rules
     reference_class: Annotated[str, Field(min_length=1)] | None = None  # CSV of earlier channels (reference.py)
+    forecast: ForecastSpec | None = None  # v3: the record continued from a seam (sim forecast)
