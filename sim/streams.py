@@ -82,6 +82,9 @@ KEYED_STREAMS: dict[str, str] = {
             "the track's name",
     "actor": "the dynamics slots (strategy, noise per step and track) of an actor beyond the first two, "
              "keyed by the actor's name (engine only: scenario files have two actors)",
+    "branch": "v3: a forecast's fresh numbers after the seam (sim/model/branch.py), name `dynamics` (the dynamics "
+              "block's rows), `event:<name>`, `thaw:<track>`, `nonstate:draws` or `nonstate:attribution:<actor>`; "
+              "branch b of accepted run r reads the block at counter r * 2**32 + b",
 }
 
 

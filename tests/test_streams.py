@@ -34,7 +34,7 @@ def test_spawn_keys_are_the_historic_ones():
     assert key("hidden_strategy", 3) == (7, 3)
     assert key("evolution") == ()
     assert set(streams.SPAWN_KEYS) == {"dynamics", "mesa", "design", "moran", "explore", "hidden_strategy", "evolution"}
-    assert set(streams.KEYED_STREAMS) == {"param", "event", "nonstate", "posterior", "actor", "thaw"}
+    assert set(streams.KEYED_STREAMS) == {"param", "event", "nonstate", "posterior", "actor", "thaw", "branch"}
 
 
 def test_generator_is_pcg64_of_the_seed_sequence():

@@ -22,6 +22,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .labels import OUTCOME_WORDS, param_label, words
+from .forecast_report import forecast_section
 from .reference_check import reference_section
 from ..results.tables import read_table
 
@@ -777,7 +778,7 @@ def table_section(ctx: Context) -> str:
 
 
 #: the sections of a run folder's report, in order (add a function to add a section)
-RUN_SECTIONS: list[Section] = [assumptions_section, headline_section, mechanisms_section, effects_section, figures_section,
+RUN_SECTIONS: list[Section] = [assumptions_section, forecast_section, headline_section, mechanisms_section, effects_section, figures_section,
                                robustness_section, reference_section, theory_section, manifest_section]
 #: the sections of a sweep, compare or sensitivity folder's report
 TABLE_SECTIONS: list[Section] = [assumptions_section, table_section, figures_section, theory_section,

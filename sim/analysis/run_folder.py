@@ -41,16 +41,17 @@ def run_summary(s, seed: int, runs_table: dict, header: list[str]) -> dict:
     return summary
 
 
-def finish_run_folder(folder: Path, s, steps: StepStats, meta: dict) -> dict:
+def finish_run_folder(folder: Path, s, steps: StepStats, meta: dict, extra: dict | None = None) -> dict:
     """From the stored runs.csv: bands, summary, figures, report, manifest. Returns the summary.
 
-    ``meta`` holds seed, runs, chunk size, command and timings for the manifest.
+    ``meta`` holds seed, runs, chunk size, command and timings for the manifest; ``extra`` entries
+    are added to the summary (a forecast's record, acceptance and predictive check).
     """
     started = dt.datetime.now(dt.timezone.utc)
     write_table(folder / "bands.csv", bands(s, steps))
     header = (folder / "runs.csv").open(encoding="utf-8").readline().rstrip("\n").split(",")
     runs_table = read_table(folder / "runs.csv", columns=summary_columns(header))
-    summary = run_summary(s, meta["seed"], runs_table, header)
+    summary = {**run_summary(s, meta["seed"], runs_table, header), **(extra or {})}
     del runs_table  # a million-run table: free it before the figures read their own columns
     (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     if summary.get("robustness"):

@@ -23,6 +23,7 @@ def observe_step(stats: StepStats, m: NegotiationModel) -> None:
     t = m.t - 1
     main = m.lane()
     alive = t < m.length[main]
+    t -= m.origin  # a forecast's branches count their steps from the seam (sim/model/branch.py)
     stats.alive[t] += alive.sum()
     for k, track in enumerate(m.tracks):
         stats.levels[k][t] += np.bincount(track.level[main][alive], minlength=track.top + 1)

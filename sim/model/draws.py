@@ -72,6 +72,9 @@ class Draws:
     length: np.ndarray
     slots: Slots
     thaw: dict = None  # v3: track index -> (horizon, runs) uniforms of its thaw draw (freezable tracks)
+    #: a forecast's nonstate numbers, ((runs, horizon, width), [(runs, horizon) per actor beyond two]);
+    #: None: the population draws its own from (seed, run) (sim/model/nonstate.py)
+    nonstate: tuple | None = None
 
 
 def sample_params(scenario: Scenario, seed: int, runs: np.ndarray) -> dict[str, np.ndarray]:

@@ -118,7 +118,7 @@ class EventEngine:
                 fired_names.append(self.events[i].name)
                 here = fired[:main]
                 self.counts[i] += here
-                self.first[i] = np.where(here & (self.first[i] < 0), t, self.first[i])
+                self.first[i] = np.where(here & (self.first[i] < 0), t - model.origin, self.first[i])
 
         def effects(i: int, where: Array) -> None:
             if where.any():

@@ -29,7 +29,7 @@ import numpy as np
 from ..scenario.resolved import Scenario, TwinDef
 from ..streams import generator
 from .actors import Actor
-from .draws import draw
+from .draws import Draws, draw
 from .events import EventEngine
 from .nonstate import Population
 from .outcomes import OutcomeTracker
@@ -67,7 +67,9 @@ class NegotiationModel(mesa.Model):
     """
 
     def __init__(self, scenario: Scenario, runs: int | Sequence[int] | None = None, seed: int | None = None,
-                 twins: Sequence[TwinDef] = (), collect: bool = True, grid: bool = True):
+                 twins: Sequence[TwinDef] = (), collect: bool = True, grid: bool = True, draws: Draws | None = None):
+        """``draws``: the runs' random numbers made by the caller (a forecast's branches, see
+        ``branch.py``) instead of those of ``(seed, run)``; one column per run in ``runs``."""
         self.scenario = scenario
         self.seed_value = scenario.seed if seed is None else int(seed)
         super().__init__(rng=generator(self.seed_value, "mesa"))  # apart from every run's streams
@@ -78,7 +80,8 @@ class NegotiationModel(mesa.Model):
         self.twins = tuple(twins)
         self.copies = 1 + len(self.twins)
         lanes = n * self.copies
-        draws = draw(scenario, self.seed_value, self.run_ids)
+        draws = draw(scenario, self.seed_value, self.run_ids) if draws is None else draws
+        self.nonstate_u = draws.nonstate  # a forecast's nonstate numbers (None: the population draws its own)
         self.values = {p: self._tile(v) for p, v in draws.params.items()}
         self._twin_sets(n)
         self.block, self.event_u, self.slots = draws.block, draws.events, draws.slots
@@ -97,6 +100,9 @@ class NegotiationModel(mesa.Model):
         self.outcome = OutcomeTracker(scenario.outcomes, lanes, len(self.tracks), self.levels(), grid=grid,
                                       grid_runs=n)
         self.t = 0
+        #: the step outcomes are measured from (a forecast's seam, ``branch.py``): steps recorded in
+        #: outcomes (break step, first freeze, first firing, first incident) count from it
+        self.origin = 0
         self.diverged = np.zeros(lanes, dtype=bool)  # twin lanes whose channel moves left the run's
         self.fired_this_step: list[str] = []
         self.datacollector = mesa.DataCollector(model_reporters=self._reporters()) if collect else None
@@ -203,7 +209,7 @@ class NegotiationModel(mesa.Model):
         forced = self.events.step(self, t, u_events, alive)
         for k, track in enumerate(self.tracks):  # v3: a frozen player walks out (deliberate: no noise)
             if k in self.thaw_u:
-                now = track.see_freezes(t, alive)
+                now = track.see_freezes(t - self.origin, alive)
                 for seat, a in enumerate(track.players):
                     walked = now & track.freeze[seat]
                     mask, value = forced[a][k]
@@ -234,7 +240,7 @@ class NegotiationModel(mesa.Model):
             self.population.step(self, t, first[:, ch] & second[:, ch], alive, self.copies)
         ch = self.scenario.outcomes.channel
         frozen = self.tracks[ch].was_frozen if ch in self.thaw_u else None
-        self.outcome.update(t, (first, second), self.levels(), alive, frozen)
+        self.outcome.update(t - self.origin, (first, second), self.levels(), alive, frozen)
         for k, u in self.thaw_u.items():
             self.tracks[k].thaw_draw(u[t] if self.copies == 1 else np.tile(u[t], self.copies), alive)
         self.t += 1

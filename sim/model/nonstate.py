@@ -96,12 +96,16 @@ class Population:
         actors = model.scenario.actors
         self.width = 2 * spec.groups + min(len(actors), DRAWN_ACTORS)
         # the run's nonstate stream: per step 2 uniforms per group (attempt, success), 1 per actor
-        self.u = keyed_uniforms(model.seed_value, "nonstate", "draws", runs,
-                                model.scenario.horizon * self.width).reshape(len(runs), model.scenario.horizon,
-                                                                             self.width)
-        # actors beyond the first two: one attribution uniform per step each, from their own stream
-        self.u_more = [keyed_uniforms(model.seed_value, "nonstate", f"attribution:{a.name}", runs,
-                                      model.scenario.horizon) for a in actors[DRAWN_ACTORS:]]
+        given = getattr(model, "nonstate_u", None)  # a forecast's branches bring their own (branch.py)
+        if given is not None:
+            self.u, self.u_more = given
+        else:
+            self.u = keyed_uniforms(model.seed_value, "nonstate", "draws", runs,
+                                    model.scenario.horizon * self.width).reshape(len(runs), model.scenario.horizon,
+                                                                                 self.width)
+            # actors beyond the first two: one attribution uniform per step each, from their own stream
+            self.u_more = [keyed_uniforms(model.seed_value, "nonstate", f"attribution:{a.name}", runs,
+                                          model.scenario.horizon) for a in actors[DRAWN_ACTORS:]]
         self.groups = [NonstateGroup(model, self, i) for i in range(spec.groups)]
 
     @property
@@ -162,7 +166,7 @@ class Population:
         n = np.bincount(lanes[hits], minlength=self.remaining.shape[0]).astype(np.int64)
         self.last_incidents = n
         self.incidents += n
-        self.first_incident = np.where((n > 0) & (self.first_incident < 0), t, self.first_incident)
+        self.first_incident = np.where((n > 0) & (self.first_incident < 0), t - model.origin, self.first_incident)
         hit = n > 0
         if not hit.any():
             return
