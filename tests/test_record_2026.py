@@ -178,3 +178,41 @@ def test_record_patterns_are_judged_before_the_seam(record):
     for p in record.patterns:
         if p.kind == "channel_open_share":
             assert p.args[1] < SEAM, p.name
+
+
+def test_the_two_agreements_to_talk_about_ai_risk_are_coded_alike():
+    """Woodside (Nov 2023) and Beijing (May 2026) agreed the same kind of channel: the same effects,
+    each with its own draw of the rise in the sense of danger."""
+    raw = {e["name"]: e for e in yaml.safe_load(RECORD.read_text())["events"]}
+    woodside, beijing = raw["Leaders agree to talk about AI risk"], raw["Leaders agree to open the AI-safety channel"]
+    assert woodside["effects"] == beijing["effects"]
+    assert {"force": "C", "actor": "US", "track": "frontier_safety"} in beijing["effects"]
+    assert {"force": "C", "actor": "China", "track": "frontier_safety"} in beijing["effects"]
+
+
+def test_docs_record_numbers_are_recomputed(record):
+    """docs/record.md, "Is the record reproducible?": the first 20,000 prior draws (seed 2022), as
+    `sim calibrate` simulates them, their runs within tolerance, the per-pattern shares and the rules."""
+    text = " ".join((ROOT / "docs" / "record.md").read_text(encoding="utf-8").split("## Is the record reproducible?")[1].split())
+    table = reference_table(record, 20000, 2022)
+    ok = within(table, record.patterns)
+    k = int(ok.sum())
+    assert k > 0
+    assert f"20,000 prior draws of `sim calibrate scenarios/history/record_2022_2026.yaml` (seed 2022), {k} have" in text
+    assert f"(acceptance rate {k / 20000:.4f})" in text
+    labels = {"US chip-control rounds": "US rounds", "Chinese mineral-control rounds": "Chinese rounds",
+              "China answers a US round within two months": "China's answers",
+              "Chip controls eased below their peak": "chip easing",
+              "Mineral controls eased below their peak": "mineral easing",
+              "AI channel alive, Woodside to Lima": "channel alive",
+              "AI channel dormant, Apr 2025 - Apr 2026": "channel dormant", "No misuse incident": "no incident"}
+    assert set(labels) == {p.name for p in record.patterns}
+    for p in record.patterns:
+        assert f"{labels[p.name]} {within(table, (p,)).mean():.3f}" in text, p.name
+    rules = ["forward_looking", "generous_tit_for_tat", "tit_for_tat", "grim_trigger", "win_stay_lose_shift"]
+    us = np.bincount(table["param.actors.US.strategies.frontier_safety.rule"][ok].astype(int), minlength=5)
+    china = np.bincount(table["param.actors.China.strategies.frontier_safety.rule"][ok].astype(int), minlength=5)
+    assert [c.name for c in record.actors[0].strategies[0].candidates] == rules
+    assert f"forward-looking in {us[0]} of {k} runs" in text and f"grim trigger in {us[3]};" in text
+    assert china[3] == 0 and "for China, grim trigger in none" in text
+    assert 0.4 < us[0] / k < 0.6  # "half of the posterior"
