@@ -216,3 +216,22 @@ def test_docs_record_numbers_are_recomputed(record):
     assert f"forward-looking in {us[0]} of {k} runs" in text and f"grim trigger in {us[3]};" in text
     assert china[3] == 0 and "for China, grim trigger in none" in text
     assert 0.4 < us[0] / k < 0.6  # "half of the posterior"
+
+
+def test_the_shipped_forecast_runs_from_the_record(tmp_path, capsys):
+    """`sim forecast` on the shipped forecast, small: accepted record runs (within tolerance, none
+    nearest) each continued by its branches, 36 steps from the seam."""
+    import pandas as pd
+
+    assert main(["forecast", str(FORECAST), "--draws", "3000", "--accept", "4", "--branches", "3",
+                 "--predictive", "0", "--no-twins", "--workers", "1", "--quiet", "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "forecast from 2026-05-15 (step 44 of the record), 36 steps ahead" in out
+    (folder,) = (tmp_path / "forecast_2026").iterdir()
+    runs = pd.read_csv(folder / "runs.csv")
+    assert len(runs) == 12 and runs["accepted_run"].nunique() == 4 and set(runs["branch"]) == {0, 1, 2}
+    assert (runs["length"] == 36).all()
+    post = pd.read_csv(folder / "posterior.csv")
+    assert sorted(post["run"]) == sorted(runs["accepted_run"].unique())
+    stats = [c for c in post.columns if c.startswith("stat.")]
+    assert len(stats) == len(load_scenario(RECORD).patterns)
