@@ -62,6 +62,7 @@ def test_calibrated_and_forecast_models_share_strategies_payoffs_ladders_and_mec
     assert forecast.outcomes == record.outcomes
     assert forecast.patterns == record.patterns
     assert (forecast.start, forecast.step, forecast.horizon) == (record.start, record.step, record.horizon)
+    assert forecast.seed == record.seed  # sim forecast accepts the very runs sim calibrate does
     model = [p for p in record.params if p.startswith(("actors.", "tracks.", "nonstate."))]
     assert len(model) > 30
     for p in model:
@@ -198,7 +199,9 @@ def test_docs_record_numbers_are_recomputed(record):
     ok = within(table, record.patterns)
     k = int(ok.sum())
     assert k > 0
-    assert f"20,000 prior draws of `sim calibrate scenarios/history/record_2022_2026.yaml` (seed 2022), {k} have" in text
+    assert "`sim calibrate scenarios/history/record_2022_2026.yaml --draws 20000 --accept 100`" in text
+    assert f"of the 20,000 prior draws (seed 2022) {k} have every statistic within its tolerance" in text
+    assert k >= 100  # so the 100 accepted are all within tolerance
     assert f"(acceptance rate {k / 20000:.4f})" in text
     labels = {"US chip-control rounds": "US rounds", "Chinese mineral-control rounds": "Chinese rounds",
               "China answers a US round within two months": "China's answers",
