@@ -297,3 +297,174 @@ def test_every_fresh_entry_names_state_that_exists():
         if key in {("nonstate_u",), ("population", "u_more")}:
             continue  # None (an empty list) unless a forecast's numbers are given (a third actor is)
         assert any(len(p) >= len(key) and all(k in ("*", x) for k, x in zip(key, p)) for p in found), key
+
+
+# -- the command -------------------------------------------------------------------------------------
+
+import csv  # noqa: E402
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from sim.calibrate.observer import pattern_statistics  # noqa: E402
+
+#: a record of 120 months in which the US plays each chip round C with an unknown probability p
+#: (prior uniform on [0, 1]); its pattern, the US's rounds of D, is taken from one hidden run at p = 0.7
+HIDDEN = """name: hidden
+seed: 11
+start: 2016-01-01
+forecast: {from: 2026-01-01, horizon: 24}
+actors:
+  US:
+    strategies:
+      ai: tit_for_tat
+      chips: {name: random, p: {uniform: [0, 1]}}
+  China:
+    noise: 0.05
+    strategies:
+      ai: {name: tit_for_tat, linkage: 0.5}
+      chips: tit_for_tat
+tracks:
+  ai: {role: channel}
+  chips:
+    ladder: {rungs: [a, b, c, d, e]}
+events:
+  - name: Summit
+    date: 2026-01-01
+    effects: [{target: actors.*.trust, add: 0.1}]
+patterns:
+  - name: US chip rounds
+    count: {played: D, actor: US, track: chips}
+    observed: OBSERVED
+    tolerance: 3
+"""
+TRUE_P = 0.7
+P_PATH = "actors.US.strategies.chips.p"
+
+
+def _hidden_record(tmp_path: Path) -> Path:
+    """The scenario with its pattern observed in a hidden run at p = 0.7 (seed 99, not the forecast's)."""
+    import yaml
+
+    data = yaml.safe_load(HIDDEN.replace("OBSERVED", "0"))
+    truth = scenario_from_dict(data, overrides=[f"{P_PATH}={TRUE_P}"])
+    stats = pattern_statistics(NegotiationModel(truth, runs=[0], seed=99), truth.patterns)
+    observed = int(stats[truth.patterns[0].column][0])
+    assert 20 <= observed <= 52  # 120 rounds at 0.3 each: 36 expected
+    return write(tmp_path, HIDDEN.replace("OBSERVED", str(observed)), "hidden.yaml")
+
+
+def _read(path: Path) -> dict[str, list[str]]:
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    return {k: [r[k] for r in rows] for k in rows[0]}
+
+
+def _forecast(tmp_path: Path, scenario: Path, *extra: str, out: str = "results") -> Path:
+    root = tmp_path / out
+    code = main(["forecast", str(scenario), "--draws", "3000", "--accept", "40", "--branches", "5",
+                 "--predictive", "200", "--out", str(root), "--quiet", *extra])
+    assert code == 0
+    (folder,) = list((root / "hidden").iterdir())
+    return folder
+
+
+@pytest.fixture(scope="module")
+def hidden(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("hidden")
+    scenario = _hidden_record(tmp)
+    return scenario, _forecast(tmp, scenario, "--workers", "1", "--chunk-size", "700", "--branch-chunk", "13")
+
+
+def test_a_hidden_record_is_recovered_and_its_forecast_follows_the_known_parameter(hidden):
+    """The posterior of p concentrates near 0.7: its median within 0.04 of the record's own estimate
+    (1 - rounds / 120) and within 0.12 of 0.7 (the 120 rounds carry a standard error of
+    sqrt(0.7 * 0.3 / 120) = 0.042, and the tolerance of 3 rounds adds 0.025). After the seam the US
+    keeps playing C with its own p, so the forecast's share of C on chips (both players') matches a
+    direct run at p = 0.7 within 0.12, and the share the posterior's values of p imply within 0.03
+    (the sampling of 200 branches of 24 moves)."""
+    import yaml
+
+    scenario, folder = hidden
+    post = _read(folder / "posterior.csv")
+    p = np.array(post[f"param.{P_PATH}"], dtype=float)
+    assert len(p) == 40
+    observed = yaml.safe_load(scenario.read_text())["patterns"][0]["observed"]
+    estimate = 1 - observed / 120          # what the hidden record says p is
+    assert abs(estimate - TRUE_P) < 3 * 0.042
+    assert abs(np.median(p) - estimate) < 0.04
+    assert abs(np.median(p) - TRUE_P) < 0.12
+    assert np.quantile(p, 0.95) - np.quantile(p, 0.05) < 0.15   # concentrated (the prior's 90% range: 0.9)
+    runs = _read(folder / "runs.csv")
+    assert len(runs["run"]) == 40 * 5
+    # the same outcome in a direct run of the 24 months at p = 0.7 (no record, no acceptance)
+    data = yaml.safe_load(scenario.read_text())
+    direct = scenario_from_dict({**data, "forecast": None, "start": "2026-01-01", "horizon": 24, "patterns": []},
+                                overrides=[f"{P_PATH}={TRUE_P}"])
+    model = NegotiationModel(direct, runs=np.arange(400), seed=5, collect=False).run()
+    direct_rate = float(run_table(model)["coop_rate.chips"].mean())
+    forecast_rate = float(np.mean(np.array(runs["coop_rate.chips"], dtype=float)))
+    # both players' share of C on chips: the US's is p, China's copies it (noise 0.05 pulls it to 1/2)
+    expected = lambda q: (q + 0.95 * q + 0.05 * (1 - q)) / 2  # noqa: E731
+    assert abs(direct_rate - expected(TRUE_P)) < 0.02
+    assert abs(forecast_rate - direct_rate) < 0.12
+    assert abs(forecast_rate - np.mean(expected(p))) < 0.03
+    summary = json.loads((folder / "summary.json").read_text())
+    f = summary["forecast"]
+    assert f["accepted"] == 40 and f["branches"] == 5 and f["acceptance"] == "tolerance"
+    assert f["seam_step"] == 120 and f["horizon"] == 24 and summary["runs"] == 200
+    assert 0 < f["patterns"][0]["predictive_share_within"] <= 1
+
+
+def test_runs_table_names_accepted_run_and_branch_and_branches_share_parameters(hidden):
+    _, folder = hidden
+    runs = _read(folder / "runs.csv")
+    post = _read(folder / "posterior.csv")
+    assert list(runs)[:3] == ["accepted_run", "branch", "run"]
+    accepted = [int(r) for r in post["run"]]
+    assert [int(r) for r in runs["accepted_run"]] == list(np.repeat(accepted, 5))
+    assert [int(b) for b in runs["branch"]] == list(np.tile(range(5), 40))
+    assert set(int(x) for x in runs["length"]) == {24}
+    by_run = dict(zip(post["run"], post[f"param.{P_PATH}"]))
+    assert all(by_run[r] == v for r, v in zip(runs["accepted_run"], runs[f"param.{P_PATH}"]))
+
+
+def test_any_workers_and_chunks_give_the_same_tables(hidden, tmp_path):
+    scenario, folder = hidden
+    other = _forecast(tmp_path, scenario, "--workers", "2", "--chunk-size", "3000", "--branch-chunk", "64")
+    for name in ("runs.csv", "posterior.csv"):  # (bands.csv sums trust over chunks: the last digit may differ)
+        assert (other / name).read_bytes() == (folder / name).read_bytes(), name
+
+
+def test_an_impossible_pattern_stops_with_one_line_and_leaves_nothing(tmp_path, capsys):
+    path = write(tmp_path, HIDDEN.replace("OBSERVED", "500"), "hidden.yaml")
+    root = tmp_path / "results"
+    code = main(["forecast", str(path), "--draws", "500", "--accept", "10", "--branches", "2", "--out", str(root),
+                 "--quiet", "--workers", "1"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "0 of 500 record runs are within every pattern's tolerance, fewer than --accept 10" in err
+    assert "--nearest" in err
+    assert not root.exists() or not any(root.rglob("*"))
+
+
+def test_nearest_accepts_anyway_and_reports_the_effective_tolerance(tmp_path, capsys):
+    path = write(tmp_path, HIDDEN.replace("OBSERVED", "100"), "hidden.yaml")
+    root = tmp_path / "results"
+    code = main(["forecast", str(path), "--draws", "300", "--accept", "50", "--branches", "2", "--out", str(root),
+                 "--quiet", "--workers", "1", "--nearest", "--predictive", "0"])
+    out = capsys.readouterr().out
+    assert code == 0 and "NEAREST" in out
+    (folder,) = list((root / "hidden").iterdir())
+    summary = json.loads((folder / "summary.json").read_text())
+    post = _read(folder / "posterior.csv")
+    gap = max(abs(float(x) - 100) for x in post["stat.us_chip_rounds"])
+    assert summary["forecast"]["patterns"][0]["effective_tolerance"] == gap > 3
+
+
+def test_a_scenario_without_forecast_is_refused(tmp_path, capsys):
+    text = HIDDEN.replace("forecast: {from: 2026-01-01, horizon: 24}\n", "horizon: 120\n").replace("OBSERVED", "30")
+    text = text.replace("    date: 2026-01-01", "    at: 100")
+    path = write(tmp_path, text, "hidden.yaml")
+    assert main(["forecast", str(path), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "no `forecast:" in err
