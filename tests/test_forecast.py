@@ -468,3 +468,20 @@ def test_a_scenario_without_forecast_is_refused(tmp_path, capsys):
     assert main(["forecast", str(path), "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "no `forecast:" in err
+
+
+def test_the_record_phase_is_the_calibration_reference_table():
+    """The forecast's record rows are ``sim calibrate``'s reference table rows (it only skips the
+    per-step data collector and the robustness grid, which change no run)."""
+    from sim.calibrate.abc import PatternJob, simulate_patterns
+    from sim.forecast.simulate import simulate_record
+
+    import yaml
+
+    data = yaml.safe_load(HIDDEN.replace("OBSERVED", "36"))
+    hidden = scenario_from_dict(data)
+    a = simulate_record(PatternJob(hidden, 3, 5, 60))
+    b = simulate_patterns(PatternJob(hidden, 3, 5, 60))
+    assert a.keys() == b.keys()
+    for k in a:
+        assert np.array_equal(a[k], b[k], equal_nan=True), k
