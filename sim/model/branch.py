@@ -124,11 +124,13 @@ def carried(model: NegotiationModel) -> dict[tuple, np.ndarray]:
     return {p: a for p, (a, fresh) in state_arrays(model).items() if not fresh}
 
 
-def lane_axes(full: Scenario, seed: int, twins: tuple[TwinDef, ...]) -> dict[tuple, tuple[int, bool]]:
-    """Per carried array path, its lane axis and whether it has one lane per (twin, run) (True) or
-    one per run only (False), found by building the model for one run and for two and seeing which
-    axis grows. Arrays that do not grow have no lane axis (ladder tops, salience): left out."""
-    small = [carried(NegotiationModel(full, runs=[0] * n, seed=seed, twins=twins, collect=False)) for n in (1, 2)]
+def lane_axes(full: Scenario, seed: int, twins: tuple[TwinDef, ...], every: bool = False) -> dict[tuple, tuple[int, bool]]:
+    """Per carried array path (``every``: every array of the state), its lane axis and whether it has
+    one lane per (twin, run) (True) or one per run only (False), found by building the model for one
+    run and for two and seeing which axis grows. Arrays that do not grow have no lane axis (ladder
+    tops, salience): left out."""
+    arrays = (lambda m: {p: a for p, (a, _) in state_arrays(m).items()}) if every else carried
+    small = [arrays(NegotiationModel(full, runs=[0] * n, seed=seed, twins=twins, collect=False)) for n in (1, 2)]
     copies = 1 + len(twins)
     out = {}
     for path, a in small[0].items():
