@@ -57,6 +57,8 @@ SPAWN_KEYS: dict[str, SpawnKey] = {
     "explore": SpawnKey((2**32 - 3,), "the EMA Workbench exploration design (sim/ema.py)"),
     "hidden_strategy": SpawnKey((7, "game"), "the computer's hidden strategy in classroom game n "
                                              "(sim/classroom/play.py)"),
+    "class_mode": SpawnKey((9, "seat", "game"), "class mode (sim/classroom/classmode.py), game n: seat 0 the room's "
+                                                "draws (pairing order, length), seat s >= 1 student s's computer opponent"),
     "evolution": SpawnKey((), "the seed's root stream: a Moran process given a plain seed "
                               "(sim.tournament.moran(seed=...), the classroom's live tournament)"),
 }

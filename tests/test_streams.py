@@ -33,7 +33,9 @@ def test_spawn_keys_are_the_historic_ones():
     assert key("explore") == (2**32 - 3,)
     assert key("hidden_strategy", 3) == (7, 3)
     assert key("evolution") == ()
-    assert set(streams.SPAWN_KEYS) == {"dynamics", "mesa", "design", "moran", "explore", "hidden_strategy", "evolution"}
+    assert key("class_mode", 4, 2) == (9, 4, 2)
+    assert set(streams.SPAWN_KEYS) == {"dynamics", "mesa", "design", "moran", "explore", "hidden_strategy", "evolution",
+                                       "class_mode"}
     assert set(streams.KEYED_STREAMS) == {"param", "event", "nonstate", "posterior", "actor", "thaw", "branch"}
 
 
