@@ -1,6 +1,7 @@
 """Build configuration that pyproject.toml cannot express: the top-level ``scenarios/`` folder
 (shipped scenarios and ``scenarios/lessons/``) is installed as package data under ``sim/scenarios``,
-so a non-editable install (``pip install .``) finds the lessons without a source tree.
+so a non-editable install (``pip install .``) finds the lessons without a source tree; class
+mode's pages (``sim/classroom/classmode_web/``) are package data too.
 Everything else is in pyproject.toml."""
 
 from setuptools import find_packages, setup
@@ -9,6 +10,7 @@ setup(
     packages=find_packages(include=["sim", "sim.*"]) + ["sim.scenarios", "sim.scenarios.lessons",
                                                         "sim.scenarios.history", "sim.scenarios.reference"],
     package_dir={"sim.scenarios": "scenarios"},
-    package_data={"sim.scenarios": ["*.yaml"], "sim.scenarios.lessons": ["*.yaml"],
-                  "sim.scenarios.history": ["*.yaml"], "sim.scenarios.reference": ["*.csv"]},
+    package_data={"sim.classroom": ["classmode_web/*"], "sim.scenarios": ["*.yaml"],
+                  "sim.scenarios.lessons": ["*.yaml"], "sim.scenarios.history": ["*.yaml"],
+                  "sim.scenarios.reference": ["*.csv"]},
 )

@@ -65,3 +65,6 @@ def test_non_editable_install_ships_lessons_and_scenarios(tmp_path):
     trace = sh(sim, "trace", "tit_for_tat", cwd=elsewhere, env=env).stdout
     assert "Tit-for-tat meets always-defect" in trace and "cooperate" in trace
     sh(sim, "trace", SHIPPED[0].stem, "--steps", "2", cwd=elsewhere, env=env)
+    # class mode's pages (the files its server reads at start) are installed
+    web = Path(where).parent / "classroom" / "classmode_web"
+    assert sorted(p.name for p in web.iterdir()) == sorted(p.name for p in (ROOT / "sim/classroom/classmode_web").iterdir())

@@ -47,7 +47,7 @@ def qr_svg(url: str) -> str | None:
         import segno
     except ImportError:
         return None
-    return segno.make(url, error="m").svg_inline(scale=5, dark="#000", light="#fff")
+    return segno.make(url, error="m").svg_inline(scale=5, dark="#000", light="#fff", omitsize=True)
 
 
 def qr_text(url: str) -> str | None:

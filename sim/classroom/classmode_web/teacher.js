@@ -49,10 +49,13 @@
     chart.dataset.rounds = String(v.cooperation.length);
   }
 
+  const TOP = 10;  // the leaderboard's length on the projector (every student is in the strip)
+
   function board(v) {
     const body = $("board").tBodies[0];
     body.replaceChildren();
-    v.board.forEach((r, i) => {
+    text($("board-note"), v.board.length > TOP ? "(the " + TOP + " best of " + v.board.length + ")" : "");
+    v.board.slice(0, TOP).forEach((r, i) => {
       const row = document.createElement("tr");
       row.dataset.student = String(r.id);
       cell(row, String(i + 1));
