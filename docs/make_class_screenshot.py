@@ -56,7 +56,7 @@ def main(argv=None) -> int:
     play_class(room)
     server = ClassServer(("127.0.0.1", 0), room, join_url="", teacher_key="screenshot")
     port = server.server_address[1]
-    server.announce(f"http://192.168.1.20:{port}/?room={room.code}")  # a typical classroom address
+    server.announce(f"http://192.168.1.20:8766/?room={room.code}")  # as `sim class` prints it in a classroom
     threading.Thread(target=server.serve_forever, daemon=True).start()
     from playwright.sync_api import sync_playwright
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import importlib.util
 import io
 import json
 import socket
@@ -343,7 +344,10 @@ def test_server_guards():
         assert json.loads(fetch(url + f"/api/state?token={token}")[1])["name"] == "Ann"
         info = json.loads(fetch(url + "/api/info?key=teacher-key")[1])
         assert info["code"] == "ABCDE" and info["url"].endswith("/?room=ABCDE")
-        assert info["qr"] is None or info["qr"].startswith("<svg")
+        if importlib.util.find_spec("segno"):  # the [class] extra (in the test extra): a QR code that scales
+            assert info["qr"].startswith("<svg viewBox=") and "qrline" in info["qr"]
+        else:
+            assert info["qr"] is None
         # guessing the code: refused after WRONG_CODES wrong tries from one address, even the right one
         for _ in range(WRONG_CODES):
             assert fetch(url + "/api/join", {"room": "ZZZZZ", "name": "x"})[0] == 403
@@ -486,3 +490,40 @@ def test_a_class_of_six_plays_lesson_one_in_chromium(browser):
         assert strip == "".join(x["move"] if x["by"] == "student" else x["move"].lower() for x in flo)
         for ctx in contexts[:5] + [teacher_ctx]:
             ctx.close()
+
+
+# ------------------------------------------------------------------ what docs/class_mode.md says
+
+
+def test_nobody_finishes_more_than_t_minus_s_ahead_of_tit_for_tat():
+    """docs/class_mode.md, game 3: over a game of lesson 1 no sequence of moves beats tit-for-tat
+    by more than 5 points (T - S), and some sequence does reach 5."""
+    import itertools
+
+    game, rounds, _ = lesson_game(load_lesson("tit_for_tat"))
+    best = -np.inf
+    for moves in itertools.product((True, False), repeat=rounds):
+        theirs = computer_moves("tit_for_tat", moves[:-1], game, np.full(rounds, 0.5))
+        lead = sum(game.payoff(m, o) - game.payoff(o, m) for m, o in zip(moves, theirs))
+        best = max(best, lead)
+    assert best == game.T - game.S == 5
+
+
+def test_the_numbers_in_the_class_mode_page_are_the_code():
+    from sim.classroom import classmode, classweb
+    from sim.cli import parser
+
+    text = " ".join((ROOT / "docs" / "class_mode.md").read_text(encoding="utf-8").split())
+    args = parser().parse_args(["class", "tit_for_tat"])
+    assert f"the lesson's horizon, at most {classmode.MAX_ROUNDS})" in text
+    assert f"(default {args.timeout:g} seconds)" in text
+    assert f"(at most {classweb.MAX_BODY} bytes)" in text
+    assert classweb.WRONG_PAUSE == 60 and "refused for a minute" in text
+    assert f":{args.port}/?room=" in text and len("K7QX2") == classmode.CODE_LENGTH
+    assert "const TOP = 10;" in (ROOT / "sim/classroom/classmode_web/teacher.js").read_text() and "the ten best" in text
+    assert "gets tit-for-tat's move" in text and classmode.STAND_IN == "tit_for_tat"
+    shown = ("tit-for-tat, always cooperate, always defect, grim trigger, win-stay-lose-shift, suspicious "
+             "tit-for-tat, tit-for-two-tats and the alternator")
+    assert shown in text
+    assert shown.replace(" and the ", ", ").replace("-", "_").replace(" ", "_").replace(",_", ",").split(",") == list(
+        classmode.CLASSIC)

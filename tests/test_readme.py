@@ -176,6 +176,9 @@ def test_every_command_the_readme_shows_runs(argv, tmp_path, monkeypatch, capsys
         assert '"sim", "viz"' in (ROOT / "tests" / "conftest.py").read_text()
         assert "viz_server([" in (ROOT / "tests" / "test_viz_browser.py").read_text()
         return
+    if command == "class":  # serves a class until stopped: tests/test_classmode.py starts it and plays a class
+        assert '"-m", "sim", "class"' in (ROOT / "tests" / "test_classmode.py").read_text()
+        return
     monkeypatch.chdir(ROOT)
     out = ["--out", str(tmp_path)] if command not in PRINTS else []
     assert main([*argv, *SMALLER[command], *out]) == 0

@@ -144,6 +144,7 @@ class Seat:
     moves: list[bool] = field(default_factory=list)
     by: list[str] = field(default_factory=list)        # "student" or "computer", per round
     payoffs: list[float] = field(default_factory=list)
+    closest: tuple[str, int] | None = None             # set when the game ends
 
     @property
     def total(self) -> float:
@@ -341,6 +342,9 @@ class Room:
         self.round += 1
         if self.round >= self.length:
             self.phase = "over"
+            for p in self.pairs:  # once, not at every request for news
+                for seat in (p.a, p.b):
+                    seat.closest = closest(seat.moves, p.other(seat).moves, self.game)
         else:
             self.deadline = self.clock() + self.timeout
         self.version += 1
@@ -380,8 +384,7 @@ class Room:
                             for m, o, x, b in zip(seat.moves, other.moves, seat.payoffs, seat.by)],
                 "total": seat.total, "their_total": other.total})
             if self.phase == "over":
-                name, agree = closest(seat.moves, other.moves, self.game)
-                view.update({"closest": name, "agree": agree})
+                view.update({"closest": seat.closest[0], "agree": seat.closest[1]})
             return view
 
     def teacher_view(self) -> dict:
@@ -403,7 +406,7 @@ class Room:
                        "connected": self.connected(seat.student),
                        "opponent": self._opponent_name(other)}
                 if self.phase == "over":
-                    row["closest"], row["agree"] = closest(seat.moves, other.moves, self.game)
+                    row["closest"], row["agree"] = seat.closest
                 board.append(row)
             board.sort(key=lambda r: (-r["total"], r["id"]))
             playing = {s.student for s in seats}
@@ -428,9 +431,7 @@ class Room:
                 raise RoomError(409, "the tournament comes after a game")
             who: dict[str, list[str]] = {}
             for seat in self.seats():
-                pair, _ = self.seat_of(seat.student)
-                name, _ = closest(seat.moves, pair.other(seat).moves, self.game)
-                who.setdefault(name, []).append(self.students[seat.student].name)
+                who.setdefault(seat.closest[0], []).append(self.students[seat.student].name)
             g = self.game
             spec = make_spec(sorted(who, key=CLASSIC.index), game=Payoffs(g.R, g.S, g.T, g.P),
                              turns=self.length, repetitions=repetitions, seed=self.seed)
@@ -474,7 +475,7 @@ class Room:
                         if seat.student is None or not seat.moves:
                             continue
                         other = p.other(seat)
-                        name, agree = closest(seat.moves, other.moves, self.game)
+                        name, agree = seat.closest or closest(seat.moves, other.moves, self.game)
                         for k, v in (("game", number), ("student", seat.student),
                                      ("name", self.students[seat.student].name),
                                      ("opponent", self._opponent_name(other)), ("rounds", len(seat.moves)),
