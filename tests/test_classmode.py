@@ -355,12 +355,35 @@ def test_server_guards():
         assert len(r.students) == 1
 
 
+def test_connections_beyond_the_cap_are_closed(monkeypatch):
+    import sim.classroom.classweb as web
+
+    monkeypatch.setattr(web, "MAX_CONNECTIONS", 3)
+    with serving(Room(PD, 3, code="ABCDE")) as (server, url):
+        idle = [socket.create_connection(("127.0.0.1", server.server_address[1])) for _ in range(3)]
+        time.sleep(0.3)
+        extra = socket.create_connection(("127.0.0.1", server.server_address[1]))
+        extra.settimeout(5)
+        assert extra.recv(10) == b""  # closed without an answer: every thread is busy
+        for s in idle:
+            s.close()
+        extra.close()
+        deadline = time.monotonic() + 5
+        while fetch(url + "/")[0] != 200:  # the slots come back
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+
+
+def test_without_segno_the_command_prints_a_one_line_hint(monkeypatch):
+    from sim.classroom import classweb
+    from sim.commands import class_
+
+    monkeypatch.setitem(sys.modules, "segno", None)  # import segno fails
+    assert classweb.qr_text("http://x/") is None and classweb.qr_svg("http://x/") is None
+    assert class_.INSTALL_QR.count("\n") == 0 and "pip install segno" in class_.INSTALL_QR
+
+
 # ------------------------------------------------------------------ the command
-
-
-def sim(*args, timeout=60):
-    return subprocess.run([sys.executable, "-m", "sim", "class", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=ROOT)
 
 
 @pytest.mark.parametrize("args, words", [
@@ -370,19 +393,29 @@ def sim(*args, timeout=60):
     (["tit_for_tat", "--rounds", "0"], "--rounds"),
     (["tit_for_tat", "--timeout", "0"], "--timeout"),
     (["tit_for_tat", "--host", "192.0.2.77", "--port", "0"], "cannot listen on 192.0.2.77"),
+    (["tit_for_tat", "--host", "no-such-host.invalid", "--port", "0"], "cannot listen on no-such-host.invalid"),
 ])
-def test_bad_input_is_one_line_and_a_non_zero_exit(args, words):
-    proc = sim(*args)
-    assert proc.returncode == 2, proc.stderr
-    assert proc.stderr.count("\n") == 1 and words in proc.stderr and "Traceback" not in proc.stderr
+def test_bad_input_is_one_line_and_a_non_zero_exit(args, words, capsys):
+    from sim.cli import main
+
+    with pytest.raises(SystemExit) if "--port" in words or "--rounds" in words or "--timeout" in words \
+            else contextlib.nullcontext() as exited:
+        code = main(["class", *args])
+    code = exited.value.code if exited else code
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert err.count("\n") == 1 and words in err and "Traceback" not in err
 
 
-def test_a_busy_port_is_one_line():
+def test_a_busy_port_is_one_line(capsys):
+    from sim.cli import main
+
     with socket.socket() as s:
         s.bind(("0.0.0.0", 0))
         s.listen()
-        proc = sim("tit_for_tat", "--port", str(s.getsockname()[1]))
-    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "is busy" in proc.stderr
+        code = main(["class", "tit_for_tat", "--port", str(s.getsockname()[1])])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "is busy" in err
 
 
 def test_the_command_prints_a_reachable_address_a_room_code_and_a_qr_code():

@@ -7,7 +7,8 @@ two-core laptop are fine (``benchmarks/bench_classmode.py``).
 
 Guards: joining needs the room code (repeated wrong codes from one address are refused for a
 while); the teacher's page and actions need the teacher's key, printed only in the terminal;
-request bodies are at most :data:`MAX_BODY` bytes of JSON; the pages are a fixed set of files
+request bodies are at most :data:`MAX_BODY` bytes of JSON, and at most :data:`MAX_CONNECTIONS`
+connections are served at once; the pages are a fixed set of files
 read once at start, so no part of a URL ever becomes a file path; a Content-Security-Policy
 allows only this server's own scripts.
 """
@@ -26,6 +27,8 @@ from .classmode import OPPONENTS, Room, RoomError
 
 #: the largest request body accepted (a join or a move is under 200 bytes)
 MAX_BODY = 4096
+#: connections served at once (a thread each); more are closed at once, so a flood cannot exhaust threads
+MAX_CONNECTIONS = 256
 #: wrong room codes one address may send before it is refused for WRONG_PAUSE seconds
 WRONG_CODES, WRONG_PAUSE = 20, 60.0
 WEB = Path(__file__).resolve().parent / "classmode_web"
@@ -76,10 +79,27 @@ class ClassServer(ThreadingHTTPServer):
         self.qr = qr_svg(join_url) if join_url else None
         self.wrong: dict[str, list[float]] = {}
         self.wrong_lock = threading.Lock()
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self._stop = threading.Event()
         super().__init__(address, Handler)
         self._ticker = threading.Thread(target=self._tick, daemon=True, name="class-rounds")
         self._ticker.start()
+
+    def process_request(self, request, client_address):
+        if not self._slots.acquire(blocking=False):
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
     def announce(self, join_url: str) -> None:
         """Set the address students join at (known once the port is), and its QR code."""
