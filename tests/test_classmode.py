@@ -195,6 +195,45 @@ def test_a_late_or_dropped_student_is_replaced_by_the_computer():
     assert r2.seat_of(y.id)[1].by == ["computer"] and r2.round == 1
 
 
+def test_the_lessons_noise_turns_some_moves_and_everyone_sees_what_came_out():
+    from sim.classroom.classmode import lesson_noise
+
+    assert lesson_noise(load_lesson("tit_for_tat")) == 0.0 and lesson_noise(load_lesson("noise")) == 0.05
+
+    def game(seed):
+        r, _, (a, b, c) = room(3, rounds=20, seed=seed, noise=0.3)
+        r.start("students", "tit_for_tat")
+        for t in range(20):
+            for s in (a, b, c):
+                r.move(s.token, t, "C")
+        return r
+
+    r = game(0)
+    flipped = 0
+    for p in r.pairs:
+        for seat in (p.a, p.b):
+            other = p.other(seat)
+            if seat.student is not None:
+                assert seat.chosen == [True] * 20  # what the students chose
+            else:  # the computer's tit-for-tat answers the moves that came out, not the ones chosen
+                assert seat.chosen == [True] + other.moves[:-1]
+            assert seat.moves == [c != (f < 0.3) for c, f in zip(seat.chosen, seat.flips[:20])]
+            assert seat.payoffs == [PD.payoff(m, o) for m, o in zip(seat.moves, other.moves)]
+            flipped += sum(m != c for m, c in zip(seat.moves, seat.chosen))
+    assert 0.15 < flipped / 80 < 0.45  # about 30% of the 80 moves of four seats
+    assert [cd(s.moves) for s in r.seats()] == [cd(s.moves) for s in game(0).seats()]  # the seed's
+    assert [cd(s.moves) for s in r.seats()] != [cd(s.moves) for s in game(1).seats()]
+    rows = list(csv.DictReader(io.StringIO(r.moves_csv())))
+    assert {x["chosen"] for x in rows} == {"C"} and {x["move"] for x in rows} == {"C", "D"}
+    assert r.teacher_view()["cooperation"] == [1.0] * 20  # every student chose C
+    student = r.student_view(r.students[1].token)
+    assert any(h["chose"] != h["you"] for h in student["history"]) and student["noise"] == 0.3
+    # the closest strategy is judged on the moves chosen: all C matches always-cooperate in every round
+    pair, seat = r.seat_of(1)
+    assert student["agree"] == 20
+    assert student["closest"] == ("tit_for_tat" if all(pair.other(seat).moves[:19]) else "always_cooperate")
+
+
 def test_closest_strategy_is_the_one_that_makes_most_of_the_moves():
     theirs = [True, False, False, True, True, False, True, True, False, False, True, True]
     made = {s: play_script(s, theirs, game=(3, 0, 5, 1)).intended[:, 0].tolist() for s in CLASSIC}
@@ -369,7 +408,10 @@ def test_connections_beyond_the_cap_are_closed(monkeypatch):
             s.close()
         extra.close()
         deadline = time.monotonic() + 5
-        while fetch(url + "/")[0] != 200:  # the slots come back
+        while True:  # the slots come back once the idle connections are gone
+            with contextlib.suppress(OSError):
+                if fetch(url + "/")[0] == 200:
+                    break
             assert time.monotonic() < deadline
             time.sleep(0.1)
 
@@ -555,6 +597,11 @@ def test_the_numbers_in_the_class_mode_page_are_the_code():
     assert f":{args.port}/?room=" in text and len("K7QX2") == classmode.CODE_LENGTH
     assert "const TOP = 10;" in (ROOT / "sim/classroom/classmode_web/teacher.js").read_text() and "the ten best" in text
     assert "gets tit-for-tat's move" in text and classmode.STAND_IN == "tit_for_tat"
+    from sim.classroom.classmode import lesson_noise
+
+    noise = load_lesson("noise")
+    assert f"(lesson 2: {lesson_noise(noise):.0%})" in text and Path(noise.file).name.startswith("02_")
+    assert f"(`sim class noise`: {lesson_game(noise)[1]} rounds, {lesson_noise(noise):.0%} of moves go wrong;" in text
     shown = ("tit-for-tat, always cooperate, always defect, grim trigger, win-stay-lose-shift, suspicious "
              "tit-for-tat, tit-for-two-tats and the alternator")
     assert shown in text

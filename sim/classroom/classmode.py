@@ -12,6 +12,9 @@ rounds run in lockstep, and the results are summarised, played as a tournament a
   answers). Each student's computer opponent has its own random numbers, drawn from the stream
   ``class_mode`` keyed by (class seed, student id, game): a reload, another student or another
   class never changes them, and no global random state is used.
+- **The lesson's noise**: a move, a student's or the computer's, comes out as the other one with
+  the lesson's noise (:func:`lesson_noise`), from the seat's own stream; the computer's rules see
+  the moves that came out, and the student is told when their move did not.
 - **A dropped student** (no move by the deadline, or a page that stopped asking for news for
   :attr:`Room.drop_after` seconds) is replaced by the computer for that round: :data:`STAND_IN`
   plays in the seat, and the move is marked as the computer's (``by = computer``).
@@ -99,6 +102,17 @@ def lesson_game(scenario: Scenario, rounds: int | None = None) -> tuple[Game, in
     return game, n, w
 
 
+def lesson_noise(scenario: Scenario) -> float:
+    """The chance a move comes out wrong in the lesson's first game: the first side's noise on the
+    first track (its value in run 0 of the lesson's seed)."""
+    from ..model.model import NegotiationModel
+
+    actor = scenario.actors[0]
+    path = actor.strategies[0].noise if getattr(actor.strategies[0], "noise", None) else actor.params["noise"]
+    model = NegotiationModel(scenario, runs=[0])
+    return float(np.asarray(model.values[path]).reshape(-1)[0])
+
+
 def computer_moves(strategy: str, theirs: Sequence[bool], game: Game, u: np.ndarray) -> list[bool]:
     """The moves ``strategy`` makes against ``theirs`` (one more than ``theirs`` is long: its move
     in the round after them). ``u``: its uniform numbers, one per round (at least len(theirs)+1)."""
@@ -140,8 +154,10 @@ class Seat:
 
     student: int | None
     strategy: str
-    u: np.ndarray
-    moves: list[bool] = field(default_factory=list)
+    u: np.ndarray                                      # the strategy's uniforms, one per round
+    flips: np.ndarray                                  # a move comes out wrong where flips < noise
+    moves: list[bool] = field(default_factory=list)    # the moves that came out (what the other sees)
+    chosen: list[bool] = field(default_factory=list)   # the moves chosen (by the student or the computer)
     by: list[str] = field(default_factory=list)        # "student" or "computer", per round
     payoffs: list[float] = field(default_factory=list)
     closest: tuple[str, int] | None = None             # set when the game ends
@@ -168,11 +184,13 @@ class Room:
     """
 
     def __init__(self, game: Game, rounds: int, seed: int = 0, code: str | None = None, *,
-                 continuation: float | None = None, timeout: float = 30.0, drop_after: float = 8.0,
+                 continuation: float | None = None, noise: float = 0.0, timeout: float = 30.0,
+                 drop_after: float = 8.0,
                  title: str = "", lesson: str = "", clock: Callable[[], float] = time.monotonic):
         self.game, self.rounds, self.seed = game, int(rounds), int(seed)
         self.code = code or room_code()
         self.continuation = continuation
+        self.noise = float(noise)
         self.timeout, self.drop_after = float(timeout), float(drop_after)
         self.title, self.lesson = title, lesson
         self.clock = clock
@@ -234,15 +252,19 @@ class Room:
     def _draws(self, seat: int, number: int) -> np.random.Generator:
         return generator(self.seed, "class_mode", seat, number)
 
-    def _computer(self, sid: int, number: int, strategy: str) -> Seat:
-        """Student ``sid``'s computer opponent in game ``number``: its own stream (seed, sid, game)."""
+    def _streams(self, sid: int, number: int) -> dict:
+        """Student ``sid``'s draws in game ``number``, from its own stream (seed, sid, game), in a
+        fixed order: a hidden strategy's index; its computer opponent's uniforms and noise draws;
+        the student's own noise draws and stand-in's uniforms."""
         rng = self._draws(sid, number)
-        if strategy == HIDDEN:
-            strategy = MENU[int(rng.integers(len(MENU)))]
-        return Seat(None, strategy, rng.random(self._length_cap()))
+        n = self.rounds
+        return {"pick": int(rng.integers(len(MENU))), "u": rng.random(n), "flips": rng.random(n),
+                "own_flips": rng.random(n), "own_u": rng.random(n)}
 
-    def _length_cap(self) -> int:
-        return self.rounds
+    def _computer(self, sid: int, number: int, strategy: str) -> Seat:
+        """Student ``sid``'s computer opponent in game ``number``."""
+        d = self._streams(sid, number)
+        return Seat(None, MENU[d["pick"]] if strategy == HIDDEN else strategy, d["u"], d["flips"])
 
     def start(self, mode: str = "students", strategy: str = STAND_IN) -> list[Pair]:
         """A new game with every student who has joined: paired as ``mode`` says (the order of
@@ -278,8 +300,8 @@ class Room:
             return pairs
 
     def _student_seat(self, sid: int, number: int) -> Seat:
-        # the stand-in's numbers (tit-for-tat draws none, but a future stand-in might)
-        return Seat(sid, STAND_IN, self._draws(sid, number).random(self.rounds))
+        d = self._streams(sid, number)
+        return Seat(sid, STAND_IN, d["own_u"], d["own_flips"])
 
     @property
     def length(self) -> int:
@@ -332,10 +354,13 @@ class Room:
                     chosen[id(seat)] = (self.pending[seat.student], "student")
                 else:
                     chosen[id(seat)] = (computer_moves(seat.strategy, other.moves, self.game, seat.u)[t], "computer")
+        came = {k: m != bool(seat_flip < self.noise) for k, m, seat_flip in
+                ((id(seat), chosen[id(seat)][0], seat.flips[t]) for p in self.pairs for seat in (p.a, p.b))}
         for p in self.pairs:
-            ma, mb = chosen[id(p.a)][0], chosen[id(p.b)][0]
+            ma, mb = came[id(p.a)], came[id(p.b)]
             for seat, mine, theirs in ((p.a, ma, mb), (p.b, mb, ma)):
                 seat.moves.append(mine)
+                seat.chosen.append(chosen[id(seat)][0])
                 seat.by.append(chosen[id(seat)][1])
                 seat.payoffs.append(self.game.payoff(mine, theirs))
         self.pending = {}
@@ -344,7 +369,7 @@ class Room:
             self.phase = "over"
             for p in self.pairs:  # once, not at every request for news
                 for seat in (p.a, p.b):
-                    seat.closest = closest(seat.moves, p.other(seat).moves, self.game)
+                    seat.closest = closest(seat.chosen, p.other(seat).moves, self.game)
         else:
             self.deadline = self.clock() + self.timeout
         self.version += 1
@@ -353,7 +378,7 @@ class Room:
 
     def labels(self) -> dict:
         g = self.game
-        return {"C": g.labels[0], "D": g.labels[1],
+        return {"C": g.labels[0], "D": g.labels[1], "noise": self.noise,
                 "matrix": {"CC": [g.R, g.R], "CD": [g.S, g.T], "DC": [g.T, g.S], "DD": [g.P, g.P]}}
 
     def _opponent_name(self, seat: Seat) -> str:
@@ -380,8 +405,9 @@ class Room:
                 "deadline": max(0.0, round(self.deadline - self.clock(), 1)) if self.phase == "playing" else None,
                 "opponent": ("the computer" if other.student is None else "a classmate")
                 if self.phase == "playing" else self._opponent_name(other),
-                "history": [{"you": "C" if m else "D", "them": "C" if o else "D", "points": x, "by": b}
-                            for m, o, x, b in zip(seat.moves, other.moves, seat.payoffs, seat.by)],
+                "history": [{"you": "C" if m else "D", "chose": "C" if c else "D", "them": "C" if o else "D",
+                             "points": x, "by": b}
+                            for m, c, o, x, b in zip(seat.moves, seat.chosen, other.moves, seat.payoffs, seat.by)],
                 "total": seat.total, "their_total": other.total})
             if self.phase == "over":
                 view.update({"closest": seat.closest[0], "agree": seat.closest[1]})
@@ -392,15 +418,16 @@ class Room:
             self._tick()
             seats = self.seats()
             n = len(seats[0].moves) if seats else 0
-            per_round = [float(np.mean([s.moves[t] for s in seats])) for t in range(n)]
+            per_round = [float(np.mean([s.chosen[t] for s in seats])) for t in range(n)]  # what they chose
             board = []
             for seat in seats:
                 pair, _ = self.seat_of(seat.student)
                 other = pair.other(seat)
                 row = {"id": seat.student, "name": self.students[seat.student].name, "total": seat.total,
-                       "cooperation": float(np.mean(seat.moves)) if seat.moves else None,
+                       "cooperation": float(np.mean(seat.chosen)) if seat.chosen else None,
                        "strip": "".join(("C" if m else "D") if b == "student" else ("c" if m else "d")
                                         for m, b in zip(seat.moves, seat.by)),
+                       "flipped": "".join("x" if m != c else "." for m, c in zip(seat.moves, seat.chosen)),
                        "replaced": seat.by.count("computer"),
                        "moved": seat.student in self.pending,
                        "connected": self.connected(seat.student),
@@ -442,8 +469,9 @@ class Room:
             return self.tournament_rows
 
     def moves_table(self) -> dict[str, np.ndarray]:
-        """One row per student, game and round: the move, who made it, the opponent's, the points."""
-        cols: dict[str, list] = {k: [] for k in ("game", "round", "student", "name", "move", "by", "opponent",
+        """One row per student, game and round: the move chosen and the one that came out (they
+        differ where the lesson's noise struck), who chose it, the opponent's, the points."""
+        cols: dict[str, list] = {k: [] for k in ("game", "round", "student", "name", "chosen", "move", "by", "opponent",
                                                  "opponent_move", "points", "opponent_points")}
         with self.lock:
             for number, pairs in enumerate(self.games, start=1):
@@ -452,12 +480,13 @@ class Room:
                 for seat, other in seats:
                     for t, (m, b) in enumerate(zip(seat.moves, seat.by)):
                         for k, v in (("game", number), ("round", t + 1), ("student", seat.student),
-                                     ("name", self.students[seat.student].name), ("move", "C" if m else "D"),
+                                     ("name", self.students[seat.student].name),
+                                     ("chosen", "C" if seat.chosen[t] else "D"), ("move", "C" if m else "D"),
                                      ("by", b), ("opponent", self._opponent_name(other)),
                                      ("opponent_move", "C" if other.moves[t] else "D"),
                                      ("points", seat.payoffs[t]), ("opponent_points", other.payoffs[t])):
                             cols[k].append(v)
-        return {k: np.asarray(v, dtype=object if k in ("name", "move", "by", "opponent", "opponent_move")
+        return {k: np.asarray(v, dtype=object if k in ("name", "chosen", "move", "by", "opponent", "opponent_move")
                               else float if "points" in k else np.int64) for k, v in cols.items()}
 
     def moves_csv(self) -> str:
@@ -475,11 +504,11 @@ class Room:
                         if seat.student is None or not seat.moves:
                             continue
                         other = p.other(seat)
-                        name, agree = seat.closest or closest(seat.moves, other.moves, self.game)
+                        name, agree = seat.closest or closest(seat.chosen, other.moves, self.game)
                         for k, v in (("game", number), ("student", seat.student),
                                      ("name", self.students[seat.student].name),
                                      ("opponent", self._opponent_name(other)), ("rounds", len(seat.moves)),
-                                     ("total", seat.total), ("cooperation", float(np.mean(seat.moves))),
+                                     ("total", seat.total), ("cooperation", float(np.mean(seat.chosen))),
                                      ("computer_rounds", seat.by.count("computer")), ("closest", name),
                                      ("agree", agree)):
                             cols[k].append(v)

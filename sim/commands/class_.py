@@ -34,6 +34,16 @@ def seconds(text: str) -> float:
     return value
 
 
+def chance(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 0.5, got '{text[:20]}'") from None
+    if not 0 <= value <= 0.5:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 0.5, got {text[:20]}")
+    return value
+
+
 def register(sub) -> None:
     p = sub.add_parser("class", help="class mode: serve a lesson to the room; students join from their own "
                                      "browsers with a room code, the teacher pairs them and shows the room live")
@@ -43,6 +53,9 @@ def register(sub) -> None:
     p.add_argument("--port", type=port_number, default=8766, help="port (default: 8766; 0: any free port)")
     p.add_argument("--seed", type=seed, help="class seed: the computer opponents' draws (default: the lesson's)")
     p.add_argument("--rounds", type=positive, help="rounds per game (default: the lesson's horizon, at most 20)")
+    p.add_argument("--noise", type=chance,
+                   help="chance that a move comes out as the other one (default: the lesson's, e.g. 0.05 in "
+                        "lesson 2; 0: every move is the one chosen)")
     p.add_argument("--timeout", type=seconds, default=30.0,
                    help="seconds a round stays open; a student who has not moved by then is replaced by the "
                         "computer for that round (default: 30)")
@@ -63,15 +76,16 @@ def shown_host(host: str) -> str:
 
 def serve(args, out=sys.stdout):
     """Build the room and its server (listening); returns (server, student URL, teacher URL)."""
-    from ..classroom.classmode import Room, lesson_game
+    from ..classroom.classmode import Room, lesson_game, lesson_noise
     from ..classroom.classweb import ClassServer
     from ..classroom.lessons import find_lesson, load_lesson
 
     path = find_lesson(args.lesson)
     scenario = load_lesson(str(path))
     game, rounds, continuation = lesson_game(scenario, args.rounds)
+    noise = lesson_noise(scenario) if args.noise is None else args.noise
     room = Room(game, rounds, seed=scenario.seed if args.seed is None else args.seed, continuation=continuation,
-                timeout=args.timeout, title=scenario.lesson.title, lesson=scenario.name)
+                noise=noise, timeout=args.timeout, title=scenario.lesson.title, lesson=scenario.name)
     try:
         server = ClassServer((args.host, args.port), room, join_url="")
     except OSError as exc:
@@ -94,7 +108,8 @@ def run(args) -> int:
     server, join, teacher = serve(args)
     room = server.room
     length = "its length drawn per game" if room.continuation is not None else f"{room.rounds} rounds"
-    print(f"sim class: {room.title} ({length} a game)", flush=True)
+    noise = f", noise {room.noise:g}" if room.noise else ""
+    print(f"sim class: {room.title} ({length} a game{noise})", flush=True)
     print(f"students: open {join}  (room code {room.code})")
     print(f"teacher view (projector, keep this address to yourself): {teacher}")
     qr = qr_text(join)

@@ -66,6 +66,7 @@
     text($("move-C"), v.C);
     text($("move-D"), v.D);
     matrix(v);
+    text($("noise"), v.noise ? "Noise: " + Math.round(100 * v.noise) + "% of moves come out as the other one." : "");
     let status = "", canMove = false;
     if (!v.in_game) {
       status = v.phase === "playing" ? "A game is under way: you will play in the next one."
@@ -87,7 +88,9 @@
     for (const [t, h] of (v.history || []).entries()) {
       const row = document.createElement("tr");
       cell(row, String(t + 1));
-      cell(row, (h.you === "C" ? v.C : v.D) + (h.by === "computer" ? " (computer)" : ""), h.you.toLowerCase());
+      const mark = h.by === "computer" ? " (computer)"
+        : h.chose !== h.you ? " (you chose " + (h.chose === "C" ? v.C : v.D) + ": noise)" : "";
+      cell(row, (h.you === "C" ? v.C : v.D) + mark, h.you.toLowerCase());
       cell(row, h.them === "C" ? v.C : v.D, h.them.toLowerCase());
       cell(row, String(h.points));
       body.appendChild(row);

@@ -80,9 +80,10 @@
       name.className = "who";
       name.textContent = r.name;
       line.appendChild(name);
-      for (const m of r.strip) {
+      for (const [t, m] of [...r.strip].entries()) {
         const c = document.createElement("span");
-        c.className = "m " + (m === "C" || m === "c" ? "c" : "d") + (m === m.toLowerCase() ? " computer" : "");
+        c.className = "m " + (m === "C" || m === "c" ? "c" : "d") + (m === m.toLowerCase() ? " computer" : "") +
+          (r.flipped[t] === "x" ? " noise" : "");
         c.title = m.toUpperCase() === "C" ? v.C : v.D;
         line.appendChild(c);
       }
@@ -128,6 +129,7 @@
       status = "Game " + v.game + ", round " + (v.round + 1) + " of " + v.rounds + ": " + waiting +
         " still to move, " + Math.ceil(v.deadline) + " s left.";
     } else status = "Game " + v.game + " is over (" + v.rounds + " rounds). Run the tournament, export, or start another game.";
+    if (v.noise) status += " Noise: " + Math.round(100 * v.noise) + "% of moves come out as the other one.";
     text($("status"), status);
     $("close").disabled = v.phase !== "playing";
     $("start").disabled = v.phase === "playing" || v.students.length === 0;
