@@ -9,7 +9,8 @@ second, every half second after moving: 0.1 is ten times busier) and moves as so
 open; a teacher thread asks for the teacher's view every second. Printed:
 
 - the bare game step: one step of lesson 1's model (NegotiationModel, one run), and one round of
-  the same room played in this process with no web server (30 moves and the round's close);
+  the same room played in this process with no web server (30 moves and the round's close; the
+  last round also summarises every student as their closest classic strategy, averaged in);
 - per round over HTTP: wall time (from the round opening to the next one opening: every student
   saw the round, moved, and the round closed), and the server process's CPU time (user + system);
   each as a ratio to the bare model step;
@@ -162,7 +163,8 @@ def main() -> None:
     print(f"round over HTTP, wall:                      {per_round * 1e3:8.1f} ms  = {per_round / step:8.1f}x the model step")
     if cpu0 is not None and cpu1 is not None:
         cpu = (cpu1 - cpu0) / rounds
-        print(f"round over HTTP, server CPU:                {cpu * 1e3:8.1f} ms  = {cpu / step:8.1f}x the model step")
+        print(f"round over HTTP, server CPU:                {cpu * 1e3:8.1f} ms  = {cpu / step:8.1f}x the model step "
+              f"({100 * cpu / per_round:.0f}% of one core)")
     lat = sorted(client.latencies)
     print(f"requests: {len(lat)} in {wall:.2f} s ({len(lat) / wall:.0f}/s), latency mean {1e3 * sum(lat) / len(lat):.1f} ms, "
           f"95th percentile {1e3 * lat[int(0.95 * (len(lat) - 1))]:.1f} ms")
