@@ -2,6 +2,7 @@
 lesson 1 against `sim class`; the time per round as a ratio to the bare game step.
 
     python benchmarks/bench_classmode.py [--students 30] [--poll 0.1] [--mode students|computer]
+    python benchmarks/bench_classmode.py --browsers      # the students are 30 real pages in chromium
 
 `sim class tit_for_tat` runs as its own process (as in a classroom). Each student is a thread
 that joins with the room code, then asks for news every ``--poll`` seconds (a real page asks every
@@ -14,7 +15,13 @@ open; a teacher thread asks for the teacher's view every second. Printed:
 - per round over HTTP: wall time (from the round opening to the next one opening: every student
   saw the round, moved, and the round closed), and the server process's CPU time (user + system);
   each as a ratio to the bare model step;
-- the requests served and their mean latency.
+- the requests made by this script and their latency (with ``--browsers``, the teacher thread's only);
+- that no student was replaced by the computer (every page kept up).
+
+With ``--browsers`` each student is a page of the real student site in its own context of
+Debian's chromium (Playwright), with a few lines added to the page that press a move button
+whenever one shows (the page itself asks for news at its own pace): the browsers run on the same
+two cores as the server, which a classroom's phones would not.
 
 The machine is shared (2 cores): the ratios are what count, not the seconds.
 """
@@ -104,11 +111,48 @@ def student(client: Client, code: str, i: int, poll: float, done: threading.Even
         time.sleep(poll)
 
 
+#: added to each student page with --browsers: press a move button whenever one shows (C 70% of the time)
+BOT = """
+setInterval(() => {
+  const box = document.getElementById("moves");
+  if (box && !box.hidden) document.getElementById(Math.random() < 0.7 ? "move-C" : "move-D").click();
+}, 150);
+"""
+
+
+def browsers(join: str, n: int, stop: threading.Event, ready: threading.Event, errors: list) -> None:
+    """n student pages in chromium, joined; kept open (and playing) until ``stop``."""
+    from playwright.sync_api import sync_playwright
+
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
+            pages = []
+            for i in range(n):
+                page = browser.new_context(viewport={"width": 390, "height": 740}).new_page()
+                page.add_init_script(BOT)
+                page.goto(join)
+                page.fill("#name", f"student {i}")
+                page.click("#join-button")
+                pages.append(page)
+            for page in pages:
+                page.wait_for_selector("#room[data-phase]")
+            ready.set()
+            while not stop.is_set():
+                pages[0].wait_for_timeout(200)  # keeps Playwright's event loop turning
+            browser.close()
+    except Exception as exc:  # reported by the main thread
+        errors.append(exc)
+        ready.set()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--students", type=int, default=30)
     ap.add_argument("--poll", type=float, default=0.1, help="seconds between a student's requests for news")
     ap.add_argument("--mode", choices=("students", "computer"), default="students")
+    ap.add_argument("--browsers", action="store_true", help="students are chromium pages (the real student site)")
     args = ap.parse_args()
 
     step, room_round = bare_steps(args.students)
@@ -124,10 +168,18 @@ def main() -> None:
         key = teacher.rsplit("=", 1)[1]
         client = Client(base)
         done, seen = threading.Event(), {}
-        threads = [threading.Thread(target=student, args=(client, code, i, args.poll, done, seen), daemon=True)
-                   for i in range(args.students)]
-        for t in threads:
-            t.start()
+        if args.browsers:
+            ready, errors = threading.Event(), []
+            threads = [threading.Thread(target=browsers, args=(join, args.students, done, ready, errors), daemon=True)]
+            threads[0].start()
+            ready.wait()
+            if errors:
+                raise errors[0]
+        else:
+            threads = [threading.Thread(target=student, args=(client, code, i, args.poll, done, seen), daemon=True)
+                       for i in range(args.students)]
+            for t in threads:
+                t.start()
         while len(client.call(f"/api/teacher?key={key}")["students"]) < args.students:
             time.sleep(0.05)
 
@@ -147,7 +199,7 @@ def main() -> None:
         cpu1 = cpu_of(proc.pid)
         done.set()
         for t in threads:
-            t.join(timeout=10)
+            t.join(timeout=30)
         view = client.call(f"/api/teacher?key={key}")
         rounds = view["rounds"]
         assert len(view["cooperation"]) == rounds and all(r["replaced"] == 0 for r in view["board"])
@@ -156,8 +208,8 @@ def main() -> None:
         proc.wait(timeout=20)
 
     per_round = wall / rounds
-    print(f"class of {args.students} students ({args.mode}), lesson 1, {rounds} rounds, students ask every "
-          f"{args.poll:g} s, on {os.cpu_count()} cores")
+    who = "chromium pages asking at the page's pace" if args.browsers else f"HTTP clients asking every {args.poll:g} s"
+    print(f"class of {args.students} students ({args.mode}), lesson 1, {rounds} rounds, {who}, on {os.cpu_count()} cores")
     print(f"bare model step (lesson 1, one run):        {step * 1e3:8.3f} ms")
     print(f"room round in process (no web server):      {room_round * 1e3:8.3f} ms  = {room_round / step:8.1f}x the model step")
     print(f"round over HTTP, wall:                      {per_round * 1e3:8.1f} ms  = {per_round / step:8.1f}x the model step")
@@ -165,8 +217,9 @@ def main() -> None:
         cpu = (cpu1 - cpu0) / rounds
         print(f"round over HTTP, server CPU:                {cpu * 1e3:8.1f} ms  = {cpu / step:8.1f}x the model step "
               f"({100 * cpu / per_round:.0f}% of one core)")
-    lat = sorted(client.latencies)
-    print(f"requests: {len(lat)} in {wall:.2f} s ({len(lat) / wall:.0f}/s), latency mean {1e3 * sum(lat) / len(lat):.1f} ms, "
+    lat = sorted(client.latencies) or [0.0]
+    by = "the teacher thread's" if args.browsers else "the clients'"
+    print(f"{by} requests: {len(lat)} in {wall:.2f} s ({len(lat) / wall:.0f}/s), latency mean {1e3 * sum(lat) / len(lat):.1f} ms, "
           f"95th percentile {1e3 * lat[int(0.95 * (len(lat) - 1))]:.1f} ms")
 
 
