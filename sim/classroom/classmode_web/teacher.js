@@ -71,6 +71,7 @@
     const box = $("strip");
     box.replaceChildren();
     const rows = v.board.slice().sort((a, b) => a.id - b.id);
+    box.classList.toggle("many", rows.length > 15);  // two columns of smaller cells for a big class
     for (const r of rows) {
       const line = document.createElement("div");
       line.className = "strip-row";
@@ -112,7 +113,9 @@
       cell(row, String(r.rank));
       cell(row, nice(r.strategy));
       cell(row, r.mean.toFixed(2));
-      cell(row, r.students.join(", "));
+      const names = r.students.length > 5
+        ? r.students.slice(0, 4).join(", ") + " and " + (r.students.length - 4) + " more" : r.students.join(", ");
+      cell(row, names);
       body.appendChild(row);
     }
   }
