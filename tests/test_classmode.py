@@ -473,6 +473,7 @@ def test_the_command_prints_a_reachable_address_a_room_code_and_a_qr_code():
         teacher = lines[2].split()[-1]
         assert teacher.startswith(f"http://localhost:{port}/teacher?key=")
         assert "\u2588" in lines[3] or "segno" in lines[3]  # the QR code's first line, or the hint
+        assert lines[0].strip() in (ROOT / "docs" / "class_mode.md").read_text(encoding="utf-8")  # as the docs show
         # the student address reaches the server (this machine's LAN address, else localhost)
         assert fetch(student)[0] == 200
         assert fetch(teacher)[0] == 200 and fetch(teacher.split("?")[0])[0] == 403
