@@ -155,6 +155,12 @@ def test_a_full_game_between_two_students_and_against_tit_for_tat():
     view = r.student_view(a.token)
     assert view["phase"] == "over" and [h["you"] for h in view["history"]] == list(plan[a.id])
     assert view["total"] == r.seat_of(a.id)[1].total
+    # at the end each page names the opponent: a classmate's name, or the computer's strategy
+    for s in (a, b, c):
+        pair, seat = r.seat_of(s.id)
+        other = pair.other(seat)
+        named = r.student_view(s.token)["opponent"]
+        assert named == ("the computer, playing tit_for_tat" if other.student is None else r.students[other.student].name)
     with pytest.raises(RoomError):
         r.move(a.token, 5, "C")
 

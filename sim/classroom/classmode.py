@@ -403,8 +403,9 @@ class Room:
                 "in_game": True, "round": self.round, "rounds": None if hidden_length else self.length,
                 "moved": student.id in self.pending,
                 "deadline": max(0.0, round(self.deadline - self.clock(), 1)) if self.phase == "playing" else None,
-                "opponent": ("the computer" if other.student is None else "a classmate")
-                if self.phase == "playing" else self._opponent_name(other),
+                "opponent": ("the computer" if other.student is None else "a classmate") if self.phase == "playing"
+                else f"the computer, playing {other.strategy}" if other.student is None
+                else self.students[other.student].name,
                 "history": [{"you": "C" if m else "D", "chose": "C" if c else "D", "them": "C" if o else "D",
                              "points": x, "by": b}
                             for m, c, o, x, b in zip(seat.moves, seat.chosen, other.moves, seat.payoffs, seat.by)],

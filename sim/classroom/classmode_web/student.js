@@ -97,7 +97,7 @@
     }
     text($("score"), v.in_game ? "Your points: " + v.total + " · theirs: " + v.their_total : "");
     text($("result"), v.in_game && v.phase === "over"
-      ? "You played " + v.opponent + ". Your moves look most like " + v.closest.replaceAll("_", " ") +
+      ? "You played " + v.opponent.replaceAll("_", " ") + ". Your moves look most like " + v.closest.replaceAll("_", " ") +
         " (" + v.agree + " of " + v.history.length + " moves)." : "");
   }
 
