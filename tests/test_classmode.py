@@ -454,15 +454,45 @@ def test_bad_input_is_one_line_and_a_non_zero_exit(args, words, capsys):
     assert err.count("\n") == 1 and words in err and "Traceback" not in err
 
 
+@pytest.mark.parametrize("args", [["no_such_lesson"], ["tit_for_tat", "--port", "70000"],
+                                  ["tit_for_tat", "--host", "203.0.113.9"]])
+def test_docs_errors_quotes_what_the_command_prints(args, capsys):
+    from sim.cli import main
+
+    with contextlib.suppress(SystemExit):
+        main(["class", *args])
+    line = capsys.readouterr().err.strip()
+    assert f"`{line}`" in (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+
+
+def test_docs_errors_quotes_the_pages_refusals():
+    from sim.classroom import classweb
+
+    text = " ".join((ROOT / "docs" / "errors.md").read_text(encoding="utf-8").split())
+    r = Room(PD, 3, code="ABCDE")
+    for call, args in ((r.join, ("XXXXX", "a")), (r.student_of, ("nope",))):
+        with pytest.raises(RoomError) as e:
+            call(*args)
+        assert f"`{e.value.message}`" in text
+    assert f"after {classweb.WRONG_CODES} wrong codes from one address in a minute" in text
+    assert classweb.WRONG_PAUSE == 60
+    source = (ROOT / "sim/classroom/classweb.py").read_text(encoding="utf-8")
+    for quoted in ("too many wrong room codes: wait a minute",
+                   "the teacher's page needs its key: open the address sim class printed"):
+        assert quoted in source and f"`{quoted}`" in text
+
+
 def test_a_busy_port_is_one_line(capsys):
     from sim.cli import main
 
     with socket.socket() as s:
         s.bind(("0.0.0.0", 0))
         s.listen()
-        code = main(["class", "tit_for_tat", "--port", str(s.getsockname()[1])])
+        port = s.getsockname()[1]
+        code = main(["class", "tit_for_tat", "--port", str(port)])
     err = capsys.readouterr().err
     assert code == 2 and err.count("\n") == 1 and "is busy" in err
+    assert f"`{err.strip().replace(str(port), '8766')}`" in (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
 
 
 def test_the_command_prints_a_reachable_address_a_room_code_and_a_qr_code():
