@@ -120,8 +120,25 @@
     }
   }
 
+  function matrix(v) {
+    const table = $("matrix");
+    if (table.rows.length) return;  // the game never changes
+    const head = document.createElement("tr");
+    cell(head, "");
+    cell(head, v.C, "c");
+    cell(head, v.D, "d");
+    table.appendChild(head);
+    for (const mine of ["C", "D"]) {
+      const row = document.createElement("tr");
+      cell(row, v[mine], mine.toLowerCase());
+      for (const theirs of ["C", "D"]) cell(row, v.matrix[mine + theirs].join(", "));
+      table.appendChild(row);
+    }
+  }
+
   function render(v) {
     last = v;
+    matrix(v);
     document.body.dataset.phase = v.phase;
     document.body.dataset.round = String(v.round);
     document.body.dataset.game = String(v.game);
