@@ -548,6 +548,9 @@ def test_a_class_of_six_plays_lesson_one_in_chromium(browser):
             contexts.append(ctx)
             pages.append(page)
         expect(teacher.locator("#students li")).to_have_count(6)
+        # the lesson's payoffs, on the projector and on each phone
+        expect(teacher.locator("#matrix tr").nth(1)).to_have_text("cooperate3, 30, 5")
+        expect(pages[0].locator("#matrix tr").nth(2)).to_have_text("you defect5, 01, 1")
         teacher.select_option("#mode", "students")
         teacher.click("#start")
         expect(teacher.locator("body")).to_have_attribute("data-phase", "playing")
