@@ -529,7 +529,8 @@ def test_a_class_of_six_plays_lesson_one_in_chromium(browser):
     from playwright.sync_api import expect
 
     game, rounds, _ = lesson_game(load_lesson("tit_for_tat"))
-    r = Room(game, rounds, seed=0, timeout=60, drop_after=1.5, title="Lesson 1", lesson="tit_for_tat")
+    # a page asks for news every second: 4 s without news is a page gone, with room for a slow machine
+    r = Room(game, rounds, seed=0, timeout=60, drop_after=4, title="Lesson 1", lesson="tit_for_tat")
     plans = ["CCCCCCCCCC", "DDDDDDDDDD", "CDCDCDCDCD", "CCCCDDDDCC", "DCCCCCCCCC", "CCCC"]  # the last one leaves
     names = ["Ann", "Bo", "Cy", "Di", "Ed", "Flo"]
     with serving(r) as (server, url):
@@ -636,6 +637,10 @@ def test_the_numbers_in_the_class_mode_page_are_the_code():
     assert f":{args.port}/?room=" in text and len("K7QX2") == classmode.CODE_LENGTH
     assert "const TOP = 10;" in (ROOT / "sim/classroom/classmode_web/teacher.js").read_text() and "the ten best" in text
     assert "gets tit-for-tat's move" in text and classmode.STAND_IN == "tit_for_tat"
+    import inspect
+
+    assert inspect.signature(Room).parameters["drop_after"].default == 8
+    assert "has stopped asking for news (closed, asleep, out of range) for 8 seconds" in text
     from sim.classroom.classmode import lesson_noise
 
     noise = load_lesson("noise")
