@@ -268,13 +268,14 @@ def run_discovery(scenario, out_root: Path, command: list[str], experiments: int
 
 
 def calibrate(scenario, out_root: Path, command: list[str], draws: int, accept: int, seed: int, executor,
-              chunk_size: int, predictive: int, progress: bool = False) -> tuple[Path, dict]:
+              chunk_size: int, predictive: int, progress: bool = False, **hygiene) -> tuple[Path, dict]:
     """``sim calibrate``: rejection ABC, the posterior predictive check, the folder; return it and the result."""
     from .calibrate.folder import run_calibration, write_calibration_folder
 
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     with folders.new_folder(results_dir(out_root, scenario.name), f"{folders.timestamp()}-calibrate-seed{seed}-draws{draws}") as holder:
-        result = run_calibration(scenario, draws, accept, seed, executor, chunk_size, predictive, progress=progress)
+        result = run_calibration(scenario, draws, accept, seed, executor, chunk_size, predictive, progress=progress,
+                                 **hygiene)
         write_calibration_folder(holder[0], scenario, result, command,
                                  {"started_utc": started, "seed": seed, "draws": draws, "chunk_size": chunk_size,
                                   "executor": type(executor).__name__, "workers": getattr(executor, "workers", 1)})

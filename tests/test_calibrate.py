@@ -387,7 +387,7 @@ def test_an_interrupted_calibration_leaves_no_complete_looking_folder(tmp_path, 
 
     monkeypatch.setattr(folder, "write_report", boom)
     path = small_calibration(tmp_path)
-    assert main(["calibrate", str(path), "--draws", "500", "--workers", "1", "--quiet",
+    assert main(["calibrate", str(path), "--draws", "500", "--accept", "100", "--workers", "1", "--quiet",
                  "--out", str(tmp_path / "r")]) == 130
     assert list((tmp_path / "r" / "small").iterdir()) == []
 

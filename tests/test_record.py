@@ -10,6 +10,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
+import pytest
+
 from sim.cli import main
 from sim.scenario.load import load_scenario
 
@@ -31,10 +34,17 @@ def test_the_record_scenario_spans_october_2022_to_november_2025_with_its_patter
 
 
 def test_calibrating_the_record_writes_a_complete_folder_and_prints_the_posterior(tmp_path, capsys):
-    assert main(["calibrate", str(RECORD), "--draws", "4000", "--accept", "40", "--predictive", "200",
-                 "--workers", "1", "--quiet", "--out", str(tmp_path)]) == 0
+    # 4000 draws leave fewer than 40 runs within every tolerance: the command stops, in one line ...
+    argv = ["calibrate", str(RECORD), "--draws", "4000", "--accept", "40", "--predictive", "200",
+            "--workers", "1", "--quiet", "--out", str(tmp_path)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "fewer than --accept 40" in err and "--nearest" in err
+    assert not any((tmp_path / "record_2022_2025").iterdir())
+    # ... unless --nearest asks for the 40 nearest, with each pattern's effective tolerance reported
+    assert main(argv + ["--nearest"]) == 0
     out = capsys.readouterr().out
-    assert "acceptance rate" in out and "posterior predictive check" in out
+    assert "acceptance rate" in out and "posterior predictive check" in out and "effective tolerance" in out
     folder = next((tmp_path / "record_2022_2025").iterdir())
     summary = json.loads((folder / "summary.json").read_text())
     s = load_scenario(RECORD)
@@ -44,4 +54,7 @@ def test_calibrating_the_record_writes_a_complete_folder_and_prints_the_posterio
         assert q["q05"] <= q["median"] <= q["q95"], path
         assert path in out
     assert len(summary["patterns"]) == len(s.patterns)
+    post = pd.read_csv(folder / "posterior.csv")
+    for p, entry in zip(s.patterns, summary["patterns"]):
+        assert entry["effective_tolerance"] == pytest.approx((post[p.column] - p.observed).abs().max())
     assert load_scenario(folder / "calibrated.yaml").posterior.rows == summary["accepted"]

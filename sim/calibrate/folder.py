@@ -50,28 +50,67 @@ def check(s: Scenario) -> None:
 
 
 def run_calibration(s: Scenario, draws: int, k: int, seed: int, executor=None, chunk_size: int = 5000,
-                    predictive: int = 2000, progress: bool = False, prior_sample: int = PRIOR_SAMPLE) -> dict:
-    """Simulate, accept and check; return everything the folder needs (tables and a summary)."""
+                    predictive: int = 2000, progress: bool = False, prior_sample: int = PRIOR_SAMPLE,
+                    nearest: bool = False, adjust: bool = False, check_conflict: int = 0,
+                    holdout: tuple[str, int] | None = None) -> dict:
+    """Simulate, accept and check; return everything the folder needs (tables and a summary).
+
+    MODEL 13.7: only runs within every tolerance are accepted; when fewer than ``k`` are, a
+    :class:`UserError` says so unless ``nearest`` (then the ``k`` nearest, with the effective
+    tolerance per pattern). ``adjust``: Beaumont et al.'s regression adjustment. ``check_conflict``:
+    that many records simulated from the posterior for the prior-data conflict check.
+    ``holdout``: ``(label, step)``: fit the patterns judged before the step, check the others."""
+    from .hygiene import acceptance_rates, conflict, split_patterns
+
     check(s)
+    fit, held = s.patterns, ()
+    if holdout is not None:
+        fit, held = split_patterns(s.patterns, holdout[1], s.horizon)
+        if not fit:
+            raise UserError(f"--holdout {holdout[0]}: no pattern of {s.name} is judged wholly before it "
+                            f"(step {holdout[1]}); nothing to fit")
+        if not held:
+            raise UserError(f"--holdout {holdout[0]}: every pattern of {s.name} is judged before it; nothing is held out")
     bar = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=draws + predictive, unit="run", desc=f"calibrate {s.name}", leave=False)
+        bar = tqdm(total=draws + predictive + check_conflict, unit="run", desc=f"calibrate {s.name}", leave=False)
     started = time.perf_counter()
-    acceptor = Acceptor(s.patterns, k, prior_sample)
+    acceptor = Acceptor(fit, k, prior_sample)
+    reference = [] if check_conflict else None   # the fitted statistics of every draw (conflict check only)
+    conflict_summary = None
     try:
         for part in reference_chunks(s, draws, seed, executor, chunk_size):
             acceptor.add(part)
+            if reference is not None:
+                reference.append(np.column_stack([part[p.column] for p in fit]))
             if bar is not None:
                 bar.update(len(part["run"]))
         post, mode = acceptor.result()
+        if mode == "nearest" and not nearest:
+            counts = ", ".join(f"{p.name} {n}" for p, n in zip(fit, acceptor.pattern_inside))
+            raise UserError(f"{s.name}: {acceptor.n_inside} of {draws} runs are within every tolerance, fewer "
+                            f"than --accept {k} (within, per pattern: {counts}); draw more, lower --accept, or "
+                            f"add --nearest to accept the {k} nearest")
         if post is None:
             raise UserError(f"{s.name}: no run of {draws} has every statistic defined; nothing to accept")
-        post["distance"] = distance(post, s.patterns)
+        post["distance"] = distance(post, fit)
+        calibrated = with_posterior(s, post)
         # posterior predictive: fresh runs (indices after the draws) taking whole posterior rows
-        pred = reference_table(with_posterior(s, post), predictive, seed, executor, chunk_size, first_run=draws,
+        pred = reference_table(calibrated, predictive, seed, executor, chunk_size, first_run=draws,
                                progress=bar.update if bar is not None else None) if predictive else None
+        if check_conflict:
+            # records simulated from the posterior: fresh runs after the predictive ones
+            records = reference_table(calibrated, check_conflict, seed, executor, chunk_size,
+                                      first_run=draws + predictive,
+                                      progress=bar.update if bar is not None else None)
+            x = np.column_stack([records[p.column] for p in fit])
+            defined = np.isfinite(x).all(axis=1)
+            rates = acceptance_rates(np.concatenate(reference), x[defined], [p.tolerance for p in fit])
+            conflict_summary = conflict(acceptor.n_inside / draws, rates)
+            conflict_summary.update({"simulated": check_conflict, "undefined": int((~defined).sum())})
+            reference = None
     finally:
         if bar is not None:
             bar.close()
@@ -80,9 +119,53 @@ def run_calibration(s: Scenario, draws: int, k: int, seed: int, executor=None, c
     summary = summarise(s, prior, post, pred, mode, draws, seed, k)
     summary.update({"acceptance_rate": acceptor.n_inside / draws, "prior_sample": len(prior["run"]),
                     "simulation_seconds": round(seconds, 3)})
-    for entry, n in zip(summary["patterns"], acceptor.pattern_inside):
-        entry["prior_within_tolerance"] = float(n / draws)
+    hygiene(s, summary, post, pred, fit, held, mode, acceptor.pattern_inside / draws, adjust, holdout)
+    if conflict_summary is not None:
+        summary["conflict"] = conflict_summary
     return {"prior": prior, "posterior": post, "predictive": pred, "summary": summary}
+
+
+def hygiene(s: Scenario, summary: dict, post: dict, pred: dict | None, fit: tuple, held: tuple, mode: str,
+            within: np.ndarray, adjust: bool, holdout: tuple[str, int] | None) -> None:
+    """Add to ``summary`` (and ``post``) what section 13.7 asks: per pattern whether it was fitted,
+    its prior share within tolerance and (``nearest``) its effective tolerance; the regression-adjusted
+    quantiles (``adjust``); the predictive shares and p-values, jointly too; the hold-out's check."""
+    from .hygiene import effective_tolerance, predictive_check, regression_adjust, weighted_quantiles
+
+    fitted = {p.name for p in fit}
+    share = dict(zip((p.name for p in fit), within))
+    eff = dict(zip((p.name for p in fit), effective_tolerance(post, fit)))
+    for entry in summary["patterns"]:
+        entry["fitted"] = entry["name"] in fitted
+        entry["prior_within_tolerance"] = float(share[entry["name"]]) if entry["fitted"] else None
+        if mode == "nearest" and entry["fitted"]:
+            entry["effective_tolerance"] = float(eff[entry["name"]])
+    if adjust:
+        paths = [path for path in summary["parameters"] if not whole(post[PARAM_PREFIX + path])]
+        if paths:
+            theta = np.column_stack([post[PARAM_PREFIX + p] for p in paths])
+            stats = np.column_stack([post[p.column] for p in fit])
+            adjusted, w = regression_adjust(theta, stats, [p.observed for p in fit], post["distance"],
+                                            [p.tolerance for p in fit])
+            post["weight"] = w
+            for i, path in enumerate(paths):
+                post["adjusted." + path] = adjusted[:, i]
+                lo, med, hi = weighted_quantiles(adjusted[:, i], w)
+                summary["parameters"][path]["adjusted"] = {"median": med, "q05": lo, "q95": hi}
+        summary["adjusted"] = paths
+    if pred is not None:
+        check_ = predictive_check(pred, s.patterns)
+        for entry in summary["patterns"]:
+            entry.update({"predictive_share_within": check_["patterns"][entry["name"]]["share_within"],
+                          "predictive_p_value": check_["patterns"][entry["name"]]["p_value"]})
+        summary["predictive_joint"] = check_["joint"]
+        if held:
+            summary["holdout"] = {"date": holdout[0], "step": holdout[1],
+                                  "fitted": [p.name for p in fit], "held_out": [p.name for p in held],
+                                  "joint": predictive_check(pred, held)["joint"]}
+    elif held:
+        summary["holdout"] = {"date": holdout[0], "step": holdout[1], "fitted": [p.name for p in fit],
+                              "held_out": [p.name for p in held], "joint": None}
 
 
 def summarise(s: Scenario, prior: dict, post: dict, pred: dict | None, mode: str, draws: int, seed: int, k: int) -> dict:
@@ -133,22 +216,41 @@ def rule_frequencies(labels, prior: np.ndarray, post: np.ndarray) -> dict:
     return out
 
 
+def _pct(x) -> str:
+    return "n/a" if x is None or x != x else f"{100 * x:.1f}%"
+
+
 def text_summary(summary: dict) -> str:
-    """What the command prints: acceptance rate, posterior medians and 90% intervals, the predictive check."""
+    """What the command prints: acceptance rate, posterior medians and 90% intervals (adjusted ones
+    beside them with ``--adjust``), the predictive check, the hold-out and the conflict check."""
     lines = [f"{summary['scenario']}: {summary['draws']} draws, seed {summary['seed']} "
              f"({summary['simulation_seconds']:.1f} s simulated)"]
     n_in = round(summary["acceptance_rate"] * summary["draws"])
     lines.append(f"  acceptance rate {summary['acceptance_rate']:.5f} ({n_in} of {summary['draws']} runs within "
                  f"every tolerance)")
     if summary["acceptance"] == "nearest":
-        lines.append(f"  fewer than {summary['accept_at_least']}: the {summary['accepted']} nearest runs are the posterior")
+        lines.append(f"  fewer than {summary['accept_at_least']} (--nearest): the {summary['accepted']} nearest runs "
+                     f"are the posterior; effective tolerance (largest |stat - observed| accepted):")
+        for p in summary["patterns"]:
+            if "effective_tolerance" in p:
+                lines.append(f"    {p['name']}: {p['effective_tolerance']:.3g} (tolerance {p['tolerance']:g})")
+    hold = summary.get("holdout")
+    if hold:
+        lines.append(f"  hold-out {hold['date']} (step {hold['step']}): fitted {len(hold['fitted'])} pattern(s) "
+                     f"judged before it, checked {len(hold['held_out'])}: {', '.join(hold['held_out'])}")
     width = max((len(p) for p in summary["parameters"]), default=10)
+    adjusted = bool(summary.get("adjusted"))
     if summary["parameters"]:
-        lines.append(f"  {'parameter':<{width}}  {'median':>8}  {'90% interval':<20}  {'prior 90%':<20}  width/prior")
+        lines.append(f"  {'parameter':<{width}}  {'median':>8}  {'90% interval':<20}  {'prior 90%':<20}  width/prior"
+                     + ("  adjusted median, 90%" if adjusted else ""))
     for path, q in summary["parameters"].items():
         interval = f"[{q['q05']:.3g}, {q['q95']:.3g}]"
         prior = f"[{q['prior_q05']:.3g}, {q['prior_q95']:.3g}]"
-        lines.append(f"  {path:<{width}}  {q['median']:8.3g}  {interval:<20}  {prior:<20}  {q['width_ratio']:.2f}")
+        line = f"  {path:<{width}}  {q['median']:8.3g}  {interval:<20}  {prior:<20}  {q['width_ratio']:.2f}"
+        if "adjusted" in q:
+            a = q["adjusted"]
+            line += f"         {a['median']:8.3g} [{a['q05']:.3g}, {a['q95']:.3g}]"
+        lines.append(line)
     for path, rules in summary.get("rules", {}).items():
         lines.append(f"  {path}: the rule drawn per run (ABC model choice: posterior share, prior share, "
                      f"Bayes factor)")
@@ -160,8 +262,25 @@ def text_summary(summary: dict) -> str:
         width = max(len(p["name"]) for p in summary["patterns"])
         for p in summary["patterns"]:
             verdict = "inside" if p["observed_inside_90"] else "OUTSIDE"
-            lines.append(f"    {p['name']:<{width}}  observed {p['observed']:g}, 90% predictive "
-                         f"[{p['predictive_q05']:.3g}, {p['predictive_q95']:.3g}]: {verdict}")
+            line = (f"    {p['name']:<{width}}  observed {p['observed']:g}, 90% predictive "
+                    f"[{p['predictive_q05']:.3g}, {p['predictive_q95']:.3g}]: {verdict}")
+            if "predictive_share_within" in p:
+                line += (f"; within tolerance {_pct(p['predictive_share_within'])}, "
+                         f"p = {p['predictive_p_value']:.3g}" + ("" if p.get("fitted", True) else " (held out)"))
+            lines.append(line)
+        joint = summary.get("predictive_joint")
+        if joint:
+            lines.append(f"    every pattern within tolerance: {_pct(joint['share_within'])} of predictive runs; "
+                         f"joint p = {joint['p_value']:.3g}")
+        if hold and hold.get("joint"):
+            lines.append(f"    every held-out pattern within tolerance: {_pct(hold['joint']['share_within'])}; "
+                         f"joint p = {hold['joint']['p_value']:.3g}")
+    c = summary.get("conflict")
+    if c:
+        lines.append(f"  prior-data conflict check ({c['records']} records simulated from the posterior): the "
+                     f"record's acceptance rate {c['acceptance_rate']:.5f} is lower than that of {c['records_higher']} "
+                     f"of {c['records']} ({_pct(c['share_higher'])}; median {c['simulated_median_rate']:.5f}): "
+                     + ("CONFLICT (below 95% of them)" if c["conflict"] else "no conflict flagged"))
     return "\n".join(lines)
 
 
@@ -223,11 +342,54 @@ def write_report(folder: Path, s: Scenario, summary: dict, manifest: dict) -> No
     from ..analysis.report import esc, manifest_html, page, table
 
     sm = summary
+    adjusted = bool(sm.get("adjusted"))
     rows = [[path, q["median"], f"[{q['q05']:.3g}, {q['q95']:.3g}]", f"[{q['prior_q05']:.3g}, {q['prior_q95']:.3g}]",
-             q["width_ratio"]] for path, q in sm["parameters"].items()]
-    prows = [[p["name"], p["statistic"], p["observed"], p["tolerance"], p["prior_within_tolerance"],
-              f"[{p.get('predictive_q05', float('nan')):.3g}, {p.get('predictive_q95', float('nan')):.3g}]",
-              "yes" if p.get("observed_inside_90") else "no"] for p in sm["patterns"]]
+             q["width_ratio"]]
+            + ([f"{q['adjusted']['median']:.3g} [{q['adjusted']['q05']:.3g}, {q['adjusted']['q95']:.3g}]"
+                if "adjusted" in q else "not adjusted"] if adjusted else [])
+            for path, q in sm["parameters"].items()]
+    nearest = sm["acceptance"] == "nearest"
+    prows = [[p["name"], p["statistic"], p["observed"], p["tolerance"]]
+             + ([p.get("effective_tolerance", "")] if nearest else [])
+             + [p["prior_within_tolerance"] if p.get("fitted", True) else "held out",
+                f"[{p.get('predictive_q05', float('nan')):.3g}, {p.get('predictive_q95', float('nan')):.3g}]",
+                "yes" if p.get("observed_inside_90") else "no",
+                p.get("predictive_share_within", float("nan")), p.get("predictive_p_value", float("nan"))]
+             for p in sm["patterns"]]
+    joint = sm.get("predictive_joint")
+    check_html = ("<p>The share within tolerance is the share of predictive runs whose statistic is within the "
+                  "pattern's tolerance of the observed value (an undefined statistic is not). The posterior "
+                  "predictive p-value of a pattern is <code>min(1, 2 min(P(T &ge; observed), P(T &le; "
+                  "observed)))</code> over the predictive runs (two-sided; small: the record is in a tail of what "
+                  "the fitted model predicts).</p>")
+    if joint:
+        check_html += (f"<p>Jointly, {100 * joint['share_within']:.1f}% of the predictive runs have every pattern "
+                       f"within its tolerance. Joint p-value {joint['p_value']:.3g}: the share of predictive runs at "
+                       "least as far from the predictive medians as the record, by the sum over patterns of "
+                       "|statistic - median| / tolerance.</p>")
+    hold = sm.get("holdout")
+    hold_html = ""
+    if hold:
+        hj = hold.get("joint")
+        hold_html = (f"<h2>Hold-out: fitted before {esc(hold['date'])}, checked after</h2><p>Only the patterns judged "
+                     f"wholly before {esc(hold['date'])} (step {hold['step']}) were fitted: "
+                     f"{esc(', '.join(hold['fitted']))}. The others, judged on steps from it on, were held out and "
+                     f"checked on the posterior predictive runs: {esc(', '.join(hold['held_out']))}"
+                     + (f"; {100 * hj['share_within']:.1f}% of the predictive runs have every held-out pattern "
+                        f"within its tolerance (joint p-value {hj['p_value']:.3g})." if hj else ".")
+                     + " Per pattern, see the table above.</p>")
+    c = sm.get("conflict")
+    conflict_html = ""
+    if c:
+        conflict_html = (f"<h2>Prior-data conflict</h2><p>{c['records']} records were simulated from the posterior "
+                         f"(fresh runs, each run's statistics taken as the observed record"
+                         + (f"; {c['undefined']} with an undefined statistic left out" if c.get("undefined") else "")
+                         + "), and each one's acceptance rate computed against the same reference table. The real "
+                         f"record's, {c['acceptance_rate']:.5f}, is lower than that of {c['records_higher']} of them "
+                         f"({100 * c['share_higher']:.1f}%; their median {c['simulated_median_rate']:.5f}). "
+                         + ("<strong>A prior-data conflict is flagged</strong>: the record is rarer under the "
+                            "model than 95% of records the fitted model itself produces."
+                            if c["conflict"] else "No conflict is flagged (the threshold is 95%).") + "</p>")
     imgs = []
     for png in sorted((folder / "figures").glob("*.png")):
         data = base64.b64encode(png.read_bytes()).decode("ascii")
@@ -237,12 +399,18 @@ def write_report(folder: Path, s: Scenario, summary: dict, manifest: dict) -> No
              f"(the priors), seed {sm['seed']}. {round(sm['acceptance_rate'] * sm['draws'])} runs had every "
              f"pattern within its tolerance (acceptance rate {sm['acceptance_rate']:.5f}); the posterior is "
              + ("those runs." if sm["acceptance"] == "tolerance" else
-                f"the {sm['accepted']} runs nearest the record (sum of |statistic - observed| / tolerance).")
+                f"the {sm['accepted']} runs nearest the record (sum of |statistic - observed| / tolerance), as "
+                "--nearest asked: each pattern's effective tolerance (the largest |statistic - observed| among "
+                "them) is in the patterns' table.")
+             + (" With --adjust, the accepted parameters are also adjusted by local-linear regression on the "
+                "statistics (Beaumont, Zhang and Balding 2002; Epanechnikov weights on the distance): the last "
+                "column of the posterior table." if adjusted else "")
              + f" The posterior predictive check simulates {sm['predictive_runs']} fresh runs, each taking a "
              "whole posterior row.</p>" + (CONTINUATION_NOTE if s.continuation is not None else ""))
     sections = [
         "<h2>Method</h2>" + intro,
-        "<h2>Posterior</h2>" + table(["parameter", "median", "90% interval", "prior 90%", "width / prior width"], rows)
+        "<h2>Posterior</h2>" + table(["parameter", "median", "90% interval", "prior 90%", "width / prior width"]
+                                     + (["adjusted median [90%]"] if adjusted else []), rows)
         + "<p>The last column is the posterior 90% interval's width over the prior's: near 1, the record "
         "does not identify the parameter.</p>",
         *(["<h2>Decision rules (ABC model choice)</h2><p>Each run drew its rule; the posterior share of a rule "
@@ -253,8 +421,9 @@ def write_report(folder: Path, s: Scenario, summary: dict, manifest: dict) -> No
                [[lab, r["posterior"], r["prior"], r["accepted"], r["bayes_factor"]] for lab, r in rules.items()])
                for path, rules in sm.get("rules", {}).items())] if sm.get("rules") else []),
         "<h2>Patterns and the posterior predictive check</h2>"
-        + table(["pattern", "statistic", "observed", "tolerance", "prior share within", "90% predictive",
-                 "observed inside"], prows),
+        + table(["pattern", "statistic", "observed", "tolerance"] + (["effective tolerance"] if nearest else [])
+                + ["prior share within", "90% predictive", "observed inside", "predictive share within",
+                   "p-value"], prows) + check_html + hold_html + conflict_html,
         "<h2>Figures</h2>" + "\n".join(imgs),
         manifest_html(manifest),
     ]
