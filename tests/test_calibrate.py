@@ -351,7 +351,8 @@ def small_calibration(tmp_path: Path) -> Path:
 
 def test_calibrate_folder_is_complete_and_identical_for_the_same_seed_and_any_executor(tmp_path, capsys):
     path = small_calibration(tmp_path)
-    args = [str(path), "--draws", "3000", "--accept", "50", "--predictive", "300", "--seed", "5", "--quiet"]
+    args = [str(path), "--draws", "3000", "--accept", "50", "--predictive", "300", "--seed", "5", "--quiet",
+            "--adjust", "--check-conflict", "30"]
     assert main(["calibrate", *args, "--out", str(tmp_path / "a"), "--workers", "1"]) == 0
     out = capsys.readouterr().out
     assert "acceptance rate" in out and "90% interval" in out and "posterior predictive" in out
@@ -366,6 +367,9 @@ def test_calibrate_folder_is_complete_and_identical_for_the_same_seed_and_any_ex
     assert post[0] == post[1] == post[2] == post[3]
     for f in folders[2:]:
         assert (folders[0] / "predictive.csv").read_bytes() == (f / "predictive.csv").read_bytes()
+    summaries = [json.loads((f / "summary.json").read_text()) for f in folders]
+    assert all(sm["conflict"] == summaries[0]["conflict"] for sm in summaries)   # the conflict check too
+    assert "adjusted.actors.US.noise" in post[0].decode().splitlines()[0]       # and the adjusted parameters
     summary = json.loads((folders[0] / "summary.json").read_text())
     assert summary["accepted"] >= 50 and summary["draws"] == 3000
     n_params = len(summary["parameters"])
