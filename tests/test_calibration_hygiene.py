@@ -244,3 +244,86 @@ def test_set_applies_before_calibrating(tmp_path, capsys):
     sm = json.loads((folder / "summary.json").read_text())
     assert "actors.B.noise" not in sm["parameters"] and "actors.A.strategies.game.p" in sm["parameters"]
     assert load_scenario(folder / "scenario.yaml").params["actors.B.noise"].value == 0
+
+
+# --- period: a count, share, drop or firing judged on some steps only (what --holdout splits by) -----
+
+def test_statistics_over_a_period_equal_a_brute_force_recomputation_per_run():
+    from conftest import Recorder
+    from sim import NegotiationModel
+    from sim.calibrate.observer import PatternObserver
+
+    period = {"from": 4, "to": 11}
+    pat = lambda name, **st: {"name": name, "observed": 0, "tolerance": 1, "period": period, **st}  # noqa: E731
+    data = {"name": "t", "seed": 3, "runs": 1, "horizon": 16, "continuation": 0.95,
+            "actors": {"A": {"noise": 0.2, "strategies": {"game": {"name": "random", "p": {"uniform": [0.3, 0.9]}}}},
+                       "B": {"noise": 0.1, "strategies": {"game": "tit_for_tat"}}},
+            "tracks": {"game": {"ladder": {"rungs": ["0", "1", "2", "3"]}}},
+            "events": [{"name": "bump", "probability": 0.3, "effects": [{"target": "actors.A.trust", "add": 0}]}],
+            "patterns": [pat("d", count={"actor": "A", "track": "game"}),
+                         pat("r", response_share={"to": {"actor": "A", "track": "game"},
+                                                  "by": {"actor": "B", "track": "game"}, "within": 2}),
+                         pat("drop", largest_drop={"track": "game"}),
+                         pat("bumps", fired={"event": "bump"})]}
+    s = scenario_from_dict(data)
+    assert all(p.period == (4, 11) and p.window(16) == (4, 11) for p in s.patterns)
+    model = NegotiationModel(s, runs=300)
+    rec, obs, fired = Recorder(), PatternObserver(model, s.patterns), []
+
+    def both(m):
+        rec(m)
+        obs(m)
+        fired.append(np.asarray(m.events.counts[0]).copy())
+
+    model.run(observer=both)
+    got = obs.values(model)
+    assert (model.length < 12).any() and (model.length > 12).any() and (model.length <= 4).any()
+    for run in range(300):
+        n = int(model.length[run])
+        a = [bool(r[0, run, 0]) for r in rec.realised][:n]
+        b = [bool(r[1, run, 0]) for r in rec.realised][:n]
+        levels = [int(x[run, 0]) for x in rec.levels]
+        steps = range(4, min(11, n - 1) + 1)
+        rounds = [t for t in steps if not a[t]]
+        to = [t for t in rounds if t + 2 < min(n, 12)]
+        answered = [t for t in to if any(not b[u] for u in range(t + 1, t + 3))]
+        peak, drop = levels[3] if n > 4 else 0, 0
+        for t in steps:
+            peak = max(peak, levels[t])
+            drop = max(drop, peak - levels[t])
+        bumps = int(fired[min(11, n - 1)][run] - fired[3][run]) if n > 4 else 0
+        want = {"stat.d": float(len(rounds)), "stat.r": len(answered) / len(to) if to else np.nan,
+                "stat.drop": float(drop), "stat.bumps": float(bumps)}
+        for col, value in want.items():
+            np.testing.assert_equal(got[col][run], value, err_msg=f"{col} run {run}")
+
+
+@pytest.mark.parametrize("old,new,key,words", [
+    ("    count: {actor: B, track: game}\n", "    count: {actor: B, track: game}\n    period: {from: 2025-01-01, to: 2024-02-01}\n",
+     "patterns.2.period.to", "`to` (step 1) is before `from` (step 12)"),
+    ("    count: {actor: B, track: game}\n", "    count: {actor: B, track: game}\n    period: {from: 2024-02-01, to: 2027-02-01}\n",
+     "patterns.2.period.to", "past the horizon"),
+    ("    level_at: {track: game, step: 2024-06-15}\n",
+     "    level_at: {track: game, step: 2024-06-15}\n    period: {from: 2024-02-01, to: 2024-07-01}\n",
+     "patterns.0.period", "`period:` is for count, response_share, largest_drop and fired"),
+    ("    count: {actor: B, track: game}\n", "    count: {actor: B, track: game}\n    period: {from: 2024-02-01, till: 3}\n",
+     "patterns.2.period.till", "unknown key"),
+])
+def test_a_bad_period_is_one_line_naming_file_line_and_key(tmp_path, capsys, old, new, key, words):
+    assert old in DATED
+    path = tmp_path / "bad.yaml"
+    path.write_text(DATED.replace(old, new, 1))
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f": {key}: " in err and words in err, err
+    assert err.startswith(f"error: {path}:"), err
+
+
+def test_a_count_with_a_period_before_the_date_is_fitted_by_the_holdout(tmp_path):
+    path = tmp_path / "dated.yaml"
+    path.write_text(DATED.replace("    count: {actor: B, track: game}\n",
+                                  "    count: {actor: B, track: game}\n    period: {from: 2024-01-01, to: 2024-12-31}\n"))
+    s = load_scenario(path)
+    fit, held = split_patterns(s.patterns, 12, s.horizon)
+    assert [p.name for p in fit] == ["level in mid 2024", "B's defections"]
+    assert [p.name for p in held] == ["level at the end of 2025"]

@@ -174,14 +174,8 @@ def conflict(real_rate: float, rates: Array, level: float = 0.95) -> dict:
 # --- hold-out -------------------------------------------------------------------------------------
 
 def pattern_window(p: PatternDef, horizon: int) -> tuple[int, int]:
-    """The first and last step a pattern's statistic reads: its step (``level_at``), its period
-    (``channel_open_share``), or the whole run (``count``, ``response_share``, ``largest_drop``,
-    ``fired``)."""
-    if p.kind == "level_at":
-        return p.args[1], p.args[1]
-    if p.kind == "channel_open_share":
-        return p.args[0], p.args[1]
-    return 0, horizon - 1
+    """The first and last step a pattern's statistic reads (:meth:`PatternDef.window`)."""
+    return p.window(horizon)
 
 
 def split_patterns(patterns: tuple[PatternDef, ...], step: int, horizon: int):

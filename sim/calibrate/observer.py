@@ -17,6 +17,11 @@ class _Stat:
     def __init__(self, p: PatternDef, n: int):
         self.p = p
         self.n = n
+        # the steps judged (``period:``; the whole run by default)
+        self.lo, self.hi = p.period if p.period is not None else (0, None)
+
+    def judged(self, t: int) -> bool:
+        return self.lo <= t and (self.hi is None or t <= self.hi)
 
     def step(self, m, t: int, alive: Array) -> None:  # pragma: no cover - interface
         raise NotImplementedError
@@ -32,7 +37,8 @@ class _Count(_Stat):
         self.total = np.zeros(n, dtype=np.int64)
 
     def step(self, m, t, alive):
-        self.total += (m.actors[self.actor].realised[:, self.track] == self.cooperate) & alive
+        if self.judged(t):
+            self.total += (m.actors[self.actor].realised[:, self.track] == self.cooperate) & alive
 
     def value(self, m):
         return self.total.astype(float)
@@ -64,7 +70,9 @@ class _Response(_Stat):
         hit = self.pending & by_now[:, None]
         self.answered += hit.sum(axis=1)
         left = self.pending & ~hit
-        to_now = self._played(m, self.to) & alive & (t + self.within < m.length)
+        # a `to` move counts if it is judged and its whole window lies in the run and the period
+        end = m.length if self.hi is None else np.minimum(m.length, self.hi + 1)
+        to_now = self._played(m, self.to) & alive & (t + self.within < end) & (t >= self.lo)
         # age every pending move by one step; moves older than `within` expire unanswered
         self.pending = np.concatenate([to_now[:, None], left[:, :-1]], axis=1)
         self.moves += to_now
@@ -83,6 +91,10 @@ class _LargestDrop(_Stat):
 
     def step(self, m, t, alive):
         level = m.tracks[self.track].level
+        if t == self.lo - 1:   # a period: the running peak starts at the level entering it
+            self.peak = np.asarray(level, dtype=np.int64).copy()
+        if not self.judged(t):
+            return
         self.peak = np.where(alive, np.maximum(self.peak, level), self.peak)
         self.drop = np.where(alive, np.maximum(self.drop, self.peak - level), self.drop)
 
@@ -122,11 +134,26 @@ class _OpenShare(_Stat):
 
 
 class _Fired(_Stat):
+    """Times the event fired: its count at the end, or, with a period, the firings at steps in it."""
+
+    def __init__(self, p, n):
+        super().__init__(p, n)
+        self.before = np.zeros(n, dtype=np.int64)   # the count before the period
+        self.total = np.zeros(n, dtype=np.int64)
+
     def step(self, m, t, alive):
-        pass
+        if self.p.period is None:
+            return
+        counts = np.asarray(m.events.counts[self.p.args[0]], dtype=np.int64)
+        if t == self.lo - 1:
+            self.before = counts.copy()
+        if self.judged(t):
+            self.total = np.where(alive, counts - self.before, self.total)
 
     def value(self, m):
-        return m.events.counts[self.p.args[0]].astype(float)
+        if self.p.period is None:
+            return m.events.counts[self.p.args[0]].astype(float)
+        return self.total.astype(float)
 
 
 class PatternObserver:

@@ -12,8 +12,13 @@ Each pattern names one statistic of a run, the value observed in the record and 
 - ``level_at: {track, step}``: the track's level at the end of that step;
 - ``channel_open_share: {from, to}``: share of the steps from .. to (inclusive) with the channel open;
 
-Steps may be given as dates (``2024-11-16``), counted from the scenario's ``start:`` like events' ``date:``.
 - ``fired: {event}``: times the event fired.
+
+Steps may be given as dates (``2024-11-16``), counted from the scenario's ``start:`` like events' ``date:``.
+``period: {from, to}`` (steps or dates, inclusive) judges ``count``, ``response_share``,
+``largest_drop`` and ``fired`` on those steps only (default: the whole run); ``level_at`` and
+``channel_open_share`` name their own steps. A pattern's window (:meth:`PatternDef.window`) is what
+``sim calibrate --holdout DATE`` splits the patterns by.
 
 ``PatternSpec`` is the schema (pydantic); :func:`resolve_patterns` checks the names against the
 scenario and returns :class:`PatternDef` objects with indices, which ``sim.calibrate.observer`` computes.
@@ -85,6 +90,7 @@ class PatternSpec(Spec):
     level_at: LevelAtSpec | None = None
     channel_open_share: OpenShareSpec | None = None
     fired: EventRef | None = None
+    period: OpenShareSpec | None = None
 
     @model_validator(mode="after")
     def _one_statistic(self) -> PatternSpec:
@@ -109,6 +115,19 @@ class PatternDef:
     observed: float
     tolerance: float
     args: tuple  # per kind, see :mod:`.observer`
+    #: ``(from, to)`` steps (inclusive) a count, response share, largest drop or firing is judged on; None: the run
+    period: tuple[int, int] | None = None
+
+    def window(self, horizon: int) -> tuple[int, int]:
+        """The first and last step the statistic reads: its ``period:``, its step (``level_at``), its
+        period (``channel_open_share``), or else the whole run."""
+        if self.period is not None:
+            return self.period
+        if self.kind == "level_at":
+            return self.args[1], self.args[1]
+        if self.kind == "channel_open_share":
+            return self.args[0], self.args[1]
+        return 0, horizon - 1
 
     @property
     def column(self) -> str:
@@ -153,7 +172,15 @@ def resolve_patterns(builder, specs: list[PatternSpec], events: list[str], horiz
             if stat.event not in events:
                 raise builder.fail(where + ("event",), f"unknown event '{stat.event}'{suggest(stat.event, events)}")
             args = (events.index(stat.event),)
-        d = PatternDef(p.name, kind, float(p.observed), float(p.tolerance), args)
+        period = None
+        if p.period is not None:
+            if kind in ("level_at", "channel_open_share"):
+                raise builder.fail(base + ("period",), f"`period:` is for count, response_share, largest_drop and "
+                                                       f"fired; {kind} names its own steps")
+            period = (step(p.period.from_, base + ("period", "from")), step(p.period.to, base + ("period", "to")))
+            if period[1] < period[0]:
+                raise builder.fail(base + ("period", "to"), f"`to` (step {period[1]}) is before `from` (step {period[0]})")
+        d = PatternDef(p.name, kind, float(p.observed), float(p.tolerance), args, period)
         if d.column in seen:
             raise builder.fail(base + ("name",), f"two patterns are named '{p.name}' (or alike)")
         seen[d.column] = i
