@@ -14,7 +14,7 @@ import scipy.linalg
 
 from sim.calibrate.folder import run_calibration
 from sim.calibrate.hygiene import (acceptance_rates, conflict, effective_tolerance, joint_p_value, pattern_p_value,
-                                   predictive_check, regression_adjust, split_patterns, weighted_quantiles)
+                                   predictive_check, prior_support, regression_adjust, split_patterns, weighted_quantiles)
 from sim.cli import main
 from sim.errors import UserError
 from sim.scenario.load import load_scenario, scenario_from_dict
@@ -77,9 +77,14 @@ def test_adjust_on_the_command_line_reports_and_stores_the_weighted_least_square
     x = x[:, np.ptp(x[w > 0], axis=0) > 0]
     design = np.column_stack([np.ones(len(x)), x])
     for path_ in sm["adjusted"]:
-        y = post["param." + path_].to_numpy()
+        lo, hi = prior_support(s.params[path_])          # uniform priors here: their two ends
+        assert (lo, hi) == tuple(s.params[path_].args)
+        u = (post["param." + path_].to_numpy() - lo) / (hi - lo)
+        y = np.log(u / (1 - u))                          # regressed on the logit scale, mapped back
         beta = scipy.linalg.solve(design.T @ (w[:, None] * design), design.T @ (w * y))
-        assert np.allclose(post["adjusted." + path_], y - x @ beta[1:], atol=1e-8)
+        back = lo + (hi - lo) / (1 + np.exp(-(y - x @ beta[1:])))
+        assert np.allclose(post["adjusted." + path_], back, atol=1e-8)
+        assert ((post["adjusted." + path_] > lo) & (post["adjusted." + path_] < hi)).all()
         q = sm["parameters"][path_]["adjusted"]
         assert [q["q05"], q["median"], q["q95"]] == pytest.approx(weighted_quantiles(post["adjusted." + path_], w))
         assert path_ in out

@@ -130,7 +130,7 @@ def hygiene(s: Scenario, summary: dict, post: dict, pred: dict | None, fit: tupl
     """Add to ``summary`` (and ``post``) what section 13.7 asks: per pattern whether it was fitted,
     its prior share within tolerance and (``nearest``) its effective tolerance; the regression-adjusted
     quantiles (``adjust``); the predictive shares and p-values, jointly too; the hold-out's check."""
-    from .hygiene import effective_tolerance, predictive_check, regression_adjust, weighted_quantiles
+    from .hygiene import effective_tolerance, predictive_check, prior_support, regression_adjust, weighted_quantiles
 
     fitted = {p.name for p in fit}
     share = dict(zip((p.name for p in fit), within))
@@ -146,7 +146,7 @@ def hygiene(s: Scenario, summary: dict, post: dict, pred: dict | None, fit: tupl
             theta = np.column_stack([post[PARAM_PREFIX + p] for p in paths])
             stats = np.column_stack([post[p.column] for p in fit])
             adjusted, w = regression_adjust(theta, stats, [p.observed for p in fit], post["distance"],
-                                            [p.tolerance for p in fit])
+                                            [p.tolerance for p in fit], [prior_support(s.params[p]) for p in paths])
             post["weight"] = w
             for i, path in enumerate(paths):
                 post["adjusted." + path] = adjusted[:, i]
@@ -277,7 +277,9 @@ def text_summary(summary: dict) -> str:
                          f"joint p = {hold['joint']['p_value']:.3g}")
     c = summary.get("conflict")
     if c:
-        lines.append(f"  prior-data conflict check ({c['records']} records simulated from the posterior): the "
+        simulated = c.get("simulated", c["records"])
+        defined = "" if simulated == c["records"] else f", {c['records']} with every statistic defined"
+        lines.append(f"  prior-data conflict check ({simulated} records simulated from the posterior{defined}): the "
                      f"record's acceptance rate {c['acceptance_rate']:.5f} is lower than that of {c['records_higher']} "
                      f"of {c['records']} ({_pct(c['share_higher'])}; median {c['simulated_median_rate']:.5f}): "
                      + ("CONFLICT (below 95% of them)" if c["conflict"] else "no conflict flagged"))
@@ -381,11 +383,13 @@ def write_report(folder: Path, s: Scenario, summary: dict, manifest: dict) -> No
     c = sm.get("conflict")
     conflict_html = ""
     if c:
-        conflict_html = (f"<h2>Prior-data conflict</h2><p>{c['records']} records were simulated from the posterior "
+        conflict_html = (f"<h2>Prior-data conflict</h2><p>{c.get('simulated', c['records'])} records were simulated "
+                         "from the posterior "
                          f"(fresh runs, each run's statistics taken as the observed record"
                          + (f"; {c['undefined']} with an undefined statistic left out" if c.get("undefined") else "")
                          + "), and each one's acceptance rate computed against the same reference table. The real "
-                         f"record's, {c['acceptance_rate']:.5f}, is lower than that of {c['records_higher']} of them "
+                         f"record's, {c['acceptance_rate']:.5f}, is lower than that of {c['records_higher']} of the "
+                         f"{c['records']} "
                          f"({100 * c['share_higher']:.1f}%; their median {c['simulated_median_rate']:.5f}). "
                          + ("<strong>A prior-data conflict is flagged</strong>: the record is rarer under the "
                             "model than 95% of records the fitted model itself produces."

@@ -56,8 +56,50 @@ def epanechnikov(d: Array, h: float) -> Array:
     return np.where(u < 1, 1 - u * u, 0.0)
 
 
+def prior_support(param) -> tuple[float, float]:
+    """The values a parameter's prior can take: its distribution's support within the parameter's range."""
+    lo, hi = -np.inf, np.inf
+    kind, a = getattr(param, "kind", None), getattr(param, "args", ())
+    if kind == "uniform":
+        lo, hi = min(a), max(a)
+    elif kind == "triangular":
+        lo, hi = a[0], a[2]
+    elif kind == "beta":
+        lo, hi = 0.0, 1.0
+    rng = getattr(param, "range", None)
+    if rng is not None:
+        lo, hi = max(lo, rng.lo), min(hi, rng.hi)
+    return float(lo), float(hi)
+
+
+#: how close to a bound a value is taken before the log or logit (a share of the width, or 1e-9)
+_EDGE = 1e-6
+
+
+def _to_free(x: Array, lo: float, hi: float) -> Array:
+    """Map a bounded parameter to the real line: logit between two bounds, log beyond one."""
+    if np.isfinite(lo) and np.isfinite(hi) and hi > lo:
+        u = np.clip((x - lo) / (hi - lo), _EDGE, 1 - _EDGE)
+        return np.log(u / (1 - u))
+    if np.isfinite(lo):
+        return np.log(np.maximum(x - lo, 1e-9))
+    if np.isfinite(hi):
+        return np.log(np.maximum(hi - x, 1e-9))
+    return x
+
+
+def _from_free(y: Array, lo: float, hi: float) -> Array:
+    if np.isfinite(lo) and np.isfinite(hi) and hi > lo:
+        return lo + (hi - lo) / (1 + np.exp(-y))
+    if np.isfinite(lo):
+        return lo + np.exp(y)
+    if np.isfinite(hi):
+        return hi - np.exp(y)
+    return y
+
+
 def regression_adjust(theta: Array, stats: Array, observed: Array, d: Array,
-                      scale: Array | None = None) -> tuple[Array, Array]:
+                      scale: Array | None = None, bounds=None) -> tuple[Array, Array]:
     """Local-linear regression adjustment of accepted parameters (Beaumont, Zhang and Balding 2002).
 
     ``theta`` (n x p) the accepted parameters, ``stats`` (n x q) their statistics, ``observed`` (q)
@@ -66,10 +108,20 @@ def regression_adjust(theta: Array, stats: Array, observed: Array, d: Array,
     ``(stats - observed) / scale`` by weighted least squares (``numpy.linalg.lstsq``), and each is
     moved along the fitted slope to the record: ``theta - (s - s_obs) beta``. Statistics constant
     among the weighted runs are left out (their slope is not identified). Returns the adjusted
-    parameters and the weights (the adjusted sample is a weighted sample)."""
+    parameters and the weights (the adjusted sample is a weighted sample).
+
+    ``bounds`` (one ``(lo, hi)`` per parameter, e.g. :func:`prior_support`): the regression is done
+    on the logit (two bounds) or log (one bound) of the parameter and mapped back, so adjusted
+    values stay within the prior's support (Beaumont et al. 2002, section 3)."""
     theta = np.asarray(theta, dtype=float)
     one = theta.ndim == 1
     theta = theta[:, None] if one else theta
+    if bounds is not None:
+        bounds = [bounds] if one and len(bounds) == 2 and np.isscalar(bounds[0]) else list(bounds)
+        free = np.column_stack([_to_free(theta[:, i], lo, hi) for i, (lo, hi) in enumerate(bounds)])
+        adj, w = regression_adjust(free, stats, observed, d, scale)
+        out = np.column_stack([_from_free(adj[:, i], lo, hi) for i, (lo, hi) in enumerate(bounds)])
+        return (out[:, 0] if one else out), w
     x = np.asarray(stats, dtype=float) - np.asarray(observed, dtype=float)
     if scale is not None:
         scale = np.asarray(scale, dtype=float)
