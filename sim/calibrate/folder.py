@@ -162,7 +162,8 @@ def hygiene(s: Scenario, summary: dict, post: dict, pred: dict | None, fit: tupl
         if held:
             summary["holdout"] = {"date": holdout[0], "step": holdout[1],
                                   "fitted": [p.name for p in fit], "held_out": [p.name for p in held],
-                                  "joint": predictive_check(pred, held)["joint"]}
+                                  "joint": predictive_check(pred, held)["joint"],
+                                  "fitted_joint": predictive_check(pred, fit)["joint"]}
     elif held:
         summary["holdout"] = {"date": holdout[0], "step": holdout[1], "fitted": [p.name for p in fit],
                               "held_out": [p.name for p in held], "joint": None}
@@ -273,6 +274,8 @@ def text_summary(summary: dict) -> str:
             lines.append(f"    every pattern within tolerance: {_pct(joint['share_within'])} of predictive runs; "
                          f"joint p = {joint['p_value']:.3g}")
         if hold and hold.get("joint"):
+            lines.append(f"    every fitted pattern within tolerance: {_pct(hold['fitted_joint']['share_within'])}; "
+                         f"joint p = {hold['fitted_joint']['p_value']:.3g}")
             lines.append(f"    every held-out pattern within tolerance: {_pct(hold['joint']['share_within'])}; "
                          f"joint p = {hold['joint']['p_value']:.3g}")
     c = summary.get("conflict")
