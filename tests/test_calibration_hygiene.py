@@ -212,7 +212,10 @@ def test_holdout_fits_the_patterns_before_the_date_and_checks_the_others(tmp_pat
     within = ((pred["stat.level_at_the_end_of_2025"] == 20) & (np.abs(pred["stat.b_s_defections"] - 8) <= 3))
     assert sm["holdout"]["joint"]["share_within"] == pytest.approx(within.mean())
     assert [p["fitted"] for p in sm["patterns"]] == [True, False, False]
-    assert "Hold-out: fitted before 2025-01-01" in (folder / "report.html").read_text()
+    html = (folder / "report.html").read_text()
+    assert "Hold-out: fitted before 2025-01-01" in html and "for the fitted ones" in html
+    fitted = np.abs(pred["stat.level_in_mid_2024"] - 2) <= 1
+    assert sm["holdout"]["fitted_joint"]["share_within"] == pytest.approx(fitted.mean())
 
 
 @pytest.mark.parametrize("extra,words", [

@@ -54,6 +54,8 @@ def test_calibrating_the_record_writes_a_complete_folder_and_prints_the_posterio
         assert q["q05"] <= q["median"] <= q["q95"], path
         assert path in out
     assert len(summary["patterns"]) == len(s.patterns)
+    html = (folder / "report.html").read_text()
+    assert "effective tolerance" in html and "predictive share within" in html and "Jointly, " in html
     post = pd.read_csv(folder / "posterior.csv")
     for p, entry in zip(s.patterns, summary["patterns"]):
         assert entry["effective_tolerance"] == pytest.approx((post[p.column] - p.observed).abs().max())

@@ -381,7 +381,8 @@ def write_report(folder: Path, s: Scenario, summary: dict, manifest: dict) -> No
                      f"{esc(', '.join(hold['fitted']))}. The others, judged on steps from it on, were held out and "
                      f"checked on the posterior predictive runs: {esc(', '.join(hold['held_out']))}"
                      + (f"; {100 * hj['share_within']:.1f}% of the predictive runs have every held-out pattern "
-                        f"within its tolerance (joint p-value {hj['p_value']:.3g})." if hj else ".")
+                        f"within its tolerance (joint p-value {hj['p_value']:.3g}), against "
+                        f"{100 * hold['fitted_joint']['share_within']:.1f}% for the fitted ones." if hj else ".")
                      + " Per pattern, see the table above.</p>")
     c = sm.get("conflict")
     conflict_html = ""
