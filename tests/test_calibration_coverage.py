@@ -29,6 +29,9 @@ from sim.calibrate.abc import Acceptor, concat, reference_chunks, reference_tabl
 from sim.calibrate.folder import summarise
 from sim.scenario.load import scenario_from_dict
 
+#: more than a few seconds (simulates tens of thousands of runs): scheduled first under xdist
+pytestmark = pytest.mark.slow
+
 DRAWS, RECORDS, K = 100_000, 200, 20
 PARAMS = ("actors.A.strategies.game.p", "actors.B.noise", "events.shock.probability", "actors.A.noise")
 

@@ -29,6 +29,9 @@ from scipy.stats import poisson
 
 from sim.cli import main
 
+#: more than a few seconds (simulates tens of thousands of runs): scheduled first under xdist
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[1]
 DOC = (ROOT / "docs" / "calibration.md").read_text(encoding="utf-8")
 RECORD = "scenarios/history/record_2022_2025.yaml"
