@@ -157,6 +157,13 @@ def test_within_tolerance_only_unless_nearest_and_then_the_effective_tolerance()
     r = run_calibration(s, 300, 100, 1, predictive=0, nearest=True)
     post = r["posterior"]
     assert r["summary"]["acceptance"] == "nearest" and len(post["run"]) == 100
+    from sim.calibrate.abc import within
+    from sim.calibrate.folder import text_summary
+
+    n_in = int(within(post, s.patterns).sum())
+    assert n_in == round(r["summary"]["acceptance_rate"] * 300) < 100
+    assert f"the 100 nearest runs are the posterior, {100 - n_in} of them outside at least one tolerance" in \
+        text_summary(r["summary"])
     eff = r["summary"]["patterns"][0]["effective_tolerance"]
     assert eff == effective_tolerance(post, s.patterns)[0] == np.abs(post["stat.a_defects"]).max() > 1
 

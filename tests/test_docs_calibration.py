@@ -118,6 +118,7 @@ def test_acceptance_and_the_per_pattern_table(record):
     assert f"`{n_full} of 200000 runs are within every tolerance`" in flat
     assert f"error: record_2022_2025: {n_full} of 200000 runs are within every tolerance" in DOC
     assert sm["acceptance"] == "nearest" and sm["accepted"] == 20
+    assert f"the 200 nearest runs, {200 - n_full} of which miss at least one tolerance" in flat
     for entry in sm["patterns"]:
         name, observed, tol, prior, eff, pred = _row(RESULTS, entry["name"])
         assert float(observed) == entry["observed"] and float(tol) == entry["tolerance"]

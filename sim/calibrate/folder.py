@@ -230,8 +230,10 @@ def text_summary(summary: dict) -> str:
     lines.append(f"  acceptance rate {summary['acceptance_rate']:.5f} ({n_in} of {summary['draws']} runs within "
                  f"every tolerance)")
     if summary["acceptance"] == "nearest":
+        outside = summary["accepted"] - n_in
         lines.append(f"  fewer than {summary['accept_at_least']} (--nearest): the {summary['accepted']} nearest runs "
-                     f"are the posterior; effective tolerance (largest |stat - observed| accepted):")
+                     f"are the posterior, {outside} of them outside at least one tolerance; effective tolerance "
+                     f"(largest |stat - observed| accepted):")
         for p in summary["patterns"]:
             if "effective_tolerance" in p:
                 lines.append(f"    {p['name']}: {p['effective_tolerance']:.3g} (tolerance {p['tolerance']:g})")
