@@ -124,7 +124,7 @@ def test_acceptance_rates_and_the_conflict_flag():
     brute = [np.mean([(abs(r[0] - x[0]) <= 1) and x[1] == r[1] for x in ref]) for r in recs]
     assert rates == pytest.approx(brute)
     c = conflict(0.01, np.array([0.2] * 96 + [0.001] * 4))
-    assert c["conflict"] and c["records_higher"] == 96 and c["records_lower"] == 4
+    assert c["conflict"] and c["records_higher"] == 96 and c["records_lower"] == 4 and c["rank"] == 5
     assert not conflict(0.01, np.array([0.2] * 94 + [0.001] * 6))["conflict"]
 
 

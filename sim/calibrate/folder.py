@@ -286,7 +286,8 @@ def text_summary(summary: dict) -> str:
         defined = "" if simulated == c["records"] else f", {c['records']} with every statistic defined"
         lines.append(f"  prior-data conflict check ({simulated} records simulated from the posterior{defined}): the "
                      f"record's acceptance rate {c['acceptance_rate']:.5f} is lower than that of {c['records_higher']} "
-                     f"of {c['records']} ({_pct(c['share_higher'])}; median {c['simulated_median_rate']:.5f}): "
+                     f"of {c['records']} ({_pct(c['share_higher'])}; rank {c.get('rank', c['records_lower'] + 1)} of "
+                     f"{c['records'] + 1} from the lowest; median {c['simulated_median_rate']:.5f}): "
                      + ("CONFLICT (below 95% of them)" if c["conflict"] else "no conflict flagged"))
     return "\n".join(lines)
 

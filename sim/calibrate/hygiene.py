@@ -218,6 +218,8 @@ def conflict(real_rate: float, rates: Array, level: float = 0.95) -> dict:
     higher = int(np.sum(rates > real_rate))
     return {"records": int(len(rates)), "acceptance_rate": float(real_rate),
             "records_higher": higher, "records_lower": int(np.sum(rates < real_rate)),
+            # the record's rank among the records and itself, from the lowest rate (ties: the best rank)
+            "rank": int(np.sum(rates < real_rate)) + 1,
             "share_higher": higher / len(rates) if len(rates) else float("nan"),
             "simulated_median_rate": float(np.median(rates)) if len(rates) else float("nan"),
             "conflict": bool(len(rates) and higher >= level * len(rates))}
