@@ -219,6 +219,12 @@ def test_holdout_fits_the_patterns_before_the_date_and_checks_the_others(tmp_pat
     within = ((pred["stat.level_at_the_end_of_2025"] == 20) & (np.abs(pred["stat.b_s_defections"] - 8) <= 3))
     assert sm["holdout"]["joint"]["share_within"] == pytest.approx(within.mean())
     assert [p["fitted"] for p in sm["patterns"]] == [True, False, False]
+    # every pattern's prior share within tolerance is over every draw, held out or not (the same runs again)
+    from sim.calibrate.abc import reference_table
+
+    ref = reference_table(s, 3000, s.seed)
+    for p, entry in zip(s.patterns, sm["patterns"]):
+        assert entry["prior_within_tolerance"] == pytest.approx(np.mean(np.abs(ref[p.column] - p.observed) <= p.tolerance))
     html = (folder / "report.html").read_text()
     assert "Hold-out: fitted before 2025-01-01" in html and "for the fitted ones" in html
     fitted = np.abs(pred["stat.level_in_mid_2024"] - 2) <= 1

@@ -23,7 +23,7 @@ from ..results.manifest import write_manifest
 from ..results.tables import write_table
 from ..errors import UserError
 from ..scenario.resolved import Scenario
-from .abc import (Acceptor, distance, parameter_paths, quantiles, reference_chunks, reference_table, whole,
+from .abc import (EPS, Acceptor, distance, parameter_paths, quantiles, reference_chunks, reference_table, whole,
                   with_posterior)
 from ..scenario.patterns import INTEGER_STATISTICS
 from ..scenario.posterior import PARAM_PREFIX
@@ -79,12 +79,16 @@ def run_calibration(s: Scenario, draws: int, k: int, seed: int, executor=None, c
     started = time.perf_counter()
     acceptor = Acceptor(fit, k, prior_sample)
     reference = [] if check_conflict else None   # the fitted statistics of every draw (conflict check only)
+    held_inside = np.zeros(len(held), dtype=np.int64)   # prior runs within each held-out pattern's tolerance
     conflict_summary = None
     try:
         for part in reference_chunks(s, draws, seed, executor, chunk_size):
             acceptor.add(part)
             if reference is not None:
                 reference.append(np.column_stack([part[p.column] for p in fit]))
+            for i, p in enumerate(held):
+                with np.errstate(invalid="ignore"):
+                    held_inside[i] += np.count_nonzero(np.abs(part[p.column] - p.observed) <= p.tolerance + EPS)
             if bar is not None:
                 bar.update(len(part["run"]))
         post, mode = acceptor.result()
@@ -119,7 +123,8 @@ def run_calibration(s: Scenario, draws: int, k: int, seed: int, executor=None, c
     summary = summarise(s, prior, post, pred, mode, draws, seed, k)
     summary.update({"acceptance_rate": acceptor.n_inside / draws, "prior_sample": len(prior["run"]),
                     "simulation_seconds": round(seconds, 3)})
-    hygiene(s, summary, post, pred, fit, held, mode, acceptor.pattern_inside / draws, adjust, holdout)
+    hygiene(s, summary, post, pred, fit + held, held, mode,
+            np.concatenate([acceptor.pattern_inside, held_inside]) / draws, adjust, holdout)
     if conflict_summary is not None:
         summary["conflict"] = conflict_summary
     return {"prior": prior, "posterior": post, "predictive": pred, "summary": summary}
@@ -132,12 +137,13 @@ def hygiene(s: Scenario, summary: dict, post: dict, pred: dict | None, fit: tupl
     quantiles (``adjust``); the predictive shares and p-values, jointly too; the hold-out's check."""
     from .hygiene import effective_tolerance, predictive_check, prior_support, regression_adjust, weighted_quantiles
 
+    share = dict(zip((p.name for p in fit), within))     # every pattern's prior share within tolerance
+    fit = tuple(p for p in fit if p not in held)
     fitted = {p.name for p in fit}
-    share = dict(zip((p.name for p in fit), within))
     eff = dict(zip((p.name for p in fit), effective_tolerance(post, fit)))
     for entry in summary["patterns"]:
         entry["fitted"] = entry["name"] in fitted
-        entry["prior_within_tolerance"] = float(share[entry["name"]]) if entry["fitted"] else None
+        entry["prior_within_tolerance"] = float(share[entry["name"]])
         if mode == "nearest" and entry["fitted"]:
             entry["effective_tolerance"] = float(eff[entry["name"]])
     if adjust:
@@ -359,7 +365,7 @@ def write_report(folder: Path, s: Scenario, summary: dict, manifest: dict) -> No
     nearest = sm["acceptance"] == "nearest"
     prows = [[p["name"], p["statistic"], p["observed"], p["tolerance"]]
              + ([p.get("effective_tolerance", "")] if nearest else [])
-             + [p["prior_within_tolerance"] if p.get("fitted", True) else "held out",
+             + [p["prior_within_tolerance"] if p.get("fitted", True) else f"{p['prior_within_tolerance']:.3g} (held out)",
                 f"[{p.get('predictive_q05', float('nan')):.3g}, {p.get('predictive_q95', float('nan')):.3g}]",
                 "yes" if p.get("observed_inside_90") else "no",
                 p.get("predictive_share_within", float("nan")), p.get("predictive_p_value", float("nan"))]
