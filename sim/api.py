@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .results.tables import never_to_nan
 from .scenario.resolved import Scenario
 
 __all__ = ["load_scenario", "simulate", "Ensemble", "open_results", "never_to_nan"]
@@ -52,18 +53,6 @@ def load_scenario(path: str | Path, set: Mapping[str, Any] | Sequence[str] | Non
     from .scenario.load import load_scenario as _load
 
     return _load(path, _override_texts(set), override_posterior)
-
-
-def never_to_nan(name: str, values: np.ndarray) -> np.ndarray:
-    """A per-run column with ``-1`` ("never": the channel never broke, an event never fired) as NaN."""
-    from .results.tables import _never
-
-    values = np.asarray(values)
-    if _never(name) and values.dtype.kind in "iu":
-        out = values.astype(float)
-        out[values == -1] = np.nan
-        return out
-    return values
 
 
 def _frame(cols: dict[str, np.ndarray]):
@@ -124,7 +113,7 @@ class Ensemble:
 
     def headline(self) -> str:
         """The headline numbers as ``sim run`` prints them."""
-        from .commands.run import headline
+        from .analysis.headline import headline
 
         return headline(self.summary, self.seconds)
 

@@ -190,8 +190,11 @@ def gib(n: float) -> str:
     return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
 
 
-def probe(scenario) -> tuple[float, float]:
+def probe(scenario, simulate) -> tuple[float, float]:
     """(bytes per run and step, bytes per run) of simulating ``scenario``, measured.
+
+    ``simulate(scenario, n)`` simulates ``n`` runs of a scenario (the simulation layer passes
+    its own: :func:`sim.ensemble.runner.check_memory`), so this module imports no simulation.
 
     Three tiny chunks (8 runs x 8 steps, 8 x 24, 24 x 24) are simulated under ``tracemalloc``
     (numpy reports its arrays to it); memory grows linearly in runs and in runs x steps, so two
@@ -200,13 +203,11 @@ def probe(scenario) -> tuple[float, float]:
     import dataclasses
     import tracemalloc
 
-    from .ensemble.runner import simulate_chunk
-
     def peak(n: int, horizon: int) -> int:
         small = dataclasses.replace(scenario, horizon=min(horizon, scenario.horizon))
         tracemalloc.start()
         try:
-            simulate_chunk(small, 0, range(n))
+            simulate(small, n)
             return tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()
@@ -252,16 +253,17 @@ def estimate(scenario, runs: int, chunk_size: int = 2000, workers: int = 1,
     return Estimate(int(total * UPPER_MARGIN), per_chunk, chunk, processes, measured is not None)
 
 
-def check(scenario, runs: int, chunk_size: int = 2000, workers: int = 1, keep_trajectories: bool = False) -> Estimate:
+def check(scenario, runs: int, chunk_size: int = 2000, workers: int = 1, keep_trajectories: bool = False,
+          simulate=None) -> Estimate:
     """Refuse (UserError) an ensemble whose estimated memory is above :func:`limit`.
 
-    The formula alone decides when it already refuses; otherwise the model's own rates are
-    measured (:func:`probe`, a fraction of a second) and decide."""
+    The formula alone decides when it already refuses; otherwise, given ``simulate`` (see
+    :func:`probe`), the model's own rates are measured (a fraction of a second) and decide."""
     check_time(scenario, runs, workers)
     cap = limit()
     est = estimate(scenario, runs, chunk_size, workers, keep_trajectories)
-    if est.processes * est.per_chunk > PROBE_ABOVE and est.total <= cap:
-        est = estimate(scenario, runs, chunk_size, workers, keep_trajectories, measured=probe(scenario))
+    if simulate is not None and est.processes * est.per_chunk > PROBE_ABOVE and est.total <= cap:
+        est = estimate(scenario, runs, chunk_size, workers, keep_trajectories, measured=probe(scenario, simulate))
     if est.total > cap:
         raise UserError(f"{scenario.name}: {runs:,} runs x {scenario.horizon:,} steps x {len(scenario.tracks)} "
                         f"tracks would need {est}, above the limit of {gib(cap)}; use fewer runs, a smaller "

@@ -96,7 +96,7 @@ def evaluate(scenario: Scenario, values: dict[str, np.ndarray], run_ids: np.ndar
     """Simulate one run per row: ``values`` maps parameter paths to per-row values (others as in
     the scenario), row ``i`` uses run ``run_ids[i]``'s random numbers. Returns outcome columns;
     ``break_step`` is NaN where the channel never broke."""
-    from .api import never_to_nan
+    from .results.tables import never_to_nan
     from .ensemble.runner import run_table
     from .ensemble.sensitivity import Preset
     from .model.model import NegotiationModel

@@ -103,7 +103,7 @@ def run_sweep(plan, out_root: Path, command: list[str], executor=None, chunk_siz
     ``manifest.json``. It is built as ``<name>.incomplete`` and renamed when complete; if the sweep
     is interrupted that folder stays, and :func:`resume_sweep` finishes it.
     """
-    from .budget import check as check_memory
+    from .ensemble.runner import check_memory
     from .ensemble.sweep import describe
 
     for point in plan.points:  # every point fits in memory, before any folder is made

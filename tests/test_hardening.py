@@ -250,7 +250,9 @@ def test_memory_estimate_is_above_the_measured_peak(tmp_path):
                           text=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     peak = int(proc.stdout.split()[-1])
     scenario = load_scenario(BASELINE, ["horizon=1500"])
-    est = budget.estimate(scenario, 1000, 1000, measured=budget.probe(scenario)).total
+    from sim.ensemble.runner import probe_runs
+
+    est = budget.estimate(scenario, 1000, 1000, measured=budget.probe(scenario, probe_runs)).total
     assert peak <= est <= 1.6 * peak, (peak, est)
 
 

@@ -2,9 +2,10 @@
 
 Every ``import`` in ``sim/`` is read with :mod:`ast`, including imports inside functions (the
 CLI imports lazily, so a runtime check alone would miss them), and followed transitively. The
-rules: the scenario language reaches nothing above it; the results layer reaches only the base;
-``sim.ensemble`` (simulation) and ``sim.analysis`` (reading results) never reach each other, and
-only :mod:`sim.workflow` (and the commands and API above it) composes them.
+rules: every module of ``sim/`` sits on one floor of :data:`FLOORS` (the table of
+docs/architecture.md) and imports only from its floor or the ones below; ``sim.ensemble``
+(simulation) and ``sim.analysis`` (reading results) never reach each other, and only the floors
+above them compose them; the scenario reader (``source.py``) never reaches the resolved model.
 """
 
 from __future__ import annotations
@@ -118,7 +119,73 @@ ALLOWED = {
 FORBIDDEN = {
     "sim.ensemble": {"sim.analysis", "sim.workflow", "sim.commands", "sim.cli", "sim.api"},
     "sim.analysis": {"sim.ensemble", "sim.workflow", "sim.commands", "sim.cli", "sim.api"},
+    "sim.scenario.source": {"sim.scenario.resolved"},  # the reader stands below the resolved model
 }
+
+#: every top-level module or package of ``sim/``, floor by floor (docs/architecture.md): a
+#: module imports only from its own floor or the floors below (imports inside functions included)
+FLOORS = (
+    BASE | {"sim.budget", "sim.figsave"},
+    {"sim.results"},
+    {"sim.scenario"},
+    {"sim.model"},
+    {"sim.theory"},
+    {"sim.ensemble", "sim.analysis"},
+    {"sim.ema", "sim.calibrate", "sim.forecast", "sim.tournament", "sim.classroom"},
+    {"sim.workflow"},
+    {"sim.api"},
+    {"sim.commands"},
+    {"sim.cli", "sim.__main__"},
+)
+
+
+def unit(module: str) -> str:
+    """The top-level module or package ``module`` belongs to (``sim.ensemble.runner`` -> ``sim.ensemble``)."""
+    return ".".join(module.split(".")[:2])
+
+
+def floor(module: str) -> int:
+    return next(i for i, units in enumerate(FLOORS) if unit(module) in units)
+
+
+def test_every_module_has_a_floor():
+    """A new root module or package must be placed (here and in docs/architecture.md) before it passes."""
+    placed = set().union(*FLOORS)
+    assert not sorted({unit(m) for m in MODULES} - placed)
+
+
+def test_every_floor_is_in_the_architecture_doc():
+    """docs/architecture.md's table has one row per floor, in order, naming each module of that floor."""
+    doc = (SIM.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows = [line for line in doc.splitlines() if line.startswith("| ") and "`sim/" in line.split("|")[1]]
+    assert len(rows) == len(FLOORS)
+    for row, units in zip(rows, FLOORS):
+        for name in sorted(units - {"sim", "sim.__main__"}):
+            path = name.replace(".", "/") + ("/" if (SIM.parent / name.replace(".", "/")).is_dir() else ".py")
+            assert f"`{path}`" in row.split("|")[1], f"{path} is not in its floor's row of docs/architecture.md"
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_no_module_imports_from_a_floor_above_it(module):
+    above = sorted(m for m in graph()[module] if floor(m) > floor(module))
+    assert not above, (f"{module} (floor {floor(module)}) imports {above[0]} (floor {floor(above[0])}): "
+                       f"move the code down, or pass a callable from above")
+
+
+def test_no_import_cycle_between_top_level_units():
+    """Lazy imports included: no two of the top-level modules and packages import each other."""
+    g = graph()
+    units: dict[str, set[str]] = {}
+    for m, deps in g.items():
+        units.setdefault(unit(m), set()).update(unit(d) for d in deps if unit(d) != unit(m) and d != "sim")
+    for a in units:
+        seen, todo = set(), list(units[a])
+        while todo:
+            b = todo.pop()
+            assert b != a, f"import cycle through {a}"
+            if b not in seen:
+                seen.add(b)
+                todo.extend(units.get(b, ()))
 
 
 @pytest.mark.parametrize("layer", sorted(ALLOWED))
@@ -128,7 +195,8 @@ def test_lower_layers_reach_nothing_above_them(layer):
 
 
 @pytest.mark.parametrize("layer", sorted(FORBIDDEN))
-def test_simulation_and_analysis_never_import_each_other(layer):
+def test_forbidden_reaches(layer):
+    """Simulation and analysis never import each other; the scenario reader never the resolved model."""
     bad = sorted(m for m in reach(layer) if inside(m, FORBIDDEN[layer]))
     assert not bad, f"{layer} reaches {bad[0]}: " + " -> ".join(path_to(layer, bad[0]))
 

@@ -165,6 +165,20 @@ def simulate_chunk(scenario: Scenario, seed: int, run_ids: range,
     return table, stats
 
 
+def probe_runs(scenario: Scenario, runs: int) -> None:
+    """Simulate ``runs`` runs of ``scenario`` (seed 0): what ``budget.probe`` measures."""
+    simulate_chunk(scenario, 0, range(runs))
+
+
+def check_memory(scenario: Scenario, runs: int, chunk_size: int = 2000, workers: int = 1,
+                 keep_trajectories: bool = False):
+    """Refuse an ensemble that would not fit in memory (:func:`sim.budget.check`, measuring this
+    layer's own simulation when the formula alone does not decide)."""
+    from ..budget import check
+
+    return check(scenario, runs, chunk_size, workers, keep_trajectories, simulate=probe_runs)
+
+
 def _chunk_job(job: tuple) -> tuple[dict[str, np.ndarray], StepStats]:
     return simulate_chunk(*job)
 
@@ -265,8 +279,6 @@ def run_ensemble(scenario: Scenario, runs: int | None = None, seed: int | None =
     seed = scenario.seed if seed is None else int(seed)
     if runs < 1 or chunk_size < 1:
         raise ValueError("runs and chunk_size must be positive")
-    from ..budget import check as check_memory  # refuse before simulating (budget.py)
-
     check_memory(scenario, runs, chunk_size, getattr(executor, "workers", 1))
     started = time.perf_counter()
     parts: list[dict[str, np.ndarray]] = []

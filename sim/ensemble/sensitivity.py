@@ -87,7 +87,7 @@ def _simulate(job: tuple[Scenario, int, np.ndarray, int]) -> dict[str, np.ndarra
 
 def run_design(scenario: Scenario, x: np.ndarray, replicates: int, seed: int, executor=None) -> dict[str, np.ndarray]:
     """Outcome shares at every design row, simulated in chunks of about ``CHUNK_RUNS`` runs."""
-    from ..budget import check as check_memory
+    from .runner import check_memory
     from .executors import SerialExecutor
 
     executor = executor or SerialExecutor()

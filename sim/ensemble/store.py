@@ -31,7 +31,7 @@ def stream_ensemble(scenario, folder: Path, command: list[str], runs: int | None
     per-step counts fold into the step statistics; full trajectories are written for the first
     ``sample_trajectories`` runs, or for every run with ``keep_trajectories``.
     """
-    from ..budget import check as check_memory
+    from .runner import check_memory
     from .executors import SerialExecutor
     from .runner import ChunkJob, chunks, run_chunk_job
 

@@ -63,6 +63,16 @@ def _text_cell(v) -> str:
     return _quote(protect(str(v)))
 
 
+def never_to_nan(name: str, values: np.ndarray) -> np.ndarray:
+    """A per-run column with ``-1`` ("never": the channel never broke, an event never fired) as NaN."""
+    values = np.asarray(values)
+    if _never(name) and values.dtype.kind in "iu":
+        out = values.astype(float)
+        out[values == -1] = np.nan
+        return out
+    return values
+
+
 def _cells(name: str, values: np.ndarray) -> list[str]:
     values = np.asarray(values)
     if values.dtype.kind == "f":

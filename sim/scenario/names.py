@@ -26,8 +26,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 def column_slug(name: str) -> str:
     """The column-friendly form of an event name (``fired.<slug>``): lower case, runs of other
-    characters as one ``_``. The same function the per-run table uses."""
-    out = "".join(c.lower() if c.isalnum() else "_" for c in name)
+    characters as one ``_``. The same function the per-run table uses (``resolved.event_slug``)."""
+    out = "".join(c.lower() if c.isalnum() else "_" for c in str(name))
     return "_".join(p for p in out.split("_") if p)
 
 

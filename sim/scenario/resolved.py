@@ -18,6 +18,7 @@ from ..ranges import DISCOUNT, NONNEG, REAL, UNIT, Range
 from .errors import KeyPath, ScenarioError, suggest
 from .params import Fixed, Param, RuleChoice, parse_param
 from .schema import ScenarioSpec
+from .names import column_slug as event_slug  # noqa: F401  (the name columns and paths use)
 from .source import Source
 
 ACTOR_PARAMS: dict[str, Range] = {
@@ -802,12 +803,6 @@ def step_date(start: dt.date, step: float, unit: str) -> dt.date:
 
 
 _TWIN_NAME = re.compile(r"[a-z][a-z0-9_]{0,40}")
-
-
-def event_slug(name: str) -> str:
-    """An event's name as it appears in columns and parameter paths (lower case, ``_`` between words)."""
-    out = "".join(c.lower() if c.isalnum() else "_" for c in str(name))
-    return "_".join(p for p in out.split("_") if p)
 
 
 def _whole_steps(p: Param) -> int | None:

@@ -397,7 +397,7 @@ def _set(node: Any, parts: list[str], value: Any, path: KeyPath, origin: Origin,
 
 def _named_item(items: list, key: str) -> int | None:
     """Index of the item (an event) whose ``name`` is ``key`` or slugs to it, if exactly one does."""
-    from .resolved import event_slug
+    from .names import column_slug as event_slug
 
     hits = [i for i, x in enumerate(items) if isinstance(x, dict) and "name" in x
             and (str(x["name"]) == key or event_slug(str(x["name"])) == key)]
