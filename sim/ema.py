@@ -35,9 +35,10 @@ from .streams import generator
 
 def _headline() -> tuple[str, ...]:
     """The per-run outcomes declared in ``sim.results.outcomes`` (bit fields left out)."""
-    from .results.outcomes import RUN_OUTCOMES
+    from .results.outcomes import LENGTH, run_columns
 
-    return tuple(o.column for o in RUN_OUTCOMES if o.kind != "bits")
+    return tuple(o.column for o in run_columns() if o.kind not in ("bits", "text") and not o.nonstate
+                 and o is not LENGTH)
 CHUNK_RUNS = 4000
 
 

@@ -173,8 +173,8 @@ def strategic(strat) -> bool:
     shadow of the future can discipline it) or ``forward_looking`` (it weighs the payoffs). A
     constant, scheduled or random rule (``always_cooperate``, ``always_defect``, ``alternator``,
     ``random``) does neither: no threshold says anything about it. A choice of rules (v3) is
-    strategic when any of its rules is."""
-    return any(bool(c.rule.reciprocal) for c in strat.candidates)
+    strategic when any of its rules is; no strategy (an actor without a seat on the track) is not."""
+    return strat is not None and any(bool(c.rule.reciprocal) for c in strat.candidates)
 
 
 def linked_tracks(scenario, actor) -> list[int]:
@@ -189,7 +189,8 @@ def linked_tracks(scenario, actor) -> list[int]:
         if isinstance(strat.linkage, str):
             p = scenario.params[strat.linkage]
             if p.uncertain or p.value > 0:
-                sources = [j for j in range(len(actor.strategies)) if j != k and actor.salience[j] > 0]
+                sources = [j for j in range(len(actor.strategies)) if j != k and actor.salience[j] > 0
+                           and actor.strategies[j] is not None]
                 if sources:
                     out |= {k, *sources}
         else:
@@ -207,7 +208,7 @@ SAMPLES = 2000
 
 
 def _effective(scenario, samples: int) -> tuple[dict[str, np.ndarray], list[list[Payoffs]]]:
-    """Sampled parameters and, per track and actor, each sample's effective payoffs at step 0.
+    """Sampled parameters and, per track and seat, each sample's effective payoffs at step 0.
 
     The scenario's own sampler draws ``samples`` parameter sets (runs 0.. of its seed), and the
     engine's own payoff modifiers (level cost at the start level, risk on the channel, audience on
@@ -220,11 +221,12 @@ def _effective(scenario, samples: int) -> tuple[dict[str, np.ndarray], list[list
     out = []
     for k, spec in enumerate(scenario.tracks):
         track = TrackState(k, spec, values, samples)
-        per_actor = []
-        for i, actor in enumerate(scenario.actors):
+        per_seat = []
+        for seat, player in enumerate(spec.players):
+            actor = scenario.actors[player]
             h, rho = values[actor.params["hawkishness"]], values[actor.params["risk_perception"]]
-            per_actor.append([np.broadcast_to(x, (samples,)) for x in track.effective(i, h, rho)])
-        out.append(per_actor)
+            per_seat.append([np.broadcast_to(x, (samples,)) for x in track.effective(seat, h, rho)])
+        out.append(per_seat)
     return values, out
 
 
@@ -276,14 +278,6 @@ def _linkage(scenario, strat) -> tuple[str, bool]:
     return ", ".join(f"{n}: {p.describe()}" for n, p in parts.items()), positive
 
 
-def _game_label(scenario, track: str, actor: str) -> str:
-    """The game as written for this actor: a preset name or 'explicit'."""
-    game = scenario.data.get("tracks", {}).get(track, {}).get("game", "prisoners_dilemma")
-    if isinstance(game, dict) and not set(game) <= set("RSTP"):
-        game = game.get(actor, game.get("*"))
-    return game if isinstance(game, str) else "explicit"
-
-
 def theory_panel(scenario, samples: int = SAMPLES) -> dict:
     """Per track and actor: class, equilibria, thresholds and whether each discount clears them.
 
@@ -297,12 +291,13 @@ def theory_panel(scenario, samples: int = SAMPLES) -> dict:
     uncertain = sorted(scenario.uncertain())
     tracks = []
     linked: dict[str, bool] = {a.name: False for a in scenario.actors}
-    per_sample_games: dict[str, list[list[Payoffs]]] = {a.name: [] for a in scenario.actors}
+    per_sample_games: dict[str, dict[int, list[Payoffs]]] = {a.name: {} for a in scenario.actors}
     for k, track in enumerate(scenario.tracks):
-        games = [[Payoffs(*(float(x[s]) for x in eff[k][i])) for s in range(samples)]
-                 for i in range(len(scenario.actors))]
-        for i, a in enumerate(scenario.actors):
-            per_sample_games[a.name].append(games[i])
+        seated = [scenario.actors[p] for p in track.players]   # the track's two players, by seat
+        games = [[Payoffs(*(float(x[s]) for x in eff[k][seat])) for s in range(samples)]
+                 for seat in range(len(seated))]
+        for seat, a in enumerate(seated):
+            per_sample_games[a.name][k] = games[seat]
         cache: dict = {}
 
         def game_facts(s: int) -> tuple:
@@ -320,27 +315,27 @@ def theory_panel(scenario, samples: int = SAMPLES) -> dict:
         mixed = [f[2] for f in facts]
         rd = [f[3] for f in facts]
         entry = {
-            "track": track.name, "players": list(scenario.actor_names), "role": track.role.value, "labels": {"C": track.labels[0], "D": track.labels[1]},
+            "track": track.name, "players": [a.name for a in seated], "role": track.role.value, "labels": {"C": track.labels[0], "D": track.labels[1]},
             "class": _mode([f[0] for f in facts]),
             "pure_equilibria": _mode([" ".join(f[1]) or "none" for f in facts]),
             "mixed_equilibrium": None if all(m is None for m in mixed) else {
-                a.name: _summary([m[i] if m else None for m in mixed]) for i, a in enumerate(scenario.actors)},
+                a.name: _summary([m[seat] if m else None for m in mixed]) for seat, a in enumerate(seated)},
             "risk_dominant": _mode(rd),
             "actors": {},
         }
-        for i, a in enumerate(scenario.actors):
+        for seat, a in enumerate(seated):
             strat = a.strategies[k]
             links = [_linkage(scenario, c) for c in strat.candidates]  # v3: every rule of a choice
             link_text = " / ".join(dict.fromkeys(t for t, _ in links))
             link_pos = any(pos for _, pos in links)
-            g = games[i]
+            g = games[seat]
             disc_param = scenario.params[a.params["discount"]]
             if not strategic(strat):
                 # the game is a fact about the track, but no threshold says anything about a rule
                 # that neither reacts to the other nor weighs the payoffs
                 entry["actors"][a.name] = {
                     "strategy": strat.name, "strategic": False, "linkage": link_text,
-                    "game": _game_label(scenario, track.name, a.name),
+                    "game": track.game(seat),
                     "payoffs": {x: _summary([getattr(p, x) for p in g]) for x in "RSTP"},
                     "class": _mode([classify(p) for p in g]), "discount": disc_param.describe(),
                     "note": f"not strategic: {strat.name} neither reacts to the other nor weighs the payoffs, "
@@ -358,7 +353,7 @@ def theory_panel(scenario, samples: int = SAMPLES) -> dict:
             payoffs = {x: _summary([getattr(p, x) for p in g]) for x in "RSTP"}
             entry["actors"][a.name] = {
                 "strategy": getattr(strat, "label", strat.name), "strategic": True, "linkage": link_text,
-                "game": _game_label(scenario, track.name, a.name),
+                "game": track.game(seat),
                 "payoffs": payoffs, "class": _mode([classify(p) for p in g]),
                 "discount": disc_param.describe(),
                 "grim_threshold": thresholds["grim"], "tft_threshold": thresholds["tft"],
@@ -367,8 +362,8 @@ def theory_panel(scenario, samples: int = SAMPLES) -> dict:
         tracks.append(entry)
     pooled = {}
     for a in scenario.actors:
-        ks = linked_tracks(scenario, a)
-        if not linked[a.name] or not ks:
+        ks = [k for k in linked_tracks(scenario, a) if k in per_sample_games[a.name]]   # tracks it plays
+        if not linked[a.name] or len(ks) < 2:
             continue
         per_track = per_sample_games[a.name]
         t = [pooled_threshold([per_track[k][s] for k in ks]) for s in range(samples)]

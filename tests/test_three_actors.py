@@ -282,3 +282,27 @@ def test_incidents_reach_the_channels_two_players():
     assert np.all(china.risk_perception == 0.1)
     assert (third.risk_perception > 0.1).any()
     assert (third.belief[:, 1:] < 0.9).any()    # blamed: beliefs on tracks it does not play fell too
+
+
+def test_a_three_actor_ensemble_saves_end_to_end(tmp_path):
+    """``Ensemble.save()`` of a three-actor scenario: the folder records the scenario that ran
+    (``resolved.json``, with the seats), and the theory panel and the report read seats, not actor
+    indices: the third actor is found on the track where it sits, with its own rule and payoffs."""
+    import json
+
+    import sim
+
+    two = scenario_from_dict(small())
+    three = with_actor(two, "Ally", ally(two), seats={"chips": 1})
+    folder = sim.simulate(three, runs=20).save(tmp_path)
+    resolved = json.loads((folder / "resolved.json").read_text())
+    assert resolved["seats"] == {"ai": ["US", "China"], "chips": ["US", "Ally"], "minerals": ["US", "China"]}
+    assert [a["name"] for a in resolved["actors"]] == ["US", "China", "Ally"] and resolved["source"] == two.file
+    theory = {t["track"]: t for t in json.loads((folder / "theory.json").read_text())["tracks"]}
+    assert theory["chips"]["players"] == ["US", "Ally"] and set(theory["chips"]["actors"]) == {"US", "Ally"}
+    assert theory["chips"]["actors"]["Ally"]["strategy"] == "always_defect"
+    assert theory["chips"]["actors"]["US"]["strategy"] == "random"
+    assert theory["ai"]["players"] == ["US", "China"]
+    report = (folder / "report.html").read_text()
+    assert "<th>parameter</th><th>US</th><th>China</th><th>Ally</th>" in report
+    assert "Ally: R" in report and "China: R" in report

@@ -30,10 +30,28 @@ from .stats import distinct_definitions, mcnemar_p, mean_interval, newcombe_pair
 from ..results.tables import read_table
 
 REQUIRED = ("summary.json", "runs.csv", "scenario.yaml")
-#: binary outcomes compared between folders (column, summary key, label)
-COMPARED = ((out.HELD, "p_held", "P(channel held)"), (out.ESCALATED, "p_escalated", "P(rivalry escalated)"),
-            (out.HELD_AND_ESCALATED, "p_held_and_escalated", "P(held and escalated)"))
-READ = ("run", "held", "escalated", "held_and_escalated", "break_step", "length", "open_share", "held_grid")
+
+
+def compared() -> tuple[tuple[out.Outcome, str, str], ...]:
+    """The binary outcomes compared between folders (outcome, summary key, words): the declared
+    headline proportions (``sim.results.outcomes``)."""
+    return tuple((o, o.summary_key, o.heading) for o in out.headlines(("proportion",)))
+
+
+#: as declared at import (see :func:`compared`)
+COMPARED = compared()
+
+
+def read_columns() -> tuple[str, ...]:
+    """The columns of runs.csv a comparison reads."""
+    return tuple(dict.fromkeys(("run", *(o.column for o, _, _ in compared()), "break_step", "length", "open_share",
+                                "held_grid")))
+
+
+#: as declared at import (see :func:`read_columns`)
+READ = read_columns()
+#: columns a comparison needs (folders written before the other outcomes were declared lack them)
+NEEDED = ("run", "held", "escalated", "held_and_escalated", "break_step", "length", "open_share")
 
 
 @dataclass(frozen=True)
@@ -62,12 +80,12 @@ def read_folder(path: str | Path, label: str | None = None) -> Stored:
     summary = json.loads((folder / "summary.json").read_text())
     scenario = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8")) or {}
     header = (folder / "runs.csv").open(encoding="utf-8").readline().rstrip("\n").split(",")
-    absent = [c for c in READ if c not in header and c != "held_grid"]
+    absent = [c for c in NEEDED if c not in header]
     if absent:
         raise UserError(f"{path}: runs.csv has no column '{absent[0]}' (written by an older version? "
                         "re-run the scenario)")
     return Stored(folder, label or summary.get("scenario", folder.name), summary,
-                  read_table(folder / "runs.csv", columns=[c for c in READ if c in header]), scenario)
+                  read_table(folder / "runs.csv", columns=[c for c in read_columns() if c in header]), scenario)
 
 
 def newcombe_difference(k1: int, n1: int, k2: int, n2: int, confidence: float = 0.95) -> tuple[float, float, float]:
@@ -137,8 +155,8 @@ def compare_table(items: list[Stored], at: int | None = None) -> dict[str, np.nd
         pair = item is not first and paired(first, item)
         row: dict = {"label": item.label, "folder": str(item.folder), "seed": s.get("seed"), "runs": s["runs"],
                      "paired": int(pair) if item is not first else None}
-        for outcome, key, _ in COMPARED:
-            x = s[key]
+        for outcome, key, _ in compared():
+            x = s.get(key) or {"p": None, "lo": None, "hi": None, "k": None, "n": None}
             row.update({key: x["p"], f"{key}.lo": x["lo"], f"{key}.hi": x["hi"], f"{key}.k": x["k"],
                         f"{key}.n": x["n"]})
         m = mean_interval(item.runs["open_share"])
@@ -158,8 +176,8 @@ def compare_table(items: list[Stored], at: int | None = None) -> dict[str, np.nd
         km = km_at(item, at)
         row.update({"km_step": at, "km_survival": km["survival"], "km_survival.lo": km["lo"],
                     "km_survival.hi": km["hi"]})
-        for outcome, key, _ in COMPARED:
-            if item is first:
+        for outcome, key, _ in compared():
+            if item is first or outcome.column not in item.runs or outcome.column not in first.runs:
                 row.update({f"diff.{key}": None, f"diff.{key}.lo": None, f"diff.{key}.hi": None,
                             f"p_value.{key}": None})
                 continue

@@ -30,27 +30,11 @@ def headline(summary: dict, seconds: float | None = None) -> str:
                 lines.append(row(f"{what} on incidents", -a["difference"], -a["hi"], -a["lo"], "  per run"))
         return lines
 
-    median = summary["median_break_step"]
     timing = f" ({seconds:.2f} s simulated)" if seconds is not None else ""
-    lines = [
-        f"{summary['scenario']}: {summary['runs']} runs, seed {summary['seed']}{timing}",
-        f"  {'P(channel held)':<36}{p('p_held')}",
-        f"  {'P(rivalry escalated)':<36}{p('p_escalated')}",
-        f"  {'P(held and escalated)':<36}{p('p_held_and_escalated')}",
-    ]
-    for key, label in (("p_frozen", "P(frozen at least once)"), ("p_lapsed", "P(lapsed: collapsed, no freeze)"),
-                       ("p_open_at_end", "P(open at the end)")):
-        if key in summary:
-            lines.append(f"  {label:<36}{p(key)}")
-    if "mean_open_months" in summary:
-        m = summary["mean_open_months"]
-        lines.append(f"  {'mean months open':<36}{m['mean']:.1f}  [{m['lo']:.1f}, {m['hi']:.1f}]")
-    if "mean_open_share" in summary:
-        m = summary["mean_open_share"]
-        lines.append(f"  {'mean open share':<36}{m['mean']:.3f}  [{m['lo']:.3f}, {m['hi']:.3f}]")
+    lines = [f"{summary['scenario']}: {summary['runs']} runs, seed {summary['seed']}{timing}"]
+    lines += declared_rows(summary, ("proportion",))
+    lines += declared_rows(summary, ("share", "mean"))
     if "mean_incidents" in summary:
-        m = summary["mean_incidents"]
-        lines.append(f"  {'mean misuse incidents per run':<36}{m['mean']:.3f}  [{m['lo']:.3f}, {m['hi']:.3f}]")
         lines.append(f"  {'P(at least one incident)':<36}{p('p_any_incident')}")
     if "rivalry_effect" in summary:
         lines += effect(summary["rivalry_effect"], "rivalry's effect")
@@ -68,8 +52,26 @@ def headline(summary: dict, seconds: float | None = None) -> str:
     if summary.get("hazard_first_steps") is not None and summary.get("hazard_later_steps") is not None:
         lines.append(f"  {'collapse hazard per step':<36}{summary['hazard_first_steps']:.4f} in steps 0-5, "
                      f"{summary['hazard_later_steps']:.4f} later")
-    lines += [
-        f"  {'median collapse step (K-M)':<36}{'not reached' if median is None else f'{median:g}'}",
-        f"  {'P(held | escalated), descriptive':<36}{p('p_held_given_escalated')}",
-    ]
+    lines += declared_rows(summary, ("survival",))
+    lines.append(f"  {'P(held | escalated), descriptive':<36}{p('p_held_given_escalated')}")
     return "\n".join(lines)
+
+
+def declared_rows(summary: dict, statistics: tuple[str, ...]) -> list[str]:
+    """One line per declared headline outcome (``sim.results.outcomes``) with these statistics."""
+    from ..results import outcomes as out
+    from .stats import Proportion
+
+    lines = []
+    for o in out.headlines(statistics):
+        if o.summary_key not in summary:
+            continue
+        x, d = summary[o.summary_key], o.digits
+        if o.statistic == "proportion":
+            text = str(Proportion(**x))
+        elif o.statistic == "survival":
+            text = "not reached" if x is None else f"{x:g}"
+        else:
+            text = f"{x['mean']:.{d}f}  [{x['lo']:.{d}f}, {x['hi']:.{d}f}]"
+        lines.append(f"  {o.heading:<36}{text}")
+    return lines

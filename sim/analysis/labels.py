@@ -56,33 +56,25 @@ NONSTATE_WORDS = {
     "capability": "initial capability (per group)",
     "intent": "chance per step a group attempts misuse (per group)",
 }
-OUTCOME_WORDS = {
-    "held": "channel held",
+#: words for outcome names that are not declared outcomes (``sim.results.outcomes``)
+OTHER_OUTCOME_WORDS = {
     "collapsed": "channel collapsed",
-    "escalated": "rivalry escalated",
     "held_while_escalated": "held while the rivalry escalated",
-    "held_and_escalated": "held and the rivalry escalated",
-    "p_held_and_escalated": "P(held and escalated)",
-    "mean_open_share": "mean share of steps the channel was open",
-    "break_step": "step the channel broke",
-    "rivalry_peak": "peak rivalry level",
-    "length": "run length (steps)",
-    "open_share": "share of steps the channel was open",
-    "engaged_share": "share of steps both engaged",
-    "open_at_end": "channel open at the end",
-    "suspensions": "suspensions of the channel",
-    "first_suspension": "step of the first suspension",
-    "escalated_at_end": "rivalry escalated at the end",
-    "escalated_share": "share of steps the rivalry was escalated",
-    "p_held": "P(channel held)",
     "p_held_given_escalated": "P(held | rivalry escalated)",
     "p_held_while_escalated": "P(held while escalated)",
-    "p_escalated": "P(rivalry escalated)",
-    "incidents": "misuse incidents",
-    "first_incident": "step of the first misuse incident",
-    "capability_final": "nonstate capability at the end",
-    "safeguards_final": "safeguard strength at the end",
 }
+
+
+def outcome_words() -> dict[str, str]:
+    """Words for every declared outcome's column and summary key, and the few other outcome names."""
+    from ..results.outcomes import OUTCOMES
+
+    return {**{o.column: o.label for o in OUTCOMES},
+            **{o.summary_key: o.heading for o in OUTCOMES if o.statistic}, **OTHER_OUTCOME_WORDS}
+
+
+#: as declared at import (see :func:`outcome_words`)
+OUTCOME_WORDS = outcome_words()
 
 
 def words(name: str) -> str:
@@ -195,8 +187,9 @@ def param_label(path: str, scenario: Scenario | None = None) -> str:
 
 def outcome_label(name: str) -> str:
     """A reader's name for a per-run or summary outcome column."""
-    if name in OUTCOME_WORDS:
-        return OUTCOME_WORDS[name]
+    known = outcome_words()
+    if name in known:
+        return known[name]
     head, _, rest = name.partition(".")
     nice = {"coop_rate": "cooperation rate on", "mutual_coop": "mutual cooperation on",
             "final_level": "final level of", "peak_level": "peak level of", "payoff": "payoff of",

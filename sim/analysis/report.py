@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .labels import OUTCOME_WORDS, param_label, words
+from .labels import outcome_words, param_label, words
 from .forecast_report import forecast_section
 from .reference_check import reference_section
+from ..results import outcomes as declared
 from ..results.tables import read_table
 
 #: captions of the figures this project writes; others get their file name
@@ -53,15 +54,17 @@ CAPTIONS = {
 }
 FIGURE_ORDER = ("survival", "levels", "outcomes", "nonstate", "payoffs", "sweep_lines", "sweep_heatmap",
                 "compare_survival", "compare_outcomes", "sensitivity", "prim_boxes", "prim_tradeoff")
-OUTCOME_ROWS = (
-    ("p_held", "P(channel held)"),
-    ("p_frozen", "P(channel frozen at least once)"),
-    ("p_lapsed", "P(channel lapsed: collapsed without a freeze)"),
-    ("p_open_at_end", "P(channel open at the end)"),
-    ("p_escalated", "P(rivalry escalated)"),
-    ("p_held_and_escalated", "P(held and escalated)"),
-    ("p_held_given_escalated", "P(held | rivalry escalated), descriptive only"),
-)
+
+
+def outcome_rows() -> tuple[tuple[str, str], ...]:
+    """(summary key, words) of the headline proportions (the declarations in ``sim.results.outcomes``),
+    then P(held | escalated)."""
+    return (*((o.summary_key, o.heading) for o in declared.headlines(("proportion",))),
+            ("p_held_given_escalated", "P(held | rivalry escalated), descriptive only"))
+
+
+#: the headline proportions as declared at import (see :func:`outcome_rows`)
+OUTCOME_ROWS = outcome_rows()
 STYLE = """body{font-family:Georgia,serif;max-width:62em;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}
 h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid #ccc;margin-top:2em}h3{font-size:1.05em}
 .tablewrap{max-width:100%;overflow-x:auto;margin:1em 0}
@@ -219,6 +222,8 @@ def assumption_tables(s) -> str:
     for k, t in enumerate(s.tracks):
         for a in s.actors:
             entry = a.strategies[k]
+            if entry is None:   # an actor without a seat on this track
+                continue
             weights = getattr(entry, "weights", (1.0,))
             if hasattr(entry, "path"):  # the rule drawn per run, with each rule's weight
                 rows.append([words(t.name), a.name, "one rule drawn per run", f"weights: {v(entry.path)}",
@@ -240,8 +245,8 @@ def assumption_tables(s) -> str:
     rows = []
     for t in s.tracks:
         pay = []
-        for i, a in enumerate(s.actors):
-            pay.append(f"{a.name}: " + ", ".join(f"{x} {v(t.payoffs[i][x])}" for x in "RSTP"))
+        for seat, player in enumerate(t.players):   # the track's two players, by seat
+            pay.append(f"{s.actors[player].name}: " + ", ".join(f"{x} {v(t.payoffs[seat][x])}" for x in "RSTP"))
         mods = "; ".join(f"{words(p)} {v(path)}" for p, path in t.params.items())
         rows.append([words(t.name), t.role.value, f"{t.labels[0]} / {t.labels[1]}", " | ".join(pay), mods,
                      " > ".join(t.rungs) + f" (start: {t.rungs[t.start]}, up {t.up}, down {t.down} after {t.down_after} "
@@ -394,25 +399,28 @@ def _effect_text(s, eff, v) -> str:
 def assumptions_section(ctx: Context) -> str:
     if not ctx.with_assumptions:
         return ""
+    if ctx.__dict__.get("scenario") is not None:  # the resolved scenario that ran, when the writer passed it
+        return "<h2>Assumptions</h2>" + assumption_tables(ctx.scenario)
     return "<h2>Assumptions</h2>" + assumptions(ctx.folder)
 
 
 def headline(summary: dict) -> str:
     rows = []
-    for key, name in OUTCOME_ROWS:
+    for key, name in outcome_rows():
         x = summary.get(key)
         if x is None:
             continue
         interval = "n/a" if x["lo"] is None else f"[{x['lo']:.3f}, {x['hi']:.3f}]"
         rows.append([name, x["p"], interval, f"{x['k']}/{x['n']}"])
-    m = summary.get("mean_open_months")
-    if m:
-        rows.append(["mean months open", round(m["mean"], 1), f"[{m['lo']:.1f}, {m['hi']:.1f}] (t interval)", m["n"]])
-    m = summary.get("mean_open_share")
-    if m:
-        rows.append(["mean open share", m["mean"], f"[{m['lo']:.3f}, {m['hi']:.3f}] (t interval)", m["n"]])
-    median = summary.get("median_break_step")
-    rows.append(["median collapse step (Kaplan-Meier)", "not reached" if median is None else median, "", ""])
+    for o in declared.headlines(("share", "mean")):
+        m, d = summary.get(o.summary_key), o.digits
+        if m:
+            rows.append([o.heading, round(m["mean"], d), f"[{m['lo']:.{d}f}, {m['hi']:.{d}f}] (t interval)", m["n"]])
+    for o in declared.headlines(("survival",)):
+        if o.summary_key in summary:
+            median = summary[o.summary_key]
+            rows.append([o.heading.replace("(K-M)", "(Kaplan-Meier)"), "not reached" if median is None else median,
+                         "", ""])
     return table(["outcome", "estimate", "95% interval", "runs"], rows)
 
 
@@ -689,13 +697,13 @@ _INTERVAL_PARTS = (".lo", ".hi", ".k", ".n")
 def column_header(name: str, scenario=None) -> Raw:
     """A column's header in words, with the raw column name underneath where they differ."""
     if name.startswith("diff."):
-        text = f"difference in {OUTCOME_WORDS.get(name[5:], words(name[5:]))} vs the first"
+        text = f"difference in {outcome_words().get(name[5:], words(name[5:]))} vs the first"
     elif name.startswith("paired_p_value."):
-        text = f"paired test (McNemar) p-value, {OUTCOME_WORDS.get(name[15:], words(name[15:]))}"
+        text = f"paired test (McNemar) p-value, {outcome_words().get(name[15:], words(name[15:]))}"
     elif name.startswith("p_value."):
-        text = f"two-proportion test p-value, {OUTCOME_WORDS.get(name[8:], words(name[8:]))}"
-    elif name in OUTCOME_WORDS:
-        text = OUTCOME_WORDS[name]
+        text = f"two-proportion test p-value, {outcome_words().get(name[8:], words(name[8:]))}"
+    elif name in outcome_words():
+        text = outcome_words()[name]
     elif "." in name:
         text = param_label(name, scenario)
     else:
@@ -729,7 +737,7 @@ def condensed_table(cols: dict, scenario=None) -> str:
             elif c == "parameter":
                 row.append(Raw(f'{esc(param_label(str(x), scenario))}<br><span class="path">{esc(x)}</span>'))
             elif c == "outcome":
-                row.append(OUTCOME_WORDS.get(str(x), str(x)))
+                row.append(outcome_words().get(str(x), str(x)))
             else:
                 row.append(_num_cell(x))
         rows.append(row)
@@ -809,12 +817,16 @@ def page(title: str, question, sections: list[str]) -> str:
             + "\n".join(x for x in sections if x) + "</body></html>\n")
 
 
-def write_run_report(folder: Path, manifest: dict) -> Path:
-    """``report.html`` of a run folder (called by ``sim.analysis.run_folder.finish_run_folder`` before the checksums)."""
+def write_run_report(folder: Path, manifest: dict, scenario=None) -> Path:
+    """``report.html`` of a run folder (called by ``sim.analysis.run_folder.finish_run_folder`` before the checksums).
+
+    ``scenario``: the resolved scenario that ran (read back from ``scenario.yaml`` when not given)."""
     folder = Path(folder)
     summary = json.loads((folder / "summary.json").read_text())
     ctx = Context(folder, manifest, "run", summary.get("title") or summary["scenario"],
                   [("", _question(folder))])
+    if scenario is not None:
+        ctx.__dict__["scenario"] = scenario   # the cached property, set: the objects that ran
     path = folder / "report.html"
     path.write_text(render(ctx, RUN_SECTIONS), encoding="utf-8")
     return path

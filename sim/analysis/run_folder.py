@@ -62,7 +62,7 @@ def finish_run_folder(folder: Path, s, steps: StepStats, meta: dict, extra: dict
                 "versions": versions(), "platform": platform.platform()}
     write_figures(folder, s)
     write_theory(folder / "theory.json", s)
-    write_run_report(folder, manifest)  # self-contained report.html, with the manifest so far
+    write_run_report(folder, manifest, s)  # self-contained report.html, with the manifest so far
     manifest["total_seconds"] = round(meta.get("simulation_seconds", 0) + (dt.datetime.now(dt.timezone.utc) - started).total_seconds(), 3)
     write_manifest(folder, manifest)
     return summary

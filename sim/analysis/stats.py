@@ -212,13 +212,12 @@ def _incidents_effect(table: dict[str, np.ndarray], twin: str) -> dict:
 
 
 def incidents_summary(table: dict[str, np.ndarray], horizon: int) -> dict:
-    """Mean incidents, P(at least one), Kaplan-Meier time to the first incident."""
+    """P(at least one incident) and P(no incident by the end) (Kaplan-Meier); the mean and the
+    median time to the first incident are the declared outcomes' own statistics."""
     n = table["incidents"].astype(float)
     first = table["first_incident"].astype(float)
     surv = survival(first, table["length"].astype(float), horizon)
-    return {"mean_incidents": mean_interval(n),
-            "p_any_incident": proportion(int((n > 0).sum()), len(n)).as_dict(),
-            "median_first_incident": surv.median(),
+    return {"p_any_incident": proportion(int((n > 0).sum()), len(n)).as_dict(),
             "p_no_incident_by_end": float(surv.survival[-1])}
 
 
@@ -268,33 +267,53 @@ def hazard(break_step: np.ndarray, length: np.ndarray, horizon: int) -> np.ndarr
 #: steps counted as "first steps" when the collapse hazard is compared with the later steps
 EARLY_STEPS = 6
 
-#: the per-run columns :func:`summarise` reads
-SUMMARY_COLUMNS = ("held", "escalated", "break_step", "length", "open_share", "engaged_share", "held_grid",
-                   "incidents", "first_incident", "open_at_end", "open_months", "frozen", "lapsed", "freezes",
-                   "frozen_months", "thaws_at_meeting", "first_freeze")
+#: the per-run columns :func:`summarise` reads besides the declared outcomes' own
+#: (``sim.results.outcomes``: every outcome with a summary statistic)
+EXTRA_SUMMARY_COLUMNS = ("held", "escalated", "break_step", "length", "held_grid", "freezes",
+                         "thaws_at_meeting", "first_freeze")
+
+
+def summary_column_names() -> tuple[str, ...]:
+    """The per-run columns :func:`summarise` reads (the declarations read when called)."""
+    return tuple(dict.fromkeys((*EXTRA_SUMMARY_COLUMNS, *(o.column for o in out.summarised()))))
+
+
+#: the per-run columns :func:`summarise` reads (as declared at import; see :func:`summary_column_names`)
+SUMMARY_COLUMNS = summary_column_names()
 
 
 def summary_columns(available: Sequence[str]) -> list[str]:
     """Columns of a stored runs table that the summary needs (twins' outcomes and payoffs included)."""
-    twin_cols = {o.column for o in (*out.TWIN_OUTCOMES, out.INCIDENTS, out.MOVES_DIFFER)}
-    keep = set(SUMMARY_COLUMNS) | set(reference_columns(available))  # for the reference-class check
+    twin_cols = {o.column for o in out.twin_outcomes()}
+    keep = set(summary_column_names()) | set(reference_columns(available))  # for the reference-class check
     return [c for c in available if c in keep or c.startswith(("payoff.", "strategy."))
             or any(c.startswith(t + "_") for t in twin_cols)]
 
 
-def channel_v3(table: dict[str, np.ndarray]) -> dict:
-    """v3 headline lines: P(frozen at least once), P(lapsed), P(open at the end), mean months open."""
-    out_ = {}
-    n = len(table["held"])
-    for key, col in (("p_frozen", "frozen"), ("p_lapsed", "lapsed"), ("p_open_at_end", "open_at_end")):
-        if col in table:
-            x = np.asarray(table[col]).astype(bool)
-            out_[key] = proportion(int(x.sum()), n).as_dict()
-    if "open_months" in table:
-        out_["mean_open_months"] = mean_interval(np.asarray(table["open_months"], dtype=float))
-    if "frozen_months" in table and "frozen" in table and np.asarray(table["frozen"]).any():
-        out_["mean_frozen_months"] = mean_interval(np.asarray(table["frozen_months"], dtype=float))
-    return out_
+def _proportion_of(x: np.ndarray, **_) -> dict:
+    x = np.asarray(x).astype(bool)
+    return proportion(int(x.sum()), len(x)).as_dict()
+
+
+def _median_step(x: np.ndarray, table: dict[str, np.ndarray], horizon: int, column: str) -> float | None:
+    from ..results.tables import never_to_nan
+
+    return survival(never_to_nan(column, np.asarray(x)).astype(float), table["length"].astype(float), horizon).median()
+
+
+#: each summary statistic an outcome can declare (``Outcome.statistic``), computed from its column
+STATISTICS = {
+    "proportion": _proportion_of,
+    "share": lambda x, **_: share_interval(np.asarray(x, dtype=float)),
+    "mean": lambda x, **_: mean_interval(np.asarray(x, dtype=float)),
+    "survival": lambda x, table, horizon, column: _median_step(x, table, horizon, column),
+}
+
+
+def declared_statistics(table: dict[str, np.ndarray], horizon: int) -> dict:
+    """Every declared outcome's summary statistic (``sim.results.outcomes``), for the columns the table has."""
+    return {o.summary_key: STATISTICS[o.statistic](table[o.column], table=table, horizon=horizon, column=o.column)
+            for o in out.summarised() if o.column in table}
 
 
 def summarise(table: dict[str, np.ndarray], horizon: int, window: int = 6, threshold: float = 0.5,
@@ -308,17 +327,11 @@ def summarise(table: dict[str, np.ndarray], horizon: int, window: int = 6, thres
     early, later = h[:EARLY_STEPS], h[EARLY_STEPS:]
     out_ = {
         "runs": int(len(held)),
-        "p_held": proportion(held.sum(), len(held)).as_dict(),
-        "p_escalated": proportion(esc.sum(), len(esc)).as_dict(),
-        "p_held_and_escalated": proportion((held & esc).sum(), len(held)).as_dict(),
+        **declared_statistics(table, horizon),
         "p_held_given_escalated": proportion((held & esc).sum(), esc.sum()).as_dict(),
         "p_held_given_escalated_note": "descriptive only: noise, patience and trust drive both outcomes; "
                                        "see rivalry_effect for what the rivalry does to the channel",
     }
-    out_.update(channel_v3(table))
-    if "open_share" in table:
-        out_["mean_open_share"] = share_interval(table["open_share"])
-        out_["mean_engaged_share"] = share_interval(table["engaged_share"])
     rules = rule_breakdown(table)
     if rules:
         out_["p_held_by_rule"] = rules
@@ -333,7 +346,6 @@ def summarise(table: dict[str, np.ndarray], horizon: int, window: int = 6, thres
     if mech:
         out_["mechanisms"] = mech
     out_.update({
-        "median_break_step": surv.median(),
         "median_break_step_among_broken": float(np.median(table["break_step"][broke])) if broke.any() else None,
         "km_survival_at_end": float(surv.survival[-1]),
         "hazard_first_steps": float(np.nanmean(early)) if np.isfinite(early).any() else None,

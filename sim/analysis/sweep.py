@@ -19,12 +19,18 @@ from .figures import _save
 from .plots import PALETTE, _axes
 from ..results.tables import read_table, write_table
 
-OUTCOME_NAMES = {
-    "p_held": "P(channel held)",
-    "p_held_given_escalated": "P(held | rivalry escalated)",
-    "p_held_and_escalated": "P(held and escalated)",
-    "p_escalated": "P(rivalry escalated)",
-}
+
+
+def outcome_names() -> dict[str, str]:
+    """The sweep's outcomes: the declared headline proportions (``sim.results.outcomes``) and P(held | escalated)."""
+    from ..results.outcomes import headlines
+
+    names = {o.summary_key: o.heading for o in headlines(("proportion",))}
+    return {"p_held": names.pop("p_held"), "p_held_given_escalated": "P(held | rivalry escalated)", **names}
+
+
+#: as declared at import (see :func:`outcome_names`)
+OUTCOME_NAMES = outcome_names()
 
 
 def _cell(value):
@@ -44,7 +50,9 @@ def sweep_table(folder: Path) -> dict[str, np.ndarray]:
         summary = json.loads((folder / point["name"] / "summary.json").read_text())
         row = {"point": point["name"], **{p: _cell(point["values"][p]) for p in paths},
                "runs": summary["runs"]}
-        for key in OUTCOME_NAMES:
+        for key in outcome_names():
+            if key not in summary:  # a folder written before the outcome was declared
+                continue
             x = summary[key]
             row.update({key: x["p"], f"{key}.lo": x["lo"], f"{key}.hi": x["hi"],
                         f"{key}.k": x["k"], f"{key}.n": x["n"]})
@@ -129,17 +137,18 @@ def sweep_heatmap(table: dict[str, np.ndarray], x: str, y: str, outcome: str = "
 
 
 def outcome_heatmap(table: dict[str, np.ndarray], x: str, ax: Axes | None = None, names: dict | None = None) -> Axes:
-    """The four headline outcomes (rows) against one varied parameter (columns)."""
+    """The headline proportions (rows) against one varied parameter (columns)."""
     ax = _axes(ax)
     xs = [label(v) for v in table[x].tolist()]
-    grid = np.array([table[key] for key in OUTCOME_NAMES], dtype=float)
+    names_ = {k: v for k, v in outcome_names().items() if k in table}
+    grid = np.array([table[key] for key in names_], dtype=float)
     image = ax.imshow(grid, aspect="auto", cmap="viridis", vmin=0, vmax=1)
     for (r, c), p in np.ndenumerate(grid):
         if not np.isnan(p):
             ax.text(c, r, f"{p:.2f}", ha="center", va="center", fontsize="small",
                     color="white" if p < 0.6 else "black")
     ax.set_xticks(range(len(xs)), xs)
-    ax.set_yticks(range(len(OUTCOME_NAMES)), list(OUTCOME_NAMES.values()))
+    ax.set_yticks(range(len(names_)), list(names_.values()))
     ax.set_xlabel(textwrap.fill(_word(x, names), 50))
     ax.set_title("Headline outcomes across the sweep")
     ax.figure.colorbar(image, ax=ax, label="probability (share of runs)")

@@ -33,7 +33,7 @@ def run(args) -> int:
 
 def format_table(folder: Path) -> str:
     """The stored comparison as text: one block per folder, then the robustness of the difference."""
-    from ..analysis.compare import COMPARED
+    from ..analysis.compare import compared
     from ..results.tables import read_table
 
     t = read_table(folder / "compare.csv")
@@ -44,8 +44,9 @@ def format_table(folder: Path) -> str:
 
     for i, name in enumerate(t["label"]):
         lines.append(f"{name}: {int(t['runs'][i])} runs, seed {int(t['seed'][i])}  ({t['folder'][i]})")
-        for _, key, text in COMPARED:
-            lines.append(f"  {text:<30}{interval(key, i)}  ({int(t[key + '.k'][i])}/{int(t[key + '.n'][i])})")
+        for _, key, text in compared():
+            if key in t and t[key][i] == t[key][i]:
+                lines.append(f"  {text:<36}{interval(key, i)}  ({int(t[key + '.k'][i])}/{int(t[key + '.n'][i])})")
         lines.append(f"  {'mean open share':<30}{interval('mean_open_share', i)}")
         if t["rivalry_effect"][i] == t["rivalry_effect"][i]:
             lines.append(f"  {'rivalry effect on P(held)':<30}{interval('rivalry_effect', i, '+')}"
@@ -60,8 +61,9 @@ def format_table(folder: Path) -> str:
         how = ("paired runs (same seed): Newcombe paired interval, McNemar exact p" if t["paired"][i] == 1
                else "independent samples: Newcombe hybrid interval, two-proportion z test")
         lines.append(f"  vs {t['label'][0]} ({how}):")
-        for _, key, text in COMPARED:
-            lines.append(f"    {text:<28}{interval('diff.' + key, i, '+')}  p = {t['p_value.' + key][i]:.3g}")
+        for _, key, text in compared():
+            if f"diff.{key}" in t and t[f"diff.{key}"][i] == t[f"diff.{key}"][i]:
+                lines.append(f"    {text:<34}{interval('diff.' + key, i, '+')}  p = {t['p_value.' + key][i]:.3g}")
         lines.append(f"    {'mean open share':<28}{interval('diff.mean_open_share', i, '+')}")
         lines.append(f"    {'K-M survival':<28}{t['diff.km_survival'][i]:+.3f}")
     robust = folder / "robustness.csv"

@@ -53,51 +53,68 @@ def per_run_mean(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x.T).mean(axis=1)
 
 
+class Finished:
+    """A finished run's lanes (the runs themselves, or one twin's), as outcome declarations read
+    them (``Outcome.compute`` in ``sim.results.outcomes``)."""
+
+    def __init__(self, m: NegotiationModel, lanes):
+        self.model, self.lanes = m, lanes
+        self.steps = np.maximum(m.outcome.channel.steps[lanes], 1)  # denominators of the shares
+        self.length = m.length[lanes]
+
+    def channel(self, name: str) -> np.ndarray:
+        """The channel's tracker (open, collapsed, break step...)."""
+        return getattr(self.model.outcome.channel, name)[self.lanes]
+
+    def outcome(self, name: str) -> np.ndarray:
+        """The run's outcome trackers (rivalry, escalation)."""
+        return getattr(self.model.outcome, name)[self.lanes]
+
+    def channel_track(self, name: str) -> np.ndarray:
+        """The channel's track (freezes, thaws)."""
+        m = self.model
+        return getattr(m.tracks[m.scenario.outcomes.channel], name)[self.lanes]
+
+    def population(self, name: str) -> np.ndarray | None:
+        pop = self.model.population
+        return None if pop is None else getattr(pop, name)[self.lanes]
+
+    def population_capability(self) -> np.ndarray | None:
+        pop = self.model.population
+        return None if pop is None else per_run_mean(pop.capability_of(self.lanes))
+
+    def held_grid(self) -> np.ndarray:
+        o = self.model.outcome
+        return o.held_grid()[self.lanes] if o.grid else np.zeros(len(self.length), dtype=np.int64)
+
+    @property
+    def diverged(self) -> np.ndarray:
+        return self.model.diverged[self.lanes]
+
+
+def _column(v: np.ndarray) -> np.ndarray:
+    return v.astype(np.int64) if v.dtype == bool else v
+
+
 def run_table(m: NegotiationModel) -> dict[str, np.ndarray]:
-    """The per-run outcomes of docs/model.md (declared in ``sim.results.outcomes``), the twins'
-    outcomes, and every sampled parameter, as columns."""
+    """The per-run outcomes of docs/model.md, each computed by its declaration in
+    ``sim.results.outcomes``, the twins' outcomes, and every sampled parameter, as columns."""
     s, o = m.scenario, m.outcome
     main = m.lane()
-    ch = o.channel
-    steps = np.maximum(ch.steps[main], 1)
-    held = ~ch.collapsed[main]
-    escalated = o.escalated[main]
-    values = {
-        out.HELD: held, out.BREAK_STEP: ch.break_step[main],
-        out.OPEN_SHARE: ch.open_steps[main] / steps, out.ENGAGED_SHARE: ch.engaged_steps[main] / steps,
-        out.OPEN_AT_END: ch.open[main], out.SUSPENSIONS: ch.suspensions[main],
-        out.FIRST_SUSPENSION: ch.first_suspension[main], out.RIVALRY_PEAK: o.rivalry_peak[main],
-        out.ESCALATED: escalated, out.ESCALATED_AT_END: o.escalated_at_end[main],
-        out.ESCALATED_SHARE: o.escalated_steps[main] / steps, out.HELD_AND_ESCALATED: held & escalated,
-        out.HELD_GRID: o.held_grid()[main] if o.grid else np.zeros(len(held), dtype=np.int64),
-        out.OPEN_MONTHS: ch.open_steps[main],
-    }
-    channel = m.tracks[s.outcomes.channel]
-    by_freeze = ch.by_freeze[main]
-    values.update({
-        out.FROZEN: channel.freezes[main] > 0, out.LAPSED: ~held & ~by_freeze,
-        out.FREEZES: channel.freezes[main], out.FIRST_FREEZE: channel.first_freeze[main],
-        out.FROZEN_MONTHS: channel.frozen_steps[main], out.THAWS_AT_MEETING: channel.thaws_at_meeting[main],
-    })
-    cols: dict[str, np.ndarray] = {"run": m.run_ids, "length": m.length[main]}
-    for outcome in out.RUN_OUTCOMES:
-        v = values[outcome]
-        cols[outcome.column] = v.astype(np.int64) if v.dtype == bool else v
-    cols[out.COLLAPSE_CAUSE.column] = np.where(held, "", np.where(by_freeze, "freeze", "lapse"))
+    run = Finished(m, main)
     pop = m.population
-    if pop is not None:
-        cols[out.INCIDENTS.column] = pop.incidents[main]
-        cols[out.FIRST_INCIDENT.column] = pop.first_incident[main]
-        cols[out.CAPABILITY_FINAL.column] = per_run_mean(pop.capability_of(main))
-        cols[out.SAFEGUARDS_FINAL.column] = pop.safeguards[main]
+    steps = run.steps
+    cols: dict[str, np.ndarray] = {"run": m.run_ids}
+    for outcome in out.run_columns():
+        v = outcome.compute(run)
+        if v is not None:
+            cols[outcome.column] = _column(v)
     for j, twin in enumerate(m.twins):
-        lanes = m.lane(j)
-        t_steps = np.maximum(ch.steps[lanes], 1)
-        cols[out.HELD.twin_column(twin.name)] = (~ch.collapsed[lanes]).astype(np.int64)
-        cols[out.OPEN_SHARE.twin_column(twin.name)] = ch.open_steps[lanes] / t_steps
-        cols[out.MOVES_DIFFER.twin_column(twin.name)] = m.diverged[lanes].astype(np.int64)
-        if pop is not None:
-            cols[out.INCIDENTS.twin_column(twin.name)] = pop.incidents[lanes]
+        lanes = Finished(m, m.lane(j))
+        for outcome in out.twin_outcomes():
+            v = outcome.compute(lanes)
+            if v is not None:
+                cols[outcome.twin_column(twin.name)] = _column(v)
     for k, t in enumerate(s.tracks):
         cols[f"coop_rate.{t.name}"] = (o.coop[0][main, k] + o.coop[1][main, k]) / (2 * steps)
         cols[f"mutual_coop.{t.name}"] = o.mutual[main, k] / steps

@@ -184,6 +184,51 @@ def write_scenario(folder: Path, scenario, what: str, data: dict | None = None, 
     with open(path, "w", encoding="utf-8") as f:
         f.write(f"# {scenario.name}: {what} (after extends and --set overrides)\n")
         yaml.safe_dump({**data, "name": scenario.name, **keys}, f, sort_keys=False, allow_unicode=True)
+    write_resolved(Path(folder), scenario, keys)
+    return path
+
+
+#: fields of a resolved scenario that ``resolved.json`` leaves out: the YAML data (``scenario.yaml``
+#: holds it) and what points at other files or objects (recorded in the manifest)
+_NOT_RESOLVED = ("data", "posterior", "reference_class", "sweep", "lesson")
+
+
+def plain(x):
+    """A resolved object as JSON-ready values: dataclasses as mappings of their fields, enums as
+    their values, tuples as lists, numpy values as numbers (anything else as its text)."""
+    import dataclasses
+    import enum
+
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return {f.name: plain(getattr(x, f.name)) for f in dataclasses.fields(x)}
+    if isinstance(x, enum.Enum):
+        return x.value
+    if isinstance(x, dict):
+        return {str(k): plain(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [plain(v) for v in x]
+    if isinstance(x, (str, int, float, bool)) or x is None:
+        return x
+    if hasattr(x, "tolist"):
+        return x.tolist()
+    return str(x)
+
+
+def write_resolved(folder: Path, scenario, keys: dict | None = None) -> Path:
+    """``resolved.json``: the scenario exactly as the model ran it (actors, the seats on every track,
+    events, twins and every parameter after resolution; ``keys`` such as seed and runs as run),
+    and the file it was read from (``source``, empty when it was built in Python)."""
+    import dataclasses
+    import json
+
+    fields = {f.name: plain(getattr(scenario, f.name)) for f in dataclasses.fields(scenario)
+              if f.name not in _NOT_RESOLVED}
+    names = [a.name for a in scenario.actors]
+    doc = {"source": str(getattr(scenario, "file", "") or ""),
+           "seats": {t.name: [names[p] for p in t.players] for t in scenario.tracks},   # who plays each track
+           **fields, **{k: plain(v) for k, v in (keys or {}).items()}}
+    path = Path(folder) / "resolved.json"
+    path.write_text(json.dumps(doc, indent=1, allow_nan=True) + "\n", encoding="utf-8")
     return path
 
 

@@ -93,6 +93,10 @@ class TrackDef:
     down_after: int = 1                  # calm steps before the level steps down
     ratchet: int | None = None           # at most this many rungs below the peak (None: no floor)
     players: tuple[int, int] = (0, 1)    # the two actors (indices) who play this track, in seat order
+    games: tuple[str, ...] = ()          # per seat: the game as written (a preset's name, or "explicit")
+
+    def game(self, seat: int) -> str:
+        return self.games[seat] if seat < len(self.games) else "explicit"
 
 
 @dataclass(frozen=True)
@@ -366,12 +370,13 @@ class _Builder:
             missing = [a for a in self.actors if a not in t.game]
             if missing:
                 raise self.fail(base + ("game",), f"asymmetric game misses payoffs for {', '.join(missing)}")
-        payoffs = []
+        payoffs, games = [], []
         for actor in self.actors:
             who = "*" if "*" in t.game else actor
             prefix = f"tracks.{name}." if who == "*" else f"tracks.{name}.{actor}."
             pp = t.game[who]
             payoffs.append({x: self.add(prefix + x, getattr(pp, x), REAL) for x in "RSTP"})
+            games.append(pp.preset or "explicit")
         if roles[k] is not Role.CHANNEL and not _zero(t.risk_weight):
             raise self.fail(base + ("risk_weight",), "risk_weight applies to the channel track only")
         if roles[k] is Role.OTHER and not _zero(t.audience_weight):
@@ -381,7 +386,8 @@ class _Builder:
                   for p in ("level_cost", "risk_weight", "audience_weight")}
         params["thaw_rate"] = self.add(f"tracks.{name}.thaw_rate", t.thaw_rate, UNIT)
         return TrackDef(name, roles[k], tuple(payoffs), (t.labels.C, t.labels.D), tuple(t.ladder.rungs),
-                        t.ladder.up, t.ladder.down, t.ladder.start, params, t.ladder.down_after, t.ladder.ratchet)
+                        t.ladder.up, t.ladder.down, t.ladder.start, params, t.ladder.down_after, t.ladder.ratchet,
+                        games=tuple(games))
 
     def actor(self, name: str) -> ActorDef:
         a = self.spec.actors[name]

@@ -7,7 +7,7 @@ Every model is frozen and rejects unknown keys with a suggestion. Cross-referenc
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 from pydantic import (ConfigDict, Discriminator, Field, PlainValidator, Tag, ValidationInfo, field_validator,
@@ -48,6 +48,7 @@ class PayoffParams:
     S: Param
     T: Param
     P: Param
+    preset: str | None = field(default=None, compare=False)   # the preset's name, if one was named
 
 
 _GAME_HELP = "expected a preset ({names}), {R, S, T, P}, or one of those per actor"
@@ -61,7 +62,7 @@ def _payoffs(value: Any, where: str = "") -> PayoffParams:
                 {"where": where, "name": value, "hint": suggest(value, PRESETS), "names": ", ".join(PRESETS)},
             )
         p = PRESETS[value]
-        return PayoffParams(Fixed(p.R), Fixed(p.S), Fixed(p.T), Fixed(p.P))
+        return PayoffParams(Fixed(p.R), Fixed(p.S), Fixed(p.T), Fixed(p.P), value)
     if not isinstance(value, dict):
         raise PydanticCustomError("game", _GAME_HELP, {"names": ", ".join(PRESETS)})
     for key in value:
