@@ -139,6 +139,9 @@ def keyed_uniforms(seed: int, kind: str, name: str, runs: np.ndarray, per_run: i
         bits = np.random.Philox(key=key)
         if first:
             bits.advance(first * width)
-        block = np.random.Generator(bits).random((len(part), 4 * width))
-        out[part] = block[:, :per_run]
+        rows = slice(int(part[0]), int(part[-1]) + 1)   # the stretch's rows of ``out``
+        if 4 * width == per_run:   # the block is exactly the rows: drawn into them, no copy
+            np.random.Generator(bits).random(out=out[rows])
+        else:
+            out[rows] = np.random.Generator(bits).random((len(part), 4 * width))[:, :per_run]
     return out

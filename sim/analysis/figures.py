@@ -23,6 +23,8 @@ def outcome_columns(scenario: Scenario) -> list[str]:
 
 
 def _save(fig: Figure, folder: Path, name: str) -> list[Path]:
+    """The figure as PNG and SVG, laid out once: the constrained layout is computed for the first
+    format and then kept (not recomputed for the second)."""
     from ..figsave import savefig
 
     paths = []
@@ -30,6 +32,7 @@ def _save(fig: Figure, folder: Path, name: str) -> list[Path]:
         path = folder / f"{name}.{ext}"
         savefig(fig, path, dpi=DPI, metadata={"Date": None} if ext == "svg" else None)  # no mathtext
         paths.append(path)
+        fig.set_layout_engine("none")   # the positions the layout found stay
     return paths
 
 

@@ -170,15 +170,12 @@ def chunks(runs: int, size: int) -> list[range]:
 
 def simulate_chunk(scenario: Scenario, seed: int, run_ids: range,
                    twins: tuple[str, ...] | None = None) -> tuple[dict[str, np.ndarray], StepStats]:
-    """Simulate the runs ``run_ids`` together (with their twins); return their table and step statistics."""
-    stats = StepStats.empty(scenario)
+    """Simulate the runs ``run_ids`` together (with their twins); return their table and step statistics
+    (:func:`chunk_arrays` without trajectories: every way of running an ensemble simulates its
+    chunks there)."""
     if len(run_ids) == 0:
-        return {}, stats
-    model = NegotiationModel(scenario, runs=np.arange(run_ids.start, run_ids.stop), seed=seed,
-                             twins=twins_for(scenario, twins), collect=False)
-    model.run(observer=lambda m: observe_step(stats, m))
-    table = run_table(model)
-    model.release()
+        return {}, StepStats.empty(scenario)
+    table, stats, _ = chunk_arrays(ChunkJob(scenario, seed, run_ids, twins=twins))
     return table, stats
 
 
