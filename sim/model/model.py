@@ -38,8 +38,11 @@ from .tracks import TrackState
 def _forget_agent_ids(model: mesa.Model) -> None:
     """Drop Mesa's class-level per-model id counter for ``model`` (all our agents exist by now).
 
-    ``mesa.Agent._ids`` (Mesa 3.3-3.5) is a class-level dict keyed by model, which keeps every
-    model ever built alive: thousands of chunk models would otherwise pile up in memory.
+    In Mesa 3.3 ``mesa.Agent._ids`` is a class-level dict keyed by model, which keeps every model
+    ever built alive: thousands of chunk models would otherwise pile up in memory (Mesa issue 3179).
+    Later Mesa assigns ids in ``Model.register_agent`` and has no ``_ids`` (pull request 3180);
+    there the public ``Model.remove_all_agents()`` of :meth:`NegotiationModel.release` is all it
+    takes, and this does nothing.
     """
     ids = getattr(mesa.Agent, "_ids", None)
     if isinstance(ids, dict):
