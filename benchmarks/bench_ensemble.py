@@ -1,7 +1,8 @@
 """Benchmark: the baseline ensemble, vectorised across runs vs one Mesa model per run, and the
 cost of the pacified twin and of the per-step DataCollector.
 
-Every way is measured side by side in this one process, in interleaved rounds, and compared as
+Every way is measured side by side in this one process, in interleaved rounds, as CPU time
+(``time.process_time``: the machine is shared), and compared as
 ratios (the machine is shared and noisy; absolute seconds vary, ratios much less):
 
 - the ensemble alone (no twin), the ensemble with its pacified twin (the default of `sim run`),
@@ -41,24 +42,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def vectorised(scenario, runs, twins=()):
-    t = time.perf_counter()
+    t = time.process_time()
     result = run_ensemble(scenario, runs=runs, twins=twins)
-    return time.perf_counter() - t, result
+    return time.process_time() - t, result
 
 
 def with_datacollector(scenario, runs, chunk=2000):
     """The ensemble alone, chunk by chunk as run_ensemble does, with the DataCollector on."""
-    t = time.perf_counter()
+    t = time.process_time()
     for a in range(0, runs, chunk):
         NegotiationModel(scenario, runs=np.arange(a, min(a + chunk, runs)), collect=True).run().release()
-    return time.perf_counter() - t
+    return time.process_time() - t
 
 
 def conventional(scenario, runs):
     """One NegotiationModel (a plain Mesa model) per run, stepped to the end, one after another."""
-    t = time.perf_counter()
+    t = time.process_time()
     rows = [run_table(NegotiationModel(scenario, runs=[r]).run()) for r in range(runs)]
-    return time.perf_counter() - t, rows
+    return time.process_time() - t, rows
 
 
 def scalar_comparison(runs: int, scalar_runs: int, rounds: int) -> str:
