@@ -39,9 +39,10 @@ class PatternJob:
 
 
 def simulate_patterns(job: PatternJob) -> dict[str, np.ndarray]:
-    """Run index, sampled (uncertain) parameters and pattern statistics of the chunk's runs."""
+    """Run index, sampled (uncertain) parameters and pattern statistics of the chunk's runs (simulated
+    without the per-step data collector and the robustness grid, which change no run)."""
     s = job.scenario
-    model = NegotiationModel(s, runs=np.arange(job.start, job.stop), seed=job.seed)
+    model = NegotiationModel(s, runs=np.arange(job.start, job.stop), seed=job.seed, collect=False, grid=False)
     observer = PatternObserver(model, s.patterns)
     model.run(observer=observer)
     out = {"run": model.run_ids.copy()}

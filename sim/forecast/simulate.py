@@ -16,14 +16,11 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from ..calibrate.abc import EPS, Acceptor, PatternJob, distance, parameter_paths, take, with_posterior
-from ..calibrate.observer import PatternObserver
+from ..calibrate.abc import EPS, Acceptor, distance, reference_chunks, simulate_patterns, take, with_posterior
 from ..ensemble.runner import observe_step, run_table, twins_for
 from ..errors import UserError
 from ..model.branch import Branching, branch_model, full_scenario, lane_axes, replay_record
-from ..model.model import NegotiationModel
 from ..results.steps import StepStats
-from ..scenario.posterior import PARAM_PREFIX
 from ..scenario.resolved import Scenario
 
 #: columns that name a branch, first in the runs table
@@ -44,30 +41,9 @@ def check(s: Scenario) -> None:
         raise UserError(f"{s.file or s.name}: the scenario has no `patterns:` to accept the record's runs by")
 
 
-def simulate_record(job: PatternJob) -> dict[str, np.ndarray]:
-    """Run index, sampled parameters and pattern statistics of a chunk of the record's runs: the
-    rows of ``sim calibrate``'s reference table, simulated without the per-step data collector and
-    the robustness grid (neither changes a run)."""
-    s = job.scenario
-    model = NegotiationModel(s, runs=np.arange(job.start, job.stop), seed=job.seed, collect=False, grid=False)
-    observer = PatternObserver(model, s.patterns)
-    model.run(observer=observer)
-    out = {"run": model.run_ids.copy()}
-    for path in parameter_paths(s):
-        out[PARAM_PREFIX + path] = np.asarray(model.values[path], dtype=float).copy()
-    out.update(observer.values(model))
-    model.release()
-    return out
-
-
-def record_chunks(s: Scenario, draws: int, seed: int, executor=None, chunk_size: int = 5000, first_run: int = 0):
-    """The record's runs ``first_run ..`` in chunks, each chunk's rows in run order."""
-    from ..ensemble.executors import SerialExecutor
-
-    executor = executor or SerialExecutor()
-    jobs = (PatternJob(s, seed, a, min(a + chunk_size, first_run + draws))
-            for a in range(first_run, first_run + draws, chunk_size))
-    yield from executor.map(simulate_record, jobs)
+#: the record's runs are ``sim calibrate``'s reference table (one function simulates both)
+simulate_record = simulate_patterns
+record_chunks = reference_chunks
 
 
 def accept_record(s: Scenario, draws: int, k: int, seed: int, executor=None, chunk_size: int = 5000,
