@@ -13,35 +13,30 @@ ORDER = 62.5
 INSTALL_QR = "(no QR code: pip install segno, or pip install -e '.[class]')"
 
 
+def _ranged(text: str, parse, lo, hi, bad: str, outside: str, shown=None):
+    """argparse type helper: ``parse(text)`` within ``lo .. hi``, or a one-line error (``bad`` when
+    it is not a number, ``outside`` when it is out of range; both end with what was given)."""
+    try:
+        value = parse(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{bad}, got '{text[:20]}'") from None
+    if not lo <= value <= hi:
+        raise argparse.ArgumentTypeError(f"{outside}, got {text[:20] if shown is None else shown(value)}")
+    return value
+
+
 def port_number(text: str) -> int:
     """argparse type: a TCP port 1..65535, or 0 for any free port."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a port number, got '{text[:20]}'") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port number in 1..65535 (0: any free port), got {value}")
-    return value
+    return _ranged(text, int, 0, 65535, "expected a port number",
+                   "expected a port number in 1..65535 (0: any free port)", shown=str)
 
 
 def seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds, got '{text[:20]}'") from None
-    if not 1 <= value <= 3600:
-        raise argparse.ArgumentTypeError(f"expected 1 to 3600 seconds, got {text[:20]}")
-    return value
+    return _ranged(text, float, 1, 3600, "expected a number of seconds", "expected 1 to 3600 seconds")
 
 
 def chance(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 0.5, got '{text[:20]}'") from None
-    if not 0 <= value <= 0.5:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 to 0.5, got {text[:20]}")
-    return value
+    return _ranged(text, float, 0, 0.5, "expected a number from 0 to 0.5", "expected a number from 0 to 0.5")
 
 
 def register(sub) -> None:

@@ -38,7 +38,8 @@ class Outcome:
     twins do. ``statistic``: its summary over an ensemble, stored in ``summary.json`` under
     :attr:`summary_key`. ``headline``: its place among the headline numbers that ``sim run``,
     the report, comparisons and sweeps show (0: not a headline; proportions come first, then means,
-    then medians, each by this number), worded :attr:`heading` (``title`` when the label does not make a good one) with ``digits``
+    then medians, each by this number), worded :attr:`heading` (``title`` when the label does not
+    make a good one) with ``digits``
     decimals; ``unit``: what one unit of the column is.
     """
 
