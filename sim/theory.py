@@ -62,8 +62,12 @@ def classify_game(a: Payoffs, b: Payoffs) -> str:
     return ca if ca == cb else "other"
 
 
+#: the payoff of each profile (my action, the other's action), by its field of :class:`Payoffs`
+_PAYOFF = {(C, C): "R", (C, D): "S", (D, C): "T", (D, D): "P"}
+
+
 def _utility(p: Payoffs, mine: str, other: str) -> float:
-    return {(C, C): p.R, (C, D): p.S, (D, C): p.T, (D, D): p.P}[(mine, other)]
+    return getattr(p, _PAYOFF[(mine, other)])
 
 
 def pure_equilibria(a: Payoffs, b: Payoffs, strict: bool = False) -> list[tuple[str, str]]:
