@@ -267,3 +267,69 @@ def test_handout_prints_without_cut_columns(browser, tmp_path, lesson):
         page.close()
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
     assert 2 <= pages <= 8, pages
+
+
+def change_control(page, c, s, value_now):
+    """Move control ``c`` one notch (a menu: another entry; a slider: one step; the seed: +1)."""
+    from playwright.sync_api import expect
+
+    if c.key == "seed":
+        box = page.locator(".v-input", has_text=c.label).locator("input")
+        box.fill(str(int(value_now) + 1))
+        box.press("Enter")
+        return int(value_now) + 1
+    if c.is_menu:
+        new = next(x for x in c.choices if x != value_now)
+        page.locator(".v-select", has_text=c.label).click()
+        page.locator(".menuable__content__active .v-list-item", has_text=re.compile(f"^{new}$")).click()
+        return new
+    slider = page.locator(".v-input", has_text=c.label)
+    slider.locator(".v-slider__thumb-container").focus()
+    up = float(value_now) + c.step <= c.hi + 1e-9
+    page.keyboard.press("ArrowRight" if up else "ArrowLeft")
+    # the browser's slider moves to its grid (an off-grid lesson value: to the nearest notch that way)
+    expect(slider).not_to_have_text(re.compile(re.escape(f"{c.label}: {float(value_now):g}") + r"\s*$"),
+                                    timeout=30_000)
+    return float(re.search(re.escape(c.label) + r": ([-\d.e]+)", slider.inner_text()).group(1))
+
+
+@pytest.fixture(scope="module")
+def fast_server(tmp_path_factory):
+    """A server whose Play runs as fast as the page draws (games played to their end quickly)."""
+    with viz_server(["tit_for_tat"], tmp_path_factory.mktemp("viz") / "viz.log",
+                    env={"SIM_VIZ_PLAY_MS": "1"}) as (url, _):
+        yield url
+
+
+def test_after_the_end_every_control_starts_a_playable_run(fast_server, page):
+    """Each lesson played to its end (Step and Play greyed), then every control and the seed changed
+    one after another: each change starts a run at round 0 whose Step and Play are enabled, and
+    a Step plays round 1 and Play plays on (it was frozen until Reset: issue 21)."""
+    from playwright.sync_api import expect
+
+    for path in LESSONS:
+        s = load_scenario(path)
+        name = path.stem.split("_", 1)[1]
+        counter = open_lesson(page, fast_server, name)
+        step_button, play = page.get_by_role("button", name="Step"), page.get_by_role("button", name="▶")
+        play.click()
+        expect(step_button).to_be_disabled(timeout=120_000)
+        expect(play).to_be_disabled(timeout=120_000)   # the end: no pause button left
+        assert re.search(r"\(game over\)|of (\d+)", counter.inner_text())
+        if s.continuation is None:
+            expect(counter).to_contain_text(f"Rounds played: {s.horizon} of {s.horizon}")
+        shown = controls(s)
+        assert shown, name
+        values = {c.key: c.default(s) for c in shown}
+        for c in shown:
+            values[c.key] = change_control(page, c, s, values[c.key])
+            expect(counter).to_contain_text("Rounds played: 0", timeout=30_000)
+            expect(step_button).to_be_enabled(timeout=30_000)
+            expect(play).to_be_enabled()
+            step(page, counter, 1)
+            page.get_by_role("button", name="▶").click()
+            expect(counter).to_contain_text(re.compile(r"Rounds played: ([2-9]|\d\d)"), timeout=30_000)   # plays on
+            pause = page.get_by_role("button", name="❚❚")
+            if pause.count() and pause.is_enabled():
+                pause.click()
+            expect(page.get_by_role("button", name="▶")).to_be_visible(timeout=30_000)

@@ -13,10 +13,14 @@ Served by ``solara run sim.classroom.viz_app:Page`` with the scenario file in
 * **Tournament**: a round robin of chosen strategies (:mod:`sim.tournament`) and replicator or
   Moran dynamics from chosen shares, animated.
 
-The page is built from Mesa's ``ModelController`` and Solara components rather than
-``SolaraViz``, whose sidebar carries controls meant for model developers (render interval,
-threads) and whose draggable grid cannot keep the moves and the score on a projector's first
-screen.
+The page is built from its own Reset / Play / Step controller (:func:`Controller`) and Solara
+components rather than Mesa's ``SolaraViz``, whose sidebar carries controls meant for model
+developers (render interval, threads) and whose draggable grid cannot keep the moves and the score
+on a projector's first screen. Mesa's ``ModelController`` keeps its own "running" flag, which only
+its Reset sets back: a run that ended and was then replaced by a control change left Step and Play
+greyed out. Here the buttons read the shown model's ``running``, so any new run (a control, the
+seed, Reset) can be played at once; Play keeps its nominal rate (the time a round takes to play
+and draw is taken off the pause).
 """
 
 from __future__ import annotations
@@ -26,14 +30,14 @@ import logging
 import os
 import sys
 import threading
+import time
 from html import escape
 from pathlib import Path
 
 import numpy as np
 import solara
 from matplotlib.figure import Figure
-from mesa.visualization.solara_viz import ModelController
-from mesa.visualization.utils import update_counter
+from mesa.visualization.utils import force_update, update_counter
 
 from ..analysis.plots import PALETTE
 from ..errors import UserError
@@ -53,7 +57,9 @@ SECRET = "secret: drawn at random"
 FRAMES, FRAME_S = 24, 0.25
 #: rounds shown in the moves strip (the latest ones)
 STRIP = 24
-PLAY_MS = 400
+#: Play's pace: one round every PLAY_MS milliseconds (2.5 rounds a second); ``$SIM_VIZ_PLAY_MS``
+#: sets another (the browser tests play whole games faster)
+PLAY_MS = int(os.environ["SIM_VIZ_PLAY_MS"]) if os.environ.get("SIM_VIZ_PLAY_MS", "").isdigit() else 400
 
 CSS = """
 .sim-main { font-size: 15px; }
@@ -147,7 +153,7 @@ class ClassroomModel(NegotiationModel):
     controls: list[Control] = []
     base: Scenario | None = None
 
-    def __init__(self, **kwargs):  # Mesa's ModelController rebuilds it from the page's values
+    def __init__(self, **kwargs):  # the page's controller rebuilds it from the page's values
         self.failed = ""   # the page's one line when a step raised (the run stops there)
         values = {**self.defaults(), **kwargs}
         scenario, seed = apply(self.source, self.controls, values)
@@ -485,24 +491,59 @@ def snapped(control: Control, old, new) -> bool:
 
 
 @solara.component
+def Controller(model: solara.Reactive, playing: solara.Reactive, rebuild):
+    """Reset, Play/Pause and Step around the shown run. Step and Play are enabled exactly when the
+    shown model is running, so a new run (from a control, the seed or Reset) plays at once."""
+    update_counter.get()
+    m = model.value
+
+    def loop():
+        while playing.value and model.value is m and m.running:
+            start = time.monotonic()
+            m.step()
+            force_update()
+            rest = PLAY_MS / 1000 - (time.monotonic() - start)
+            if rest > 0:
+                time.sleep(rest)
+        if model.value is m and playing.value:
+            playing.value = False
+
+    solara.use_thread(loop, dependencies=[playing.value, m], intrusive_cancel=False)
+
+    def one_step():
+        if m.running and not playing.value:
+            m.step()
+            force_update()
+
+    with solara.Row(justify="space-between", classes=["sim-controller"]):
+        solara.Button(label="Reset", color="primary", on_click=rebuild)
+        solara.Button(label="❚❚" if playing.value else "▶", color="primary", disabled=not m.running,
+                      on_click=lambda: playing.set(not playing.value))
+        solara.Button(label="Step", color="primary", disabled=not m.running or playing.value, on_click=one_step)
+
+
+@solara.component
 def LessonTab(cls, rename=str):
     values = solara.use_reactive(cls.defaults())
     model = solara.use_reactive(solara.use_memo(lambda: cls(**values.value), []))
-    play_ms, every, threads = solara.use_reactive(PLAY_MS), solara.use_reactive(1), solara.use_reactive(False)
+    playing = solara.use_reactive(False)
 
     by_key = {c.key: c for c in cls.controls}
+
+    def rebuild():
+        playing.value = False
+        model.value = cls(**values.value)   # a new run with exactly the values shown, running
 
     def change(key, value):
         if snapped(by_key[key], values.value[key], value) or value == values.value[key]:
             return
         values.value = {**values.value, key: value}
-        model.value = cls(**values.value)   # a new run with exactly the values shown
+        rebuild()
 
     m = model.value
     with solara.Row(style={"align-items": "flex-start", "gap": "16px"}):
         with solara.Column(classes=["sim-side"], style={"gap": "4px"}):
-            ModelController(model, model_parameters=values, play_interval=play_ms, render_interval=every,
-                            use_threads=threads)
+            Controller(model, playing, rebuild)
             for c in cls.controls:
                 ControlInput(c, values.value[c.key], lambda v, key=c.key: change(key, v), rename)
             if cls.controls:
