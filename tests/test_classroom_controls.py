@@ -189,21 +189,23 @@ def test_shadow_theory_note():
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem)
-def test_every_what_to_try_setting_is_a_control(path):
-    """Each --set PATH=VALUE of the lesson's "What to try" (with * for every actor) is a page
-    control's path, and the control's range or menu holds VALUE."""
+def test_every_what_to_try_item_is_a_page_action(path):
+    """Each "What to try" item is said as a page action, never as --set text: every 'set "LABEL"
+    (and "LABEL") to VALUE' names controls of the page (their labels as shown) whose range or menu
+    holds VALUE; every item names at least one control."""
     import re
 
     base = load_scenario(path)
-    cs = controls(base)
+    cs = {c.label: c for c in controls(base)}
     found = 0
     for item in base.lesson.try_:
-        for target, value in re.findall(r"--set ([\w.*]+)=([\w.]+)", item):
+        assert "--set" not in item and "actors." not in item, item
+        named = [q for q in re.findall(r'"([^"]+)"', item) if q in cs]
+        assert named, f"{path.stem}: names no control: {item}"
+        for labels, value in re.findall(r'((?:"[^"]+"(?:,? and )?)+) to ([\w.]+)', item):
             value = value.rstrip(".")
-            for p in {target.replace("*", a) for a in base.actor_names}:
-                match_ = [c for c in cs if p in c.paths]
-                assert match_, f"{path.stem}: no control sets {p}"
-                c = match_[0]
-                assert (value in c.choices) if c.is_menu else (c.lo <= float(value) <= c.hi), (p, value)
+            for label in re.findall(r'"([^"]+)"', labels):
+                c = cs[label]
+                assert (value in c.choices) if c.is_menu else (c.lo <= float(value) <= c.hi), (label, value)
                 found += 1
     assert found >= 1

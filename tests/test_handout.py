@@ -20,9 +20,11 @@ def test_handout_is_self_contained(tmp_path, capsys):
     assert refs and all(r.startswith("data:image/png;base64,") for r in refs)
     assert not re.search(r"""(?:src|href)\s*=\s*['"]?\s*(?:https?:)?//""", html)
     assert "@import" not in html and "<script" not in html
-    assert len(re.findall(r"<img [^>]*src='data:image/png;base64,[A-Za-z0-9+/=]{1000,}'", html)) == 2
+    # noise is not about the channel: the run's figure only, and its own outcome (no "channel held")
+    assert len(re.findall(r"<img [^>]*src='data:image/png;base64,[A-Za-z0-9+/=]{1000,}'", html)) == 1
     assert "@media print" in html
-    assert "100 runs" in html and "of 100 runs" in html
+    assert "100 runs from seed" in html and "What noise costs" in html and "channel held" not in html
+    assert "rounds both cooperate" in html
     assert html.count("cooperate") > 10                       # the traced run's table
 
 
@@ -68,3 +70,17 @@ def test_handout_of_a_population_lesson_counts_incidents_open_and_closed(tmp_pat
             f"<td>{first.extra['incidents_closed']:.2f}</td></tr>" in html)
     assert main(["handout", "noise", "--out", str(tmp_path), "--runs", "20"]) == 0
     assert "<th>incidents</th>" not in (tmp_path / "noise.html").read_text(encoding="utf-8")   # no population
+
+
+def test_channel_handouts_show_held_broken_and_the_rivalry(tmp_path):
+    """Lesson 8's handout: held/broken, the pacified twin, the rivalry's effect, the outcome figure;
+    lesson 1's: who wins the match, no channel section."""
+    assert main(["handout", "narrow_channel", "--out", str(tmp_path), "--runs", "60"]) == 0
+    html = (tmp_path / "narrow_channel.html").read_text(encoding="utf-8")
+    for row in ("the channel held", "the channel broke", "held in the pacified twin", "the rivalry&#x27;s effect"):
+        assert f"<th>{row}" in html, row
+    assert len(re.findall(r"<img [^>]*src='data:image/png", html)) == 2
+    assert main(["handout", "tit_for_tat", "--out", str(tmp_path), "--runs", "10"]) == 0
+    html = (tmp_path / "tit_for_tat.html").read_text(encoding="utf-8")
+    assert "<th>who wins the match</th><td>US in 0, China in 10, a draw in 0 of 10</td>" in html
+    assert "the channel held" not in html and "does the channel hold" not in html

@@ -150,5 +150,6 @@ def test_renamer_keeps_override_paths():
 
     r = renamer(["US", "China"], True)
     assert r("China plays (--set actors.China.strategies.game=x); the US and China; USA") == \
-        "Red plays (--set actors.China.strategies.game=x); the Blue and Red; USA"
+        "Red plays (--set actors.China.strategies.game=x); Blue and Red; USA"
+    assert r("The US walks out, the US and China talk") == "Blue walks out, Blue and Red talk"
     assert renamer(["US", "China"], False)("US") == "US"

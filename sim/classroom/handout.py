@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..analysis.stats import proportion
 from ..ensemble.runner import run_ensemble
 from ..model.trace import StepRecord, trace_scenario
 from ..scenario.resolved import Scenario
+from .outcomes import about_channel
 from .plots import cooperation_pattern, ensemble_figure, level_history, trust_history
 
 CSS = """
@@ -91,6 +91,17 @@ def comparison_section(scenario: Scenario, seed: int | None, overrides) -> str:
             + (f"<p>{escape(theory_note(scenario))}</p>" if theory_note(scenario) else ""))
 
 
+def outcome_section(scenario: Scenario, runs: int, seed: int) -> str:
+    """The lesson's own outcome over ``runs`` runs (:mod:`sim.classroom.outcomes`)."""
+    from .outcomes import outcome
+
+    o = outcome(scenario, runs=runs, seed=seed)
+    rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in o.rows)
+    note = f"<p class='meta'>{escape(o.note)}</p>" if o.note else ""
+    return (f"<h2>{escape(o.title)}</h2><p class='meta'>{o.runs} runs from seed {seed}.</p>"
+            f"<table class='grid outcome'>{rows}</table>{note}")
+
+
 def handout_html(scenario: Scenario, runs: int = 500, seed: int | None = None, run: int = 0,
                  overrides: list[str] | tuple[str, ...] = (), neutral: bool = False) -> str:
     """The handout page as one HTML string (``overrides``: the ``--set`` values it was made with;
@@ -106,8 +117,6 @@ def handout_html(scenario: Scenario, runs: int = 500, seed: int | None = None, r
     fmt = choose(scenario, color=False, columns=100, compact=None,   # fits the printed page
                  names=[rename(n) for n in scenario.actor_names])
     table = "\n".join([fmt.header(), *(fmt.row(r) for r in records), fmt.legend()])
-    result = run_ensemble(scenario, runs=runs, seed=seed)
-    held = proportion(int(result.table["held"].sum()), runs)
     parts = [f"<h1>{escape(title)}</h1>"]
     if neutral:
         parts.append(f"<p class='meta'>The two sides are called {escape(rename(scenario.actor_names[0]))} and "
@@ -132,12 +141,13 @@ def handout_html(scenario: Scenario, runs: int = 500, seed: int | None = None, r
                  "<figcaption>The same run: who cooperated (green) or defected (orange), * where noise flipped "
                  "a move, trust, and the escalation "
                  "ladder of each track.</figcaption></figure>")
-    parts.append(f"<h2>{runs} runs: how often does the channel hold?</h2>"
-                 f"<p>The channel held in {int(result.table['held'].sum())} of {runs} runs: "
-                 f"{escape(str(held))} (Wilson 95% interval).</p>")
-    fig = ensemble_figure(result.table, scenario.horizon, scenario.step)
-    parts.append(f"<figure><img alt='distribution of the channel outcome' src='{embed(fig)}'>"
-                 "<figcaption>Left: share of runs in each outcome. Right: when the channel broke.</figcaption></figure>")
+    parts.append(outcome_section(scenario, runs, seed))
+    if about_channel(scenario):
+        result = run_ensemble(scenario, runs=runs, seed=seed)
+        fig = ensemble_figure(result.table, scenario.horizon, scenario.step)
+        parts.append(f"<figure><img alt='distribution of the channel outcome' src='{embed(fig)}'>"
+                     "<figcaption>Left: share of runs in each outcome. Right: when the channel broke."
+                     "</figcaption></figure>")
     parts.append(f"<p class='meta'>Made with <code>sim handout</code> from {escape(Path(scenario.file).name)}. "
                  "The numbers are illustrative, not forecasts.</p>")
     body = "\n".join(p if "data:image" in p else rename(p) for p in parts)

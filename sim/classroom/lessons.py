@@ -120,9 +120,10 @@ NEUTRAL = ("Blue", "Red")
 
 def renamer(actor_names: Sequence[str], neutral: bool) -> Callable[[str], str]:
     """A text function replacing the actors' names by Blue and Red (not inside ``actors.NAME``
-    override paths, which must stay valid commands); the identity when ``neutral`` is false."""
+    override paths, which must stay valid commands), dropping an article before a name ("the US
+    walks out" reads "Blue walks out"); the identity when ``neutral`` is false."""
     if not neutral:
         return lambda text: text
     mapping = dict(zip(actor_names, NEUTRAL))
-    pattern = re.compile(r"(?<!actors\.)\b(" + "|".join(map(re.escape, actor_names)) + r")\b")
+    pattern = re.compile(r"(?<!actors\.)\b(?:[Tt]he )?(" + "|".join(map(re.escape, actor_names)) + r")\b")
     return lambda text: pattern.sub(lambda m: mapping[m.group(1)], text)

@@ -49,6 +49,7 @@ from ..scenario.resolved import Scenario
 from ..scenario.errors import one_line
 from .lessons import lesson_query, renamer, served_lesson
 from .controls import MENU, Control, apply, closed_twin, compare, comparison, controls, extra_columns, theory_note
+from .outcomes import Outcome, outcome
 from .play import ROUNDS, Game, hidden_strategy, match, reveal
 from .plots import MOVE_COLORS, level_history, trust_history
 
@@ -450,6 +451,30 @@ def Comparison(base: Scenario, rename=str, continuation: float | None = None):
                 classes=["sim-comparison"])
 
 
+#: runs behind the page's outcome panel (re-run when a control changes)
+OUTCOME_RUNS = 200
+
+
+def outcome_html(o: Outcome, rename=str) -> str:
+    rows = "".join(f"<tr><td>{escape(rename(k))}</td><td>{escape(v)}</td></tr>" for k, v in o.rows)
+    note = f" {escape(rename(o.note))}" if o.note else ""
+    return (f"<b>{escape(rename(o.title))}</b> <span style='font-size:13px'>({o.runs} runs with the settings on the "
+            f"left).{note}</span><table class='sim-table sim-outcome-table'>{rows}</table>")
+
+
+@solara.component
+def OutcomePanel(cls, values: dict, rename=str):
+    """The lesson's outcome over many runs with the page's current settings (a control moves it)."""
+    key = tuple(sorted((k, str(v)) for k, v in values.items()))
+
+    def make():
+        scenario, seed = apply(cls.source, cls.controls, values)
+        return outcome(scenario, runs=OUTCOME_RUNS, seed=seed)
+
+    o = solara.use_memo(make, [key])
+    solara.HTML("div", unsafe_innerHTML=outcome_html(o, rename), classes=["sim-outcome"])
+
+
 @solara.component
 def Notes(scenario: Scenario, rename=str):
     lesson = scenario.lesson
@@ -557,6 +582,7 @@ def LessonTab(cls, rename=str):
                 Matrix(m, rename)
             Moves(m, rename)
             PopulationPanel(m, rename)
+            OutcomePanel(cls, values.value, rename)
             Comparison(cls.base, rename, values.value.get("continuation"))
             Notes(m.scenario, rename)
             Plots(m, rename)
