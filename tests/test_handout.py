@@ -26,6 +26,7 @@ def test_handout_is_self_contained(tmp_path, capsys):
     assert "100 runs from seed" in html and "What noise costs" in html and "channel held" not in html
     assert "rounds both cooperate" in html
     assert html.count("cooperate") > 10                       # the traced run's table
+    assert re.search(r"<pre>[^<]*\ninit \|[^\n]*\n\s+0 \|", html)   # its starting row, then step 0
 
 
 def test_handout_needs_a_lesson_block(tmp_path, capsys):

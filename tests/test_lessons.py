@@ -205,4 +205,5 @@ def test_viz_without_the_extra_says_how_to_install(monkeypatch, capsys):
     monkeypatch.setattr(viz, "missing", lambda: ["solara"])
     assert main(["viz", "noise"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "pip install -e '.[viz]'" in err
+    assert err.count("\n") == 1 and "pip install '.[viz]'" in err and "project's folder" in err
+    assert "sim-negotiation" not in err          # not a package on the public index

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from sim import load_scenario
 from sim.cli import main
@@ -141,7 +144,7 @@ def test_compact_trace_of_tit_for_tat(capsys):
 def test_neutral_names(capsys):
     assert main(["trace", "linkage", "--neutral", "--steps", "7", "--no-color"]) == 0
     out = capsys.readouterr().out
-    assert "Blue tightens chip controls regardless" in out and "payoffs Blue " in out and ", Red " in out
+    assert "Blue tightens chip controls" in out and "payoffs Blue " in out and ", Red " in out
     assert "US" not in out and "China" not in out
 
 
@@ -153,3 +156,56 @@ def test_renamer_keeps_override_paths():
         "Red plays (--set actors.China.strategies.game=x); Blue and Red; USA"
     assert r("The US walks out, the US and China talk") == "Blue walks out, Blue and Red talk"
     assert renamer(["US", "China"], False)("US") == "US"
+
+
+@pytest.mark.parametrize("lesson", ["narrow_channel", "linkage", "why_talk", "forgiveness"])
+def test_trace_rows_with_events_fit_100_columns(lesson, capsys):
+    """Every line of the table, events included (they continue under their column), fits 100
+    columns; the channel's notes are kept in the compact table; track names are never clipped."""
+    import re
+
+    from sim import load_scenario
+    from sim.classroom.lessons import find_lesson
+
+    s = load_scenario(find_lesson(lesson))
+    for flag in ("--compact", "--wide"):
+        assert main(["trace", lesson, "--no-color", flag]) == 0
+        out = capsys.readouterr().out
+        if flag == "--compact":
+            assert max(len(line) for line in out.splitlines()) <= 100, lesson
+            assert all(t.name in out.splitlines()[1] for t in s.tracks)
+        if lesson == "narrow_channel":
+            assert "New chip export rule" in out
+    assert re.search(r"^init \|", out, re.M)
+
+
+def test_fit_wraps_long_events_under_their_column():
+    from sim.classroom.tracefmt import fit
+
+    row = "  12 | E  W  1 | 0.40  0.55 |  12.00   13.00 | channel suspended; New chip export rule; " + "x " * 30
+    lines = fit(row).splitlines()
+    assert len(lines) > 1 and all(len(x) <= 100 for x in lines)
+    col = lines[0].index("channel suspended")
+    assert all(x[col - 2] == "|" for x in lines[1:])
+    assert " ".join(x[col:] for x in lines).split().count("x") == 30
+    assert fit("short | row") == "short | row"
+
+
+def test_pause_takes_back_the_echoed_enter(monkeypatch, capsys):
+    """On a terminal, each Enter's echoed empty line is taken back: the table stays single-spaced."""
+    import io
+
+    from sim.commands import trace as trace_cmd
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr("sys.stdin", Tty("\n\nq\n"))
+    out = Tty()
+    monkeypatch.setattr("sys.stdout", out)
+    assert main(["trace", "tit_for_tat", "--pause", "--no-color"]) == 0
+    text = out.getvalue()
+    assert text.count(trace_cmd.UNECHO) == 3
+    rows = [line for line in text.split("\n") if re.match(r"^\s+\d+ \|", line.replace(trace_cmd.UNECHO, ""))]
+    assert len(rows) == 3          # stopped at q after the third step

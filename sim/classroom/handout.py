@@ -107,7 +107,8 @@ def handout_html(scenario: Scenario, runs: int = 500, seed: int | None = None, r
     """The handout page as one HTML string (``overrides``: the ``--set`` values it was made with;
     ``neutral``: the sides called Blue and Red)."""
     from .lessons import renamer
-    from .tracefmt import choose
+    from ..model.model import NegotiationModel
+    from .tracefmt import choose, fit, start_state
 
     rename = renamer(scenario.actor_names, neutral)
     seed = scenario.seed if seed is None else seed
@@ -116,7 +117,9 @@ def handout_html(scenario: Scenario, runs: int = 500, seed: int | None = None, r
     records = list(trace_scenario(scenario, seed=seed, run=run))
     fmt = choose(scenario, color=False, columns=100, compact=None,   # fits the printed page
                  names=[rename(n) for n in scenario.actor_names])
-    table = "\n".join([fmt.header(), *(fmt.row(r) for r in records), fmt.legend()])
+    model = NegotiationModel(scenario, runs=[run], seed=seed)
+    table = "\n".join([fmt.header(), fmt.start(*start_state(model)), *(fit(fmt.row(r)) for r in records),
+                       fmt.legend()])
     parts = [f"<h1>{escape(title)}</h1>"]
     if neutral:
         parts.append(f"<p class='meta'>The two sides are called {escape(rename(scenario.actor_names[0]))} and "

@@ -3,6 +3,7 @@ layout (one letter per move) that fits 100 columns when the full one does not.""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Sequence
 
@@ -13,6 +14,44 @@ from ..model.trace import StepRecord, TableFormat, _paint
 from ..scenario.resolved import Scenario
 
 WIDTH = 100
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def visible(text: str) -> str:
+    """``text`` without its colour codes (what a terminal shows)."""
+    return _ANSI.sub("", text)
+
+
+def fit(row: str, width: int = WIDTH) -> str:
+    """A table row of at most ``width`` columns: when its last cell (the step's notes and events,
+    separated by "; ") runs past ``width``, the notes continue on lines of their own aligned under
+    that cell (or under the step column when the cell starts too far right)."""
+    if len(visible(row)) <= width or " | " not in row:
+        return row
+    head, tail = row.rsplit(" | ", 1)
+    at = len(visible(head)) + 3
+    below = width - at < 24          # the notes cell starts too far right: notes on lines of their own
+    room = width - (7 if below else at)
+    pieces = []
+    for note in tail.split("; "):
+        plain = visible(note)
+        pieces += [note] if len(plain) <= room else textwrap.wrap(plain, room)
+    lines, current = [], ""
+    for p in pieces:
+        joined = f"{current}; {p}" if current else p
+        if current and len(visible(joined)) > room:
+            lines.append(current)
+            current = p
+        else:
+            current = joined
+    lines.append(current)
+    if below:
+        out = [head + " |"] + ["     | " + line for line in lines]
+    else:
+        out = [f"{head} | {lines[0]}"] + [" " * (at - 2) + "| " + line for line in lines[1:]]
+    return "\n".join(o.rstrip() for o in out)
 
 
 def initials(labels: tuple[str, str]) -> tuple[str, str]:
@@ -34,11 +73,11 @@ class CompactFormat(TableFormat):
         self.letters = [initials(t.labels) for t in scenario.tracks]
 
     def _cell(self, k: int) -> int:
-        return max(len(self.scenario.tracks[k].name[:12]), 10)
+        return max(len(self.scenario.tracks[k].name), 10)   # the whole name: never clipped
 
     def header(self) -> str:
         a, b = (n[:5] for n in self.names)
-        top = ["step"] + [f"{t.name[: self._cell(k)]:<{self._cell(k)}}" for k, t in enumerate(self.scenario.tracks)]
+        top = ["step"] + [f"{t.name:<{self._cell(k)}}" for k, t in enumerate(self.scenario.tracks)]
         sub = ["    "] + [f"{a[:2]:<3}{b[:2]:<3}lvl".ljust(self._cell(k)) for k in range(len(self.scenario.tracks))]
         top += ["trust      ", "payoff         ", "events"]
         sub += [f"{a:>5} {b:>5}", f"{a:>7} {b:>7}", ""]
@@ -61,6 +100,9 @@ class CompactFormat(TableFormat):
         cells.append(" ".join(f"{a.trust:>5.2f}" for a in rec.actors))
         cells.append(" ".join(f"{a.payoff:>7.2f}" for a in rec.actors))
         notes = [_paint(n, "broken", self.color) for n in self.channel_notes(rec)]
+        if rec.incidents:
+            notes.append(_paint(f"{rec.incidents} misuse incident{'s' if rec.incidents > 1 else ''}", "broken",
+                                self.color))
         notes += [_paint(e, "event", self.color) for e in rec.events]
         cells.append("; ".join(notes))
         return " | ".join(cells).rstrip()

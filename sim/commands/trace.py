@@ -39,7 +39,7 @@ def run(args) -> int:
     import builtins
 
     from ..classroom.lessons import find_lesson, renamer
-    from ..classroom.tracefmt import choose, start_state, summary
+    from ..classroom.tracefmt import WIDTH, choose, fit, start_state, summary
     from ..model.model import NegotiationModel
     from ..model.trace import trace
     from ..scenario.load import load_scenario
@@ -61,10 +61,11 @@ def run(args) -> int:
     print(fmt.start(*start_state(model)), flush=True)
     if args.pause and sys.stdin.isatty():
         print("(Enter: next step, q: stop)", file=sys.stderr)
+    width = max(60, min(columns, WIDTH))
     records = []
     for rec in trace(model, args.steps):
         records.append(rec)
-        print(fmt.row(rec), flush=True)
+        print(fit(fmt.row(rec), width), flush=True)
         if args.pause and not _wait():
             break
     print(fmt.legend())
@@ -72,7 +73,15 @@ def run(args) -> int:
     return 0
 
 
+#: cursor up one line and clear it: takes back the empty line a terminal echoes for Enter
+UNECHO = "\x1b[1A\x1b[2K"
+
+
 def _wait() -> bool:
-    """Wait for Enter; False at end of input (stop) or on 'q'."""
+    """Wait for Enter; False at end of input (stop) or on 'q'. On a terminal, the line the Enter
+    left behind is taken back, so the table stays single-spaced."""
     line = sys.stdin.readline()
+    if line and sys.stdin.isatty() and sys.stdout.isatty():
+        sys.stdout.write(UNECHO)
+        sys.stdout.flush()
     return bool(line) and line.strip().lower() not in ("q", "quit")

@@ -13,7 +13,9 @@ from ..errors import UserError
 
 ORDER = 62
 NEEDED = ("solara", "solara_assets", "altair", "ipyvue", "ipyvuetify")
-INSTALL = "sim viz needs the optional web dependencies: pip install -e '.[viz]' (or pip install 'sim-negotiation[viz]')"
+#: the package is not on PyPI: the extra is installed from the project's folder (a clone or an unpacked archive)
+INSTALL = ("sim viz needs the optional web dependencies: in the project's folder (a clone of the repository "
+           "or its unpacked archive) run pip install '.[viz]'")
 
 
 def register(sub) -> None:

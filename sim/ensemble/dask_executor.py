@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from ..errors import UserError
 
-INSTALL = "pip install 'sim-negotiation[dask]'"
+INSTALL = "pip install '.[dask]' in the project's folder (a clone of the repository)"
 #: seconds without a worker (or without the scheduler) before a run gives up
 CLUSTER_TIMEOUT = 60.0
 #: seconds between two looks at the cluster while a chunk is awaited
