@@ -333,3 +333,35 @@ def test_after_the_end_every_control_starts_a_playable_run(fast_server, page):
             if pause.count() and pause.is_enabled():
                 pause.click()
             expect(page.get_by_role("button", name="▶")).to_be_visible(timeout=30_000)
+
+
+def test_tournament_with_all_strategies_fits_the_screen(server, page):
+    """All nine strategies chosen: the Run button is on the 1280x720 screen, each strategy has its
+    own colour, the ranking lists all nine, and the animation lasts about its designed 6 s."""
+    import time
+
+    from playwright.sync_api import expect
+
+    from sim.classroom.controls import MENU
+    from sim.classroom.viz_app import FRAME_S, FRAMES, strategy_colour
+
+    assert len({strategy_colour(s) for s in MENU}) == len(MENU)
+    open_lesson(page, server, "tit_for_tat")
+    open_tab(page, "Tournament")
+    page.locator(".sim-strategies").click()
+    for s in MENU:
+        item = page.locator(".menuable__content__active .v-list-item", has_text=re.compile(f"^{s}$"))
+        if item.get_attribute("aria-selected") != "true":
+            item.click()
+    page.keyboard.press("Escape")
+    expect(page.locator(".sim-count")).to_have_count(len(MENU), timeout=30_000)
+    run = page.locator(".sim-run-tournament")
+    assert in_view(page, run), run.bounding_box()
+    run.click()
+    shares = page.locator(".sim-shares")
+    expect(shares).to_contain_text("t = 0:", timeout=120_000)
+    start = time.monotonic()
+    expect(shares).to_contain_text("t = 60:", timeout=60_000)
+    took = time.monotonic() - start
+    assert FRAMES * FRAME_S * 0.8 <= took <= FRAMES * FRAME_S + 6, took
+    assert page.locator(".sim-ranking tr").count() == len(MENU) + 1

@@ -54,8 +54,11 @@ from .play import ROUNDS, Game, hidden_strategy, match, reveal
 from .plots import MOVE_COLORS, level_history, trust_history
 
 SECRET = "secret: drawn at random"
-#: the tournament's animation: about this many pictures, one every FRAME_S seconds
+#: the tournament's animation: about this many pictures, one every FRAME_S seconds (6 s in all); a
+#: picture that takes longer to draw skips the frames it overran, so the animation keeps its length
 FRAMES, FRAME_S = 24, 0.25
+#: one colour per strategy of the menu (Okabe-Ito's eight, then a grey): never two alike
+STRATEGY_COLOURS = (*PALETTE, "#999999")
 #: rounds shown in the moves strip (the latest ones)
 STRIP = 24
 #: Play's pace: one round every PLAY_MS milliseconds (2.5 rounds a second); ``$SIM_VIZ_PLAY_MS``
@@ -90,6 +93,9 @@ table.sim-matrix td.last { outline: 3px solid #111; outline-offset: -3px; font-w
 .sim-side .v-input__slider .v-input__slot > .v-label { flex: 1 0 100%; max-width: 100%; margin-bottom: -4px;
   white-space: normal; height: auto; }
 .sim-notes li { margin-bottom: 2px; }
+.sim-tournament .sim-side .v-input__slider { margin-top: 0; }
+.sim-tournament .sim-side .v-input__slider .v-input__slot { min-height: 22px; }
+.sim-tournament .sim-side .v-messages { display: none; }
 """
 
 
@@ -663,12 +669,17 @@ def evolve(strategies, counts, dynamics: str, noise: float, turns: int = 50, see
     return result, shares
 
 
+def strategy_colour(name: str) -> str:
+    """The strategy's own colour (the same in every run of the tab, distinct for every menu entry)."""
+    return STRATEGY_COLOURS[MENU.index(name) % len(STRATEGY_COLOURS)] if name in MENU else "#666666"
+
+
 def shares_figure(labels, shares, upto: int) -> Figure:
     fig = Figure(figsize=(8, 3.6), layout="constrained")
     ax = fig.add_subplot()
     x = shares.times[: upto + 1]
-    ax.stackplot(x, shares.shares[: upto + 1].T, labels=labels,
-                 colors=[PALETTE[i % len(PALETTE)] for i in range(len(labels))], alpha=0.9)
+    ax.stackplot(x, shares.shares[: upto + 1].T, labels=labels, colors=[strategy_colour(n) for n in labels],
+                 alpha=0.9)
     ax.set_xlim(shares.times[0], shares.times[-1])
     ax.set_ylim(0, 1)
     ax.set_xlabel("time" if shares.kind == "replicator" else "births (Moran steps)")
@@ -701,27 +712,34 @@ def TournamentTab():
     def animate():
         if not playing.value or out is None:
             return
-        stop = threading.Event()
         frames = len(out[2].times) - 1
-        step = max(1, frames // FRAMES)
+        length = FRAMES * FRAME_S
+        start = time.monotonic()
         i = 0
-        while not stop.wait(FRAME_S) and i < frames:
-            i = min(frames, i + step)
+        while i < frames:
+            time.sleep(FRAME_S)
+            # where the animation should be now, from the clock (a slow picture never stretches it)
+            i = min(frames, max(i + 1, round(frames * (time.monotonic() - start) / length)))
             set_frame(i)
         playing.set(False)
 
     solara.use_thread(animate, dependencies=[playing.value, out])
     with solara.Row(style={"align-items": "flex-start", "gap": "16px"}, classes=["sim-tournament"]):
-        with solara.Column(classes=["sim-side"], style={"gap": "4px"}):
-            solara.SelectMultiple("Strategies", all_values=list(MENU), values=chosen, classes=["sim-strategies"])
+        with solara.Column(classes=["sim-side"], style={"gap": "2px"}):
+            # the Run button first: with all nine strategies their sliders run below a projector's screen
+            solara.Button("Run the tournament", color="primary", on_click=run, classes=["sim-run-tournament"])
+            solara.SelectMultiple("Strategies", all_values=list(MENU), values=chosen, classes=["sim-strategies"],
+                                  dense=True)
+            with solara.Row(style={"gap": "8px"}):
+                solara.Select("Game", value=game, values=list(PRESETS), dense=True)
+                solara.Select("Dynamics", value=dynamics, values=["replicator", "Moran"], dense=True)
+            solara.SliderFloat(f"Noise: {noise.value:.2f}", value=noise, min=0, max=0.2, step=0.01)
+            solara.Text("Starting numbers:", style={"font-size": "13px"})
             for s in [s for s in MENU if s in chosen.value]:
                 v = int(counts.value.get(s, 10))
-                solara.SliderInt(f"{s}: {v}", value=v, min=0, max=30,
-                                 on_value=lambda x, s=s: counts.set({**counts.value, s: x}))
-            solara.Select("Game", value=game, values=list(PRESETS))
-            solara.Select("Dynamics", value=dynamics, values=["replicator", "Moran"])
-            solara.SliderFloat(f"Noise: {noise.value:.2f}", value=noise, min=0, max=0.2, step=0.01)
-            solara.Button("Run the tournament", color="primary", on_click=run, classes=["sim-run-tournament"])
+                with solara.Div(classes=["sim-count"]):
+                    solara.SliderInt(f"{s}: {v}", value=v, min=0, max=30,
+                                     on_value=lambda x, s=s: counts.set({**counts.value, s: x}))
         with solara.Column(style={"flex": "1", "min-width": "0"}):
             if out is None:
                 solara.Text("Pick strategies and their starting numbers, then run: every strategy meets every "
