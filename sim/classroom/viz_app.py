@@ -51,7 +51,7 @@ from .lessons import lesson_query, renamer, served_lesson
 from .controls import MENU, Control, apply, closed_twin, compare, comparison, controls, extra_columns, theory_note
 from .outcomes import Outcome, outcome
 from .play import ROUNDS, Game, hidden_strategy, match, reveal
-from .plots import MOVE_COLORS, level_history, trust_history
+from .plots import MOVE_COLORS
 
 SECRET = "secret: drawn at random"
 #: the tournament's animation: about this many pictures, one every FRAME_S seconds (6 s in all); a
@@ -494,22 +494,33 @@ def Notes(scenario: Scenario, rename=str):
     solara.HTML("div", unsafe_innerHTML=body, classes=["sim-notes"])
 
 
+def plots_html(model: ClassroomModel, rename=str) -> str:
+    """Every track's escalation level and both sides' trust, round by round, as inline SVG (cheap
+    enough to redraw every round; :mod:`sim.classroom.svgplot`)."""
+    from .svgplot import Series, chart
+
+    s = model.scenario
+    played = len(model.history)
+    length = max(played if model.hide_length else int(model.length[0]), played, 1) + 1   # rounds -1 (start) ..
+    charts = []
+    for k, t in enumerate(s.tracks):
+        levels = [t.start] + [r.tracks[k].level for r in model.history]
+        charts.append(chart([Series("level", "#D55E00", levels, steps=True)], 0, len(t.rungs) - 1, length,
+                            f"Escalation: {t.name}", first=-1, left=110,
+                            y_labels=[(i, name) for i, name in enumerate(t.rungs)], x_label="round"))
+    start = [float(np.asarray(model.values[a.spec.params["trust"]])[0]) for a in model.actors]
+    trust = [Series(rename(name), side_colour(i), [start[i]] + [r.actors[i].trust for r in model.history],
+                    dashed=i == 1) for i, name in enumerate(s.actor_names)]
+    charts.append(chart(trust, 0, 1, length, "Trust in the other side", first=-1,
+                        y_labels=[(v, f"{v:g}") for v in (0, 0.25, 0.5, 0.75, 1)], x_label="round"))
+    return (f"<div class='sim-plots' data-round='{len(model.history)}' style='display:flex;flex-wrap:wrap;gap:8px'>"
+            + "".join(charts) + "</div>")
+
+
 @solara.component
 def Plots(model: ClassroomModel, rename=str):
     update_counter.get()
-    s = model.scenario
-    n = len(s.tracks)
-    fig = Figure(figsize=(10, 1.6 + 1.3 * n), layout="constrained")
-    grid = fig.subplots(n, 2, squeeze=False, width_ratios=[3, 2])
-    for k in range(n):
-        level_history(model.history, k, s.tracks[k].rungs, ax=grid[k, 0], start=s.tracks[k].start, step_unit="round")
-    gs = grid[0, 1].get_gridspec()
-    for ax in grid[:, 1]:
-        ax.remove()
-    ax = fig.add_subplot(gs[:, 1])
-    start = [float(np.asarray(model.values[a.spec.params["trust"]])[0]) for a in model.actors]
-    trust_history(model.history, [rename(a) for a in s.actor_names], ax=ax, start=start, step_unit="round")
-    solara.FigureMatplotlib(fig, format="png")
+    solara.HTML("div", unsafe_innerHTML=plots_html(model, rename))
 
 
 def snapped(control: Control, old, new) -> bool:
