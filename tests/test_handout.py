@@ -17,7 +17,9 @@ def test_handout_is_self_contained(tmp_path, capsys):
     html = path.read_text(encoding="utf-8")
     assert "Noise breaks tit-for-tat" in html and "What to notice" in html and "What to try" in html
     refs = re.findall(r"""(?:src|href)\s*=\s*['"]([^'"]*)['"]""", html)
-    assert refs and all(r.startswith("data:image/png;base64,") for r in refs)
+    # the figures are embedded; the one link is the replay page written beside the handout
+    assert [r for r in refs if not r.startswith("data:image/png;base64,")] == ["noise_replay.html"]
+    assert (tmp_path / "noise_replay.html").is_file()
     assert not re.search(r"""(?:src|href)\s*=\s*['"]?\s*(?:https?:)?//""", html)
     assert "@import" not in html and "<script" not in html
     # noise is not about the channel: the run's figure only, and its own outcome (no "channel held")

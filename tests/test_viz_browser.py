@@ -365,3 +365,40 @@ def test_tournament_with_all_strategies_fits_the_screen(server, page):
     took = time.monotonic() - start
     assert FRAMES * FRAME_S * 0.8 <= took <= FRAMES * FRAME_S + 6, took
     assert page.locator(".sim-ranking tr").count() == len(MENU) + 1
+
+
+def test_static_page_replays_the_run_from_file(browser, tmp_path):
+    """`sim export-page`: opened from file:// with every request outside the file refused, Step
+    advances the round and the scores are the model's run; Back and Play work; no page error."""
+    from playwright.sync_api import expect
+
+    from sim.cli import main
+    from sim.model.trace import trace_scenario
+
+    assert main(["export-page", "narrow_channel", str(tmp_path)]) == 0
+    s = load_scenario(next(p for p in LESSONS if "narrow_channel" in p.stem))
+    want = [[round(float(a.payoff), 2) for a in r.actors] for r in trace_scenario(s, run=0)]
+    page = browser.new_page(viewport=VIEW)
+    errors, outside = [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://")
+               else (outside.append(r.request.url), r.abort()))
+    try:
+        page.goto((tmp_path / "narrow_channel_replay.html").as_uri())
+        counter = page.locator("#sim-counter")
+        expect(counter).to_have_text(f"Rounds played: 0 of {s.horizon}")
+        for i in range(1, 6):
+            page.locator("#sim-stepbtn").click()
+            expect(counter).to_have_text(f"Rounds played: {i} of {s.horizon}")
+            assert numbers(page.locator(".sim-total").all_inner_texts()) == want[i - 1], i
+            assert page.locator("tr.sim-moves").count() == 2 * len(s.tracks)
+        page.locator("#sim-backbtn").click()
+        expect(counter).to_have_text(f"Rounds played: 4 of {s.horizon}")
+        assert in_view(page, page.locator(".sim-score")) and in_view(page, page.locator(".sim-matrix").first)
+        page.locator("#sim-playbtn").click()
+        expect(counter).to_have_text(f"Rounds played: {s.horizon} of {s.horizon}", timeout=60_000)
+        assert numbers(page.locator(".sim-total").all_inner_texts()) == want[-1]
+        expect(page.locator("#sim-stepbtn")).to_be_disabled()
+    finally:
+        page.close()
+    assert not errors and not outside, (errors, outside)

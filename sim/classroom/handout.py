@@ -103,9 +103,10 @@ def outcome_section(scenario: Scenario, runs: int, seed: int) -> str:
 
 
 def handout_html(scenario: Scenario, runs: int = 500, seed: int | None = None, run: int = 0,
-                 overrides: list[str] | tuple[str, ...] = (), neutral: bool = False) -> str:
+                 overrides: list[str] | tuple[str, ...] = (), neutral: bool = False, page: str = "") -> str:
     """The handout page as one HTML string (``overrides``: the ``--set`` values it was made with;
-    ``neutral``: the sides called Blue and Red)."""
+    ``neutral``: the sides called Blue and Red; ``page``: the file name of the replay page of the same
+    run written beside it, linked)."""
     from .lessons import renamer
     from ..model.model import NegotiationModel
     from .tracefmt import choose, fit, start_state
@@ -151,6 +152,9 @@ def handout_html(scenario: Scenario, runs: int = 500, seed: int | None = None, r
         parts.append(f"<figure><img alt='distribution of the channel outcome' src='{embed(fig)}'>"
                      "<figcaption>Left: share of runs in each outcome. Right: when the channel broke."
                      "</figcaption></figure>")
+    if page:
+        parts.append(f"<p>To replay this run round by round in a browser (nothing to install, no network): "
+                     f"open <a href='{escape(page)}'>{escape(page)}</a>, written beside this handout.</p>")
     parts.append(f"<p class='meta'>Made with <code>sim handout</code> from {escape(Path(scenario.file).name)}. "
                  "The numbers are illustrative, not forecasts.</p>")
     body = "\n".join(p if "data:image" in p else rename(p) for p in parts)
@@ -162,7 +166,9 @@ def write_handout(scenario: Scenario, out: Path, runs: int = 500, seed: int | No
                   overrides: list[str] | tuple[str, ...] = (), neutral: bool = False) -> Path:
     from ..results.folders import inside, write_text_atomic
 
+    from .staticpage import write_page
+
     path = inside(out, out / f"{scenario.name}.html")  # the name is a safe slug; proven here again
-    html = handout_html(scenario, runs=runs, seed=seed, overrides=overrides, neutral=neutral)
-    out.mkdir(parents=True, exist_ok=True)
+    replay = write_page(scenario, out, seed=seed, neutral=neutral)   # the same run, replayed in a browser
+    html = handout_html(scenario, runs=runs, seed=seed, overrides=overrides, neutral=neutral, page=replay.name)
     return write_text_atomic(path, html)

@@ -10,7 +10,8 @@ ORDER = 63
 
 
 def register(sub) -> None:
-    p = sub.add_parser("handout", help="write a printable, self-contained HTML handout for a lesson")
+    p = sub.add_parser("handout", help="write a printable, self-contained HTML handout for a lesson, and beside it "
+                                       "the page replaying its run (see export-page)")
     p.add_argument("lesson", help="lesson name (see `sim lessons`) or scenario YAML file")
     p.add_argument("--out", default="handouts", help="folder to write into (default: handouts/)")
     p.add_argument("--runs", type=runs_count, default=500, help="runs in the ensemble (default: 500)")
@@ -29,4 +30,5 @@ def run(args) -> int:
     path = write_handout(scenario, Path(args.out), runs=args.runs, seed=args.seed, overrides=args.set,
                          neutral=args.neutral)
     print(f"handout: {path}")
+    print(f"replay page: {path.with_name(scenario.name + '_replay.html')}")
     return 0
