@@ -1,0 +1,54 @@
+"""The live page's Reset / Play / Step controller, rendered by Solara in this process (no browser;
+needs the viz extra, which CI installs: it fails, never skips, without it)."""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+
+
+def render(name: str):
+    import ipyvuetify as v
+    import solara
+
+    from sim.classroom import viz_app
+    from sim.classroom.lessons import find_lesson
+
+    warnings.filterwarnings("ignore", category=UserWarning)
+    cls = viz_app.lesson_class(str(find_lesson(name)))
+    box, rc = solara.render(viz_app.LessonTab(cls), handle_error=False)
+    return rc, (lambda label: rc.find(v.Btn, children=[label]).widget), v
+
+
+def test_a_change_after_the_end_starts_a_playable_run():
+    """Issue 21: after the game's end a control change greyed Step and Play until Reset."""
+    rc, button, v = render("tit_for_tat")
+    try:
+        for _ in range(10):
+            button("Step").click()
+        assert button("Step").disabled and button("▶").disabled
+        rc.find(v.Select).widgets[1].v_model = "tit_for_tat"          # China plays tit_for_tat
+        assert not button("Step").disabled and not button("▶").disabled
+        button("Step").click()
+        assert not button("Step").disabled
+    finally:
+        rc.close()
+
+
+def test_play_keeps_its_pace_and_stops_at_the_end():
+    from sim.classroom.viz_app import PLAY_MS
+
+    rc, button, v = render("tit_for_tat")
+    try:
+        start = time.monotonic()
+        button("▶").click()
+        deadline = start + 30
+        while not button("Step").disabled or rc.find(v.Btn, children=["❚❚"]).widgets:
+            assert time.monotonic() < deadline, "Play did not reach the end"
+            time.sleep(0.05)
+        took = time.monotonic() - start
+        assert took >= 10 * PLAY_MS / 1000 * 0.9          # never faster than its pace
+        assert button("▶").disabled                         # the end: nothing left to play
+    finally:
+        rc.close()
