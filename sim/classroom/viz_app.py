@@ -29,7 +29,6 @@ import functools
 import logging
 import os
 import sys
-import threading
 import time
 from html import escape
 from pathlib import Path
@@ -51,8 +50,8 @@ from .lessons import lesson_query, renamer, served_lesson
 from .controls import MENU, Control, apply, closed_twin, compare, comparison, controls, extra_columns, theory_note
 from .outcomes import Outcome, outcome
 from .play import ROUNDS, Game, hidden_strategy, match, reveal
-from .panels import (CSS, STRIP, capability_colour, initials, matrix_html, news_html, num, plots_html,  # noqa: F401
-                     population_html, score_html, side_colour, strip_html, track_legend)
+from .panels import (CSS, capability_colour, initials, matrix_html, news_html, plots_html,  # noqa: F401
+                     population_html, score_html, strip_html)
 from .plots import MOVE_COLORS
 
 SECRET = "secret: drawn at random"
