@@ -20,8 +20,8 @@ LESSONS = Path(__file__).resolve().parents[1] / "scenarios" / "lessons"
 FILES = sorted(LESSONS.glob("*.yaml"))
 
 
-def table(name: str, *overrides: str, runs: int | None = None) -> dict[str, np.ndarray]:
-    return run_ensemble(load_scenario(LESSONS / name, list(overrides)), runs=runs).table
+def table(name: str, *overrides: str, runs: int | None = None, seed: int | None = None) -> dict[str, np.ndarray]:
+    return run_ensemble(load_scenario(LESSONS / name, list(overrides)), runs=runs, seed=seed).table
 
 
 def se(x: np.ndarray) -> float:
@@ -207,3 +207,25 @@ def test_viz_without_the_extra_says_how_to_install(monkeypatch, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "pip install '.[viz]'" in err and "project's folder" in err
     assert "sim-negotiation" not in err          # not a package on the public index
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_lesson_numbers_hold_on_other_seeds(seed):
+    """The lessons' quoted numbers are not one seed's luck: noise (2.25 and 2.78 per round), the
+    shadow of the future (9 and 15), linkage (the channel almost never holds linked, far more often
+    compartmentalised), chicken (crashes outnumber swerves), why talk (about 2.7 against 8.2)."""
+    tft = table("02_noise.yaml", seed=seed)["payoff.US"] / 200
+    wsls = table("02_noise.yaml", "actors.*.strategies.game=win_stay_lose_shift", seed=seed)["payoff.US"] / 200
+    assert abs(tft.mean() - 2.25) < 0.1 + 4 * se(tft) and abs(wsls.mean() - 2.78) < 0.05 + 4 * se(wsls)
+    for strategy, theory in (("always_defect", 9.0), ("tit_for_tat", 15.0)):
+        us = table("04_shadow_of_the_future.yaml", f"actors.US.strategies.game={strategy}", runs=2000,
+                   seed=seed)["payoff.US"]
+        assert abs(us.mean() - theory) < 4 * se(us), strategy
+    linked = table("07_linkage.yaml", seed=seed)
+    apart = table("07_linkage.yaml", "actors.*.strategies.frontier_safety.linkage=0", seed=seed)
+    assert linked["held"].mean() < 0.1 and apart["held"].mean() - linked["held"].mean() > 0.4
+    chicken = table("06_chicken.yaml", seed=seed)
+    assert np.all(1 - chicken["coop_rate.game"] > chicken["mutual_coop.game"])
+    why = table("09_why_talk.yaml", runs=2000, seed=seed)
+    assert abs(why["incidents"].mean() - 2.7) < 0.1 + 4 * se(why["incidents"])
+    assert abs(why["incidents_channel_closed"].mean() - 8.2) < 0.1 + 4 * se(why["incidents_channel_closed"])
