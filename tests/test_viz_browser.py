@@ -397,6 +397,11 @@ def test_static_page_replays_the_run_from_file(browser, tmp_path):
             expect(counter).to_have_text(f"Rounds played: {i} of {s.horizon}")
             assert numbers(page.locator(".sim-total").all_inner_texts()) == want[i - 1], i
             assert page.locator("tr.sim-moves").count() == 2 * len(s.tracks)
+            # the charts hold the whole run and uncover it up to this round
+            shown = page.evaluate("() => [...document.querySelectorAll('svg.sim-chart')].map(svg => "
+                                  "[parseFloat(svg.querySelector('rect.sim-reveal').getAttribute('width')), "
+                                  "parseFloat(svg.dataset.dx)])")
+            assert len(shown) == len(s.tracks) + 1 and all(abs(w - (i * dx + 4)) < 1e-6 for w, dx in shown), i
         page.locator("#sim-backbtn").click()
         expect(counter).to_have_text(f"Rounds played: 4 of {s.horizon}")
         assert in_view(page, page.locator(".sim-score")) and in_view(page, page.locator(".sim-matrix").first)

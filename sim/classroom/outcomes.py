@@ -111,7 +111,8 @@ def shadow_outcome(s: Scenario, runs: int, seed: int) -> Outcome:
     _, pays, lengths, _ = play(s, seed=seed, runs=runs)
     totals = pays.sum(axis=0)
     rows = [("rounds per game", f"{lengths.mean():.2f} (from 1 to {int(lengths.max())})"),
-            (f"{a} total per game", f"{totals[:, 0].mean():.2f}"), (f"{b} total per game", f"{totals[:, 1].mean():.2f}")]
+            (f"{a} total per game", f"{totals[:, 0].mean():.2f}"),
+            (f"{b} total per game", f"{totals[:, 1].mean():.2f}")]
     return Outcome("What a game is worth", runs, tuple(rows), "A game ends after each round with chance 1 - w.",
                    {"length": float(lengths.mean()), "totals": totals.mean(axis=0)})
 

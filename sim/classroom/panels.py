@@ -222,7 +222,7 @@ def matrix_html(model: Run, k: int, rename=str, same: bool = False) -> str:
     return f"<div style='font-size:13px'>{title}</div><table class='sim-matrix'>{''.join(rows)}</table>{note}"
 
 
-def plots_html(model: Run, rename=str) -> str:
+def plots_html(model: Run, rename=str, reveal: bool = False) -> str:
     """Every track's escalation level and both sides' trust, round by round, as inline SVG (cheap
     enough to redraw every round; :mod:`sim.classroom.svgplot`)."""
     from .svgplot import Series, chart
@@ -234,12 +234,13 @@ def plots_html(model: Run, rename=str) -> str:
     for k, t in enumerate(s.tracks):
         levels = [t.start] + [r.tracks[k].level for r in model.history]
         charts.append(chart([Series("level", "#D55E00", levels, steps=True)], 0, len(t.rungs) - 1, length,
-                            f"Escalation: {t.name}", first=-1, left=110,
+                            f"Escalation: {t.name}", first=-1, left=110, reveal=f"sim-clip-{k}" if reveal else "",
                             y_labels=[(i, name) for i, name in enumerate(t.rungs)], x_label="round"))
     start = [float(np.asarray(model.values[a.spec.params["trust"]])[0]) for a in model.actors]
     trust = [Series(rename(name), side_colour(i), [start[i]] + [r.actors[i].trust for r in model.history],
                     dashed=i == 1) for i, name in enumerate(s.actor_names)]
     charts.append(chart(trust, 0, 1, length, "Trust in the other side", first=-1,
+                        reveal="sim-clip-trust" if reveal else "",
                         y_labels=[(v, f"{v:g}") for v in (0, 0.25, 0.5, 0.75, 1)], x_label="round"))
     return (f"<div class='sim-plots' data-round='{len(model.history)}' style='display:flex;flex-wrap:wrap;gap:8px'>"
             + "".join(charts) + "</div>")

@@ -69,7 +69,7 @@ def frame(model: ReplayModel, ended: bool, rename) -> dict:
              else "<i>Press Step or Play to play the first round.</i>")
     pop = population_html(model, rename) if model.population is not None else ""
     return {"counter": counter_text(model, ended), "score": score_html(model, rename),
-            "matrix": matrices(model, rename), "strip": strip, "pop": pop, "plots": plots_html(model, rename)}
+            "matrix": matrices(model, rename), "strip": strip, "pop": pop}
 
 
 def frames(scenario: Scenario, seed: int | None = None, run: int = 0, rename=str) -> tuple[list[dict], ReplayModel]:
@@ -85,10 +85,13 @@ def frames(scenario: Scenario, seed: int | None = None, run: int = 0, rename=str
 SCRIPT = """
 const F = JSON.parse(document.getElementById('sim-frames').textContent);
 let i = 0, timer = null;
-const ids = ['counter', 'score', 'matrix', 'strip', 'pop', 'plots'];
+const ids = ['counter', 'score', 'matrix', 'strip', 'pop'];
 function show(n) {
   i = Math.max(0, Math.min(F.length - 1, n));
   for (const k of ids) document.getElementById('sim-' + k).innerHTML = F[i][k];
+  // the charts hold the whole run: uncover it up to this round
+  for (const svg of document.querySelectorAll('svg.sim-chart[data-dx]'))
+    svg.querySelector('rect.sim-reveal').setAttribute('width', i * parseFloat(svg.dataset.dx) + 4);
   document.getElementById('sim-stepbtn').disabled = i >= F.length - 1;
   document.getElementById('sim-playbtn').disabled = i >= F.length - 1 && timer === null;
   document.getElementById('sim-backbtn').disabled = i === 0;
@@ -120,7 +123,8 @@ body { font-family: Roboto, 'Helvetica Neue', Arial, sans-serif; margin: 8px 16p
 def page_html(scenario: Scenario, seed: int | None = None, run: int = 0, rename=str, play_ms: int = 400) -> str:
     """The whole page: the lesson's title, goal and notes, the buttons, and every round's panels."""
     seed = scenario.seed if seed is None else seed
-    shots, _ = frames(scenario, seed=seed, run=run, rename=rename)
+    shots, end = frames(scenario, seed=seed, run=run, rename=rename)
+    plots = plots_html(end, rename, reveal=True)   # the whole run, uncovered round by round
     lesson = scenario.lesson
     title = rename(lesson.title if lesson else (scenario.title or scenario.name))
     goal = f"<p>{escape(rename(lesson.goal))}</p>" if lesson else ""
@@ -129,7 +133,8 @@ def page_html(scenario: Scenario, seed: int | None = None, run: int = 0, rename=
     data = json.dumps(shots).replace("</", "<\\/")       # never ends the script element early
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy"
+ content="default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <style>{CSS}{PAGE_CSS}</style></head><body class="sim-main">
 <h2 class="sim-title">{escape(title)}</h2>{goal}
 <p class="sim-meta">A prepared run of the lesson (seed {seed}, run {run}), replayed round by round: the same
@@ -138,7 +143,7 @@ run as <code>sim viz</code> shows with the lesson's settings. Keys: &larr; and &
 <button id="sim-stepbtn">Step</button><button id="sim-playbtn">&#9654; Play</button></div>
 <div class="sim-top"><div><div id="sim-counter" class="sim-step"></div><div id="sim-score"></div></div>
 <div id="sim-matrix" style="display:flex;gap:12px"></div></div>
-<div id="sim-strip"></div><div id="sim-pop"></div><div id="sim-plots"></div>
+<div id="sim-strip"></div><div id="sim-pop"></div><div id="sim-plots">{plots}</div>
 <div class="sim-notes">{notice}</div>
 <p class="sim-meta">Made with <code>sim export-page</code> from {escape(Path(scenario.file).name)}. The numbers are
 illustrative, not forecasts.</p>
