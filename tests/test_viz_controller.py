@@ -52,3 +52,16 @@ def test_play_keeps_its_pace_and_stops_at_the_end():
         assert button("▶").disabled                         # the end: nothing left to play
     finally:
         rc.close()
+
+
+def test_docs_quote_the_page_constants():
+    """docs/classroom.md's figures for Play, the outcome panel and the tournament's animation."""
+    from pathlib import Path
+
+    from sim.classroom.viz_app import FRAME_S, FRAMES, OUTCOME_RUNS, PLAY_MS
+
+    text = " ".join((Path(__file__).resolve().parents[1] / "docs" / "classroom.md").read_text().split())
+    assert f"a round every {PLAY_MS / 1000:g} s ({1000 / PLAY_MS:g} a second)" in text
+    assert f"runs the lesson {OUTCOME_RUNS} times" in text
+    assert f"its designed {FRAMES * FRAME_S:g} seconds ({FRAMES} pictures, a quarter of a second apart" in text
+    assert FRAME_S == 0.25
