@@ -51,3 +51,27 @@ def test_export_page_bad_lesson_is_one_line(tmp_path, capsys):
     assert main(["export-page", "nope", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no lesson 'nope'" in err
+
+
+def test_page_news_keeps_the_channel_and_names_sides_neutrally():
+    """Frequent events (new chip rules) never push the channel's news out of the page's list, and
+    with neutral names a side is "Blue", never "the Blue"."""
+    from sim.classroom.lessons import renamer
+    from sim.classroom.panels import news_html
+    from sim.classroom.staticpage import ReplayModel
+    from sim.model.trace import ChannelNotes
+    from sim.ensemble.runner import run_ensemble
+
+    s = load_scenario(LESSONS / "08_narrow_channel.yaml")
+    t = run_ensemble(s, runs=40).table
+    run = int(np.flatnonzero(t["held"] == 0)[0])                 # a run in which the channel broke
+    m = ReplayModel(s, run=run)
+    while m.running:
+        m.step()
+    notes = ChannelNotes(s)
+    said = [f"round {r.step}: {n}" for r in m.history for n in notes(r)]
+    assert said
+    news = news_html(m)
+    assert all(x in news for x in said[-4:])
+    blue = news_html(m, renamer(s.actor_names, True))
+    assert "the Blue" not in blue and "the Red" not in blue

@@ -111,21 +111,21 @@ def strip_html(model: Run, width: int = STRIP, rename=str) -> str:
             f"{news_html(model, rename)}")
 
 
-def news_html(model: Run, rename=str, last: int = 4) -> str:
-    """The latest things that happened to the channel (freezes, thaws, suspension, collapse) and the
-    events that fired, each with its round, newest last."""
+def news_html(model: Run, rename=str, last: int = 4, events: int = 2) -> str:
+    """What happened to the channel (freezes, thaws, suspension, collapse: the latest ``last``) and
+    the events that fired (the latest ``events``, so that frequent events never push the channel's
+    news out), each with its round, in order."""
     from ..model.trace import ChannelNotes
 
     notes = ChannelNotes(model.scenario)
-    news = []
+    channel, fired = [], []
     for r in model.history:
-        for n in notes(r) + list(r.events):
-            for a in model.scenario.actor_names:
-                n = n.replace(a, rename(a))
-            news.append(f"round {r.step}: {n}")
+        channel += [(r.step, 0, n) for n in notes(r)]
+        fired += [(r.step, 1, e) for e in r.events]
+    news = sorted(channel[-last:] + fired[-events:]) if events else channel[-last:]
     if not news:
         return ""
-    items = "".join(f"<li>{escape(n)}</li>" for n in news[-last:])
+    items = "".join(f"<li>{escape(rename(f'round {step}: {n}'))}</li>" for step, _, n in news)
     return f"<ul class='sim-news' style='font-size:13px;margin:.3em 0'>{items}</ul>"
 
 
