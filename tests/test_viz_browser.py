@@ -280,8 +280,16 @@ def change_control(page, c, s, value_now):
         return int(value_now) + 1
     if c.is_menu:
         new = next(x for x in c.choices if x != value_now)
-        page.locator(".v-select", has_text=c.label).click()
-        page.locator(".menuable__content__active .v-list-item", has_text=re.compile(f"^{new}$")).click()
+        select = page.locator(".v-select", has_text=c.label)
+        for _ in range(3):   # a click during the menu's opening animation can miss: try again
+            select.click()
+            page.locator(".menuable__content__active .v-list-item", has_text=re.compile(f"^{new}$")).click()
+            try:
+                expect(select).to_contain_text(new, timeout=10_000)
+                break
+            except AssertionError:
+                page.keyboard.press("Escape")
+        expect(select).to_contain_text(new)
         return new
     slider = page.locator(".v-input", has_text=c.label)
     slider.locator(".v-slider__thumb-container").focus()
