@@ -277,6 +277,7 @@ def change_control(page, c, s, value_now):
         box = page.locator(".v-input", has_text=c.label).locator("input")
         box.fill(str(int(value_now) + 1))
         box.press("Enter")
+        box.blur()          # a text input also commits on leaving it (the same value twice is no change)
         return int(value_now) + 1
     if c.is_menu:
         new = next(x for x in c.choices if x != value_now)
