@@ -14,7 +14,7 @@ def headline(summary: dict, seconds: float | None = None) -> str:
         return f"  {label:<36}{d:+.3f}  [{lo:+.3f}, {hi:+.3f}]{tail}"
 
     def effect(e: dict, what: str) -> list[str]:
-        """Run minus twin for the channel; incidents as the twin's minus the run's (averted)."""
+        """Every effect run minus twin (labels.SIGN_CONVENTION); incidents are stored as averted (twin minus run)."""
         h, o, name = e["held"], e["open_share"], e["twin"]
         lines = []
         if name != "channel_closed":
@@ -23,9 +23,9 @@ def headline(summary: dict, seconds: float | None = None) -> str:
                       row(f"{what} on open share", o["difference"], o["lo"], o["hi"])]
         if "incidents_averted" in e:
             a = e["incidents_averted"]
-            if name == "channel_closed":
-                lines.append(row("incidents averted by the channel", a["difference"], a["lo"], a["hi"],
-                                 f"  per run ({e['incidents_twin']:.3f} with it closed)"))
+            if name == "channel_closed":  # the channel's effect (run minus twin): negative = incidents averted
+                lines.append(row("channel's effect on incidents", -a["difference"], -a["hi"], -a["lo"],
+                                 f"  per run (averts {a['difference']:.3f}; {e['incidents_twin']:.3f} with it closed)"))
             else:
                 lines.append(row(f"{what} on incidents", -a["difference"], -a["hi"], -a["lo"], "  per run"))
         return lines

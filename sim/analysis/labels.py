@@ -206,3 +206,10 @@ def column_label(name: str, scenario: Scenario | None = None) -> str:
     if name.startswith("param.") or name.count(".") >= 2:
         return param_label(name, scenario)
     return outcome_label(name)
+
+
+#: the one sign convention of every effect and difference (terminal, summary.json, reports, briefs)
+SIGN_CONVENTION = ("Sign convention: an effect is the outcome with the thing (the runs as simulated) minus the "
+                   "outcome without it (the twin: the same runs on the same random numbers with it switched "
+                   "off); a comparison's difference is each folder minus the first. A negative effect on "
+                   "P(held) makes the channel less likely to hold; a negative effect on incidents means fewer.")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .labels import outcome_words, param_label, words
+from .labels import SIGN_CONVENTION, outcome_words, param_label, words
 from .forecast_report import forecast_section
 from .reference_check import reference_section
 from ..results import outcomes as declared
@@ -74,7 +74,9 @@ td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 td.wide{min-width:18em}small,.path{color:#666;font-size:.85em}.path{font-family:monospace;overflow-wrap:anywhere}
 figure{margin:1.5em 0}figure img{max-width:100%;height:auto}figcaption{font-size:.9em;color:#444}
 .note{background:#fff8e1;border-left:4px solid #E69F00;padding:.5em 1em}code{font-size:.9em}
-ul.questions li{margin:.3em 0}"""
+ul.questions li{margin:.3em 0}
+.answer{font-size:1.05em;background:#eef5fb;border-left:4px solid #0072B2;padding:.4em .9em;margin:.6em 0}
+.answer p{margin:.25em 0}.forest img{width:100%;height:auto}.small{font-size:.85em;color:#444}"""
 
 
 def esc(x) -> str:
@@ -396,6 +398,18 @@ def _effect_text(s, eff, v) -> str:
     return f"{who} {what}: {op} {v(eff.value)}"
 
 
+def answer_section(ctx: Context) -> str:
+    """The answer first: the brief's summary block (sim.analysis.brief), with the forest chart."""
+    from ..errors import UserError
+    from .brief import read_brief, summary_block
+
+    try:
+        brief = read_brief(ctx.folder, ctx.manifest)
+    except (UserError, KeyError):
+        return ""
+    return "<h2>Answer</h2>" + summary_block(brief, chart=bool(brief.effects))
+
+
 def assumptions_section(ctx: Context) -> str:
     if not ctx.with_assumptions:
         return ""
@@ -435,19 +449,23 @@ def effects_section(ctx: Context) -> str:
     rows = []
     for name, e in effects:
         h, o = e["held"], e["open_share"]
-        what = "the rivalry (vs pacified twin)" if name == "pacified" else f"vs twin '{name}'"
-        rows.append([what, "P(held)", h["difference"], f"[{h['lo']:+.3f}, {h['hi']:+.3f}]",
-                     f"{h['mcnemar_p']:.2g}", h["runs_differing"]])
-        rows.append([what, "mean open share", o["difference"], f"[{o['lo']:+.3f}, {o['hi']:+.3f}]", "", ""])
+        what = "the rivalry (vs pacified twin)" if name == "pacified" else (
+            "the channel (vs twin 'channel_closed')" if name == "channel_closed" else f"vs twin '{name}'")
+        if name != "channel_closed":  # its twin never holds: its P(held) and open share are 0 by construction
+            rows.append([what, "P(held)", h["difference"], f"[{h['lo']:+.3f}, {h['hi']:+.3f}]",
+                         f"{h['mcnemar_p']:.2g}", h["runs_differing"]])
+            rows.append([what, "mean open share", o["difference"], f"[{o['lo']:+.3f}, {o['hi']:+.3f}]", "", ""])
         if "incidents_averted" in e:
-            a = e["incidents_averted"]
-            rows.append([what, "misuse incidents averted per run (twin minus run)", a["difference"],
-                         f"[{a['lo']:+.3f}, {a['hi']:+.3f}]", "", ""])
+            a = e["incidents_averted"]  # stored as twin minus run: the effect is run minus twin
+            rows.append([what, "misuse incidents per run", -a["difference"], f"[{-a['hi']:+.3f}, {-a['lo']:+.3f}]",
+                         "", ""])
     intro = ("Each run is simulated again as a <i>twin</i> with one intervention and the same random numbers. "
              "The pacified twin forces both sides to C on every rivalry track and holds rivalry levels at "
-             "their start, so the difference (run minus twin) is the effect of the rivalry on the channel. "
+             "their start, so the difference (run minus twin) is the effect of the rivalry on the channel; "
+             "against the channel_closed twin, the effect of the channel (a negative effect on incidents: "
+             "incidents it averts). "
              "Paired 95% intervals: Newcombe's score interval for paired proportions (1998, method 10) and "
-             "a paired t interval for the open share; p: exact McNemar test.")
+             "a paired t interval for the open share; p: exact McNemar test. " + esc(SIGN_CONVENTION))
     return ("<h2>Effect of the rivalry on the channel</h2>" + f"<p>{intro}</p>"
             + table(["effect of", "outcome", "difference", "95% interval", "McNemar p", "runs differing"], rows))
 
@@ -786,10 +804,11 @@ def table_section(ctx: Context) -> str:
 
 
 #: the sections of a run folder's report, in order (add a function to add a section)
-RUN_SECTIONS: list[Section] = [assumptions_section, forecast_section, headline_section, mechanisms_section, effects_section, figures_section,
+RUN_SECTIONS: list[Section] = [answer_section, assumptions_section, forecast_section, headline_section, mechanisms_section,
+                               effects_section, figures_section,
                                robustness_section, reference_section, theory_section, manifest_section]
 #: the sections of a sweep, compare or sensitivity folder's report
-TABLE_SECTIONS: list[Section] = [assumptions_section, table_section, figures_section, theory_section,
+TABLE_SECTIONS: list[Section] = [answer_section, assumptions_section, table_section, figures_section, theory_section,
                                  manifest_section]
 
 

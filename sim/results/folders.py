@@ -68,6 +68,20 @@ def write_text_atomic(path: Path, text: str) -> Path:
     return path
 
 
+def write_bytes_atomic(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a hidden temporary file next to ``path``, then rename it into place."""
+    path = Path(path)
+    tmp = path.with_name(f"{PARTIAL_PREFIX}{uuid.uuid4().hex}-{path.name}"[:255])
+    try:
+        with naming(path):
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
 @contextmanager
 def folder_lock(folder: Path, what: str = "this folder"):
     """Hold an exclusive lock on ``folder`` (the directory itself, so the lock follows a rename and

@@ -64,3 +64,23 @@ def fields_digest(manifest: dict) -> str:
     fields = {k: v for k, v in manifest.items() if k != SELF_KEY}
     text = json.dumps(json.loads(json.dumps(fields, default=str)), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def add_files(folder: Path, names: list[str]) -> dict:
+    """Add files written into a finished folder (a brief) to its manifest: their checksums, and the
+    manifest's own checksum again. The other files' recorded checksums are kept as they were, so
+    a folder changed since it was written still fails ``sim verify``. Refused (UserError) when
+    the manifest's own fields were edited."""
+    from ..errors import UserError
+    from .folders import write_text_atomic
+
+    folder = Path(folder)
+    path = folder / "manifest.json"
+    manifest = json.loads(path.read_text())
+    recorded = manifest.get(SELF_KEY)
+    if recorded is not None and recorded != fields_digest(manifest):
+        raise UserError(f"{path}: the manifest's own fields were edited (sim verify {folder}); not adding to it")
+    manifest["files"] = {**manifest.get("files", {}), **{n: sha256(folder / n) for n in names}}
+    manifest[SELF_KEY] = fields_digest(manifest)
+    write_text_atomic(path, json.dumps(manifest, indent=2, default=str) + "\n")
+    return manifest
