@@ -145,3 +145,37 @@ def test_brief_prints_to_one_a4_page(folders, browser, tmp_path):
         top = page.evaluate("document.getElementById('answer').getBoundingClientRect().bottom")
         assert top < 900, f"{kind}: the answer is below the first screen"
     page.close()
+
+
+FIT = """() => {
+  const out = {page: document.documentElement.scrollWidth, viewport: window.innerWidth, tables: []};
+  for (const t of document.querySelectorAll('table')) {
+    const box = t.parentElement;
+    out.tables.push({head: t.innerText.slice(0, 40), fits: t.scrollWidth <= box.clientWidth + 1,
+                     inside: t.getBoundingClientRect().right <= document.body.getBoundingClientRect().right + 1});
+  }
+  const diff = [...document.querySelectorAll('h3')].find(h => h.innerText.startsWith('Differences'));
+  out.diffTableBottom = diff ? diff.nextElementSibling.getBoundingClientRect().bottom : null;
+  out.answerBottom = document.getElementById('answer').getBoundingClientRect().bottom;
+  return out;
+}"""
+
+
+@pytest.mark.browser
+def test_compare_report_puts_the_differences_first(folders, browser):
+    """At 1280 px and in print (A4 width), no table of the compare report is wider than its page;
+    the answer and the table of differences are on the first screen; the p-values name McNemar."""
+    html = (folders["compare"] / "report.html").read_text()
+    assert "McNemar)" in html and "rivalry_effect.p_value" not in html and "two-proportion test" not in html
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto((folders["compare"] / "report.html").as_uri())
+    for media, width in (("screen", 1280), ("print", 718)):   # 718 px: A4 less 15 mm margins at 96 dpi
+        page.emulate_media(media=media)
+        page.set_viewport_size({"width": width, "height": 900 if media == "screen" else 1123})
+        got = page.evaluate(FIT)
+        assert got["page"] <= got["viewport"], f"{media}: the page scrolls sideways"
+        for t in got["tables"]:
+            assert t["fits"] and t["inside"], f"{media}: table '{t['head']}' is wider than the page"
+        if media == "screen":
+            assert got["answerBottom"] < 900 and got["diffTableBottom"] < 900, got
+    page.close()

@@ -53,7 +53,7 @@ def test_sweep_and_compare_reports(tmp_path, capsys):
     assert main(["compare", str(sweep / "point-001"), str(sweep / "point-002"), "--out", str(res)]) == 0
     (comp,) = (res / "compare").iterdir()
     text = check_self_contained(comp)
-    assert "diff.p_held" in text and "Newcombe" in text
+    assert "Differences: each minus" in text and "Newcombe" in text and "diff.p_held" not in text  # human labels
 
 
 def test_theory_panel_is_rendered_generically(tmp_path):

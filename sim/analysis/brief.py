@@ -261,7 +261,7 @@ def compare_brief(folder: Path, manifest: dict) -> Brief:
     questions = list(dict.fromkeys(q for q in (_question(d) for d in datas) if q))
     robust = read_table(folder / "robustness.csv") if (folder / "robustness.csv").is_file() else None
     first = labels[0]
-    sentences, effects, ranges = [], [], []
+    sentences, effects, ranges, robust_words = [], [], [], []
     for i in range(1, len(labels)):
         paired = t["paired"][i] == 1
         test = "McNemar" if paired else "two-proportion z test"
@@ -284,9 +284,13 @@ def compare_brief(folder: Path, manifest: dict) -> Brief:
                 same = sum(1 for j in rows if (robust["diff"][j] < 0) == (d < 0) and robust["diff"][j] != 0)
                 lo_d = min(robust["diff"][j] for j in rows)
                 hi_d = max(robust["diff"][j] for j in rows)
+                sign = "negative" if d < 0 else "positive"
                 ranges.append(f"the difference in P(held), {labels[i]} minus {first}, over the {len(rows)} distinct "
-                              f"definitions of \"held\": {lo_d:+.3f} to {hi_d:+.3f}; "
-                              f"{'negative' if d < 0 else 'positive'} under {same} of them")
+                              f"definitions of \"held\": {lo_d:+.3f} to {hi_d:+.3f}; {sign} under {same} of them")
+                robust_words.append(f"{sign} under {same} of the {len(rows)} distinct definitions of \"held\" "
+                                    f"(from {lo_d:+.3f} to {hi_d:+.3f})")
+    if robust_words:
+        sentences.append("The difference is " + "; ".join(robust_words) + ".")
     riv = [(labels[i], s["rivalry_effect"]["held"]) for i, s in enumerate(summaries) if s.get("rivalry_effect")]
     if riv:
         sentences.append("The rivalry's effect on P(held) is " + "; ".join(
@@ -304,6 +308,10 @@ def compare_brief(folder: Path, manifest: dict) -> Brief:
         mechanisms.append(f"{name}: " + ", ".join(parts))
     seeds = sorted({str(s.get("seed")) for s in summaries if s.get("seed") is not None})
     repro = _reproduce(manifest, "compare.csv", ", ".join(seeds) if seeds else None)
+    for lab, f in zip(labels, folders):  # how each compared folder was made
+        m = _json(f / "manifest.json") if (f / "manifest.json").is_file() else {}
+        if isinstance(m.get("command"), list):
+            repro.append(f"{lab}: " + shlex.join(str(c) for c in m["command"]))
     title = "Comparison: " + " vs ".join(labels)
     return Brief("compare", title, " / ".join(questions), sentences, effects,
                  "difference vs " + first + " (95% interval)", ranges,

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .labels import SIGN_CONVENTION, outcome_words, param_label, words
+from .labels import outcome_words, param_label, words
 from .forecast_report import forecast_section
 from .reference_check import reference_section
 from ..results import outcomes as declared
@@ -76,7 +76,7 @@ figure{margin:1.5em 0}figure img{max-width:100%;height:auto}figcaption{font-size
 .note{background:#fff8e1;border-left:4px solid #E69F00;padding:.5em 1em}code{font-size:.9em}
 ul.questions li{margin:.3em 0}
 .answer{font-size:1.05em;background:#eef5fb;border-left:4px solid #0072B2;padding:.4em .9em;margin:.6em 0}
-.answer p{margin:.25em 0}.forest img{width:100%;height:auto}.small{font-size:.85em;color:#444}"""
+.answer p{margin:.25em 0}.forest img{width:100%;max-width:46em;height:auto}.small{font-size:.85em;color:#444}"""
 
 
 def esc(x) -> str:
@@ -407,7 +407,11 @@ def answer_section(ctx: Context) -> str:
         brief = read_brief(ctx.folder, ctx.manifest)
     except (UserError, KeyError):
         return ""
-    return "<h2>Answer</h2>" + summary_block(brief, chart=bool(brief.effects))
+    block = summary_block(brief, chart=bool(brief.effects))
+    if ctx.kind == "compare" and ctx.csv_name == "compare.csv":  # the differences table under the sentences
+        cut = block.index("</section>") + len("</section>")
+        block = block[:cut] + compare_tables(ctx, differences_only=True) + block[cut:]
+    return "<h2>Answer</h2>" + block
 
 
 def assumptions_section(ctx: Context) -> str:
@@ -465,7 +469,8 @@ def effects_section(ctx: Context) -> str:
              "against the channel_closed twin, the effect of the channel (a negative effect on incidents: "
              "incidents it averts). "
              "Paired 95% intervals: Newcombe's score interval for paired proportions (1998, method 10) and "
-             "a paired t interval for the open share; p: exact McNemar test. " + esc(SIGN_CONVENTION))
+             "a paired t interval for the open share; p: exact McNemar test. Every effect is run minus twin "
+             "(the sign convention stated under the answer).")
     return ("<h2>Effect of the rivalry on the channel</h2>" + f"<p>{intro}</p>"
             + table(["effect of", "outcome", "difference", "95% interval", "McNemar p", "runs differing"], rows))
 
@@ -719,7 +724,7 @@ def column_header(name: str, scenario=None) -> Raw:
     elif name.startswith("paired_p_value."):
         text = f"paired test (McNemar) p-value, {outcome_words().get(name[15:], words(name[15:]))}"
     elif name.startswith("p_value."):
-        text = f"two-proportion test p-value, {outcome_words().get(name[8:], words(name[8:]))}"
+        text = f"p-value (McNemar if paired, else two-proportion z test), {outcome_words().get(name[8:], words(name[8:]))}"
     elif name in outcome_words():
         text = outcome_words()[name]
     elif "." in name:
@@ -794,9 +799,84 @@ def _estimate_cell(x, lo, hi, k, n, i) -> str:
     return f'<span style="white-space:nowrap">{text}</span>'
 
 
+def compare_tables(ctx: Context, differences_only: bool = False) -> str:
+    """A comparison built around its differences: first each folder minus the first (difference,
+    95% interval, the test's p-value named for its test), then each folder's own estimates with the
+    folders as columns, so neither table is wider than the page however many outcomes there are.
+    ``differences_only``: the first table (it opens the report, under the answer); else the second."""
+    t = read_table(ctx.folder / ctx.csv_name)
+    labels = [str(x) for x in t["label"]]
+    from .compare import COMPARED
+
+    def interval(key: str, i: int, signed: bool = True) -> str:
+        lo, hi = t[f"{key}.lo"][i], t[f"{key}.hi"][i]
+        if lo != lo:
+            return "n/a"
+        return f"[{lo:+.3f}, {hi:+.3f}]" if signed else f"[{lo:.3f}, {hi:.3f}]"
+
+    rows = []
+    many = len(labels) > 2
+    for i in range(1, len(labels)):
+        paired = t["paired"][i] == 1
+        test = "McNemar" if paired else "two-proportion z test"
+        for _, key, text in COMPARED:
+            rows.append(([labels[i]] if many else []) + [text, Raw(f"<b>{t[f'diff.{key}'][i]:+.3f}</b>"),
+                                                         interval(f"diff.{key}", i),
+                                                         f"{t[f'p_value.{key}'][i]:.2g} ({test})"])
+        rows.append(([labels[i]] if many else []) + ["mean open share", Raw(f"<b>{t['diff.mean_open_share'][i]:+.3f}</b>"),
+                                                     interval("diff.mean_open_share", i), "(paired t interval)"
+                                                     if paired else "(Welch t interval)"])
+        rows.append(([labels[i]] if many else []) + [f"Kaplan-Meier survival to step {int(t['km_step'][i])}",
+                                                     Raw(f"<b>{t['diff.km_survival'][i]:+.3f}</b>"), "", ""])
+    head = (["folder"] if many else []) + ["outcome", "difference", "95% interval", "p-value (test)"]
+    how = ("Paired folders (the same runs on the same seed) use Newcombe's paired score interval and McNemar's "
+           "exact test; independent folders Newcombe's hybrid interval and the two-proportion z test.")
+    first = (f"<h3>Differences: each minus {esc(labels[0])}</h3>" + table(head, rows)
+             + f"<p><small>{esc(how)}</small></p>")
+    if differences_only:
+        return first
+
+    def est(key: str, i: int) -> str:
+        x = t[key][i]
+        return "n/a" if x != x else f"{x:.3f} {interval(key, i, signed=False)}"
+
+    def signed(key: str, i: int, flip: bool = False) -> str:
+        x = t[key][i] if key in t else float("nan")
+        if x != x:
+            return "n/a"
+        lo, hi = t[f"{key}.lo"][i], t[f"{key}.hi"][i]
+        if flip:
+            x, lo, hi = -x, -hi, -lo
+        return f"{x:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+
+    n = len(labels)
+    body = [[text] + [est(key, i) + f" ({int(t[key + '.k'][i])}/{int(t[key + '.n'][i])})" for i in range(n)]
+            for _, key, text in COMPARED]
+    body.append(["mean open share"] + [est("mean_open_share", i) for i in range(n)])
+    body.append(["rivalry's effect on P(held) (run minus pacified twin)"]
+                + [signed("rivalry_effect", i) + ("" if t["rivalry_effect.p_value"][i] != t["rivalry_effect.p_value"][i]
+                                                  else f", McNemar p = {t['rivalry_effect.p_value'][i]:.2g}")
+                   for i in range(n)])
+    if "mean_incidents" in t:
+        body.append(["mean misuse incidents per run"] + [est("mean_incidents", i) for i in range(n)])
+    if "incidents_averted" in t:
+        body.append(["channel's effect on incidents per run (negative: averted)"]
+                    + [signed("incidents_averted", i, flip=True) for i in range(n)])
+    body.append([f"Kaplan-Meier survival to step {int(t['km_step'][0])}"] + [est("km_survival", i) for i in range(n)])
+    body.append(["runs, seed"] + [f"{int(t['runs'][i])}, seed {int(t['seed'][i])}" for i in range(n)])
+    second = ("<h2>Each folder</h2><p>Estimates with their 95% intervals (Wilson for proportions, t for means) "
+              "and counts.</p>" + table(["", *labels], body)
+              + f"<p><small>Every column: <code>{esc(ctx.csv_name)}</code>. Folders: "
+              + "; ".join(f"{esc(labels[i])}: <span class=\"path\">{esc(t['folder'][i])}</span>" for i in range(n))
+              + "</small></p>")
+    return second
+
+
 def table_section(ctx: Context) -> str:
     if ctx.csv_name is None:
         return ""
+    if ctx.kind == "compare" and ctx.csv_name == "compare.csv":
+        return compare_tables(ctx)
     cols = read_table(ctx.folder / ctx.csv_name)
     return (f"<h2>Headline numbers</h2><p>{esc(ctx.intro)}</p>" + condensed_table(cols, ctx.scenario)
             + f"<p><small>Each estimate with its 95% interval in brackets; the full table is "
