@@ -167,7 +167,10 @@ def param_label(path: str, scenario: Scenario | None = None) -> str:
         name = _event_name(scenario, key)
         step = scenario.step if scenario is not None else "step"
         if parts[2] == "probability":
-            return f"{name}: chance per {step}"
+            i = _event_index(scenario, key)
+            conditional = scenario is not None and i is not None and i < len(scenario.events) \
+                and bool(getattr(scenario.events[i], "when", ()))
+            return f"{name}: chance in each {step} its conditions hold" if conditional else f"{name}: chance per {step}"
         if parts[2] == "probability_if_channel_open":
             return f"{name}: chance per {step} while the channel is open"
         if parts[2] == "delay":

@@ -168,8 +168,9 @@ Section = Callable[[Context], str]
 # -- sections -------------------------------------------------------------------------------------
 
 
-def assumptions(folder: Path) -> str:
-    """The scenario's description and every number in it, fixed or uncertain, in tables."""
+def assumptions(folder: Path, swept: dict[str, list] | None = None) -> str:
+    """The scenario's description and every number in it, fixed or uncertain, in tables; a sweep's
+    ``swept`` parameters (path pattern -> values) are shown as swept, not as their base value."""
     ctx = Context(Path(folder), {}, "run", "")
     if not (ctx.folder / "scenario.yaml").exists():
         return "<p>No scenario.yaml in this folder.</p>"
@@ -182,7 +183,7 @@ def assumptions(folder: Path) -> str:
             load_scenario(ctx.folder / "scenario.yaml")
         except ScenarioError as exc:
             return f"<p>The stored scenario could not be read: {esc(exc)}</p>"
-    return assumption_tables(s)
+    return assumption_tables(s, swept)
 
 
 def value_text(p) -> str:
@@ -192,8 +193,10 @@ def value_text(p) -> str:
     return f"{p.value:g}"
 
 
-def assumption_tables(s) -> str:
+def assumption_tables(s, swept: dict[str, list] | None = None) -> str:
     """Setup, actors, strategies, tracks, events and outcome definitions: every parameter once."""
+    from fnmatch import fnmatchcase
+
     from ..scenario.resolved import ACTOR_PARAMS
 
     shown: set[str] = set()
@@ -202,6 +205,9 @@ def assumption_tables(s) -> str:
         if path is None:
             return "n/a"
         shown.add(path)
+        for pattern, values in (swept or {}).items():
+            if fnmatchcase(path, pattern):
+                return "swept: " + ", ".join(f"{x:g}" if isinstance(x, (int, float)) else str(x) for x in values)
         return value_text(s.params[path])
 
     out = []
@@ -265,10 +271,11 @@ def assumption_tables(s) -> str:
                 when.append(f"after a delay of {v(e.delay)} {s.step}s")
             if e.at:
                 when.append(("in " if _dated(s) else "at ") + _steps_text(s, sorted(e.at)))
-            if e.probability:
-                when.append(f"chance per {s.step} {v(e.probability)}")
+            if e.probability:  # a conditional event draws only in the steps its conditions hold
+                unit = f"in each {s.step} its conditions hold" if getattr(e, "when", ()) else f"per {s.step}"
+                when.append(f"chance {unit} {v(e.probability)}")
             if e.probability_if_open:
-                when.append(f"while the channel is open {v(e.probability_if_open)}")
+                when.append(f"chance per {s.step} while the channel is open {v(e.probability_if_open)}")
             effects = [_effect_text(s, eff, v) for eff in e.effects]
             name = e.name + (f" [{', '.join(sorted(e.tags))}]" if getattr(e, "tags", None) else "")
             rows.append([name, "; ".join(when), "; ".join(effects)])
@@ -417,9 +424,15 @@ def answer_section(ctx: Context) -> str:
 def assumptions_section(ctx: Context) -> str:
     if not ctx.with_assumptions:
         return ""
+    swept = None
+    if ctx.kind == "sweep" and (ctx.folder / "sweep.json").is_file():
+        axes = json.loads((ctx.folder / "sweep.json").read_text()).get("axes", [])
+        swept = {a["path"]: a.get("values", []) for a in axes if "path" in a}
+    intro = ("<p>The swept parameters are marked <b>swept</b> with their values; every other number is as the "
+             "scenario has it.</p>" if swept else "")
     if ctx.__dict__.get("scenario") is not None:  # the resolved scenario that ran, when the writer passed it
-        return "<h2>Assumptions</h2>" + assumption_tables(ctx.scenario)
-    return "<h2>Assumptions</h2>" + assumptions(ctx.folder)
+        return "<h2>Assumptions</h2>" + intro + assumption_tables(ctx.scenario, swept)
+    return "<h2>Assumptions</h2>" + intro + assumptions(ctx.folder, swept)
 
 
 def headline(summary: dict) -> str:
@@ -528,7 +541,10 @@ def headline_section(ctx: Context) -> str:
     design = ctx.manifest.get("design")
     extra = f", uncertain parameters sampled as a {'Latin hypercube' if design == 'lhs' else 'random'} design" \
         if design else ""
-    return f"<h2>Headline numbers</h2><p>{s['runs']} runs, seed {s['seed']}{esc(extra)}.</p>" + headline(s)
+    from .brief import joint_caveats
+
+    caveats = "".join(f'<p class="small"><b>Caveat.</b> {esc(c)}</p>' for c in joint_caveats(s))
+    return f"<h2>Headline numbers</h2><p>{s['runs']} runs, seed {s['seed']}{esc(extra)}.</p>" + headline(s) + caveats
 
 
 def figures(folder: Path) -> str:

@@ -54,7 +54,8 @@ def format_table(folder: Path) -> str:
         if "mean_incidents" in t and t["mean_incidents"][i] == t["mean_incidents"][i]:
             lines.append(f"  {'mean misuse incidents':<30}{interval('mean_incidents', i)}")
         if "incidents_averted" in t and t["incidents_averted"][i] == t["incidents_averted"][i]:
-            lines.append(f"  {'incidents averted by channel':<30}{interval('incidents_averted', i, '+')}")
+            a, lo, hi = t["incidents_averted"][i], t["incidents_averted.lo"][i], t["incidents_averted.hi"][i]
+            lines.append(f"  {'channel effect on incidents':<30}{-a:+.3f}  [{-hi:+.3f}, {-lo:+.3f}]  (averts {a:.3f})")
         lines.append(f"  {'K-M survival to step ' + str(int(t['km_step'][i])):<30}{interval('km_survival', i)}")
         if i == 0:
             continue

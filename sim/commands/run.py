@@ -83,6 +83,10 @@ def run(args) -> int:
     runs = args.runs or scenario.runs
     seed = scenario.seed if args.seed is None else args.seed
     scenario = with_design(scenario, args.design, runs, seed)
+    from .validate import warnings_for
+
+    for line in warnings_for(args.scenario, scenario):
+        print(line, file=sys.stderr)
     with executor_for(args, runs) as executor:
         folder, summary = run_workflow(scenario, args.out, ["sim", *args.argv], runs, seed,
                                        chunk_size=args.chunk_size, executor=executor,

@@ -31,4 +31,18 @@ def run(args) -> int:
             continue
         print(f"ok: {path} ({s.name}: {len(s.tracks)} tracks, {len(s.events)} events, "
               f"{len(s.uncertain())} uncertain parameters)")
+        for line in warnings_for(path, s):
+            print(line, file=sys.stderr)
     return 2 if failed else 0
+
+
+def warnings_for(path, scenario) -> list[str]:
+    """Advice on a valid scenario (sim/scenario/advice.py), each line naming file, line and key."""
+    from ..scenario.advice import rung_warnings
+    from ..scenario.source import read_source
+
+    try:
+        source = read_source(path)
+    except Exception:  # the scenario loaded, so this cannot fail; without origins the key is still named
+        source = None
+    return rung_warnings(scenario, source)
