@@ -88,7 +88,7 @@ def save_tables(scenario, root: Path, seed: int, runs: int, table: dict, steps, 
 def run_point(point, folder: Path, runs: int, seed: int, command: list[str], executor=None,
               chunk_size: int = 2000) -> Path:
     """Simulate one sweep point into its run folder ``folder/point-NNN`` (atomically)."""
-    with folders.new_folder(folder, point.name) as holder:
+    with folders.new_folder(folder, point.name, latest=False) as holder:  # a point is no latest
         simulate_to_folder(point.scenario, holder[0], command, runs=runs, seed=seed,
                            chunk_size=chunk_size, executor=executor)
     return holder[0]

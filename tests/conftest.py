@@ -62,6 +62,22 @@ def play(scenario, runs=None, seed=None):
     return model, rec
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_latest_alias():
+    """Tests list a scenario's results folder and expect exactly the folders they made, so the
+    ``latest`` alias is off (SIM_LATEST=0, inherited by subprocesses) except where a test turns it
+    on (tests/test_latest.py). Session scope: set before any module fixture runs a command."""
+    import os
+
+    old = os.environ.get("SIM_LATEST")
+    os.environ["SIM_LATEST"] = "0"
+    yield
+    if old is None:
+        os.environ.pop("SIM_LATEST", None)
+    else:
+        os.environ["SIM_LATEST"] = old
+
+
 @pytest.fixture
 def make_game():
     return game_scenario

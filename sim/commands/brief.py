@@ -16,8 +16,11 @@ def register(sub) -> None:
 def run(args) -> int:
     from ..analysis.brief import read_brief, write_brief
 
-    written, note = write_brief(args.folder, slides=not args.no_slides)
-    brief = read_brief(args.folder)
+    from ..results.folders import resolve_folder
+
+    folder = resolve_folder(args.folder)
+    written, note = write_brief(folder, slides=not args.no_slides)
+    brief = read_brief(folder)
     if brief.question:
         print(f"question: {brief.question}")
     for sentence in brief.sentences:

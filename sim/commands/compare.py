@@ -25,7 +25,9 @@ def register(sub) -> None:
 def run(args) -> int:
     from ..analysis.compare import write_compare
 
-    folder = write_compare(args.folders, Path(args.out), ["sim", *args.argv], at=args.at, labels=args.label)
+    from ..results.folders import resolve_folder
+
+    folder = write_compare([resolve_folder(f) for f in args.folders], Path(args.out), ["sim", *args.argv], at=args.at, labels=args.label)
     print(format_table(folder))
     print(f"results: {folder}")
     return 0

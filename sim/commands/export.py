@@ -18,7 +18,9 @@ def register(sub) -> None:
 def run(args) -> int:
     from ..results.export import export
 
-    out = export(Path(args.folder), args.format, Path(args.out) if args.out else None)
+    from ..results.folders import resolve_folder
+
+    out = export(resolve_folder(args.folder), args.format, Path(args.out) if args.out else None)
     n = sum(1 for _ in out.rglob(f"*.{args.format}"))
     print(f"{n} tables written as {args.format}: {out}")
     return 0

@@ -20,7 +20,9 @@ def run(args) -> int:
     from ..ensemble.replay import format_beliefs, replay
     from ..model.trace import format_table
 
-    r = replay(args.folder, args.run)
+    from ..results.folders import resolve_folder
+
+    r = replay(resolve_folder(args.folder), args.run)
     color = sys.stdout.isatty() and not args.no_color and "NO_COLOR" not in os.environ
     print(f"{r.scenario.name}: run {r.run} replayed ({len(r.records)} steps)")
     print(format_table(r.scenario, r.records, color=color))

@@ -14,9 +14,11 @@ def register(sub) -> None:
 def run(args) -> int:
     from ..results.verify import verify
 
+    from ..results.folders import resolve_folder
+
     bad = 0
     for folder in args.folders:
-        v = verify(folder)
+        v = verify(resolve_folder(folder))
         print(v.report())
         bad += not v.ok
     return 1 if bad else 0

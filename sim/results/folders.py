@@ -130,9 +130,59 @@ def _claim(parent: Path, stem: str, tmp: Path) -> Path:
     raise RuntimeError(f"no free results folder name under {parent}")
 
 
+#: the alias of the newest complete folder under a results root's scenario (or compare) folder
+LATEST = "latest"
+
+
+def latest_enabled() -> bool:
+    """``SIM_LATEST=0`` turns the ``latest`` alias off (scripts that list a scenario's folders)."""
+    return os.environ.get("SIM_LATEST", "1").strip().lower() not in ("0", "no", "off", "false")
+
+
+def update_latest(folder: Path) -> Path | None:
+    """Point ``<parent>/latest`` at ``folder``, atomically: a relative symlink made under a hidden
+    name and renamed over the old one (readers see the old folder or the new, never neither).
+    Where symlinks are not allowed, ``latest`` is a one-line pointer file naming the folder
+    (:func:`resolve_folder` follows both). Nothing is done if ``latest`` is a real folder."""
+    if not latest_enabled():
+        return None
+    folder = Path(folder)
+    link = folder.parent / LATEST
+    if link.is_dir() and not link.is_symlink():
+        return None
+    tmp = folder.parent / f"{PARTIAL_PREFIX}{uuid.uuid4().hex}-{LATEST}"
+    try:
+        os.symlink(folder.name, tmp, target_is_directory=True)
+        os.replace(tmp, link)
+    except (OSError, NotImplementedError):
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        write_text_atomic(link, folder.name + "\n")
+    return link
+
+
+def resolve_folder(path: str | Path) -> Path:
+    """A folder given on the command line, with ``latest`` followed: a symlink is resolved to the
+    folder it names, a pointer file read (UserError if it names no folder). Other paths unchanged."""
+    path = Path(path)
+    if path.is_symlink():
+        return path.resolve()
+    if path.name == LATEST and path.is_file():
+        try:
+            name = path.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            name = ""
+        target = path.parent / name
+        if not name or "/" in name or "\\" in name or not target.is_dir():
+            raise UserError(f"{path}: names no results folder ('{name[:60]}')")
+        return target
+    return path
+
+
 @contextmanager
-def new_folder(parent: Path, stem: str):
-    """Yield a hidden temporary folder under ``parent``; on success rename it to a free ``stem``.
+def new_folder(parent: Path, stem: str, latest: bool = True):
+    """Yield a hidden temporary folder under ``parent``; on success rename it to a free ``stem``
+    and (``latest``) point ``parent/latest`` at it.
 
     On any exception (Ctrl-C included) the temporary folder is removed, so nothing that looks
     complete is ever left behind. The final path is in ``holder[0]`` after the block.
@@ -149,6 +199,8 @@ def new_folder(parent: Path, stem: str):
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    if latest:
+        update_latest(holder[0])
 
 
 @contextmanager
@@ -174,7 +226,9 @@ def resumable_folder(parent: Path, stem: str):
 def complete(work: Path) -> Path:
     """Rename a finished ``<stem>.incomplete`` folder to a free ``<stem>``."""
     stem = work.name.removesuffix(INCOMPLETE_SUFFIX)
-    return _claim(work.parent, stem, work)
+    done = _claim(work.parent, stem, work)
+    update_latest(done)
+    return done
 
 
 def clear_partials(folder: Path) -> None:
