@@ -244,16 +244,38 @@ def robustness_table(items: list[Stored], alpha: float = 0.05) -> dict[str, np.n
     return _columns(rows)
 
 
-def overlaid_survival(items: list[Stored], ax: Axes | None = None, step_unit: str = "month") -> Axes:
-    """Kaplan-Meier curves of every folder on one Axes, each with its 95% band."""
+def common_start(items: list[Stored]):
+    """The calendar start date every compared folder shares (with the same step unit), else None."""
+    import datetime as dt
+
+    from ..scenario.resolved import STEP_UNITS
+
+    starts = {(str(i.scenario.get("start", "") or ""), str(i.scenario.get("step", "month"))) for i in items}
+    if len(starts) != 1:
+        return None
+    (start, unit), = starts
+    try:
+        return dt.date.fromisoformat(start) if start and unit in STEP_UNITS else None
+    except ValueError:
+        return None
+
+
+def overlaid_survival(items: list[Stored], ax: Axes | None = None, step_unit: str = "month", start=None) -> Axes:
+    """Kaplan-Meier curves of every folder on one Axes, each with its 95% band (dates on the time
+    axis when ``start``; the probability axis zoomed to the bands when they span little)."""
+    from .plots import time_axis, zoom_probability
+
     ax = _axes(ax)
+    lows, highs = [], []
     for i, item in enumerate(items):
         surv = survival(item.runs["break_step"].astype(float), item.runs["length"].astype(float), item.horizon)
         color = PALETTE[i % len(PALETTE)]
         ax.fill_between(surv.steps, surv.lo, surv.hi, step="post", alpha=0.18, color=color, linewidth=0)
         ax.step(surv.steps, surv.survival, where="post", color=color, label=item.label)
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel(f"step ({step_unit}s)")
+        lows.append(np.min(surv.lo))
+        highs.append(np.max(surv.hi))
+    zoom_probability(ax, lows, highs)
+    time_axis(ax, step_unit, start)
     ax.set_ylabel("P(channel still open)")
     ax.set_title("Survival of the safety channel (Kaplan-Meier, 95% bands)")
     ax.grid(alpha=0.3)
@@ -347,7 +369,8 @@ def write_compare(paths: list[str | Path], out_root: Path, command: list[str], a
         (folder / "figures").mkdir()
         units = {str(i.scenario.get("step", "month")) for i in items}
         fig = Figure(figsize=(7, 4.2), layout="constrained")
-        overlaid_survival(items, fig.add_subplot(), step_unit=units.pop() if len(units) == 1 else "step")
+        overlaid_survival(items, fig.add_subplot(), step_unit=units.pop() if len(units) == 1 else "step",
+                          start=common_start(items))
         _save(fig, folder / "figures", "compare_survival")
         fig = Figure(figsize=(9, 4.2), layout="constrained")
         overlaid_outcomes(items, fig.add_subplot())

@@ -101,8 +101,9 @@ def write_figures(folder: Path, scenario: Scenario) -> list[Path]:
         fig.suptitle(scenario.title or scenario.name, fontsize="small")
         written += _save(fig, out, "nonstate")
 
-    fig = Figure(figsize=(7, 4.2), layout="constrained")
-    plots.payoff_distribution(runs, scenario.actor_names, fig.add_subplot(), step_unit=unit)
+    fig = Figure(figsize=(9, 4.2), layout="constrained")
+    plots.payoff_distribution(runs, scenario.actor_names, fig.add_subplot(), step_unit=unit,
+                              tracks=plots.track_payoff_lines(scenario))
     fig.suptitle(scenario.title or scenario.name, fontsize="small")
     written += _save(fig, out, "payoffs")
     return written

@@ -57,6 +57,36 @@ def _legend(ax: Axes, handles: list, events: list, inside: str = "best") -> None
         ax.legend(handles=handles, loc=inside, fontsize="small")
 
 
+#: a probability axis is zoomed to the data when the data span less than this (0 to 1 hides small differences)
+ZOOM_BELOW = 0.6
+
+
+def zoom_probability(ax: Axes, lo, hi) -> bool:
+    """Zoom a probability (0 to 1) y axis to the data ``lo``..``hi`` (arrays or numbers) with a
+    margin, when they span less than :data:`ZOOM_BELOW`; say so in the plot when the axis then
+    does not start at 0. Returns whether it zoomed."""
+    lo_v = float(np.nanmin(np.asarray(lo, dtype=float)))
+    hi_v = float(np.nanmax(np.asarray(hi, dtype=float)))
+    if not np.isfinite(lo_v) or not np.isfinite(hi_v) or hi_v - lo_v >= ZOOM_BELOW:
+        ax.set_ylim(-0.02, 1.02)
+        return False
+    pad = max((hi_v - lo_v) * 0.08, 0.005)
+    bottom, top = max(lo_v - pad, 0.0), min(hi_v + pad, 1.0)
+    ax.set_ylim(bottom - (0.02 if bottom == 0 else 0), top + (0.02 if top == 1 else 0))
+    if bottom > 0:
+        ax.annotate(f"axis zoomed to the data: it starts at {bottom:.2f}, not 0", (0.01, 0.01),
+                    xycoords="axes fraction", ha="left", va="bottom", fontsize="x-small", style="italic",
+                    color="#444444", bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1})
+    return True
+
+
+def integer_ticks(ax: Axes, axis: str = "y") -> None:
+    """Whole-number ticks on an axis that counts (runs, incidents): never a tick at 0.5 runs."""
+    from matplotlib.ticker import MaxNLocator
+
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_locator(MaxNLocator(integer=True))
+
+
 def _axes(ax: Axes | None) -> Axes:
     if ax is None:
         ax = Figure(figsize=(7, 4.2), layout="constrained").add_subplot()
@@ -73,7 +103,7 @@ def survival_curve(surv: Survival, ax: Axes | None = None, label: str = "channel
                            label="95% interval")
     (line,) = ax.step(surv.steps, surv.survival, where="post", color=color, label=label)
     marks = event_markers(ax, list(events))
-    ax.set_ylim(-0.02, 1.02)
+    zoom_probability(ax, surv.lo, surv.hi)
     time_axis(ax, step_unit, start)
     ax.set_ylabel("P(channel still open)")
     ax.set_title("Survival of the safety channel (Kaplan-Meier)")
@@ -145,14 +175,17 @@ def break_histogram(table: dict[str, np.ndarray], horizon: int, ax: Axes | None 
     event_markers(ax, list(events))
     time_axis(ax, step_unit, start, what="collapse (break) step" if start is None else "date the collapse began")
     ax.set_ylabel("runs")
+    integer_ticks(ax, "y")
     ax.set_title(f"When the channel collapsed ({len(b)} of {len(table['held'])} runs)")
     ax.grid(axis="y", alpha=0.3)
     return ax
 
 
 def payoff_distribution(table: dict[str, np.ndarray], actors: tuple[str, ...], ax: Axes | None = None,
-                        step_unit: str = "month") -> Axes:
-    """Each actor's payoff per step over runs (total payoff / run length), as overlaid histograms."""
+                        step_unit: str = "month", tracks: list[str] = ()) -> Axes:
+    """Each actor's payoff per step over runs (total payoff / run length), as overlaid histograms.
+    ``tracks``: each track's payoffs per actor in the track's own move labels, listed beside the plot
+    (what a payoff unit is: :func:`track_payoff_lines`)."""
     ax = _axes(ax)
     per_step = {a: table[f"payoff.{a}"] / table["length"] for a in actors}
     lo = min(v.min() for v in per_step.values())
@@ -160,12 +193,39 @@ def payoff_distribution(table: dict[str, np.ndarray], actors: tuple[str, ...], a
     bins = np.linspace(lo, hi if hi > lo else lo + 1, 41)
     for i, (a, v) in enumerate(per_step.items()):
         ax.hist(v, bins=bins, alpha=0.5, color=PALETTE[i % len(PALETTE)], label=f"{a} (mean {v.mean():.2f})")
-    ax.set_xlabel(f"payoff per {step_unit} (payoff units, all tracks)")
+    ax.set_xlabel(f"payoff per {step_unit}: the sum over the tracks of each track's payoff (right)")
     ax.set_ylabel(f"runs (n = {len(next(iter(per_step.values())))})")
+    integer_ticks(ax, "y")
     ax.set_title("Payoff distributions")
     ax.grid(axis="y", alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False, borderaxespad=0)
+    legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False,
+                       borderaxespad=0)
+    if tracks:
+        ax.annotate("\n".join(tracks), (1.02, 0.62), xycoords="axes fraction", ha="left", va="top",
+                    fontsize="x-small", family="monospace")
+    del legend
     return ax
+
+
+def track_payoff_lines(scenario) -> list[str]:
+    """Per track, each actor's payoff for each pair of moves, in the track's move labels, e.g.
+    ``frontier safety (engage / walk out)`` then ``  US: both engage 3, ...``. Uncertain payoffs
+    are shown by their median (~)."""
+    import textwrap
+
+    lines = []
+    for t in scenario.tracks:
+        c, d = t.labels
+        lines.append(textwrap.shorten(f"{t.name.replace('_', ' ')} ({c} / {d})", 44))
+        for i, a in enumerate(scenario.actors):
+            def val(x: str) -> str:
+                p = scenario.params[t.payoffs[i][x]]
+                if getattr(p, "uncertain", False):   # its median
+                    return f"~{float(p.sample(np.array([0.5]))[0]):.2g}"
+                return f"{float(p.value):g}"
+            lines.append(f" {a.name[:8]}: both {c[:10]} {val('R')}, both {d[:10]} {val('P')}")
+            lines.append(f" {' ' * len(a.name[:8])}  {c[:10]} vs {d[:10]} {val('S')}, {d[:10]} vs {c[:10]} {val('T')}")
+    return lines
 
 
 def incidents_distribution(runs: dict[str, np.ndarray], ax: Axes | None = None) -> Axes:
@@ -181,6 +241,7 @@ def incidents_distribution(runs: dict[str, np.ndarray], ax: Axes | None = None) 
         ax.bar(np.arange(top) + (i - (len(series) - 1) / 2) * width, share, width, color=color,
                label=f"{label} (mean {x.mean():.2f})")
     ax.set_xlabel("misuse incidents in the run")
+    integer_ticks(ax, "x")
     ax.set_ylabel("share of runs")
     ax.set_title("Misuse incidents per run")
     ax.grid(axis="y", alpha=0.3)

@@ -103,7 +103,9 @@ def sweep_lines(table: dict[str, np.ndarray], x: str, group: str | None = None, 
         ax.plot(xs[order], p, marker="o", color=color, label=name)
         if cats:
             ax.set_xticks(range(len(cats)), cats)
-    ax.set_ylim(0, 1)
+    from .plots import zoom_probability
+
+    zoom_probability(ax, table[f"{outcome}.lo"], table[f"{outcome}.hi"])
     ax.set_xlabel(textwrap.fill(_word(x, names), 60))
     ax.set_ylabel(f"{OUTCOME_NAMES.get(outcome, outcome)} (share of runs)")
     ax.set_title(f"{OUTCOME_NAMES.get(outcome, outcome)}" + ("" if group is None else " (bands: Wilson 95%)"))

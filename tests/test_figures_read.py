@@ -1,0 +1,85 @@
+"""Figures a policy reader can read: probability axes zoomed to the data (with a note), dates on
+time axes when the scenario has a start date, whole-number ticks on counts, payoffs in the
+tracks' own move labels, and no text outside the figure."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from test_report_browser import clipped_texts
+
+from sim.analysis import plots
+from sim.analysis.compare import Stored, overlaid_survival
+from sim.analysis.stats import survival
+
+
+def _texts(ax) -> str:
+    return " ".join(t.get_text() for t in ax.texts)
+
+
+def test_a_narrow_probability_axis_is_zoomed_with_a_note():
+    # survival between 0.97 and 1.0: a 0-1 axis would hide it
+    n, horizon = 1000, 24
+    rng = np.random.default_rng(3)
+    broke = rng.random(n) < 0.03
+    break_step = np.where(broke, rng.integers(0, horizon, n), np.nan).astype(float)
+    surv = survival(break_step, np.full(n, horizon, float), horizon)
+    fig = Figure(figsize=(7, 4.2), layout="constrained")
+    ax = plots.survival_curve(surv, fig.add_subplot())
+    bottom, top = ax.get_ylim()
+    assert bottom > 0.5 and bottom <= surv.lo.min() and top >= 1.0
+    assert f"starts at {bottom:.2f}, not 0" in _texts(ax)
+    assert not clipped_texts(fig)
+    # a wide range keeps the whole 0-1 axis and says nothing
+    fig = Figure(figsize=(7, 4.2), layout="constrained")
+    ax = fig.add_subplot()
+    assert not plots.zoom_probability(ax, [0.1, 0.2], [0.8, 0.9])
+    assert ax.get_ylim() == (-0.02, 1.02) and "zoomed" not in _texts(ax)
+
+
+def test_compare_survival_has_dates_when_the_scenarios_share_a_start():
+    n = 50
+    runs = {"run": np.arange(n), "break_step": np.where(np.arange(n) % 3 == 0, 4.0, np.nan),
+            "length": np.full(n, 12.0)}
+    start = dt.date(2026, 5, 15)
+    items = [Stored(None, name, {}, runs, {"horizon": 12, "step": "month", "start": start}) for name in ("a", "b")]
+    from sim.analysis.compare import common_start
+
+    assert common_start(items) == start
+    assert common_start([items[0], Stored(None, "c", {}, runs, {"horizon": 12, "step": "month"})]) is None
+    fig = Figure(figsize=(7, 4.2), layout="constrained")
+    ax = overlaid_survival(items, fig.add_subplot(), start=common_start(items))
+    FigureCanvasAgg(fig).draw()
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert labels and all(any(m in x for m in ("2026", "2027")) for x in labels), labels
+    assert "date" in ax.get_xlabel()
+
+
+def test_counts_have_whole_number_ticks_and_payoffs_name_the_moves():
+    import tempfile
+    from pathlib import Path
+
+    from analyst_helpers import write_small
+
+    from sim.scenario.load import load_scenario
+
+    with tempfile.TemporaryDirectory() as tmp:
+        scenario = load_scenario(write_small(Path(tmp)))
+    table = {"held": np.array([1, 0, 0]), "break_step": np.array([np.nan, 2.0, 3.0])}
+    fig = Figure(figsize=(7, 4.2), layout="constrained")
+    ax = plots.break_histogram(table, 12, fig.add_subplot())
+    FigureCanvasAgg(fig).draw()
+    ticks = ax.get_yticks()
+    assert len(ticks) and np.allclose(ticks, np.round(ticks))   # never a tick at 0.5 runs
+    lines = plots.track_payoff_lines(scenario)
+    c, d = scenario.tracks[0].labels
+    assert lines[0].startswith(f"safety ({c} / {d})") and f"both {c}" in lines[1]
+    runs = {"payoff.US": np.array([3.0, 5.0, 8.0]), "payoff.China": np.array([2.0, 6.0, 7.0]),
+            "length": np.array([12.0, 12.0, 12.0])}
+    fig = Figure(figsize=(9, 4.2), layout="constrained")
+    ax = plots.payoff_distribution(runs, ("US", "China"), fig.add_subplot(), tracks=lines)
+    assert "payoff units" not in ax.get_xlabel() and f"both {c}" in _texts(ax)
+    assert not clipped_texts(fig)
