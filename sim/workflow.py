@@ -221,17 +221,41 @@ def run_sensitivity(scenario, out_root: Path, command: list[str], samples: int =
 # -- scenario discovery ---------------------------------------------------------------------------
 
 
-def run_discovery(scenario, out_root: Path, command: list[str], experiments: int = 2000,
-                  seed: int | None = None, boxes: int = 2, min_coverage: float = 0.5, max_p: float | None = 0.05):
-    """``sim discover``: explore, find PRIM boxes of "channel collapsed", write the folder.
+def replicate_shares(scenario, ex, explained, replicates: int, seed: int):
+    """Per experiment of ``ex``: the share of ``replicates`` runs that are cases of ``explained``.
+    Replicate j of every experiment uses run j's random numbers (common random numbers), so two
+    experiments differ only by their inputs."""
+    import numpy as np
 
-    Returns the folder, the explored inputs, the boxes found and the base rate of collapse.
+    from . import ema
+
+    n = len(ex)
+    lever_path = {lv.name: lv.path for lv in scenario.levers}
+    values = {lever_path.get(c, c): np.repeat(ex[c].to_numpy(dtype=float), replicates)
+              for c in ema.parameter_columns(ex)}
+    run_ids = np.tile(np.arange(replicates, dtype=np.int64), n)
+    column = explained.outcome.column
+    runs = ema.evaluate(scenario, values, run_ids, seed, [column])[column]
+    return explained.of(runs).reshape(n, replicates).mean(axis=1)
+
+
+def run_discovery(scenario, out_root: Path, command: list[str], experiments: int = 2000,
+                  seed: int | None = None, boxes: int = 2, min_coverage: float = 0.5, max_p: float | None = 0.05,
+                  replicates: int = 1, outcome: str = "collapse"):
+    """``sim discover``: explore, find PRIM boxes of the outcome (default: "channel collapsed"),
+    write the folder. With ``replicates`` R > 1 each experiment is simulated R times, replicate j
+    of every experiment on run j's random numbers (common random numbers), and PRIM explains the
+    share of its R runs that are cases.
+
+    Returns the folder, the explored inputs, the boxes found and the base rate.
     """
     import numpy as np
 
     from . import ema
-    from .analysis.discovery import write_discovery
+    from .analysis.discovery import EXPLAINED, write_discovery
     from .results.tables import write_table
+
+    explained = EXPLAINED[outcome]
 
     seed = scenario.seed if seed is None else int(seed)
     scenario = claim_in(scenario, [*scenario.uncertain(), *(lv.path for lv in scenario.levers)],
@@ -239,12 +263,17 @@ def run_discovery(scenario, out_root: Path, command: list[str], experiments: int
     started, clock = dt.datetime.now(dt.timezone.utc), time.perf_counter()
     ex, out = ema.explore(ema.to_model(scenario, seed), experiments, seed)
     inputs = ema.parameter_columns(ex)
-    n_collapsed = int(ema.collapsed(out).sum())
-    if n_collapsed in (0, len(ex)):  # PRIM needs runs of both kinds (the EMA Workbench asserts it)
-        which = "every one" if n_collapsed else "none"
-        raise UserError(f"{scenario.name}: the channel collapsed in {which} of the {len(ex):,} experiments: "
+    y = explained.of(out[explained.outcome.column])
+    if replicates > 1:
+        shares = replicate_shares(scenario, ex, explained, replicates, seed)
+        out = {**out, f"share_{outcome}": shares}
+        y = shares
+    n_cases = float(np.sum(y))
+    if n_cases == 0 or (replicates == 1 and n_cases == len(ex)) or (replicates > 1 and np.all(y == 1)):
+        which = "every one" if n_cases else "none"
+        raise UserError(f"{scenario.name}: the runs {explained.state} in {which} of the {len(ex):,} experiments: "
                         "nothing to tell apart; widen the uncertainties (or levers) or use more --experiments")
-    stem = f"discover-{folders.timestamp()}-seed{seed}-n{experiments}"
+    stem = f"discover-{folders.timestamp()}-seed{seed}-n{experiments}" + (f"-r{replicates}" if replicates > 1 else "")
     with folders.new_folder(results_dir(out_root, scenario.name), stem) as holder:
         folder = holder[0]
         write_scenario(folder, scenario, "resolved scenario of the exploration", seed=seed)
@@ -252,12 +281,15 @@ def run_discovery(scenario, out_root: Path, command: list[str], experiments: int
         cols.update({c: ex[c].to_numpy(dtype=float) for c in inputs})
         cols.update({k: np.asarray(v) for k, v in out.items()})
         write_table(folder / "experiments.csv", cols)
-        found, base = write_discovery(folder, scenario, ex, ema.collapsed(out), experiments, boxes,
-                                      min_coverage, max_p)
+        found, base = write_discovery(folder, scenario, ex, y, experiments, boxes, min_coverage, max_p,
+                                      explained, replicates)
         manifest = {"kind": "discover", "scenario": scenario.name, "scenario_file": scenario.file, "seed": seed,
                     "experiments": experiments, "min_coverage": min_coverage, "max_p": max_p, **_table_entry(scenario),
-                    "design": "Latin hypercube (scipy.stats.qmc) over uncertainties and levers, one run per "
-                              "experiment", "inputs": inputs, "command": command,
+                    "outcome": outcome, "replicates": replicates,
+                    "design": "Latin hypercube (scipy.stats.qmc) over uncertainties and levers, "
+                              + ("one run per experiment" if replicates == 1 else
+                                 f"{replicates} runs per experiment on common random numbers (replicate j: run j)"),
+                    "inputs": inputs, "command": command,
                     "started_utc": started.isoformat(timespec="seconds"),
                     "total_seconds": round(time.perf_counter() - clock, 3)}
         write_manifest(folder, manifest)

@@ -101,7 +101,7 @@ def test_explore_is_reproducible_and_prim_boxes_are_honest():
 def test_discover_command(tmp_path, capsys):
     assert main(["discover", str(LEVERS), "--experiments", "300", "--boxes", "1", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "channel collapsed in" in out and "Box 1: coverage" in out and "density" in out
+    assert "of runs collapsed" in out and "Box 1: coverage" in out and "density" in out
     (folder,) = (tmp_path / "policy_levers").iterdir()
     found = json.loads((folder / "boxes.json").read_text())
     assert found["boxes"][0]["restrictions"] and all(r["label"] for r in found["boxes"][0]["restrictions"])

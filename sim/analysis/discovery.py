@@ -18,8 +18,33 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
+from ..results import outcomes as out
 from ..scenario.resolved import Scenario
 from .labels import param_label
+
+
+@dataclass(frozen=True)
+class Explained:
+    """What ``sim discover --outcome`` explains: a per-run binary outcome and the value that counts."""
+
+    outcome: out.Outcome
+    value: int
+    cases: str       # the cases, plural: "collapses"
+    state: str       # an experiment's share is the share of its runs that ...: "collapsed"
+
+    def of(self, column: np.ndarray) -> np.ndarray:
+        """Per run: is it a case? (NaN, a run without the outcome, is not.)"""
+        return np.asarray(column, dtype=float) == self.value
+
+
+#: the outcomes `sim discover` can explain (docs/discovery.md)
+EXPLAINED = {
+    "collapse": Explained(out.HELD, 0, "collapses", "collapsed"),
+    "held": Explained(out.HELD, 1, "runs that held", "held"),
+    "freeze": Explained(out.FROZEN, 1, "freezes", "froze at least once"),
+    "lapse": Explained(out.LAPSED, 1, "lapses", "lapsed"),
+    "escalation": Explained(out.ESCALATED, 1, "escalations", "escalated"),
+}
 
 
 INSTALL_HINT = ("the EMA Workbench adapter needs ema-workbench: pip install 'ema-workbench>=2.5' "
@@ -86,12 +111,18 @@ class Box:
     restrictions: list[Restriction] = field(default_factory=list)
     trajectory: object = None   # the Workbench's peeling trajectory (DataFrame)
     chosen: int = 0             # position on the trajectory
+    explained: Explained = EXPLAINED["collapse"]
+    replicates: int = 1
 
     def describe(self) -> str:
-        head = (f"Box {self.index}: coverage {self.coverage:.2f} (of all collapses), density {self.density:.2f} "
-                f"(collapsed among runs in the box), {self.cases} runs ({self.mass:.0%} of all)")
+        e = self.explained
+        unit = "runs" if self.replicates == 1 else f"experiments of {self.replicates} runs each"
+        density = (f"{e.state} among runs in the box" if self.replicates == 1
+                   else f"share of runs that {e.state}, among the experiments in the box")
+        head = (f"Box {self.index}: coverage {self.coverage:.2f} (of all {e.cases}), density {self.density:.2f} "
+                f"({density}), {self.cases} {unit} ({self.mass:.0%} of all)")
         if not self.restrictions:
-            return head + "\n    no restriction: collapses are spread across the explored space"
+            return head + f"\n    no restriction: {e.cases} are spread across the explored space"
         return "\n".join([head, "    restricted inputs (p: chance the restriction is noise, PRIM's quasi-p):",
                           *(f"    {r.describe()}" for r in self.restrictions)])
 
@@ -110,9 +141,26 @@ def _worst_p(qp: dict) -> float:
     return max(values, default=0.0)
 
 
+def _share_stats(box, j: int, y: np.ndarray) -> tuple[float, float, int]:
+    """(coverage, density, experiments) of trajectory entry ``j`` for a share ``y``: the box's share
+    of the sum of ``y`` over every experiment, and the mean of ``y`` in the box."""
+    from ema_workbench.analysis import scenario_discovery_util as sdutil
+
+    alg = box.prim
+    res = sdutil._determine_restricted_dims(box.box_lims[j], alg.box_init)
+    inside = alg.yi_remaining[sdutil._in_box(alg.x.loc[alg.yi_remaining, res], box.box_lims[j][res])]
+    total = float(y.sum())
+    return (float(y[inside].sum()) / total if total else 0.0, float(y[inside].mean()) if len(inside) else 0.0,
+            int(len(inside)))
+
+
 def discover(experiments, y: np.ndarray, scenario: Scenario | None = None, boxes: int = 2,
-             min_coverage: float = 0.5, threshold: float | None = None, max_p: float | None = 0.05) -> list[Box]:
-    """Find up to ``boxes`` PRIM boxes of ``y`` (booleans: the case of interest) over the inputs.
+             min_coverage: float = 0.5, threshold: float | None = None, max_p: float | None = 0.05,
+             explained: Explained = EXPLAINED["collapse"], replicates: int = 1) -> list[Box]:
+    """Find up to ``boxes`` PRIM boxes of ``y`` over the inputs: booleans (the case of interest, one
+    run per experiment) or, with ``replicates`` > 1, each experiment's share of runs that are cases.
+    A share is peeled by PRIM's regression mode (the box's mean); its density is the mean share in
+    the box and its coverage the box's part of the sum of the shares over all experiments.
 
     On the peeling trajectory the densest box covering at least ``min_coverage`` of the cases whose
     every restriction has a quasi-p value of at most ``max_p`` is chosen; failing that, the densest
@@ -125,7 +173,8 @@ def discover(experiments, y: np.ndarray, scenario: Scenario | None = None, boxes
 
     x = inputs(experiments)
     x = x[[c for c in x.columns if x[c].nunique() > 1]]
-    y = np.asarray(y, dtype=bool)
+    share = replicates > 1
+    y = np.asarray(y, dtype=float) if share else np.asarray(y, dtype=bool)
     base = float(y.mean())
     if threshold is None:
         threshold = min(0.9, max(base * 1.25, base + 0.02))
@@ -139,12 +188,20 @@ def discover(experiments, y: np.ndarray, scenario: Scenario | None = None, boxes
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", FutureWarning)
         try:
-            alg = prim.Prim(x, y, threshold=threshold, peel_alpha=0.05)
+            from ema_workbench.analysis.scenario_discovery_util import RuleInductionType
+
+            mode = RuleInductionType.REGRESSION if share else RuleInductionType.BINARY
+            alg = prim.Prim(x, y, threshold=threshold, peel_alpha=0.05, mode=mode)
             for _ in range(boxes):
                 box = alg.find_box()
                 if box is None:
                     break
                 traj = box.peeling_trajectory
+                if share:  # coverage and density of the shares, not of PRIM's count above the threshold
+                    stats_ = [_share_stats(box, int(j), y) for j in traj.index]
+                    traj = traj.copy()
+                    traj["coverage"] = [c for c, _, _ in stats_]
+                    traj["density"] = [d for _, d, _ in stats_]
                 ok = traj[(traj["coverage"] >= min_coverage) & (traj["res_dim"] > 0)]
                 if ok.empty or float(ok["density"].max()) <= base:
                     break
@@ -185,8 +242,11 @@ def discover(experiments, y: np.ndarray, scenario: Scenario | None = None, boxes
                         restrictions.append(Restriction(name, _label(name, scenario), float(lo), float(hi), (),
                                                         (float(col.min()), float(col.max())), max(qp) if qp else None))
                 restrictions.sort(key=lambda r: (r.p_value is None, r.p_value or 0.0))
-                found.append(Box(len(found) + 1, float(stats["coverage"]), float(stats["density"]),
-                                 float(stats["mass"]), int(stats["n"]), restrictions, traj, i))
+                coverage, density, n_in = float(stats["coverage"]), float(stats["density"]), int(stats["n"])
+                if share:
+                    coverage, density, n_in = _share_stats(box, i, y)
+                found.append(Box(len(found) + 1, coverage, density, float(stats["mass"]), n_in, restrictions, traj,
+                                 i, explained, replicates))
         finally:
             logger.setLevel(level)
     return found
@@ -196,8 +256,10 @@ def box_figure(found: list[Box], base_rate: float, title: str = ""):
     """One panel per box: each restricted input's kept range within the range explored."""
     from matplotlib.figure import Figure
 
+    import textwrap
+
     rows = sum(max(1, len(b.restrictions)) for b in found) or 1
-    fig = Figure(figsize=(8.5, 1.2 + 0.45 * rows + 0.5 * len(found)), layout="constrained")
+    fig = Figure(figsize=(10, 1.2 + 0.6 * rows + 0.5 * len(found)), layout="constrained")
     if not found:
         ax = fig.add_subplot()
         ax.text(0.5, 0.5, "no box denser than the base rate", ha="center", va="center")
@@ -219,8 +281,8 @@ def box_figure(found: list[Box], base_rate: float, title: str = ""):
                 ax.barh(k, (r.hi - r.lo) / span, left=(r.lo - lo_f) / span, color="#c0392b", alpha=0.75)
                 ax.text(1.01, k, f"{r.lo:.3g} to {r.hi:.3g}  (of {lo_f:.3g} to {hi_f:.3g})", va="center",
                         fontsize="small")
-            labels.append(r.label)
-        ax.set_yticks(range(len(labels)), labels)
+            labels.append(textwrap.fill(r.label, 38))
+        ax.set_yticks(range(len(labels)), labels, fontsize="small")
         ax.set_ylim(-0.6, max(len(labels), 1) - 0.4)
         ax.invert_yaxis()
         ax.set_xlim(0, 1)
@@ -234,7 +296,7 @@ def box_figure(found: list[Box], base_rate: float, title: str = ""):
     return fig
 
 
-def tradeoff_figure(found: list[Box], title: str = ""):
+def tradeoff_figure(found: list[Box], title: str = "", explained: Explained = EXPLAINED["collapse"]):
     """Coverage against density along each box's peeling trajectory, the chosen box marked."""
     from matplotlib.figure import Figure
 
@@ -245,8 +307,8 @@ def tradeoff_figure(found: list[Box], title: str = ""):
         ax.plot(t["coverage"], t["density"], marker=".", lw=1, label=f"box {b.index} peeling trajectory")
         ax.plot([b.coverage], [b.density], marker="o", ms=10, mfc="none", mec="black")
         ax.annotate(f"box {b.index}", (b.coverage, b.density), textcoords="offset points", xytext=(8, 6))
-    ax.set_xlabel("coverage (share of all collapses inside the box)")
-    ax.set_ylabel("density (share collapsed inside the box)")
+    ax.set_xlabel(f"coverage (share of all {explained.cases} inside the box)")
+    ax.set_ylabel(f"density (share that {explained.state} inside the box)")
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
     if found:
@@ -257,15 +319,19 @@ def tradeoff_figure(found: list[Box], title: str = ""):
 
 
 def write_discovery(folder: Path, scenario: Scenario, experiments, y: np.ndarray, n: int, boxes: int = 2,
-                    min_coverage: float = 0.5, max_p: float | None = 0.05) -> tuple[list[Box], float]:
-    """PRIM boxes of ``y`` (channel collapsed) over the experiments: ``boxes.json`` and two figures.
-
-    Returns the boxes and the base rate of collapse.
+                    min_coverage: float = 0.5, max_p: float | None = 0.05,
+                    explained: Explained = EXPLAINED["collapse"], replicates: int = 1) -> tuple[list[Box], float]:
+    """PRIM boxes of ``y`` (per experiment: a case, or with ``replicates`` > 1 the share of its runs
+    that are) over the experiments: ``boxes.json`` and two figures. Returns the boxes and the base rate.
     """
-    base = float(y.mean())
-    found = discover(experiments, y, scenario, boxes=boxes, min_coverage=min_coverage, max_p=max_p)
+    base = float(np.mean(y))
+    found = discover(experiments, y, scenario, boxes=boxes, min_coverage=min_coverage, max_p=max_p,
+                     explained=explained, replicates=replicates)
+    e = explained
     (folder / "boxes.json").write_text(json.dumps({
-        "outcome": "channel collapsed (held == 0)", "base_rate": base, "experiments": n,
+        "outcome": f"{e.outcome.column} == {e.value} ({e.state})", "replicates": replicates,
+        "base_rate": base, "experiments": n,
+        "best_density_over_base": (max(b.density for b in found) / base) if found and base else None,
         "boxes": [{"index": b.index, "coverage": b.coverage, "density": b.density, "mass": b.mass,
                    "runs": b.cases,
                    "restrictions": [{"input": r.name, "label": r.label, "low": r.lo, "high": r.hi,
@@ -273,8 +339,9 @@ def write_discovery(folder: Path, scenario: Scenario, experiments, y: np.ndarray
                                     for r in b.restrictions]} for b in found]}, indent=2) + "\n")
     figs = folder / "figures"
     figs.mkdir()
-    title = f"{scenario.title or scenario.name}: where the channel collapses"
-    for name, fig in (("prim_boxes", box_figure(found, base, title)), ("prim_tradeoff", tradeoff_figure(found))):
+    title = f"{scenario.title or scenario.name}: where runs {e.state}"
+    for name, fig in (("prim_boxes", box_figure(found, base, title)),
+                      ("prim_tradeoff", tradeoff_figure(found, explained=e))):
         for ext in ("png", "svg"):
             fig.savefig(figs / f"{name}.{ext}", dpi=150, metadata={"Date": None} if ext == "svg" else None)
     return found, base

@@ -30,9 +30,15 @@ def register(sub) -> None:
                    help="Latin hypercube experiments over uncertainties and levers, one run each (default 2000)")
     p.add_argument("--seed", type=seed, help="master seed (default: the scenario's)")
     add_set_option(p)
+    p.add_argument("--replicates", type=positive, default=1, metavar="R",
+                   help="runs per experiment, on common random numbers; PRIM then explains each experiment's "
+                        "share of runs (default 1: one run, a yes/no outcome)")
+    p.add_argument("--outcome", choices=("collapse", "held", "freeze", "lapse", "escalation"), default="collapse",
+                   help="what the boxes explain: the channel collapsed (default), held, froze at least once, "
+                        "lapsed, or the rivalry escalated")
     p.add_argument("--boxes", type=positive, default=2, help="at most this many boxes (default 2)")
     p.add_argument("--min-coverage", type=_share, default=0.5,
-                   help="each box covers at least this share of the collapses (default 0.5)")
+                   help="each box covers at least this share of the cases (default 0.5)")
     p.add_argument("--max-p", type=_share, default=0.05,
                    help="drop a box's restrictions whose quasi-p value is above this (likely noise; default 0.05)")
     p.add_argument("--out", default=os.environ.get("SIM_RESULTS", "results"), help="results root (default: results/)")
@@ -46,13 +52,18 @@ def run(args) -> int:
 
     require_ema()
     scenario = load_scenario(args.scenario, args.set, args.override_posterior)
+    from ..analysis.discovery import EXPLAINED
+
     folder, inputs, boxes, base = run_discovery(scenario, Path(args.out), ["sim", *args.argv], args.experiments,
-                                        args.seed, args.boxes, args.min_coverage, args.max_p)
-    print(f"{scenario.name}: {args.experiments} experiments (Latin hypercube over "
-          f"{len(inputs)} inputs), channel collapsed in {base:.1%}")
+                                                args.seed, args.boxes, args.min_coverage, args.max_p,
+                                                args.replicates, args.outcome)
+    e = EXPLAINED[args.outcome]
+    runs = "one run each" if args.replicates == 1 else f"{args.replicates} runs each on common random numbers"
+    print(f"{scenario.name}: {args.experiments} experiments (Latin hypercube over {len(inputs)} inputs; {runs}), "
+          f"base rate: {base:.1%} of runs {e.state}")
     if not boxes:
         print("  no PRIM box is denser than the base rate with the coverage asked for")
     for box in boxes:
-        print("  " + box.describe().replace("\n", "\n  "))
+        print("  " + box.describe().replace("\n", "\n  ") + f"\n    density / base rate: {box.density / base:.2f}")
     print(f"results: {folder}")
     return 0
