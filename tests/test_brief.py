@@ -25,17 +25,23 @@ RUNS = "150"
 
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory):
+    import contextlib
+    import io
+
     out = tmp_path_factory.mktemp("brief")
+    printed = {}
     for name in ("baseline", "compartmentalised", "linked"):
-        assert main(["run", str(ROOT / "scenarios" / f"{name}.yaml"), "--runs", RUNS, "--out", str(out),
-                     "--quiet", "--workers", "1"]) == 0
+        with contextlib.redirect_stdout(io.StringIO()) as terminal:
+            assert main(["run", str(ROOT / "scenarios" / f"{name}.yaml"), "--runs", RUNS, "--out", str(out),
+                         "--quiet", "--workers", "1"]) == 0
+        printed[name] = terminal.getvalue()
     (run,) = (out / "baseline").iterdir()
     (comp,), (linked,) = ((out / n).iterdir() for n in ("compartmentalised", "linked"))
     assert main(["compare", str(comp), str(linked), "--out", str(out)]) == 0
     (compare,) = (out / "compare").iterdir()
     for folder in (run, compare):
         assert main(["brief", str(folder)]) == 0
-    return {"run": run, "compare": compare, "comp": comp, "linked": linked}
+    return {"run": run, "compare": compare, "comp": comp, "linked": linked, "terminal": printed["baseline"]}
 
 
 def answer(folder: Path) -> str:
@@ -117,16 +123,17 @@ def test_not_a_folder_is_one_line(tmp_path, capsys):
     assert "no manifest.json" in capsys.readouterr().err and not list((tmp_path / "empty").iterdir())
 
 
-def test_terminal_and_report_agree_in_sign(folders, capsys):
+def test_terminal_and_report_agree_in_sign(folders):
     """The rivalry's effect on incidents: run minus pacified twin in the terminal and in the report."""
-    s = json.loads((folders["run"] / "summary.json").read_text())
+    printed, folder = folders["terminal"], folders["run"]
+    s = json.loads((folder / "summary.json").read_text())
     averted = s["rivalry_effect"]["incidents_averted"]["difference"]   # stored twin minus run
-    from sim.commands.run import headline
-
-    line = next(x for x in headline(s).splitlines() if "rivalry's effect on incidents" in x)
+    line = next(x for x in printed.splitlines() if "rivalry's effect on incidents" in x)
     effect = float(line.split()[4])
-    assert effect == pytest.approx(-averted, abs=5e-4)
-    report = (folders["run"] / "report.html").read_text()
+    assert effect == pytest.approx(-averted, abs=5e-4) and effect != 0
+    closed = next(x for x in printed.splitlines() if "channel's effect on incidents" in x)
+    assert float(closed.split()[4]) < 0     # the channel averts incidents: a negative effect
+    report = (folder / "report.html").read_text()
     row = re.search(r"the rivalry \(vs pacified twin\)</td><td>misuse incidents per run</td>"
                     r"<td class=\"num\">([-+0-9.]+)</td>", report)
     assert row and np.sign(float(row.group(1))) == np.sign(effect) != 0
@@ -137,6 +144,9 @@ def test_terminal_and_report_agree_in_sign(folders, capsys):
 @pytest.mark.browser
 def test_brief_prints_to_one_a4_page(folders, browser, tmp_path):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
+    for kind in ("run", "compare"):   # the report opens with the answer, on the first screen
+        page.goto((folders[kind] / "report.html").as_uri())
+        assert page.evaluate("document.getElementById('answer').getBoundingClientRect().bottom") < 900, kind
     for kind in ("run", "compare"):
         page.goto((folders[kind] / "brief.html").as_uri())
         pdf = page.pdf(format="A4", print_background=True)
