@@ -189,3 +189,20 @@ def test_compare_report_puts_the_differences_first(folders, browser):
         if media == "screen":
             assert got["answerBottom"] < 900 and got["diffTableBottom"] < 900, got
     page.close()
+
+
+def test_a_forecast_folder_is_briefed_from_its_summary(tmp_path):
+    """Any folder with a run's summary.json shape is briefed; a forecast's answer counts each
+    accepted record run once (its branches share their past)."""
+
+    src = Path(__file__).resolve().parents[1] / "scenarios"
+    assert main(["forecast", str(src / "forecast_2026.yaml"), "--draws", "1500", "--accept", "8", "--branches", "3",
+                 "--out", str(tmp_path), "--quiet", "--nearest", "--predictive", "0", "--workers", "1"]) == 0
+    (folder,) = (tmp_path / "forecast_2026").iterdir()
+    assert main(["brief", str(folder), "--no-slides"]) == 0
+    s = json.loads((folder / "summary.json").read_text())
+    c = s["forecast"]["clustered"]["p_held"]
+    text = answer(folder)
+    assert f"{c['mean']:.3f} (95% interval {c['lo']:.3f} to {c['hi']:.3f}" in text
+    assert f"each of the {c['clusters']} accepted record runs once" in text
+    assert main(["verify", str(folder)]) == 0

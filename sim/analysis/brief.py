@@ -194,12 +194,21 @@ def summary_brief(folder: Path, summary: dict, manifest: dict) -> Brief:
     """The brief of one ensemble from its ``summary.json`` (a run folder, or any folder of that shape)."""
     data = _scenario_data(folder)
     held = summary["p_held"]
+    fc = summary.get("forecast") if isinstance(summary.get("forecast"), dict) else None
+    if fc and fc.get("horizon"):  # a forecast: its outcomes are measured from the seam
+        data = {**data, "horizon": fc["horizon"]}
     first = f"In {summary['runs']} simulated runs the channel held through {_horizon_words(data, summary)} in " \
             f"{_ci(held)} of them"
     stops = [f"{what} in {_ci(summary[key])}" for key, what in
              (("p_frozen", "was frozen at least once"), ("p_lapsed", "lapsed without a freeze"))
              if summary.get(key)]
     sentences = [first + ("; it " + " and ".join(stops) if stops else "") + "."]
+    clustered = (fc or {}).get("clustered", {}).get("p_held")
+    if clustered:  # branches of one accepted run share their past: the honest interval counts each run once
+        sentences[0] = (f"From {fc.get('from')}, the channel held through {_horizon_words(data, summary)} in "
+                        f"{clustered['mean']:.3f} (95% interval {clustered['lo']:.3f} to {clustered['hi']:.3f}, "
+                        f"counting each of the {clustered['clusters']} accepted record runs once) of "
+                        f"{summary['runs']} branches" + ("; it " + " and ".join(stops) if stops else "") + ".")
     effects = []
     riv = summary.get("rivalry_effect")
     esc = summary.get("p_escalated")
