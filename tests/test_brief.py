@@ -194,7 +194,6 @@ def test_compare_report_puts_the_differences_first(folders, browser):
 def test_a_forecast_folder_is_briefed_from_its_summary(tmp_path):
     """Any folder with a run's summary.json shape is briefed; a forecast's answer counts each
     accepted record run once (its branches share their past)."""
-
     src = Path(__file__).resolve().parents[1] / "scenarios"
     assert main(["forecast", str(src / "forecast_2026.yaml"), "--draws", "1500", "--accept", "8", "--branches", "3",
                  "--out", str(tmp_path), "--quiet", "--nearest", "--predictive", "0", "--workers", "1"]) == 0
