@@ -180,6 +180,15 @@ def test_every_command_the_readme_shows_runs(argv, tmp_path, monkeypatch, capsys
         assert '"-m", "sim", "class"' in (ROOT / "tests" / "test_classmode.py").read_text()
         return
     monkeypatch.chdir(ROOT)
+    if command == "brief":  # the README's folder, results/<scenario>/latest, made by `sim run` first
+        monkeypatch.setenv("SIM_LATEST", "1")
+        folder = Path(argv[1])
+        assert folder.parts[0] == "results" and folder.name == "latest"
+        assert main(["run", f"scenarios/{folder.parts[1]}.yaml", *SMALLER["run"], "--out", str(tmp_path),
+                     "--quiet"]) == 0
+        assert main(["brief", str(tmp_path.joinpath(*folder.parts[1:]))]) == 0
+        assert (tmp_path / folder.parts[1] / "latest" / "brief.html").is_file()
+        return
     out = ["--out", str(tmp_path)] if command not in PRINTS else []
     assert main([*argv, *SMALLER[command], *out]) == 0
     printed = capsys.readouterr().out
