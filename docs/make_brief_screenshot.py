@@ -6,6 +6,7 @@ linked, 4000 runs each, seed 2026), as chromium renders brief.html at the width 
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -17,14 +18,18 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def shoot() -> Path:
+    here = os.getcwd()
     with tempfile.TemporaryDirectory() as tmp:
-        for name in ("compartmentalised", "linked"):
-            assert main(["run", str(ROOT / "scenarios" / f"{name}.yaml"), "--runs", "4000", "--quiet",
-                         "--out", tmp]) == 0
-        (comp,), (linked,) = ((Path(tmp) / n).iterdir() for n in ("compartmentalised", "linked"))
-        assert main(["compare", str(comp), str(linked), "--out", tmp]) == 0
-        (folder,) = (Path(tmp) / "compare").iterdir()
-        assert main(["brief", str(folder), "--no-slides"]) == 0
+        os.chdir(tmp)  # the brief's reproduce lines show the commands as a reader would type them
+        try:
+            (Path(tmp) / "scenarios").symlink_to(ROOT / "scenarios")
+            for name in ("compartmentalised", "linked"):
+                assert main(["run", f"scenarios/{name}.yaml", "--runs", "4000", "--quiet"]) == 0
+            assert main(["compare", "results/compartmentalised/latest", "results/linked/latest"]) == 0
+            assert main(["brief", "results/compare/latest", "--no-slides"]) == 0
+        finally:
+            os.chdir(here)
+        folder = (Path(tmp) / "results" / "compare" / "latest").resolve()
         out = ROOT / "docs" / "brief.png"
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
