@@ -50,7 +50,8 @@ def headline(summary: dict, seconds: float | None = None) -> str:
         lines.append(f"  P(held) by {actor}'s rule on {track} (drawn per run):")
         lines += [f"    {rule:<34}{Proportion(**x)}" for rule, x in rules.items()]
     if summary.get("hazard_first_steps") is not None and summary.get("hazard_later_steps") is not None:
-        lines.append(f"  {'collapse hazard per step':<36}{summary['hazard_first_steps']:.4f} in steps 0-5, "
+        unit = summary.get("step", "step")  # a probability per step: said in the scenario's unit
+        lines.append(f"  {'collapse hazard per ' + unit:<36}{summary['hazard_first_steps']:.4f} in {unit}s 0-5, "
                      f"{summary['hazard_later_steps']:.4f} later")
     lines += declared_rows(summary, ("survival",))
     lines.append(f"  {'P(held | escalated), descriptive':<36}{p('p_held_given_escalated')}")

@@ -27,7 +27,7 @@ from ..scenario.posterior import describe as describe_table
 def run_summary(s, seed: int, runs_table: dict, header: list[str]) -> dict:
     """The summary.json of an ensemble from its per-run table (NaN for "never") and column names."""
     o = s.outcomes
-    summary = {"scenario": s.name, "title": s.title, "seed": seed,
+    summary = {"scenario": s.name, "title": s.title, "seed": seed, "step": s.step,
                "definition": {"window": o.window, "threshold": o.threshold, "collapse_after": o.collapse_after,
                               "prehistory": o.prehistory, "escalated_level": o.escalated_level,
                               "sustained": o.sustained},
