@@ -114,6 +114,20 @@ def test_slides_or_a_one_line_note(folders, tmp_path, monkeypatch, capsys):
     assert main(["brief", str(folders["run"])]) == 0 and main(["verify", str(folders["run"])]) == 0
 
 
+def test_an_edited_manifest_gets_no_brief(folders, tmp_path, capsys):
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(folders["run"], copy)
+    for name in ("brief.html", "brief.md", "brief.pptx"):
+        (copy / name).unlink(missing_ok=True)
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["seed"] = 1
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["brief", str(copy)]) == 2
+    assert "edited" in capsys.readouterr().err and not (copy / "brief.html").exists()
+
+
 def test_not_a_folder_is_one_line(tmp_path, capsys):
     assert main(["brief", str(tmp_path / "nope")]) == 2
     err = capsys.readouterr().err

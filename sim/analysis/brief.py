@@ -535,8 +535,12 @@ def write_brief(folder: str | Path, slides: bool = True) -> tuple[list[Path], st
     from ..results.folders import write_text_atomic
     from ..results.manifest import add_files
 
+    from ..results.verify import load_manifest, manifest_edited
+
     folder = Path(folder)
     brief = read_brief(folder)
+    if manifest_edited(load_manifest(folder)):  # refused before anything is written
+        raise UserError(f"{folder}/manifest.json: its own fields were edited (sim verify {folder}); no brief written")
     written = [write_text_atomic(folder / "brief.html", brief_html(brief)),
                write_text_atomic(folder / "brief.md", brief_markdown(brief))]
     note = None
