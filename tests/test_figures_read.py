@@ -83,3 +83,24 @@ def test_counts_have_whole_number_ticks_and_payoffs_name_the_moves():
     ax = plots.payoff_distribution(runs, ("US", "China"), fig.add_subplot(), tracks=lines)
     assert "payoff units" not in ax.get_xlabel() and f"both {c}" in _texts(ax)
     assert not clipped_texts(fig)
+
+
+def test_sobol_titles_and_long_labels_stay_inside_the_figure():
+    """Thirty long parameter names and two outcomes, as the baseline's Sobol figure has: the labels
+    wrap, so the panels keep their width and their titles stay inside the figure."""
+    from sim.analysis.sensitivity import OUTCOMES, sobol_bars
+
+    names = [f"events.china_bans_gallium_germanium_and_antimony_exports_again_{i}.probability" for i in range(30)]
+    outcomes = list(OUTCOMES)[:2]
+    rng = np.random.default_rng(0)
+    table = {"outcome": np.array([o for o in outcomes for _ in names], dtype=object),
+             "parameter": np.array(names * len(outcomes), dtype=object)}
+    for key in ("S1", "ST"):
+        v = rng.random(len(table["outcome"])) * 0.3
+        table.update({key: v, f"{key}.lo": v - 0.05, f"{key}.hi": v + 0.05})
+    fig = Figure(figsize=(7 * len(outcomes), 0.55 * len(names) + 2), layout="constrained")
+    for ax, outcome in zip(fig.subplots(1, len(outcomes)), outcomes):
+        sobol_bars(table, outcome, ax, None)
+    fig.suptitle("Baseline: the AI-safety channel of May 2026 beside the chip and rare-earth rivalry",
+                 fontsize="small")
+    assert not clipped_texts(fig)

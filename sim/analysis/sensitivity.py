@@ -62,10 +62,14 @@ def sobol_bars(table: dict[str, np.ndarray], outcome: str = "p_held", ax: Axes |
         v = table[key][rows].astype(float)
         err = np.array([v - table[f"{key}.lo"][rows].astype(float), table[f"{key}.hi"][rows].astype(float) - v])
         ax.barh(y + shift, v, 0.4, xerr=np.clip(np.nan_to_num(err), 0, None), capsize=2, color=color, label=name)
-    ax.set_yticks(y, [param_label(str(p), scenario) for p in table["parameter"][rows]], fontsize="small")
+    import textwrap
+
+    # long labels wrapped, so the bars keep their width and the title stays inside the figure
+    ax.set_yticks(y, [textwrap.fill(param_label(str(p), scenario), 34) for p in table["parameter"][rows]],
+                  fontsize="x-small")
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_xlabel("Sobol index (share of output variance)\nwhiskers: 95% bootstrap interval")
-    ax.set_title(f"Sobol indices of {OUTCOMES.get(outcome, outcome)}")
+    ax.set_title(textwrap.fill(f"Sobol indices of {OUTCOMES.get(outcome, outcome)}", 32), fontsize="medium")
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="lower right", fontsize="small")
     return ax
@@ -78,7 +82,7 @@ def write_sensitivity_outputs(folder: Path, title: str = "") -> list[Path]:
     table = read_table(folder / "sensitivity.csv")
     (folder / "figures").mkdir(exist_ok=True)
     n = len(set(table["outcome"].tolist()))
-    fig = Figure(figsize=(7 * n, 0.45 * len(table["outcome"]) / n + 2), layout="constrained")
+    fig = Figure(figsize=(7 * n, 0.55 * len(table["outcome"]) / n + 2), layout="constrained")
     from .report import Context
 
     scenario = Context(folder, {}, "sensitivity", "").scenario
