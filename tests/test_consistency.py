@@ -56,3 +56,21 @@ def test_conditional_chances_and_joint_caveat(tmp_path):
     s = json.loads((folder / "summary.json").read_text())
     caveat = "P(held and escalated) moves with P(held)" in html
     assert caveat == (s["p_escalated"]["p"] >= 0.8)
+
+
+def test_sweep_brief_names_the_swept_parameter_and_the_joint_caveat(tmp_path):
+    import json
+
+    scenario = write_small(tmp_path)
+    res = tmp_path / "res"
+    assert main(["sweep", str(scenario), "--vary", "actors.US.trust=0.2,0.8", "--runs", "20", "--out", str(res),
+                 "--quiet", "--workers", "1"]) == 0
+    (sweep,) = (res / "small").glob("sweep-*")
+    assert main(["brief", str(sweep), "--no-slides"]) == 0
+    md = (sweep / "brief.md").read_text()
+    assert "US initial trust" in md and "the same random numbers at every point" in md
+    esc = [json.loads((sweep / p / "summary.json").read_text())["p_escalated"]["p"] for p in ("point-001", "point-002")]
+    assert ("P(held and escalated) moves with P(held) along the sweep" in md) == (min(esc) >= 0.8)
+    for p in ("point-001", "point-002"):
+        held = json.loads((sweep / p / "summary.json").read_text())["p_held"]
+        assert f"| {held['p']:+.3f} [{held['lo']:+.3f}, {held['hi']:+.3f}]" not in md   # estimates, not signed

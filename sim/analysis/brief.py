@@ -47,10 +47,13 @@ class Effect:
     hi: float
     p: float | None = None
     test: str = ""
+    signed: bool = True          # a difference (signed); False: an estimate (a sweep's points)
 
     @property
     def text(self) -> str:
         p = "" if self.p is None else f", {self.test} p = {self.p:.2g}"
+        if not self.signed:
+            return f"{self.diff:.3f} [{self.lo:.3f}, {self.hi:.3f}]{p}"
         return f"{self.diff:+.3f} [{self.lo:+.3f}, {self.hi:+.3f}]{p}"
 
 
@@ -361,11 +364,18 @@ def sweep_brief(folder: Path, manifest: dict) -> Brief:
     esc = [s["p_escalated"]["p"] for _, s in points]
     sentences.append(f"P(rivalry escalated) is {esc[0]:.3f} at every point." if min(esc) == max(esc) else
                      f"P(rivalry escalated) stays between {min(esc):.3f} and {max(esc):.3f}.")
-    effects = [Effect(at(v), s["p_held"]["p"], s["p_held"]["lo"], s["p_held"]["hi"]) for v, s in points]
+    effects = [Effect(at(v), s["p_held"]["p"], s["p_held"]["lo"], s["p_held"]["hi"], signed=False) for v, s in points]
     ranges = [f"at {at(v)}: {r}" for v, s in (points[0], points[-1]) for r in held_ranges(s)[:1]]
+    caveats = []
+    if min(esc) >= 0.8:
+        caveats.append(f"P(held and escalated) moves with P(held) along the sweep: escalation is near certain at "
+                       f"every point ({min(esc):.3f} to {max(esc):.3f}).")
+    elif max(esc) >= 0.8 > min(esc):
+        caveats.append(f"Where P(held and escalated) rises along the sweep, check P(rivalry escalated) ({min(esc):.3f} "
+                       f"to {max(esc):.3f}): a joint probability rises when one margin becomes near certain.")
     return Brief("sweep", sweep.get("title") or sweep.get("scenario", folder.name), _question(data or sweep),
                  sentences, effects, "P(channel held) at each point (95% interval; not a difference)", ranges,
-                 [], [], _reproduce(manifest, "sweep.csv", sweep.get("seed")))
+                 [], caveats, _reproduce(manifest, "sweep.csv", sweep.get("seed")))
 
 
 # -- rendering ----------------------------------------------------------------------------------------
@@ -456,8 +466,10 @@ def brief_html(brief: Brief) -> str:
     chart = ""
     if brief.effects:
         head = "Estimates at each point" if brief.kind == "sweep" else "Paired differences"
+        note = (f"{SIGN_CONVENTION} Blue: the 95% interval excludes 0." if brief.kind != "sweep"
+                else "Each point's P(channel held) with its Wilson 95% interval.")
         chart = (f"<h2>{head}</h2><div class=\"forest\">{_img(forest_figure(brief))}</div>"
-                 f'<p class="small">{_esc(SIGN_CONVENTION)} Blue: the 95% interval excludes 0.</p>')
+                 f'<p class="small">{_esc(note)}</p>')
     left = ("<div><h2>Range of the answer</h2><ul>" + "".join(f"<li>{_esc(r)}</li>" for r in brief.ranges)
             + "</ul></div>") if brief.ranges else "<div></div>"
     right = ("<div><h2>Mechanisms (each switched off in a twin)</h2><ul>"
@@ -483,7 +495,7 @@ def brief_markdown(brief: Brief) -> str:
         lines += ["## " + ("Estimates at each point" if brief.kind == "sweep" else "Paired differences"), "",
                   f"| | {brief.effects_axis} |", "|---|---|"]
         lines += [f"| {e.label} | {e.text} |" for e in brief.effects]
-        lines += ["", SIGN_CONVENTION, ""]
+        lines += ["", SIGN_CONVENTION, ""] if brief.kind != "sweep" else [""]
     if brief.ranges:
         lines += ["## Range of the answer", ""] + [f"- {r}" for r in brief.ranges] + [""]
     if brief.mechanisms:
