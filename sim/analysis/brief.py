@@ -453,7 +453,8 @@ def summary_block(brief: Brief, chart: bool = False) -> str:
     if brief.ranges:
         parts.append("<p><b>How much the answer depends on the definitions and the rules.</b></p><ul>"
                      + "".join(f"<li>{_esc(r)}</li>" for r in brief.ranges) + "</ul>")
-    parts.append(f'<p class="small">{_esc(SIGN_CONVENTION)}</p>')
+    if brief.kind != "sweep":  # a sweep shows estimates, not effects
+        parts.append(f'<p class="small">{_esc(SIGN_CONVENTION)}</p>')
     return "".join(parts)
 
 
