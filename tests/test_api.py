@@ -37,8 +37,9 @@ def run_doc(name: str, tmp_path: Path) -> None:
 
 def test_api_doc_runs(tmp_path):
     """docs/api.md runs as written and leaves a complete results folder (one row per run)."""
-    run_doc("api.md", tmp_path)
-    (folder,) = (tmp_path / "results" / "baseline").iterdir()
+    run_doc("api.md", tmp_path)   # a fresh environment: the `latest` alias is on (docs/analysis.md)
+    (folder,) = [p for p in (tmp_path / "results" / "baseline").iterdir() if p.name != "latest"]
+    assert (tmp_path / "results" / "baseline" / "latest").resolve() == folder.resolve()
     assert (folder / "manifest.json").is_file()
     lines = (folder / "runs.csv").read_text().splitlines()
     assert len(lines) == 2001
