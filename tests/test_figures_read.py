@@ -104,3 +104,28 @@ def test_sobol_titles_and_long_labels_stay_inside_the_figure():
     fig.suptitle("Baseline: the AI-safety channel of May 2026 beside the chip and rare-earth rivalry",
                  fontsize="small")
     assert not clipped_texts(fig)
+
+
+def test_the_trace_of_a_dated_scenario_shows_dates(capsys, monkeypatch):
+    """`sim trace` of a scenario with a start date shows each step's calendar month beside its number;
+    a lesson without one keeps plain steps."""
+    from pathlib import Path
+
+    from sim.cli import main
+    from sim.scenario.load import load_scenario
+    from sim.scenario.resolved import step_date
+
+    monkeypatch.setenv("COLUMNS", "100")
+    baseline = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
+    assert main(["trace", str(baseline), "--steps", "3", "--no-color"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    s = load_scenario(baseline)
+    rows = [line for line in out if line.strip()[:1].isdigit()]
+    assert len(rows) == 3
+    for k, line in enumerate(rows):
+        assert line.split("|")[0].split() == [str(k), *f"{step_date(s.start, k, s.step):%b %Y}".split()]
+    bars = {line.index("|") for line in out if "|" in line and not line.startswith(" " * 20)}
+    assert len(bars) == 1    # every row's step column has the same width, header and wrapped notes too
+    assert main(["trace", "noise", "--steps", "2", "--no-color"]) == 0
+    lesson = capsys.readouterr().out.splitlines()
+    assert next(line for line in lesson if line.startswith("step")).startswith("step |")

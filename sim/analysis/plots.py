@@ -217,9 +217,12 @@ def track_payoff_lines(scenario) -> list[str]:
     for t in scenario.tracks:
         c, d = t.labels
         lines.append(textwrap.shorten(f"{t.name.replace('_', ' ')} ({c} / {d})", 44))
-        for i, a in enumerate(scenario.actors):
-            def val(x: str) -> str:
-                p = scenario.params[t.payoffs[i][x]]
+        players = getattr(t, "players", tuple(range(len(scenario.actors))))
+        for seat, i in enumerate(players):   # a track's two players (of two or more actors)
+            a = scenario.actors[i]
+
+            def val(x: str, seat: int = seat) -> str:
+                p = scenario.params[t.payoffs[seat][x]]
                 if getattr(p, "uncertain", False):   # its median
                     return f"~{float(p.sample(np.array([0.5]))[0]):.2g}"
                 return f"{float(p.value):g}"

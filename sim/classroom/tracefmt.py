@@ -32,8 +32,9 @@ def fit(row: str, width: int = WIDTH) -> str:
         return row
     head, tail = row.rsplit(" | ", 1)
     at = len(visible(head)) + 3
+    step_w = visible(row).index(" | ")   # the step column (wider with calendar dates)
     below = width - at < 24          # the notes cell starts too far right: notes on lines of their own
-    room = width - (7 if below else at)
+    room = width - (step_w + 3 if below else at)
     pieces = []
     for note in tail.split("; "):
         plain = visible(note)
@@ -48,7 +49,7 @@ def fit(row: str, width: int = WIDTH) -> str:
             current = joined
     lines.append(current)
     if below:
-        out = [head + " |"] + ["     | " + line for line in lines]
+        out = [head + " |"] + [" " * (step_w + 1) + "| " + line for line in lines]
     else:
         out = [f"{head} | {lines[0]}"] + [" " * (at - 2) + "| " + line for line in lines[1:]]
     return "\n".join(o.rstrip() for o in out)
@@ -77,19 +78,20 @@ class CompactFormat(TableFormat):
 
     def header(self) -> str:
         a, b = (n[:5] for n in self.names)
-        top = ["step"] + [f"{t.name:<{self._cell(k)}}" for k, t in enumerate(self.scenario.tracks)]
-        sub = ["    "] + [f"{a[:2]:<3}{b[:2]:<3}lvl".ljust(self._cell(k)) for k in range(len(self.scenario.tracks))]
+        top = [f"{'step' if self.start_date is None else 'step date':<{self.step_w}}"] + [
+            f"{t.name:<{self._cell(k)}}" for k, t in enumerate(self.scenario.tracks)]
+        sub = [" " * self.step_w] + [f"{a[:2]:<3}{b[:2]:<3}lvl".ljust(self._cell(k)) for k in range(len(self.scenario.tracks))]
         top += ["trust      ", "payoff         ", "events"]
         sub += [f"{a:>5} {b:>5}", f"{a:>7} {b:>7}", ""]
         return " | ".join(top).rstrip() + "\n" + " | ".join(sub).rstrip()
 
     def start(self, levels: list[int], trust: list[float]) -> str:
-        cells = ["init"] + [f"{'':6}{levels[k]:>3}".ljust(self._cell(k)) for k in range(len(levels))]
+        cells = [f"{'init':<{self.step_w}}"] + [f"{'':6}{levels[k]:>3}".ljust(self._cell(k)) for k in range(len(levels))]
         cells += [" ".join(f"{x:>5.2f}" for x in trust), " ".join(f"{0:>7.2f}" for _ in trust), ""]
         return " | ".join(cells).rstrip()
 
     def row(self, rec: StepRecord) -> str:
-        cells = [f"{rec.step:>4}"]
+        cells = [self.step_cell(rec.step)]
         for k, tr in enumerate(rec.tracks):
             moves = []
             for i in range(len(tr.realised)):
@@ -119,7 +121,7 @@ class FullFormat(TableFormat):
     """The full table with a starting row."""
 
     def start(self, levels: list[int], trust: list[float]) -> str:
-        cells = ["init"]
+        cells = [f"{'init':<{self.step_w}}"]
         for k, t in enumerate(self.scenario.tracks):
             w = max(self.move_w[k], self.name_w[k])
             cells.append(" " * (2 * w + 2) + f"{levels[k]} {t.rungs[levels[k]]}".ljust(self.rung_w[k]))

@@ -140,13 +140,25 @@ class TableFormat:
         self.rung_w = [max(len(r) for r in t.rungs) + 2 for t in scenario.tracks]
         self.name_w = [max(len(n) for n in self.names) for _ in scenario.tracks]
         self.channel_notes = ChannelNotes(scenario)
+        self.start_date = _calendar_start(scenario)
+        style = "%b %Y" if scenario.step in ("month", "year") else "%d %b %Y"
+        self.date_style = style
+        self.step_w = 4 if self.start_date is None else 5 + len(f"{self.start_date:{style}}")
+
+    def step_cell(self, step: int) -> str:
+        """The step, with the calendar date it begins on when the scenario has a ``start:`` date."""
+        if self.start_date is None:
+            return f"{step:>4}"
+        from ..scenario.resolved import step_date
+
+        return f"{step:>4} {step_date(self.start_date, step, self.scenario.step):{self.date_style}}"
 
     def _cell_width(self, k: int) -> int:
         return 2 * max(self.move_w[k], self.name_w[k]) + 1 + self.rung_w[k]
 
     def header(self) -> str:
-        top = ["step"]
-        sub = ["    "]
+        top = [f"{'step' if self.start_date is None else 'step date':<{self.step_w}}"]
+        sub = [" " * self.step_w]
         for k, t in enumerate(self.scenario.tracks):
             w = max(self.move_w[k], self.name_w[k])
             top.append(f"{t.name[: self._cell_width(k)]:<{self._cell_width(k)}}")
@@ -159,7 +171,7 @@ class TableFormat:
         return (" | ".join(top).rstrip() + "\n" + " | ".join(sub).rstrip())
 
     def row(self, rec: StepRecord) -> str:
-        cells = [f"{rec.step:>4}"]
+        cells = [self.step_cell(rec.step)]
         for k, tr in enumerate(rec.tracks):
             w = max(self.move_w[k], self.name_w[k])
             moves = []
@@ -182,6 +194,21 @@ class TableFormat:
 
     def legend(self) -> str:
         return "* = noise flipped the intended move"
+
+
+def _calendar_start(scenario: Scenario):
+    """The scenario's ``start:`` date when steps are calendar units, else None (steps stay numbers)."""
+    import datetime as dt
+
+    from ..scenario.resolved import STEP_UNITS
+
+    start = getattr(scenario, "start", None)
+    if isinstance(start, str):
+        try:
+            start = dt.date.fromisoformat(start)
+        except ValueError:
+            return None
+    return start if isinstance(start, dt.date) and scenario.step in STEP_UNITS else None
 
 
 def format_table(scenario: Scenario, records: Iterable[StepRecord], color: bool = False) -> str:
