@@ -198,12 +198,10 @@ def payoff_distribution(table: dict[str, np.ndarray], actors: tuple[str, ...], a
     integer_ticks(ax, "y")
     ax.set_title("Payoff distributions")
     ax.grid(axis="y", alpha=0.3)
-    legend = ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False,
-                       borderaxespad=0)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False, borderaxespad=0)
     if tracks:
         ax.annotate("\n".join(tracks), (1.02, 0.62), xycoords="axes fraction", ha="left", va="top",
                     fontsize="x-small", family="monospace")
-    del legend
     return ax
 
 
