@@ -190,15 +190,18 @@ def gib(n: float) -> str:
     return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
 
 
-def probe(scenario, simulate) -> tuple[float, float]:
-    """(bytes per run and step, bytes per run) of simulating ``scenario``, measured.
+def probe(scenario, simulate) -> tuple[float, float, float]:
+    """(bytes per run and step, bytes per run, bytes per step) of simulating ``scenario``, measured.
 
     ``simulate(scenario, n)`` simulates ``n`` runs of a scenario (the simulation layer passes
     its own: :func:`sim.ensemble.runner.check_memory`), so this module imports no simulation.
 
-    Three tiny chunks (8 runs x 8 steps, 8 x 24, 24 x 24) are simulated under ``tracemalloc``
-    (numpy reports its arrays to it); memory grows linearly in runs and in runs x steps, so two
-    differences give both rates, whatever the model keeps per run and step (twins, populations).
+    Four tiny chunks (8 and 24 runs, each of 8 and 24 steps) are simulated under ``tracemalloc``
+    (numpy reports its arrays to it). Memory is bilinear in runs and steps (a + b.runs + c.steps +
+    d.runs.steps: the per-step term is bookkeeping shared by a chunk's runs), so the four peaks give
+    all three rates, whatever the model keeps per run and step (twins, populations). With two
+    points only, the per-step bookkeeping of an 8-run chunk reads as a per-run-step cost and the
+    estimate of a 1,000-run chunk doubles.
     """
     import dataclasses
     import tracemalloc
@@ -213,18 +216,20 @@ def probe(scenario, simulate) -> tuple[float, float]:
             tracemalloc.stop()
 
     peak(4, 4)  # warm-up: first-use imports and caches are not the model's memory
-    a, b, c = peak(8, 8), peak(8, 24), peak(24, 24)
-    steps = min(24, scenario.horizon) - min(8, scenario.horizon)
-    per_step = max(0.0, (b - a) / (8 * steps)) if steps > 0 else 0.0
-    per_run = max(0.0, (c - b - per_step * 16 * min(24, scenario.horizon)) / 16)
-    return per_step, per_run
+    h0, h1 = min(8, scenario.horizon), min(24, scenario.horizon)
+    a, b, c, e = peak(8, h0), peak(8, h1), peak(24, h0), peak(24, h1)
+    steps = h1 - h0
+    per_run_step = max(0.0, (e - c - b + a) / (16 * steps)) if steps > 0 else 0.0
+    per_step = max(0.0, (b - a) / steps - 8 * per_run_step) if steps > 0 else 0.0
+    per_run = max(0.0, (c - a) / 16 - per_run_step * h0)
+    return per_run_step, per_run, per_step
 
 
 def estimate(scenario, runs: int, chunk_size: int = 2000, workers: int = 1,
              keep_trajectories: bool = False, measured: tuple[float, float] | None = None) -> Estimate:
     """Peak memory of simulating and analysing ``runs`` runs of ``scenario`` (bytes, estimated).
 
-    ``measured`` is :func:`probe`'s (per run and step, per run) rates; a chunk's memory is the
+    ``measured`` is :func:`probe`'s (per run and step, per run, per step) rates; a chunk's memory is the
     larger of them (with a margin) and the formula from the random numbers and per-run state.
     """
     n_actors, n_tracks, n_events = len(scenario.actors), len(scenario.tracks), len(scenario.events)
@@ -243,8 +248,8 @@ def estimate(scenario, runs: int, chunk_size: int = 2000, workers: int = 1,
         traj = chunk * horizon * columns * 40  # arrays, then their CSV text
     per_chunk = block + state
     if measured is not None:
-        per_step, per_run = measured
-        per_chunk = max(per_chunk, MEASURED_MARGIN * chunk * (per_step * horizon + per_run))
+        per_run_step, per_run, per_step = measured
+        per_chunk = max(per_chunk, MEASURED_MARGIN * (chunk * (per_run_step * horizon + per_run) + per_step * horizon))
     per_chunk = int(per_chunk + traj)
     processes = max(1, int(workers))
     columns = 8 + 2 * n_tracks + n_events + len(scenario.uncertain())

@@ -155,7 +155,10 @@ def test_hostile_names_handout_trace_replay(hostile_run, tmp_path, capsys):
     assert main(["handout", str(HOSTILE), "--runs", "20", "--out", str(tmp_path)]) == 0
     html = (tmp_path / "hostile-names.html").read_text()
     assert "<h1>Lesson $\\x$, &quot;quoted&quot; &lt;b&gt;bold&lt;/b&gt;</h1>" in html
-    assert [p.name for p in tmp_path.iterdir()] == ["hostile-names.html"]
+    # the handout and its no-install replay page, nothing else; the replay escapes the title too
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hostile-names.html", "hostile-names_replay.html"]
+    replay = (tmp_path / "hostile-names_replay.html").read_text()
+    assert "<b>bold</b>" not in replay and "&lt;b&gt;bold&lt;/b&gt;" in replay
     assert main(["trace", str(HOSTILE), "--no-color"]) == 0
     assert main(["replay", str(hostile_run), "--run", "3", "--no-color"]) == 0
     assert "replay matches" in capsys.readouterr().out
