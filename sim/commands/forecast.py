@@ -34,9 +34,9 @@ def register(sub) -> None:
     add_executor_options(p)
     p.add_argument("--branch-chunk", type=positive, default=1000, metavar="N",
                    help="branches simulated together, with their twins (default 1000)")
-    for action in p._actions:  # the record keeps no per-run rows: larger chunks, as `sim calibrate`
+    for action in p._actions:
         if action.dest == "chunk_size":
-            action.default, action.help = 5000, "record runs simulated together (default 5000)"
+            action.help = "record runs simulated together (default 2000)"
     p.set_defaults(func=run)
 
 
