@@ -32,8 +32,8 @@ def register(sub) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_twin_options(p)
     add_executor_options(p)
-    p.add_argument("--branch-chunk", type=positive, default=1000, metavar="N",
-                   help="branches simulated together, with their twins (default 1000)")
+    p.add_argument("--branch-chunk", type=positive, default=500, metavar="N",
+                   help="branches simulated together, with their twins (default 500)")
     for action in p._actions:
         if action.dest == "chunk_size":
             action.help = "record runs simulated together (default 2000)"

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -131,6 +132,8 @@ def simulate_branches(job: BranchJob) -> tuple[dict[str, np.ndarray], StepStats]
     model.run(observer=lambda m: observe_step(stats, m))
     table = run_table(model)
     model.release()
+    del model, replayed
+    gc.collect()  # models and their agents refer to each other: free this chunk's arrays before the next
     table["run"] = np.asarray(job.rows, dtype=np.int64)
     table["length"] = table["length"] - s.forecast.seam  # steps from the seam
     return {ACCEPTED_RUN: np.asarray(job.runs, dtype=np.int64), BRANCH: np.asarray(job.branches, dtype=np.int64),
@@ -148,18 +151,22 @@ def branch_jobs(s: Scenario, seed: int, accepted_runs: np.ndarray, branches: int
 
 
 def run_branches(s: Scenario, seed: int, accepted_runs: np.ndarray, branches: int, executor=None,
-                 chunk_size: int = 2000, twins: tuple[str, ...] | None = None,
+                 chunk_size: int = 500, twins: tuple[str, ...] | None = None, sink=None,
                  progress=None) -> tuple[dict[str, np.ndarray], StepStats]:
-    """Phase 2: every branch of every accepted run; the runs table (rows in (accepted run, branch)
-    order) and the step statistics from the seam."""
+    """Phase 2: every branch of every accepted run, chunk by chunk in (accepted run, branch) order.
+    ``sink(part)`` receives each chunk's table (to stream it to disk); without a sink the whole
+    table is returned, else an empty one. Returns it and the step statistics from the seam."""
     from ..ensemble.executors import SerialExecutor
 
     executor = executor or SerialExecutor()
     parts, total = [], StepStats.empty(view(s))
     for table, stats in executor.map(simulate_branches, branch_jobs(s, seed, accepted_runs, branches, chunk_size,
                                                                     twins)):
-        parts.append(table)
+        if sink is None:
+            parts.append(table)
+        else:
+            sink(table)
         total.add(stats)
         if progress is not None:
             progress(len(table["run"]))
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}, total
+    return ({k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else {}), total
