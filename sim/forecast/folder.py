@@ -74,6 +74,7 @@ def forecast_summary(s: Scenario, rec: dict, pred: dict | None, table: dict, bra
             p.update({k: v for k, v in by[p["name"]].items() if k not in p})
         entry["predictive_runs"] = pred["runs"]
         entry["predictive_joint_share_within"] = pred["joint_share_within"]
+        entry["predictive_joint_p"] = pred["joint_p"]
         entry["accepted_joint_share_within"] = pred["accepted_joint_share_within"]
     cluster = table[ACCEPTED_RUN]
     entry["clustered"] = {name: clustered(table[col], cluster) for name, col in
@@ -159,7 +160,7 @@ def headline(summary: dict) -> str:
     width = max([len(p["name"]) for p in f["patterns"]] + [10])
     if "predictive_runs" in f:
         lines.append(f"  posterior predictive check ({f['predictive_runs']} fresh record runs from the posterior): "
-                     f"jointly within {f['predictive_joint_share_within']:.3f}")
+                     f"jointly within {f['predictive_joint_share_within']:.3f}, p = {f['predictive_joint_p']:.3g}")
     for p in f["patterns"]:
         eff = (f", effective tolerance {p['effective_tolerance']:.3g}" if f["acceptance"] != "tolerance" else "")
         pred = (f"predictive share within {p['predictive_share_within']:.3f}, p = {p['predictive_p']:.3g}"

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..calibrate import hygiene
 from ..calibrate.abc import EPS, Acceptor, distance, reference_chunks, simulate_patterns, take, with_posterior
 from ..ensemble.runner import observe_step, run_table, twins_for
 from ..errors import UserError
@@ -86,22 +87,18 @@ def predictive_check(s: Scenario, accepted: dict, runs: int, seed: int, draws: i
         return None
     parts = list(record_chunks(with_posterior(s, post), runs, seed, executor, chunk_size, first_run=draws))
     pred = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    out, joint = [], np.ones(len(pred["run"]), dtype=bool)
+    check = hygiene.predictive_check(pred, s.patterns)  # the same shares and p-values as `sim calibrate`
+    out = []
     for p in s.patterns:
         x = pred[p.column]
-        with np.errstate(invalid="ignore"):
-            ok = np.abs(x - p.observed) <= p.tolerance + EPS
-        joint &= ok
-        defined = np.isfinite(x)
-        lo = float(np.mean(x[defined] <= p.observed + EPS)) if defined.any() else float("nan")
-        hi = float(np.mean(x[defined] >= p.observed - EPS)) if defined.any() else float("nan")
         within_accepted = np.abs(accepted[p.column] - p.observed) <= p.tolerance + EPS
+        c = check["patterns"][p.name]
         out.append({"name": p.name, "observed": p.observed, "tolerance": p.tolerance,
                     "accepted_share_within": float(np.mean(within_accepted)),
-                    "predictive_share_within": float(np.mean(ok)),
-                    "predictive_p": min(1.0, 2 * min(lo, hi)) if defined.any() else float("nan"),
-                    "predictive_median": float(np.nanmedian(x)) if defined.any() else float("nan")})
-    return {"runs": runs, "patterns": out, "joint_share_within": float(np.mean(joint)),
+                    "predictive_share_within": c["share_within"], "predictive_p": c["p_value"],
+                    "predictive_median": float(np.nanmedian(x)) if np.isfinite(x).any() else float("nan")})
+    return {"runs": runs, "patterns": out, "joint_share_within": check["joint"]["share_within"],
+            "joint_p": check["joint"]["p_value"],
             "accepted_joint_share_within": float(np.mean(np.all(
                 [np.abs(accepted[p.column] - p.observed) <= p.tolerance + EPS for p in s.patterns], axis=0)))}
 
