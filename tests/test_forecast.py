@@ -470,18 +470,23 @@ def test_a_scenario_without_forecast_is_refused(tmp_path, capsys):
     assert len(err.splitlines()) == 1 and "no `forecast:" in err
 
 
-def test_the_record_phase_is_the_calibration_reference_table():
-    """The forecast's record rows are ``sim calibrate``'s reference table rows (it only skips the
-    per-step data collector and the robustness grid, which change no run)."""
-    from sim.calibrate.abc import PatternJob, simulate_patterns
-    from sim.forecast.simulate import simulate_record
-
+def test_the_record_phase_skips_only_what_changes_no_run():
+    """The forecast's record rows (``sim calibrate``'s reference table) are simulated without the
+    per-step data collector and the robustness grid: the same statistics and parameters as a model
+    with both."""
     import yaml
 
-    data = yaml.safe_load(HIDDEN.replace("OBSERVED", "36"))
-    hidden = scenario_from_dict(data)
+    from sim.calibrate.abc import PatternJob
+    from sim.calibrate.observer import PatternObserver
+    from sim.forecast.simulate import simulate_record
+
+    hidden = scenario_from_dict(yaml.safe_load(HIDDEN.replace("OBSERVED", "36")))
     a = simulate_record(PatternJob(hidden, 3, 5, 60))
-    b = simulate_patterns(PatternJob(hidden, 3, 5, 60))
-    assert a.keys() == b.keys()
-    for k in a:
-        assert np.array_equal(a[k], b[k], equal_nan=True), k
+    model = NegotiationModel(hidden, runs=np.arange(5, 60), seed=3, collect=True, grid=True)
+    observer = PatternObserver(model, hidden.patterns)
+    model.run(observer=observer)
+    b = observer.values(model)
+    assert np.array_equal(a["run"], np.arange(5, 60))
+    for k, v in b.items():
+        assert np.array_equal(a[k], v, equal_nan=True), k
+    assert np.array_equal(a[f"param.{P_PATH}"], model.values[P_PATH])
