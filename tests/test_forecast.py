@@ -490,3 +490,13 @@ def test_the_record_phase_skips_only_what_changes_no_run():
     for k, v in b.items():
         assert np.array_equal(a[k], v, equal_nan=True), k
     assert np.array_equal(a[f"param.{P_PATH}"], model.values[P_PATH])
+
+
+def test_a_forecast_over_the_memory_limit_is_refused_before_simulating(tmp_path, capsys):
+    path = write(tmp_path, HIDDEN.replace("OBSERVED", "36"), "hidden.yaml")
+    root = tmp_path / "results"
+    code = main(["forecast", str(path), "--draws", "3000", "--accept", "30", "--branches", "3", "--out", str(root),
+                 "--quiet", "--workers", "1", "--max-memory", "1M"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and "above the limit of 1 MiB" in err
+    assert not root.exists()

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import add_set_option, positive, runs_count, seed
+from . import add_memory_option, add_set_option, positive, runs_count, seed
 from .run import add_executor_options, add_twin_options, executor_for, headline as run_headline, twin_selection
 
 ORDER = 36
@@ -28,6 +28,7 @@ def register(sub) -> None:
                    help="fresh record runs from the posterior for the predictive check (default 2000; 0 = none)")
     p.add_argument("--seed", type=seed, help="master seed (default: the scenario's)")
     add_set_option(p)
+    add_memory_option(p)
     p.add_argument("--out", default=os.environ.get("SIM_RESULTS", "results"), help="results root (default: results/)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_twin_options(p)

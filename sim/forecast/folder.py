@@ -106,6 +106,22 @@ def stream_branches(path: Path, s: Scenario, seed: int, accepted_runs, branches:
     return {c: np.concatenate(v) for c, v in kept.items() if v}, steps
 
 
+def check_budget(s: Scenario, draws: int, lanes: int, workers: int, chunk_size: int, branch_chunk: int,
+                 twins) -> None:
+    """Refuse before simulating, as ``sim run`` does, a record or a set of branches estimated to need
+    more memory or time than allowed (``--max-memory``, ``--max-time``; sim/budget.py)."""
+    from dataclasses import replace as _replace
+
+    from ..budget import check as check_memory
+    from ..model.branch import full_scenario
+
+    check_memory(_replace(s, twins={}), draws, chunk_size, workers)   # the record: no twins
+    full = full_scenario(s)
+    if twins is not None:  # only the selected twins (pacified among them or not)
+        full = _replace(full, twins={n: t for n, t in full.twins.items() if n in twins})
+    check_memory(full, lanes, branch_chunk, workers)
+
+
 def run_forecast(s: Scenario, out_root: Path, command: list[str], draws: int, accept: int, branches: int,
                  seed: int, executor=None, chunk_size: int = 2000, branch_chunk: int = 500,
                  nearest: bool = False, predictive: int = PREDICTIVE, twins: tuple[str, ...] | None = None,
@@ -114,6 +130,7 @@ def run_forecast(s: Scenario, out_root: Path, command: list[str], draws: int, ac
     from ..analysis.run_folder import finish_run_folder
 
     check(s)
+    check_budget(s, draws, accept * branches, getattr(executor, "workers", 1), chunk_size, branch_chunk, twins)
     bar = None
     if progress:
         from tqdm import tqdm
