@@ -420,6 +420,7 @@ def test_runs_table_names_accepted_run_and_branch_and_branches_share_parameters(
     runs = _read(folder / "runs.csv")
     post = _read(folder / "posterior.csv")
     assert list(runs)[:3] == ["accepted_run", "branch", "run"]
+    assert "held_pacified" in runs  # the pacified twin of every branch, by default
     accepted = [int(r) for r in post["run"]]
     assert [int(r) for r in runs["accepted_run"]] == list(np.repeat(accepted, 5))
     assert [int(b) for b in runs["branch"]] == list(np.tile(range(5), 40))
@@ -451,10 +452,11 @@ def test_nearest_accepts_anyway_and_reports_the_effective_tolerance(tmp_path, ca
     path = write(tmp_path, HIDDEN.replace("OBSERVED", "100"), "hidden.yaml")
     root = tmp_path / "results"
     code = main(["forecast", str(path), "--draws", "300", "--accept", "50", "--branches", "2", "--out", str(root),
-                 "--quiet", "--workers", "1", "--nearest", "--predictive", "0"])
+                 "--quiet", "--workers", "1", "--nearest", "--predictive", "0", "--no-twins"])
     out = capsys.readouterr().out
     assert code == 0 and "NEAREST" in out
     (folder,) = list((root / "hidden").iterdir())
+    assert "held_pacified" not in _read(folder / "runs.csv")  # --no-twins: no twin simulated
     summary = json.loads((folder / "summary.json").read_text())
     post = _read(folder / "posterior.csv")
     gap = max(abs(float(x) - 100) for x in post["stat.us_chip_rounds"])
