@@ -502,3 +502,19 @@ def test_a_forecast_over_the_memory_limit_is_refused_before_simulating(tmp_path,
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1 and "above the limit of 1 MiB" in err
     assert not root.exists()
+
+
+def test_the_forecasts_own_events_fire_after_the_seam_and_never_in_the_record():
+    """'Noise falls' is dated two months after the seam (step 14 of 12 + 10): the record's runs never
+    reach it; every branch halves the US's noise there, and counts the firing from the seam (step 2)."""
+    s = _rich()
+    seam = s.forecast.seam
+    i = [e.name for e in s.events].index("Noise falls")
+    assert s.events[i].at == frozenset({seam + 2})
+    record = replay_record(s, 4, np.array([0, 1, 2]))
+    assert record.events.counts[i].sum() == 0
+    m = branch_model(s, 4, Branching(np.array([0, 1, 2]), np.array([0, 0, 0])))
+    before = m.actors[0].noise.copy()
+    m.run()
+    assert np.allclose(m.actors[0].noise, before * 0.5)
+    assert list(m.events.counts[i]) == [1, 1, 1] and list(m.events.first[i]) == [2, 2, 2]
