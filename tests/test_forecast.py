@@ -420,6 +420,7 @@ def test_runs_table_names_accepted_run_and_branch_and_branches_share_parameters(
     runs = _read(folder / "runs.csv")
     post = _read(folder / "posterior.csv")
     assert list(runs)[:3] == ["accepted_run", "branch", "run"]
+    assert "held_pacified" in runs  # the pacified twin of every branch, by default
     accepted = [int(r) for r in post["run"]]
     assert [int(r) for r in runs["accepted_run"]] == list(np.repeat(accepted, 5))
     assert [int(b) for b in runs["branch"]] == list(np.tile(range(5), 40))
@@ -451,10 +452,11 @@ def test_nearest_accepts_anyway_and_reports_the_effective_tolerance(tmp_path, ca
     path = write(tmp_path, HIDDEN.replace("OBSERVED", "100"), "hidden.yaml")
     root = tmp_path / "results"
     code = main(["forecast", str(path), "--draws", "300", "--accept", "50", "--branches", "2", "--out", str(root),
-                 "--quiet", "--workers", "1", "--nearest", "--predictive", "0"])
+                 "--quiet", "--workers", "1", "--nearest", "--predictive", "0", "--no-twins"])
     out = capsys.readouterr().out
     assert code == 0 and "NEAREST" in out
     (folder,) = list((root / "hidden").iterdir())
+    assert "held_pacified" not in _read(folder / "runs.csv")  # --no-twins: no twin simulated
     summary = json.loads((folder / "summary.json").read_text())
     post = _read(folder / "posterior.csv")
     gap = max(abs(float(x) - 100) for x in post["stat.us_chip_rounds"])
@@ -470,18 +472,49 @@ def test_a_scenario_without_forecast_is_refused(tmp_path, capsys):
     assert len(err.splitlines()) == 1 and "no `forecast:" in err
 
 
-def test_the_record_phase_is_the_calibration_reference_table():
-    """The forecast's record rows are ``sim calibrate``'s reference table rows (it only skips the
-    per-step data collector and the robustness grid, which change no run)."""
-    from sim.calibrate.abc import PatternJob, simulate_patterns
-    from sim.forecast.simulate import simulate_record
-
+def test_the_record_phase_skips_only_what_changes_no_run():
+    """The forecast's record rows (``sim calibrate``'s reference table) are simulated without the
+    per-step data collector and the robustness grid: the same statistics and parameters as a model
+    with both."""
     import yaml
 
-    data = yaml.safe_load(HIDDEN.replace("OBSERVED", "36"))
-    hidden = scenario_from_dict(data)
+    from sim.calibrate.abc import PatternJob
+    from sim.calibrate.observer import PatternObserver
+    from sim.forecast.simulate import simulate_record
+
+    hidden = scenario_from_dict(yaml.safe_load(HIDDEN.replace("OBSERVED", "36")))
     a = simulate_record(PatternJob(hidden, 3, 5, 60))
-    b = simulate_patterns(PatternJob(hidden, 3, 5, 60))
-    assert a.keys() == b.keys()
-    for k in a:
-        assert np.array_equal(a[k], b[k], equal_nan=True), k
+    model = NegotiationModel(hidden, runs=np.arange(5, 60), seed=3, collect=True, grid=True)
+    observer = PatternObserver(model, hidden.patterns)
+    model.run(observer=observer)
+    b = observer.values(model)
+    assert np.array_equal(a["run"], np.arange(5, 60))
+    for k, v in b.items():
+        assert np.array_equal(a[k], v, equal_nan=True), k
+    assert np.array_equal(a[f"param.{P_PATH}"], model.values[P_PATH])
+
+
+def test_a_forecast_over_the_memory_limit_is_refused_before_simulating(tmp_path, capsys):
+    path = write(tmp_path, HIDDEN.replace("OBSERVED", "36"), "hidden.yaml")
+    root = tmp_path / "results"
+    code = main(["forecast", str(path), "--draws", "3000", "--accept", "30", "--branches", "3", "--out", str(root),
+                 "--quiet", "--workers", "1", "--max-memory", "1M"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1 and "above the limit of 1 MiB" in err
+    assert not root.exists()
+
+
+def test_the_forecasts_own_events_fire_after_the_seam_and_never_in_the_record():
+    """'Noise falls' is dated two months after the seam (step 14 of 12 + 10): the record's runs never
+    reach it; every branch halves the US's noise there, and counts the firing from the seam (step 2)."""
+    s = _rich()
+    seam = s.forecast.seam
+    i = [e.name for e in s.events].index("Noise falls")
+    assert s.events[i].at == frozenset({seam + 2})
+    record = replay_record(s, 4, np.array([0, 1, 2]))
+    assert record.events.counts[i].sum() == 0
+    m = branch_model(s, 4, Branching(np.array([0, 1, 2]), np.array([0, 0, 0])))
+    before = m.actors[0].noise.copy()
+    m.run()
+    assert np.allclose(m.actors[0].noise, before * 0.5)
+    assert list(m.events.counts[i]) == [1, 1, 1] and list(m.events.first[i]) == [2, 2, 2]

@@ -37,10 +37,12 @@ def forecast_section(ctx) -> str:
     if has_pred:
         header += ["accepted runs within", "predictive share within", "predictive median", "predictive p"]
         rows.append(["all patterns jointly", "", "", f"{f['acceptance_rate']:.3f}"] + ([""] if nearest else [])
-                    + [f"{f['accepted_joint_share_within']:.3f}", f"{f['predictive_joint_share_within']:.3f}", "", ""])
+                    + [f"{f['accepted_joint_share_within']:.3f}", f"{f['predictive_joint_share_within']:.3f}", "",
+                       f"{f['predictive_joint_p']:.3g}"])
     pred = (f"<p>Posterior predictive check: {f['predictive_runs']} fresh runs of the record, each taking one "
-            "accepted run's parameters whole, with its own random numbers. A low share within tolerance, or a "
-            "predictive p-value near 0, says the fitted model rarely reproduces that pattern of the record.</p>"
+            "accepted run's parameters whole, with its own random numbers. The p-values are those of <code>sim calibrate</code> "
+            "(per pattern two-sided; jointly the share of predictive runs at least as far from the predictive "
+            "medians as the record). A low share within tolerance, or a predictive p-value near 0, says the fitted model rarely reproduces that pattern of the record.</p>"
             if has_pred else "")
     clustered = f.get("clustered", {})
     crow = [[label, f"{clustered[k]['mean']:.3f}", f"[{clustered[k]['lo']:.3f}, {clustered[k]['hi']:.3f}]",

@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import add_set_option, positive, runs_count, seed
+from . import add_memory_option, add_set_option, positive, runs_count, seed
 from .run import add_executor_options, add_twin_options, executor_for, headline as run_headline, twin_selection
 
 ORDER = 36
@@ -28,15 +28,16 @@ def register(sub) -> None:
                    help="fresh record runs from the posterior for the predictive check (default 2000; 0 = none)")
     p.add_argument("--seed", type=seed, help="master seed (default: the scenario's)")
     add_set_option(p)
+    add_memory_option(p)
     p.add_argument("--out", default=os.environ.get("SIM_RESULTS", "results"), help="results root (default: results/)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     add_twin_options(p)
     add_executor_options(p)
-    p.add_argument("--branch-chunk", type=positive, default=1000, metavar="N",
-                   help="branches simulated together, with their twins (default 1000)")
-    for action in p._actions:  # the record keeps no per-run rows: larger chunks, as `sim calibrate`
+    p.add_argument("--branch-chunk", type=positive, default=500, metavar="N",
+                   help="branches simulated together, with their twins (default 500)")
+    for action in p._actions:
         if action.dest == "chunk_size":
-            action.default, action.help = 5000, "record runs simulated together (default 5000)"
+            action.help = "record runs simulated together (default 2000)"
     p.set_defaults(func=run)
 
 

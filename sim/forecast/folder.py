@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from ..results import folders
-from ..results.folders import results_dir
+from ..results.folders import naming, results_dir, write_scenario
 from ..results.manifest import run_meta
-from ..results.tables import write_table
+from ..results.tables import format_rows, write_table
 from ..scenario.resolved import Scenario
 from .simulate import ACCEPTED_RUN, accept_record, check, predictive_check, run_branches, view
 
@@ -74,6 +74,7 @@ def forecast_summary(s: Scenario, rec: dict, pred: dict | None, table: dict, bra
             p.update({k: v for k, v in by[p["name"]].items() if k not in p})
         entry["predictive_runs"] = pred["runs"]
         entry["predictive_joint_share_within"] = pred["joint_share_within"]
+        entry["predictive_joint_p"] = pred["joint_p"]
         entry["accepted_joint_share_within"] = pred["accepted_joint_share_within"]
     cluster = table[ACCEPTED_RUN]
     entry["clustered"] = {name: clustered(table[col], cluster) for name, col in
@@ -82,15 +83,54 @@ def forecast_summary(s: Scenario, rec: dict, pred: dict | None, table: dict, bra
     return {"forecast": entry}
 
 
+#: the runs table's columns the forecast's own summary reads (P(held) ... by accepted run)
+SUMMARY_COLUMNS = (ACCEPTED_RUN, "held", "frozen", "lapsed", "open_at_end")
+
+
+def stream_branches(path: Path, s: Scenario, seed: int, accepted_runs, branches: int, executor, chunk_size: int,
+                    twins, progress) -> tuple[dict[str, np.ndarray], object]:
+    """Simulate the branches, writing each chunk's rows to ``path`` as it comes (memory stays flat);
+    return the columns the forecast's summary needs and the step statistics."""
+    kept: dict[str, list] = {c: [] for c in SUMMARY_COLUMNS}
+    with naming(path), open(path, "w", encoding="utf-8", newline="") as out:
+        def sink(part: dict) -> None:
+            header, _, rows = format_rows(part).partition("\n")
+            if out.tell() == 0:
+                out.write(header + "\n")
+            out.write(rows)
+            for c in SUMMARY_COLUMNS:
+                if c in part:
+                    kept[c].append(part[c])
+
+        _, steps = run_branches(s, seed, accepted_runs, branches, executor, chunk_size, twins, sink, progress)
+    return {c: np.concatenate(v) for c, v in kept.items() if v}, steps
+
+
+def check_budget(s: Scenario, draws: int, lanes: int, workers: int, chunk_size: int, branch_chunk: int,
+                 twins) -> None:
+    """Refuse before simulating, as ``sim run`` does, a record or a set of branches estimated to need
+    more memory or time than allowed (``--max-memory``, ``--max-time``; sim/budget.py)."""
+    from dataclasses import replace as _replace
+
+    from ..budget import check as check_memory
+    from ..model.branch import full_scenario
+
+    check_memory(_replace(s, twins={}), draws, chunk_size, workers)   # the record: no twins
+    full = full_scenario(s)
+    if twins is not None:  # only the selected twins (pacified among them or not)
+        full = _replace(full, twins={n: t for n, t in full.twins.items() if n in twins})
+    check_memory(full, lanes, branch_chunk, workers)
+
+
 def run_forecast(s: Scenario, out_root: Path, command: list[str], draws: int, accept: int, branches: int,
-                 seed: int, executor=None, chunk_size: int = 5000, branch_chunk: int = 2000,
+                 seed: int, executor=None, chunk_size: int = 2000, branch_chunk: int = 500,
                  nearest: bool = False, predictive: int = PREDICTIVE, twins: tuple[str, ...] | None = None,
                  progress: bool = False) -> tuple[Path, dict]:
     """``sim forecast``: accept the record's runs, branch, write the folder; return it and the summary."""
     from ..analysis.run_folder import finish_run_folder
-    from ..ensemble.store import store_tables
 
     check(s)
+    check_budget(s, draws, accept * branches, getattr(executor, "workers", 1), chunk_size, branch_chunk, twins)
     bar = None
     if progress:
         from tqdm import tqdm
@@ -104,19 +144,20 @@ def run_forecast(s: Scenario, out_root: Path, command: list[str], draws: int, ac
                                 f"{folders.timestamp()}-forecast-seed{seed}-draws{draws}") as holder:
             folder = holder[0]
             k = len(rec["accepted"]["run"])
-            table, steps = run_branches(s, seed, rec["accepted"]["run"], branches, executor, branch_chunk, twins,
-                                        update)
+            v = report_view(s)
+            write_scenario(folder, v, "resolved scenario of the forecast's branches", seed=seed, runs=k * branches)
+            table, steps = stream_branches(folder / "runs.csv", s, seed, rec["accepted"]["run"], branches, executor,
+                                           branch_chunk, twins, update)
             pred = predictive_check(s, rec["accepted"], predictive, seed, draws, executor, chunk_size)
             if bar is not None and pred is not None:
                 bar.update(pred["runs"])
-            v = report_view(s)
-            store_tables(folder, v, seed, k * branches, table)
+            extra = forecast_summary(s, rec, pred, table, branches, seed)
             write_table(folder / "posterior.csv", rec["accepted"])
             meta = run_meta(seed, k * branches, branch_chunk, command, time.perf_counter() - started,
                             executor=type(executor).__name__ if executor is not None else "SerialExecutor",
                             workers=getattr(executor, "workers", 1), kind="forecast", draws=draws, accepted=k,
                             branches=branches)
-            summary = finish_run_folder(folder, v, steps, meta, forecast_summary(s, rec, pred, table, branches, seed))
+            summary = finish_run_folder(folder, v, steps, meta, extra)
     finally:
         if bar is not None:
             bar.close()
@@ -136,7 +177,7 @@ def headline(summary: dict) -> str:
     width = max([len(p["name"]) for p in f["patterns"]] + [10])
     if "predictive_runs" in f:
         lines.append(f"  posterior predictive check ({f['predictive_runs']} fresh record runs from the posterior): "
-                     f"jointly within {f['predictive_joint_share_within']:.3f}")
+                     f"jointly within {f['predictive_joint_share_within']:.3f}, p = {f['predictive_joint_p']:.3g}")
     for p in f["patterns"]:
         eff = (f", effective tolerance {p['effective_tolerance']:.3g}" if f["acceptance"] != "tolerance" else "")
         pred = (f"predictive share within {p['predictive_share_within']:.3f}, p = {p['predictive_p']:.3g}"

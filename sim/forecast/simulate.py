@@ -12,10 +12,12 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..calibrate import hygiene
 from ..calibrate.abc import EPS, Acceptor, distance, reference_chunks, simulate_patterns, take, with_posterior
 from ..ensemble.runner import observe_step, run_table, twins_for
 from ..errors import UserError
@@ -85,22 +87,18 @@ def predictive_check(s: Scenario, accepted: dict, runs: int, seed: int, draws: i
         return None
     parts = list(record_chunks(with_posterior(s, post), runs, seed, executor, chunk_size, first_run=draws))
     pred = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
-    out, joint = [], np.ones(len(pred["run"]), dtype=bool)
+    check = hygiene.predictive_check(pred, s.patterns)  # the same shares and p-values as `sim calibrate`
+    out = []
     for p in s.patterns:
         x = pred[p.column]
-        with np.errstate(invalid="ignore"):
-            ok = np.abs(x - p.observed) <= p.tolerance + EPS
-        joint &= ok
-        defined = np.isfinite(x)
-        lo = float(np.mean(x[defined] <= p.observed + EPS)) if defined.any() else float("nan")
-        hi = float(np.mean(x[defined] >= p.observed - EPS)) if defined.any() else float("nan")
         within_accepted = np.abs(accepted[p.column] - p.observed) <= p.tolerance + EPS
+        c = check["patterns"][p.name]
         out.append({"name": p.name, "observed": p.observed, "tolerance": p.tolerance,
                     "accepted_share_within": float(np.mean(within_accepted)),
-                    "predictive_share_within": float(np.mean(ok)),
-                    "predictive_p": min(1.0, 2 * min(lo, hi)) if defined.any() else float("nan"),
-                    "predictive_median": float(np.nanmedian(x)) if defined.any() else float("nan")})
-    return {"runs": runs, "patterns": out, "joint_share_within": float(np.mean(joint)),
+                    "predictive_share_within": c["share_within"], "predictive_p": c["p_value"],
+                    "predictive_median": float(np.nanmedian(x)) if np.isfinite(x).any() else float("nan")})
+    return {"runs": runs, "patterns": out, "joint_share_within": check["joint"]["share_within"],
+            "joint_p": check["joint"]["p_value"],
             "accepted_joint_share_within": float(np.mean(np.all(
                 [np.abs(accepted[p.column] - p.observed) <= p.tolerance + EPS for p in s.patterns], axis=0)))}
 
@@ -131,6 +129,8 @@ def simulate_branches(job: BranchJob) -> tuple[dict[str, np.ndarray], StepStats]
     model.run(observer=lambda m: observe_step(stats, m))
     table = run_table(model)
     model.release()
+    del model, replayed
+    gc.collect()  # models and their agents refer to each other: free this chunk's arrays before the next
     table["run"] = np.asarray(job.rows, dtype=np.int64)
     table["length"] = table["length"] - s.forecast.seam  # steps from the seam
     return {ACCEPTED_RUN: np.asarray(job.runs, dtype=np.int64), BRANCH: np.asarray(job.branches, dtype=np.int64),
@@ -148,18 +148,22 @@ def branch_jobs(s: Scenario, seed: int, accepted_runs: np.ndarray, branches: int
 
 
 def run_branches(s: Scenario, seed: int, accepted_runs: np.ndarray, branches: int, executor=None,
-                 chunk_size: int = 2000, twins: tuple[str, ...] | None = None,
+                 chunk_size: int = 500, twins: tuple[str, ...] | None = None, sink=None,
                  progress=None) -> tuple[dict[str, np.ndarray], StepStats]:
-    """Phase 2: every branch of every accepted run; the runs table (rows in (accepted run, branch)
-    order) and the step statistics from the seam."""
+    """Phase 2: every branch of every accepted run, chunk by chunk in (accepted run, branch) order.
+    ``sink(part)`` receives each chunk's table (to stream it to disk); without a sink the whole
+    table is returned, else an empty one. Returns it and the step statistics from the seam."""
     from ..ensemble.executors import SerialExecutor
 
     executor = executor or SerialExecutor()
     parts, total = [], StepStats.empty(view(s))
     for table, stats in executor.map(simulate_branches, branch_jobs(s, seed, accepted_runs, branches, chunk_size,
                                                                     twins)):
-        parts.append(table)
+        if sink is None:
+            parts.append(table)
+        else:
+            sink(table)
         total.add(stats)
         if progress is not None:
             progress(len(table["run"]))
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}, total
+    return ({k: np.concatenate([p[k] for p in parts]) for k in parts[0]} if parts else {}), total

@@ -130,19 +130,22 @@ def lane_axes(full: Scenario, seed: int, twins: tuple[TwinDef, ...], every: bool
     run and for two and seeing which axis grows. Arrays that do not grow have no lane axis (ladder
     tops, salience): left out."""
     arrays = (lambda m: {p: a for p, (a, _) in state_arrays(m).items()}) if every else carried
-    small = [arrays(NegotiationModel(full, runs=[0] * n, seed=seed, twins=twins, collect=False)) for n in (1, 2)]
+    small = []
+    for n in (1, 2):
+        probe = NegotiationModel(full, runs=[0] * n, seed=seed, twins=twins, collect=False)
+        small.append({p: a.shape for p, a in arrays(probe).items()})
+        probe.release()
     copies = 1 + len(twins)
     out = {}
     for path, a in small[0].items():
         b = small[1].get(path)
-        if b is None or a.ndim == 0 or a.shape == b.shape:
+        if b is None or len(a) == 0 or a == b:
             continue
-        grew = [i for i, (x, y) in enumerate(zip(a.shape, b.shape)) if x != y]
-        if len(grew) != 1 or a.ndim != b.ndim:
-            raise RuntimeError(f"state array {'.'.join(map(str, path))}: shapes {a.shape} and {b.shape} "
-                               "have no single lane axis")
+        grew = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+        if len(grew) != 1 or len(a) != len(b):
+            raise RuntimeError(f"state array {'.'.join(map(str, path))}: shapes {a} and {b} have no single lane axis")
         axis = grew[0]
-        out[path] = (axis, a.shape[axis] == copies and b.shape[axis] == 2 * copies)
+        out[path] = (axis, a[axis] == copies and b[axis] == 2 * copies)
     return out
 
 

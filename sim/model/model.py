@@ -259,6 +259,7 @@ class NegotiationModel(mesa.Model):
             self.population.groups.clear()
             self.population.u = None
         self.block = self.values = self.event_u = self.population = self.outcome = self.events = None
+        self.thaw_u = self.nonstate_u = None
         self.actors.clear()
         self.tracks.clear()
         self.remove_all_agents()
