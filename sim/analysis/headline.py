@@ -11,7 +11,7 @@ def headline(summary: dict, seconds: float | None = None) -> str:
         return str(Proportion(**summary[key]))
 
     def row(label: str, d: float, lo: float, hi: float, tail: str = "") -> str:
-        return f"  {label:<36}{d:+.3f}  [{lo:+.3f}, {hi:+.3f}]{tail}"
+        return f"  {label:<35} {d:+.3f}  [{lo:+.3f}, {hi:+.3f}]{tail}"
 
     def effect(e: dict, what: str) -> list[str]:
         """Every effect run minus twin (labels.SIGN_CONVENTION); incidents are stored as averted (twin minus run)."""
@@ -41,7 +41,11 @@ def headline(summary: dict, seconds: float | None = None) -> str:
     mechanisms = {m["twin"] for m in summary.get("mechanisms", [])}
     for name, e in summary.get("twin_effects", {}).items():
         if name not in mechanisms:
-            lines += effect(e, f"twin {name}: effect")
+            if name == "channel_closed":  # one line of its own (its P(held) is 0 by construction)
+                lines += effect(e, "")
+            else:
+                lines.append(f"  twin {name} (this scenario minus the twin):")
+                lines += effect(e, "  effect")
     if mechanisms:
         lines.append("  mechanisms (each switched off in a twin on the same random numbers):")
         lines += [f"    {m['text']}" for m in summary["mechanisms"]]
