@@ -82,6 +82,75 @@ def mechanism_rows(folder: Path) -> list[str]:
             f"{_interval(m['difference'], m['lo'], m['hi'], '+')} |" for m in s["mechanisms"]]
 
 
+FORECAST = ["--draws", "40000", "--accept", "200", "--branches", "10"]
+
+
+def forecast_rows(folder: Path) -> list[str]:
+    """The README's forecast table, from the forecast folder's stored summary."""
+    s = json.loads((folder / "summary.json").read_text())
+    f, c = s["forecast"], s["forecast"]["clustered"]
+    p = lambda x: _interval(x["p"], x["lo"], x["hi"])  # noqa: E731
+    k = lambda x: _interval(x["mean"], x["lo"], x["hi"])  # noqa: E731  (each accepted run counted once)
+    grid = [r["p"] for r in s["robustness"]]
+    rows = [f"| forecast from {f['from']}, {f['horizon']} months: {f['accepted']} record runs accepted "
+            f"({f['within_tolerance']} of {f['draws']} within every tolerance), {f['branches']} futures each "
+            f"| estimate |",
+            f"| P(channel held for 36 months) | {k(c['p_held'])} |",
+            f"| the same over the {len(grid)} distinct definitions of \"held\" | {min(grid):.3f} to {max(grid):.3f} |"]
+    for who in ("US", "China"):
+        rules = s["p_held_by_rule"][f"{who}.frontier_safety"]
+        lo, hi = min(rules, key=lambda r: rules[r]["p"]), max(rules, key=lambda r: rules[r]["p"])
+        name = "the US's" if who == "US" else "China's"
+        rows.append(f"| the same over {name} drawn rule | {rules[lo]['p']:.3f} ({lo}) to {rules[hi]['p']:.3f} ({hi}) |")
+    rec = s["reference_class"]
+    model, record = rec["model"]["lapsed_within"], rec["record"]["lapse_within_24_months"]
+    eff = s["rivalry_effect"]["held"]
+    walled = s["twin_effects"]["compartmentalised"]["held"]
+    rows += [f"| P(frozen at least once) | {k(c['p_frozen'])} |",
+             f"| P(lapsed: collapsed without a freeze) | {k(c['p_lapsed'])} |",
+             f"| lapsed within 24 months: model / record of new US-China channels | {p(model)} / {p(record)} "
+             f"({record['k']} of {record['n']}) |",
+             f"| rivalry's effect on P(held) | {_interval(eff['difference'], eff['lo'], eff['hi'], '+')} |",
+             f"| P(held) walled off (no linkage of either kind) minus as forecast | "
+             f"{_interval(-walled['difference'], -walled['hi'], -walled['lo'], '+')} |",
+             f"| share of runs from the posterior that reproduce every pattern of the record | "
+             f"{f['predictive_joint_share_within']:.3f} |"]
+    return rows
+
+
+@pytest.fixture(scope="module")
+def forecast_folder(tmp_path_factory):
+    out = tmp_path_factory.mktemp("forecast")
+    assert "sim forecast scenarios/forecast_2026.yaml " + " ".join(FORECAST) in README
+    assert main(["forecast", str(ROOT / "scenarios" / "forecast_2026.yaml"), *FORECAST, "--quiet",
+                 "--out", str(out)]) == 0
+    (folder,) = (out / "forecast_2026").iterdir()   # the suite runs with SIM_LATEST=0: no alias
+    return folder
+
+
+@pytest.mark.slow
+def test_forecast_table(forecast_folder, baseline_4000):
+    block = _block("forecast")
+    for row in forecast_rows(forecast_folder):
+        assert row in block, f"README row out of date; expected:\n{row}"
+    s = json.loads((forecast_folder / "summary.json").read_text())
+    prose = " ".join(README.split())
+    held = s["forecast"]["clustered"]["p_held"]["mean"]
+    assert f"in about {held * 100:.1f}% of futures" in prose
+    assert f"Only {round(s['forecast']['predictive_joint_share_within'] * 100)}% of runs drawn" in prose
+    assert not any(m["inert"] for m in s["mechanisms"])  # "every mechanism ... still moves the forecast's channel"
+    assert "grim_trigger" not in s["p_held_by_rule"]["China.frontier_safety"]  # "rules out China's grim trigger"
+    base = json.loads((baseline_4000 / "summary.json").read_text())
+    assert f"it gives P(held) {base['p_held']['p']:.3f}" in prose
+    assert 0.15 <= held / base["p_held"]["p"] <= 0.25  # "about a fifth of that"
+    assert f"against {base['rivalry_effect']['held']['difference']:.3f})" in prose
+    eff = s["rivalry_effect"]["held"]["difference"]
+    assert f"(-{abs(eff):.3f} against" in prose
+    rec = s["reference_class"]
+    assert f"({rec['model']['lapsed_within']['p']:.2f} against {rec['record']['lapse_within_24_months']['p']:.2f}" \
+        in prose
+
+
 @pytest.fixture(scope="module")
 def baseline_4000(tmp_path_factory):
     out = tmp_path_factory.mktemp("baseline")
@@ -153,12 +222,14 @@ def _commands() -> list[list[str]]:
 SMALLER = {"run": ["--runs", "300"], "sweep": ["--runs", "40"], "sensitivity": ["--samples", "4", "--replicates", "8"],
            "discover": ["--experiments", "100"], "calibrate": ["--draws", "1500", "--accept", "50", "--predictive", "100"],
            "handout": ["--runs", "100"], "tournament": ["--repetitions", "2", "--turns", "50"], "trace": [],
-           "reference-class": []}
+           "reference-class": [], "forecast": ["--draws", "4000", "--accept", "10", "--branches", "3",
+                                               "--predictive", "100"]}
 #: commands that only print (no --out)
 PRINTS = ("trace", "reference-class")
 #: what each command writes, as the README says
 WRITES = {"run": "manifest.json", "sweep": "manifest.json", "sensitivity": "manifest.json", "discover": "manifest.json",
-          "calibrate": "manifest.json", "tournament": "manifest.json", "handout": "noise.html"}
+          "calibrate": "manifest.json", "tournament": "manifest.json", "handout": "noise.html",
+          "forecast": "manifest.json"}
 
 
 @pytest.mark.slow
