@@ -52,6 +52,17 @@ def _block(name: str) -> str:
     return README.split(f"<!-- {name}:begin")[1].split(f"<!-- {name}:end")[0]
 
 
+def rule_rows(s: dict) -> list[str]:
+    """P(held) over each side's drawn channel rule: the lowest and the highest."""
+    rows = []
+    for who in ("US", "China"):
+        rules = s["p_held_by_rule"][f"{who}.frontier_safety"]
+        lo, hi = min(rules, key=lambda r: rules[r]["p"]), max(rules, key=lambda r: rules[r]["p"])
+        name = "the US's" if who == "US" else "China's"
+        rows.append(f"| the same over {name} drawn rule | {rules[lo]['p']:.3f} ({lo}) to {rules[hi]['p']:.3f} ({hi}) |")
+    return rows
+
+
 def v3_rows(folder: Path) -> list[str]:
     """The README's headline table of the baseline, from its stored summary."""
     s = json.loads((folder / "summary.json").read_text())
@@ -60,11 +71,7 @@ def v3_rows(folder: Path) -> list[str]:
     rows = [f"| baseline, {RUNS} runs, seed {s['seed']} | estimate |",
             f"| P(channel held for 36 months) | {p(s['p_held'])} |",
             f"| the same over the {len(grid)} distinct definitions of \"held\" | {min(grid):.3f} to {max(grid):.3f} |"]
-    for who in ("US", "China"):
-        rules = s["p_held_by_rule"][f"{who}.frontier_safety"]
-        lo, hi = min(rules, key=lambda r: rules[r]["p"]), max(rules, key=lambda r: rules[r]["p"])
-        name = "the US's" if who == "US" else "China's"
-        rows.append(f"| the same over {name} drawn rule | {rules[lo]['p']:.3f} ({lo}) to {rules[hi]['p']:.3f} ({hi}) |")
+    rows += rule_rows(s)
     rec = s["reference_class"]
     model, record = rec["model"]["lapsed_within"], rec["record"]["lapse_within_24_months"]
     eff = s["rivalry_effect"]["held"]
@@ -97,11 +104,7 @@ def forecast_rows(folder: Path) -> list[str]:
             f"| estimate |",
             f"| P(channel held for 36 months) | {k(c['p_held'])} |",
             f"| the same over the {len(grid)} distinct definitions of \"held\" | {min(grid):.3f} to {max(grid):.3f} |"]
-    for who in ("US", "China"):
-        rules = s["p_held_by_rule"][f"{who}.frontier_safety"]
-        lo, hi = min(rules, key=lambda r: rules[r]["p"]), max(rules, key=lambda r: rules[r]["p"])
-        name = "the US's" if who == "US" else "China's"
-        rows.append(f"| the same over {name} drawn rule | {rules[lo]['p']:.3f} ({lo}) to {rules[hi]['p']:.3f} ({hi}) |")
+    rows += rule_rows(s)
     rec = s["reference_class"]
     model, record = rec["model"]["lapsed_within"], rec["record"]["lapse_within_24_months"]
     eff = s["rivalry_effect"]["held"]

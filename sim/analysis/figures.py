@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from ..scenario.resolved import Scenario
+from ..scenario.resolved import Scenario, calendar_start
 from . import plots
 from .stats import survival
 from ..results.tables import read_table
@@ -34,19 +33,6 @@ def _save(fig: Figure, folder: Path, name: str) -> list[Path]:
         paths.append(path)
         fig.set_layout_engine("none")   # the positions the layout found stay
     return paths
-
-
-def calendar_start(scenario: Scenario) -> dt.date | None:
-    """The scenario's ``start:`` date when time axes can show calendar dates, else None."""
-    from ..scenario.resolved import STEP_UNITS
-
-    start = scenario.start
-    if isinstance(start, str):
-        try:
-            start = dt.date.fromisoformat(start)
-        except ValueError:
-            return None
-    return start if isinstance(start, dt.date) and scenario.step in STEP_UNITS else None
 
 
 def scheduled_events(scenario: Scenario) -> list[tuple[int, str]]:

@@ -343,13 +343,13 @@ ACTOR_LABEL = {
 
 
 def _dated(s) -> bool:
-    from .figures import calendar_start
+    from ..scenario.resolved import calendar_start
 
     return calendar_start(s) is not None
 
 
 def _steps_text(s, steps: list[int]) -> str:
-    from .figures import calendar_start
+    from ..scenario.resolved import calendar_start
 
     start = calendar_start(s)
     if start is None:

@@ -194,6 +194,17 @@ def score_html(model: Run, rename=str) -> str:
     return f"<table class='sim-table sim-score' data-round='{len(model.history)}'>{''.join(rows)}</table>"
 
 
+def distinct_matrices(model: Run) -> list[int]:
+    """The tracks whose payoff matrix differs from every earlier one's (labels and R, S, T, P)."""
+    seen, shown = set(), []
+    for k, t in enumerate(model.scenario.tracks):
+        key = (t.labels, tuple(float(np.asarray(model.values[p[x]]).reshape(-1)[0]) for p in t.payoffs for x in "RSTP"))
+        if key not in seen:
+            seen.add(key)
+            shown.append(k)
+    return shown
+
+
 def matrix_html(model: Run, k: int, rename=str, same: bool = False) -> str:
     """Track k's payoffs (row side's, column side's) with the lesson's labels; the last round outlined."""
     s = model.scenario

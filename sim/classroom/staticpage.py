@@ -19,7 +19,7 @@ from ..model.model import NegotiationModel
 from ..model.trace import record
 from ..scenario.resolved import Scenario
 from .controls import closed_twin
-from .panels import CSS, matrix_html, plots_html, population_html, score_html, strip_html
+from .panels import CSS, distinct_matrices, matrix_html, plots_html, population_html, score_html, strip_html
 
 
 class ReplayModel(NegotiationModel):
@@ -53,13 +53,7 @@ def counter_text(model: ReplayModel, ended: bool) -> str:
 
 
 def matrices(model: ReplayModel, rename) -> str:
-    s = model.scenario
-    seen, shown = set(), []
-    for k, t in enumerate(s.tracks):
-        key = (t.labels, tuple(float(np.asarray(model.values[p[x]]).reshape(-1)[0]) for p in t.payoffs for x in "RSTP"))
-        if key not in seen:
-            seen.add(key)
-            shown.append(k)
+    shown = distinct_matrices(model)
     return "".join(f"<div>{matrix_html(model, k, rename, same=len(shown) == 1)}</div>" for k in shown[:2])
 
 

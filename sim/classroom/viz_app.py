@@ -50,7 +50,7 @@ from .lessons import lesson_query, renamer, served_lesson
 from .controls import MENU, Control, apply, closed_twin, compare, comparison, controls, extra_columns, theory_note
 from .outcomes import Outcome, outcome
 from .play import ROUNDS, Game, hidden_strategy, match, reveal
-from .panels import (CSS, capability_colour, initials, matrix_html, news_html, plots_html,  # noqa: F401
+from .panels import (CSS, capability_colour, distinct_matrices, initials, matrix_html, news_html, plots_html,  # noqa: F401
                      population_html, score_html, strip_html)
 from .plots import MOVE_COLORS
 
@@ -219,13 +219,7 @@ def Score(model: ClassroomModel, rename=str):
 @solara.component
 def Matrix(model: ClassroomModel, rename=str):
     update_counter.get()
-    s = model.scenario
-    seen, shown = set(), []
-    for k, t in enumerate(s.tracks):
-        key = (t.labels, tuple(float(np.asarray(model.values[p[x]]).reshape(-1)[0]) for p in t.payoffs for x in "RSTP"))
-        if key not in seen:
-            seen.add(key)
-            shown.append(k)
+    shown = distinct_matrices(model)
     with solara.Row(classes=["sim-matrix-box"]):
         for k in shown[:2]:
             solara.HTML("div", unsafe_innerHTML=matrix_html(model, k, rename, same=len(shown) == 1))

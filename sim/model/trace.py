@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from ..scenario.resolved import Scenario
+from ..scenario.resolved import Scenario, calendar_start
 from .model import NegotiationModel
 
 
@@ -140,7 +140,7 @@ class TableFormat:
         self.rung_w = [max(len(r) for r in t.rungs) + 2 for t in scenario.tracks]
         self.name_w = [max(len(n) for n in self.names) for _ in scenario.tracks]
         self.channel_notes = ChannelNotes(scenario)
-        self.start_date = _calendar_start(scenario)
+        self.start_date = calendar_start(scenario)
         style = "%b %Y" if scenario.step in ("month", "year") else "%d %b %Y"
         self.date_style = style
         self.step_w = 4 if self.start_date is None else 5 + len(f"{self.start_date:{style}}")
@@ -196,19 +196,6 @@ class TableFormat:
         return "* = noise flipped the intended move"
 
 
-def _calendar_start(scenario: Scenario):
-    """The scenario's ``start:`` date when steps are calendar units, else None (steps stay numbers)."""
-    import datetime as dt
-
-    from ..scenario.resolved import STEP_UNITS
-
-    start = getattr(scenario, "start", None)
-    if isinstance(start, str):
-        try:
-            start = dt.date.fromisoformat(start)
-        except ValueError:
-            return None
-    return start if isinstance(start, dt.date) and scenario.step in STEP_UNITS else None
 
 
 def format_table(scenario: Scenario, records: Iterable[StepRecord], color: bool = False) -> str:

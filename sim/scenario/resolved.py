@@ -779,6 +779,18 @@ def _lesson(spec) -> Lesson | None:
 STEP_UNITS = ("day", "week", "month", "year")
 
 
+def calendar_start(scenario) -> dt.date | None:
+    """The scenario's ``start:`` date when steps are calendar units (time axes and traces can then
+    show dates), else None (steps stay numbers)."""
+    start = getattr(scenario, "start", None)
+    if isinstance(start, str):
+        try:
+            start = dt.date.fromisoformat(start)
+        except ValueError:
+            return None
+    return start if isinstance(start, dt.date) and scenario.step in STEP_UNITS else None
+
+
 def steps_between(start: dt.date, date: dt.date, unit: str) -> int:
     """Whole ``unit`` steps from ``start`` to ``date`` (``date`` on or after ``start``)."""
     if unit == "day":
