@@ -218,4 +218,9 @@ def test_a_forecast_folder_is_briefed_from_its_summary(tmp_path):
     text = answer(folder)
     assert f"{c['mean']:.3f} (95% interval {c['lo']:.3f} to {c['hi']:.3f}" in text
     assert f"each of the {c['clusters']} accepted record runs once" in text
+    for key in ("p_frozen", "p_lapsed"):   # the stops too, each accepted run counted once
+        k = s["forecast"]["clustered"][key]
+        assert f"{k['mean']:.3f} (95% interval {k['lo']:.3f} to {k['hi']:.3f})" in text, key
+    md = (folder / "brief.md").read_text()
+    assert "not a forecast" not in md and "conditional on the model's structure" in md
     assert main(["verify", str(folder)]) == 0

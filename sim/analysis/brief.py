@@ -36,6 +36,12 @@ NOT_INCLUDED = (
     "evidence for most numbers (stated assumptions with wide ranges: illustrative, not a forecast)",
 )
 
+#: a forecast is fitted to the coded record: what it leaves out is said without "not a forecast"
+FORECAST_NOT_INCLUDED = NOT_INCLUDED[:-1] + (
+    "evidence for the numbers the record does not identify (stated assumptions with wide ranges; the "
+    "forecast is conditional on the model's structure and the record's coding)",
+)
+
 
 @dataclass(frozen=True)
 class Effect:
@@ -206,11 +212,15 @@ def summary_brief(folder: Path, summary: dict, manifest: dict) -> Brief:
              (("p_frozen", "was frozen at least once"), ("p_lapsed", "lapsed without a freeze"))
              if summary.get(key)]
     sentences = [first + ("; it " + " and ".join(stops) if stops else "") + "."]
-    clustered = (fc or {}).get("clustered", {}).get("p_held")
-    if clustered:  # branches of one accepted run share their past: the honest interval counts each run once
+    clustered = (fc or {}).get("clustered", {})
+    if clustered.get("p_held"):  # branches of one accepted run share their past: the honest interval counts each run once
+        c = clustered["p_held"]
+        stops = [f"{what} in {_ci(clustered[key], 'mean')}" for key, what in
+                 (("p_frozen", "was frozen at least once"), ("p_lapsed", "lapsed without a freeze"))
+                 if clustered.get(key)]
         sentences[0] = (f"From {fc.get('from')}, the channel held through {_horizon_words(data, summary)} in "
-                        f"{clustered['mean']:.3f} (95% interval {clustered['lo']:.3f} to {clustered['hi']:.3f}, "
-                        f"counting each of the {clustered['clusters']} accepted record runs once) of "
+                        f"{c['mean']:.3f} (95% interval {c['lo']:.3f} to {c['hi']:.3f}, "
+                        f"counting each of the {c['clusters']} accepted record runs once) of "
                         f"{summary['runs']} branches" + ("; it " + " and ".join(stops) if stops else "") + ".")
     effects = []
     riv = summary.get("rivalry_effect")
@@ -243,7 +253,8 @@ def summary_brief(folder: Path, summary: dict, manifest: dict) -> Brief:
     return Brief("run", title, _question(data), sentences, effects,
                  "effect on P(channel held): with minus without (95% interval)", held_ranges(summary),
                  [mechanism_phrase(m) for m in mech_rows], joint_caveats(summary),
-                 _reproduce(manifest, "summary.json", summary.get("seed")))
+                 _reproduce(manifest, "summary.json", summary.get("seed")),
+                 not_included=FORECAST_NOT_INCLUDED if fc else NOT_INCLUDED)
 
 
 def joint_caveats(summary: dict) -> list[str]:
