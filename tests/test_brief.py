@@ -223,4 +223,6 @@ def test_a_forecast_folder_is_briefed_from_its_summary(tmp_path):
         assert f"{k['mean']:.3f} (95% interval {k['lo']:.3f} to {k['hi']:.3f})" in text, key
     md = (folder / "brief.md").read_text()
     assert "not a forecast" not in md and "conditional on the model's structure" in md
+    report = (folder / "report.html").read_text()   # the report's banner says the same
+    assert "Illustrative, not a forecast" not in report and "A forecast from a model" in report
     assert main(["verify", str(folder)]) == 0

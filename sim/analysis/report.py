@@ -909,11 +909,13 @@ TABLE_SECTIONS: list[Section] = [answer_section, assumptions_section, table_sect
 
 
 def render(ctx: Context, sections: list[Section]) -> str:
-    return page(ctx.title, ctx.questions, [s(ctx) for s in sections])
+    forecast = bool((ctx.summary or {}).get("forecast")) if ctx.kind == "run" else False
+    return page(ctx.title, ctx.questions, [s(ctx) for s in sections], forecast=forecast)
 
 
-def page(title: str, question, sections: list[str]) -> str:
-    """The HTML page. ``question`` is one question, or a list of (label, question) pairs."""
+def page(title: str, question, sections: list[str], forecast: bool = False) -> str:
+    """The HTML page. ``question`` is one question, or a list of (label, question) pairs; a
+    ``forecast`` (fitted to the coded record) is said to be conditional, not illustrative."""
     if isinstance(question, str):
         question = [("", question)] if question.strip() else []
     question = [(label, q.strip()) for label, q in question if q and q.strip()]
@@ -926,6 +928,9 @@ def page(title: str, question, sections: list[str]) -> str:
         q = ""
     note = ('<p class="note">Illustrative, not a forecast: the numbers show how the modelled mechanisms '
             "interact under the stated assumptions.</p>")
+    if forecast:
+        note = ('<p class="note">A forecast from a model: what the runs that reproduce the coded record do '
+                "next, conditional on the model's structure and the stated assumptions.</p>")
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><title>{esc(title)}</title>'
             f"<style>{STYLE}</style></head><body><h1>{esc(title)}</h1>{q}{note}"
