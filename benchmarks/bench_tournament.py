@@ -3,7 +3,10 @@
 Eight strategies on the standard prisoner's dilemma, 200 turns, 5 repetitions, self-play included,
 without and with noise 0.05. Both are timed in this one process in interleaved rounds and compared
 as ratios (the machine is shared; absolute seconds vary, ratios much less). Noiseless pairwise
-totals of the deterministic strategies must be identical. Needs ``pip install -e .[bench]``.
+totals of the deterministic strategies must be identical. Needs ``pip install -e .[bench]``, which
+pins Axelrod 4.13 (``axelrod>=4.13,<4.14``: 4.14 imports torch at top level for one neural strategy
+not used here); the figures quoted in docs/tournaments.md were measured against Axelrod 4.13.0, and
+the first line printed names the version measured (``axelrod.__version__``).
 
     python benchmarks/bench_tournament.py [--rounds 3] [--seed 0]
 
