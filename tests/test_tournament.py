@@ -111,6 +111,73 @@ def test_fast_kernel_equals_the_engine_bit_for_bit(options):
     assert np.array_equal(totals, ref_totals)
 
 
+BIT_SPECS = [
+    {"noise": 0.05, "seed": 3, "turns": 60},
+    {"strategies": "always_defect,tit_for_tat,suspicious_tit_for_tat,grim_trigger,"
+                   "win_stay_lose_shift,tit_for_two_tats,alternator,generous_tit_for_tat:generosity=0.4:noise=0.2,"
+                   "random:p=0.3", "noise": 0.07, "continuation": 0.95, "turns": 80, "seed": 8},
+    # payoffs that are not whole numbers: the totals are added step by step, in the engine's order
+    {"game": "3.3,0.1,5.7,1.1", "noise": 0.1, "continuation": 0.97, "turns": 90, "seed": 9},
+    {"game": "chicken", "repetitions": 3, "turns": 33, "seed": 10},
+]
+
+
+@pytest.mark.parametrize("options", BIT_SPECS)
+def test_bit_kernel_equals_the_array_kernel_and_the_engine(options):
+    """The kernel on bit sets (every rule but forward_looking) against the one on arrays and Mesa's."""
+    from sim.model.draws import draw
+    from sim.tournament.play import BIT_RULES, _Columns, _play_arrays, _play_bits, build_scenario
+
+    spec = make_spec(**{"strategies": DEFAULT_STRATEGIES, **options})
+    assert all(e.name in BIT_RULES for e in spec.strategies)
+    scenario = build_scenario(spec)
+    d = draw(scenario, spec.seed, np.arange(spec.repetitions))
+    args = (d, _Columns(scenario, d.params, spec.repetitions, d.slots), spec.repetitions, len(scenario.tracks))
+    bits, arrays = _play_bits(*args), _play_arrays(*args)
+    ref_totals, ref_lengths = play_with_model(spec)
+    for totals, lengths in (bits, arrays, play(spec)):
+        assert np.array_equal(lengths, ref_lengths) and np.array_equal(totals, ref_totals)
+
+
+def test_bit_rules_are_the_registry_rules_on_every_state():
+    """With linkage 0, each formula of BIT_RULES decides as the registry's rule on every memory state
+    (own last move, the other's last two, triggered; steps 0 to 3), for uniforms at and either side of
+    each threshold (a coin is u < the rule's parameter, COIN)."""
+    import itertools
+
+    from sim.strategies import REGISTRY, Observation
+    from sim.tournament.play import BIT_RULES, COIN, pack, unpack
+
+    states = np.array(list(itertools.product([False, True], repeat=4)))  # last, pi, prev, triggered
+    edges = [0.0, 1e-12, 0.1, 1 / 3, 0.5, 0.9, np.nextafter(1.0, 0.0)]
+    u = np.array(sorted({x for e in edges for x in (e, np.nextafter(e, 0.0), np.nextafter(e, 1.0))} - {1.0}))
+    thresholds = [0.0, 0.1, 1 / 3, 0.5, 1.0]
+    cases = np.array(list(itertools.product(range(len(states)), range(len(u)), range(len(thresholds)))))
+    last, pi, prev, trig = (states[cases[:, 0], i] for i in range(4))
+    uu, q = u[cases[:, 1]], np.array(thresholds)[cases[:, 2]]
+    m = len(cases)
+    ones, as_int = (1 << m) - 1, (lambda b: pack(b[None])[0])
+    pd = [np.full(m, x) for x in (3.0, 0.0, 5.0, 1.0)]
+    assert set(BIT_RULES) == set(REGISTRY) - {"forward_looking"}
+    for name, formula in BIT_RULES.items():
+        params = {COIN[name]: q} if name in COIN else {}
+        coin = as_int(uu < q) if name in COIN else 0
+        for t in range(4):
+            obs = Observation(t, last, pi.astype(float), prev.astype(float), trig, np.full(m, 0.5), *pd, np.full(m, 0.9))
+            expected = REGISTRY[name].decide(obs, params, uu)
+            got = unpack([formula(t, as_int(last), as_int(pi), as_int(prev), as_int(trig), coin, ones) & ones], m)[0]
+            assert np.array_equal(got, expected), (name, t)
+
+
+def test_pack_and_unpack_are_inverse():
+    from sim.tournament.play import pack, unpack
+
+    bits = np.random.default_rng(1).random((7, 3, 43)) < 0.5
+    rows = pack(bits)
+    assert len(rows) == 7 and rows[0] == sum(1 << i for i, b in enumerate(bits[0].ravel()) if b)
+    assert np.array_equal(unpack(rows, 3 * 43), bits.reshape(7, -1))
+
+
 def test_continuation_gives_one_geometric_length_per_repetition():
     result = run_tournament(make_spec([TFT, ALLD], continuation=0.9, repetitions=2000, seed=5))
     lengths = result.lengths

@@ -6,13 +6,19 @@ default) the tracks are independent, and every random number of run r comes from
 with a fixed slot per actor and track (``sim/model/draws.py``), so the tournament is reproducible
 by seed and each pairing's play is exactly what a one-track game with the same numbers gives.
 
-:func:`play` steps that scenario with a kernel vectorised over tracks as well as runs: each
-registered strategy rule is called once per step on every (run, track, side) where it plays,
-instead of once per track. It is the engine's semantics restricted to what a tournament uses
-(no events, no linkage, no payoff modifiers) and is checked to be bit-for-bit equal to
-:func:`play_with_model`, which runs the same scenario through :class:`~sim.NegotiationModel`. It
-shares the engine's decision code: the same rules, the same random slots (:class:`Slots`) and the
-same memory update (:func:`~sim.strategies.remember`).
+:func:`play` steps that scenario with one of two kernels, vectorised over tracks as well as runs.
+Both are the engine's semantics restricted to what a tournament uses (no events, no linkage, no
+payoff modifiers), read the same random slots (:class:`Slots`) for the same purposes, and are
+checked to be bit-for-bit equal to :func:`play_with_model`, which runs the same scenario through
+:class:`~sim.NegotiationModel`:
+
+- :func:`_play_arrays` shares the engine's decision code: each registered rule is called once per
+  step on every (run, track, side) where it plays, and the memory update is
+  :func:`~sim.strategies.remember`.
+- :func:`_play_bits` (every rule but ``forward_looking``, which reads a continuous belief): with
+  linkage 0 every move, memory and coin is a bit, so one step of the whole tournament is a few
+  operations on Python ints, one formula per rule (:data:`BIT_RULES`, tested against the registry's
+  rules on every state), and the totals are counted afterwards.
 """
 
 from __future__ import annotations
@@ -114,11 +120,20 @@ class _Columns:
 
 
 def play(spec: TournamentSpec) -> tuple[np.ndarray, np.ndarray]:
-    """Totals (repetitions, pairings, 2: entrant i's and entrant j's) and match lengths (repetitions,)."""
+    """Totals (repetitions, pairings, 2: entrant i's and entrant j's) and match lengths (repetitions,).
+
+    With only rules of :data:`BIT_RULES` (all but ``forward_looking``), :func:`_play_bits`;
+    otherwise :func:`_play_arrays`. Both give the engine's totals bit for bit.
+    """
     scenario = build_scenario(spec)
     d = draw(scenario, spec.seed, np.arange(spec.repetitions))
-    n, K = spec.repetitions, len(scenario.tracks)
-    cols = _Columns(scenario, d.params, n, d.slots)
+    cols = _Columns(scenario, d.params, spec.repetitions, d.slots)
+    kernel = _play_bits if all(rule.name in BIT_RULES for rule, _, _ in cols.groups) else _play_arrays
+    return kernel(d, cols, spec.repetitions, len(scenario.tracks))
+
+
+def _play_arrays(d, cols: _Columns, n: int, K: int) -> tuple[np.ndarray, np.ndarray]:
+    """Any rule: each registered rule called once per step on all its columns, the memory as arrays."""
     memory = Memory.start(cols.trust)
     totals = np.zeros((n, 2 * K))
     want = np.empty((n, 2 * K), dtype=bool)
@@ -147,3 +162,119 @@ def play(spec: TournamentSpec) -> tuple[np.ndarray, np.ndarray]:
     out = np.zeros((n, K, 2))
     out[:, cols.track, cols.side] = totals
     return out, d.length.copy()
+
+
+# ---------------------------------------------------------------------------------------------
+# The same play with every move as one bit of a Python int
+# ---------------------------------------------------------------------------------------------
+
+#: With linkage 0 (always, in a tournament) perceived cooperation ``pi`` is the other's last
+#: realised move exactly (1.0 or 0.0), and a uniform ``u`` in [0, 1) has ``u < 1.0`` true and
+#: ``u < 0.0`` false. Each rule of the registry then reduces to a formula on bit sets: ``last``,
+#: ``pi``, ``prev`` (the other's move two steps back), ``trig`` (the other has ever defected) and
+#: ``coin``: ``u < threshold`` for the rule's parameter named in :data:`COIN` (GTFT: ``u < pi +
+#: (1 - pi) q`` is ``u < 1.0`` or ``u < q``; random: ``u < p``). ``ones`` is every bit. A rule's
+#: formula is read only on its own columns. ``tests/test_tournament.py`` checks each formula against
+#: the registry's rule on every state and at the thresholds' edges, and the whole kernel against the
+#: engine. ``forward_looking`` reads the (continuous) belief, so it is not here.
+BIT_RULES = {
+    "always_cooperate": lambda t, last, pi, prev, trig, coin, ones: ones,
+    "always_defect": lambda t, last, pi, prev, trig, coin, ones: 0,
+    "tit_for_tat": lambda t, last, pi, prev, trig, coin, ones: ones if t == 0 else pi,
+    "suspicious_tit_for_tat": lambda t, last, pi, prev, trig, coin, ones: 0 if t == 0 else pi,
+    "generous_tit_for_tat": lambda t, last, pi, prev, trig, coin, ones: ones if t == 0 else pi | coin,
+    "grim_trigger": lambda t, last, pi, prev, trig, coin, ones: ones ^ trig,
+    "win_stay_lose_shift": lambda t, last, pi, prev, trig, coin, ones: ones if t == 0 else ones ^ (last ^ pi),
+    "tit_for_two_tats": lambda t, last, pi, prev, trig, coin, ones: ones if t < 2 else pi | prev,
+    "alternator": lambda t, last, pi, prev, trig, coin, ones: ones if t % 2 == 0 else 0,
+    "random": lambda t, last, pi, prev, trig, coin, ones: coin,
+}
+#: The parameter a rule's ``coin`` compares its uniform with (``u < params[name]``).
+COIN = {"generous_tit_for_tat": "generosity", "random": "p"}
+
+
+def pack(bits: np.ndarray) -> list[int]:
+    """(steps, m) booleans -> one int per step, element c as bit c."""
+    packed = np.packbits(bits.reshape(len(bits), -1), axis=1, bitorder="little")
+    raw, width = packed.tobytes(), packed.shape[1]
+    return [int.from_bytes(raw[i:i + width], "little") for i in range(0, len(raw), width)]
+
+
+def unpack(rows: list[int], m: int) -> np.ndarray:
+    """The inverse of :func:`pack`: ints -> (len(rows), m) booleans."""
+    width = (m + 7) // 8
+    raw = np.frombuffer(b"".join(x.to_bytes(width, "little") for x in rows), dtype=np.uint8)
+    return np.unpackbits(raw.reshape(len(rows), width), axis=1, count=m, bitorder="little").astype(bool)
+
+
+def _play_bits(d, cols: _Columns, n: int, K: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rules of :data:`BIT_RULES` only: the moves of one step of every (run, side, track) as the bits of
+    one int (bit ``r * 2K + side * K + track``), each rule one formula per step on all its columns.
+    The same uniforms decide the same things as in :func:`_play_arrays` (strategy and noise slots)."""
+    steps, m = int(d.length.max()), n * 2 * K
+    natural = np.empty(2 * K, dtype=np.int64)  # natural[c]: column of `cols` that is (side, track) = divmod(c, K)
+    natural[cols.side * K + cols.track] = np.arange(2 * K)
+    threshold = np.zeros((n, 2 * K))  # u < 0 never: no coin where a rule has none
+    names = np.empty(2 * K, dtype=object)
+    for rule, sl, params in cols.groups:
+        names[sl] = rule.name
+        if rule.name in COIN:
+            threshold[:, sl] = params[COIN[rule.name]]
+
+    def bits_of(slot: np.ndarray, below: np.ndarray) -> list[int]:
+        """Per step, the bits where the uniform of each column's slot is below its threshold (runs, 2K)."""
+        u = d.block[:steps, slot[natural], :]  # (steps, 2K, runs)
+        return pack((u < below[:, natural].T).transpose(0, 2, 1))
+
+    coins = bits_of(cols.strategy_slot, threshold)
+    noisy = bool((cols.noise > 0).any())
+    flips = bits_of(cols.noise_slot, cols.noise) if noisy else None
+    rules = [(BIT_RULES[name], pack(np.broadcast_to(names[natural] == name, (1, n, 2 * K)))[0])
+             for name in dict.fromkeys(names[natural])]
+    ones = (1 << m) - 1
+    side_a = sum(((1 << K) - 1) << (r * 2 * K) for r in range(n))
+    last, pi, prev, trig = ones, ones, ones, 0  # the memory before play (Memory.start)
+    played = []
+    for t in range(steps):
+        coin = coins[t]
+        want = 0
+        for rule, mask in rules:
+            want |= rule(t, last, pi, prev, trig, coin, ones) & mask
+        realised = want ^ flips[t] if noisy else want
+        other = ((realised >> K) & side_a) | ((realised & side_a) << K)
+        played.append(realised)
+        last, pi, prev = realised, other, pi
+        trig |= ones ^ other
+    me = unpack(played, m).reshape(steps, n, 2 * K)
+    other = me[..., (np.arange(2 * K) + K) % (2 * K)]
+    R, S, T, P = (x[:, natural] for x in (cols.R, cols.S, cols.T, cols.P))
+    alive = np.arange(steps)[:, None] < d.length[None, :]  # (steps, runs): a run that has ended adds nothing
+    totals = add_payoffs(me, other, alive, R, S, T, P)
+    out = np.zeros((n, K, 2))
+    out[:, np.arange(2 * K) % K, np.arange(2 * K) // K] = totals
+    return out, d.length.copy()
+
+
+def add_payoffs(me: np.ndarray, other: np.ndarray, alive: np.ndarray, R, S, T, P) -> np.ndarray:
+    """Each column's total payoff over the steps where its run is alive: moves (steps, runs, columns),
+    ``alive`` (steps, runs), payoffs (runs, columns).
+
+    The engine adds a step's payoffs to the totals one step after the other. With whole-number
+    payoffs every partial sum is a whole number below 2**53, so exact in any order, and the totals
+    are counts of the four outcomes times their payoffs (each product and sum exact too); otherwise
+    the payoffs are added step by step in the engine's order.
+    """
+    games = np.stack([R, S, T, P])
+    steps = len(me)
+    if np.all(games == np.round(games)) and steps * np.abs(games).max() < 2.0**52:
+        me = me & alive[:, :, None]
+        both = np.count_nonzero(me & other, axis=0)
+        mine, theirs = np.count_nonzero(me, axis=0), np.count_nonzero(other & alive[:, :, None], axis=0)
+        lived = np.count_nonzero(alive, axis=0)[:, None]
+        cc, cd, dc = both, mine - both, theirs - both
+        return R * cc + S * cd + T * dc + P * (lived - mine - theirs + both)
+    totals = np.zeros(me.shape[1:])
+    for t in range(steps):
+        pay = np.where(me[t], np.where(other[t], R, S), np.where(other[t], T, P))
+        totals += np.where(alive[t][:, None], pay, 0.0)
+    return totals
