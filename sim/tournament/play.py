@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import UserError
-from ..games import optimal_generosity
+from ..games import PRESETS, optimal_generosity
 from ..model.draws import Slots, draw
 from ..model.model import NegotiationModel
 from ..scenario.errors import ScenarioError
@@ -41,6 +41,8 @@ def scenario_data(spec: TournamentSpec) -> dict:
     """The tournament as a scenario mapping: one track per pairing, one run per repetition."""
     pairs = spec.pairings
     game = {"R": spec.game.R, "S": spec.game.S, "T": spec.game.T, "P": spec.game.P}
+    if PRESETS.get(spec.game_label) == spec.game:
+        game = spec.game_label  # the same payoffs, parsed once per track instead of as four numbers
     tracks = {f"pair{k}": {"game": game, **({"role": "channel"} if k == 0 else {})} for k in range(len(pairs))}
     actors = {side: {"noise": spec.noise,
                      "strategies": {f"pair{k}": spec.strategies[p[s]].scenario_entry() for k, p in enumerate(pairs)}}
