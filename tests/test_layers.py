@@ -21,7 +21,8 @@ import pytest
 SIM = Path(__file__).resolve().parents[1] / "sim"
 
 #: modules every layer may use: no simulation, no I/O of results
-BASE = {"sim", "sim.errors", "sim.games", "sim.lazy", "sim.ranges", "sim.strategies", "sim.streams"}
+BASE = {"sim", "sim.distributions", "sim.errors", "sim.games", "sim.lazy", "sim.ranges", "sim.strategies",
+        "sim.streams"}
 
 
 def _modules() -> dict[str, Path]:

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import numpy as np
-from scipy import stats
 
+from .. import distributions as dist
 from ..results import outcomes as out
 from .reference_check import columns as reference_columns
 
 
 @dataclass(frozen=True)
 class Proportion:
-    """k successes of n with a Wilson score interval (Wilson 1927), via scipy."""
+    """k successes of n with a Wilson score interval (Wilson 1927), as scipy computes it (sim.distributions)."""
 
     k: int
     n: int
@@ -35,8 +34,8 @@ class Proportion:
 def proportion(k: int, n: int, confidence: float = 0.95) -> Proportion:
     if n == 0:
         return Proportion(0, 0, None, None, None)
-    ci = stats.binomtest(int(k), int(n)).proportion_ci(confidence_level=confidence, method="wilson")
-    return Proportion(int(k), int(n), k / n, float(ci.low), float(ci.high))
+    lo, hi = dist.wilson(int(k), int(n), confidence)
+    return Proportion(int(k), int(n), k / n, lo, hi)
 
 
 @dataclass(frozen=True)
@@ -58,20 +57,18 @@ def survival(break_step: np.ndarray, length: np.ndarray, horizon: int) -> Surviv
     """Kaplan-Meier estimate of P(break step > t); runs that held are censored at their length.
 
     A run that held through ``length`` steps is known to have break step >= length, so it is
-    censored at ``length - 0.5`` (integer steps). The band is scipy's log-log Greenwood interval.
+    censored at ``length - 0.5`` (integer steps). The band is the log-log Greenwood interval, as
+    scipy's ``ecdf`` computes it (:func:`sim.distributions.kaplan_meier`).
     """
     broke = ~np.isnan(break_step)
     steps = np.arange(horizon)
     if not broke.any():
         one = np.ones(horizon)
         return Survival(steps, one, one.copy(), one.copy())
-    data = stats.CensoredData(uncensored=break_step[broke], right=length[~broke] - 0.5)
-    sf = stats.ecdf(data).sf
-    s = sf.evaluate(steps)
-    with warnings.catch_warnings():  # undefined where S(t) is 0 or 1: those ends are set below
-        warnings.filterwarnings("ignore", message="The confidence interval is undefined")
-        ci = sf.confidence_interval(0.95, method="log-log")
-    lo, hi = ci.low.evaluate(steps), ci.high.evaluate(steps)
+    t, sf, low, high = dist.kaplan_meier(break_step[broke], length[~broke] - 0.5)
+    s = dist.step_function(t, sf, steps)
+    # the band is undefined (NaN) where S(t) is 0 or 1: those ends are set here
+    lo, hi = dist.step_function(t, low, steps), dist.step_function(t, high, steps)
     return Survival(steps, s, np.nan_to_num(lo, nan=0.0), np.nan_to_num(hi, nan=1.0))
 
 
@@ -112,7 +109,7 @@ def mcnemar_p(x: np.ndarray, y: np.ndarray) -> float:
     x, y = np.asarray(x, dtype=bool), np.asarray(y, dtype=bool)
     b = int((x & ~y).sum())
     c = int((~x & y).sum())
-    return 1.0 if b + c == 0 else float(stats.binomtest(b, b + c, 0.5).pvalue)
+    return 1.0 if b + c == 0 else dist.sign_test_p(b, b + c)
 
 
 def share_interval(x: np.ndarray, confidence: float = 0.95) -> dict:
@@ -127,7 +124,7 @@ def mean_interval(x: np.ndarray, confidence: float = 0.95) -> dict:
     m = float(x.mean()) if len(x) else float("nan")
     if len(x) < 2 or np.all(x == x[0]):
         return {"mean": m, "lo": m, "hi": m, "n": int(len(x))}
-    half = float(stats.t.ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
+    half = float(dist.t_ppf(0.5 + confidence / 2, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x)))
     return {"mean": m, "lo": m - half, "hi": m + half, "n": int(len(x))}
 
 

@@ -49,9 +49,7 @@ class Dist:
     uncertain = True
 
     def sample(self, u: np.ndarray) -> np.ndarray:
-        from scipy import (
-            stats,  # imported on first sample: validating a scenario never needs it
-        )
+        from .. import distributions as dist  # scipy.special on first sample: validating never needs it
 
         a = self.args
         point = self.point()
@@ -61,13 +59,13 @@ class Dist:
             x = a[0] + (a[1] - a[0]) * u
         elif self.kind == "normal":
             # u = 0 (one draw in 2**53) would be -inf: the tails stop at 2**-53 from each end
-            x = stats.norm.ppf(np.clip(u, 2.0**-53, 1 - 2.0**-53), loc=a[0], scale=a[1])
+            x = dist.norm_ppf(np.clip(u, 2.0**-53, 1 - 2.0**-53), loc=a[0], scale=a[1])
         elif self.kind == "triangular":
             lo, mode, hi = a
             c = 0.5 if hi == lo else (mode - lo) / (hi - lo)
-            x = stats.triang.ppf(u, c, loc=lo, scale=hi - lo)
+            x = dist.triang_ppf(u, c, loc=lo, scale=hi - lo)
         elif self.kind == "beta":
-            x = stats.beta.ppf(u, a[0], a[1])
+            x = dist.beta_ppf(u, a[0], a[1])
         else:  # choice
             idx = np.minimum((np.asarray(u) * len(a)).astype(int), len(a) - 1)
             x = np.asarray(a, dtype=float)[idx]

@@ -206,10 +206,10 @@ def share(k: int, n: int, confidence: float = CONFIDENCE) -> dict:
     """k of n with the Wilson score interval (scipy) and the Jeffreys posterior Beta(k + 1/2, n - k + 1/2)."""
     if n == 0:
         return {"k": 0, "n": 0, "p": None, "lo": None, "hi": None, "beta": None}
-    from scipy import stats
+    from ..distributions import wilson
 
-    ci = stats.binomtest(int(k), int(n)).proportion_ci(confidence_level=confidence, method="wilson")
-    return {"k": int(k), "n": int(n), "p": k / n, "lo": float(ci.low), "hi": float(ci.high),
+    lo, hi = wilson(int(k), int(n), confidence)
+    return {"k": int(k), "n": int(n), "p": k / n, "lo": lo, "hi": hi,
             "beta": [BETA_PRIOR[0] + k, BETA_PRIOR[1] + n - k]}
 
 
@@ -220,23 +220,18 @@ def km_median(times, observed, confidence: float = CONFIDENCE) -> dict:
     interval is where the band crosses 1/2 (Brookmeyer and Crowley 1982): from the first time the
     lower limit is at or below 1/2 to the first time the upper limit is (None: not reached).
     """
-    import warnings
-
     import numpy as np
-    from scipy import stats
+
+    from ..distributions import kaplan_meier
 
     t = np.asarray(times, dtype=float)
     obs = np.asarray(observed, dtype=bool)
     n, events = int(len(t)), int(obs.sum())
     if events == 0:
         return {"median": None, "lo": None, "hi": None, "events": 0, "censored": n}
-    sf = stats.ecdf(stats.CensoredData(uncensored=t[obs], right=t[~obs])).sf
-    at, s = sf.quantiles, sf.probabilities
-    with warnings.catch_warnings():  # undefined where S(t) is 0: the limits are 0 there
-        warnings.filterwarnings("ignore", message="The confidence interval is undefined")
-        ci = sf.confidence_interval(confidence, method="log-log")
-    lo = np.where(np.isnan(ci.low.probabilities), s, ci.low.probabilities)
-    hi = np.where(np.isnan(ci.high.probabilities), s, ci.high.probabilities)
+    at, s, low, high = kaplan_meier(t[obs], t[~obs], confidence)  # the band: NaN where S(t) is 0
+    lo = np.where(np.isnan(low), s, low)
+    hi = np.where(np.isnan(high), s, high)
 
     def first(curve) -> float | None:
         below = np.nonzero(curve <= 0.5)[0]
@@ -249,10 +244,10 @@ def gamma_rate(events: int, exposure: float, confidence: float = CONFIDENCE) -> 
     """Posterior Gamma(a0 + events, b0 + exposure) of a monthly rate (exponential waiting times with
     censoring), its interval, the mean months it implies, and the monthly probability 1 - exp(-rate)
     as a Beta with the same mean and variance (the scenario language has no Gamma)."""
-    from scipy import stats
+    from ..distributions import gamma_ppf
 
     a, b = GAMMA_PRIOR[0] + events, GAMMA_PRIOR[1] + exposure
-    lo, hi = (float(x) for x in stats.gamma.ppf([(1 - confidence) / 2, (1 + confidence) / 2], a, scale=1 / b))
+    lo, hi = (float(x) for x in gamma_ppf([(1 - confidence) / 2, (1 + confidence) / 2], a, scale=1 / b))
     # p = 1 - exp(-rate): E[exp(-k rate)] = (b / (b + k))**a under Gamma(a, b)
     m = 1 - (b / (b + 1)) ** a
     v = (b / (b + 2)) ** a - (b / (b + 1)) ** (2 * a)
