@@ -25,6 +25,7 @@ _LAZY = {
     "simulate": "sim.api",
     "Ensemble": "sim.api",
     "open_results": "sim.api",
+    "draw_figures": "sim.api",
     "scenario_from_dict": "sim.scenario.load",
     "ScenarioError": "sim.scenario.errors",
     "run_ensemble": "sim.ensemble.runner",

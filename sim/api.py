@@ -6,7 +6,8 @@
     ens.runs        # pandas DataFrame, one row per run (NaN where something never happened)
     ens.summary     # the dict ``sim run`` writes as summary.json
     ens.bands       # pandas DataFrame of per-step bands (bands.csv)
-    ens.save("results")   # the folder ``sim run`` writes
+    folder = ens.save("results")   # the folder ``sim run`` writes (figures=True: with its figures)
+    sim.draw_figures(folder)       # its figures, drawn once (``sim figures FOLDER``)
 
 ``sim run`` streams chunks to disk (memory stays flat for millions of runs) and ``simulate``
 keeps them in memory; both simulate the same chunks with the same code and write folders
@@ -26,7 +27,7 @@ import numpy as np
 from .results.tables import never_to_nan
 from .scenario.resolved import Scenario
 
-__all__ = ["load_scenario", "simulate", "Ensemble", "open_results", "never_to_nan"]
+__all__ = ["load_scenario", "simulate", "Ensemble", "open_results", "draw_figures", "never_to_nan"]
 
 
 def _override_texts(set: Mapping[str, Any] | Sequence[str] | None) -> list[str]:
@@ -120,11 +121,13 @@ class Ensemble:
     def __repr__(self) -> str:
         return f"<Ensemble {self.scenario.name}: {self.n_runs} runs, seed {self.seed}, design {self.design}>"
 
-    def save(self, root: str | Path = "results", command: Sequence[str] | None = None) -> Path:
+    def save(self, root: str | Path = "results", command: Sequence[str] | None = None, *,
+             figures: bool = False) -> Path:
         """Write a new results folder ``root/<scenario>/<time>-seed<seed>-runs<runs>``; return its path.
 
         The folder is the one ``sim run`` writes (scenario.yaml, runs.csv, bands.csv, summary.json,
-        figures, report.html, manifest.json with checksums); it appears only when complete.
+        report.html, manifest.json with checksums); it appears only when complete. Its figures are
+        drawn with ``figures=True`` (``sim run --figures``), or later by :func:`draw_figures`.
         """
         from .results.manifest import run_meta
         from .workflow import save_tables
@@ -133,7 +136,7 @@ class Ensemble:
         meta = run_meta(self.seed, self.n_runs, self.chunk_size, command, self.seconds,
                         executor="python-api", workers=1, design=self.design)
         return save_tables(self.scenario, Path(root), self.seed, self.n_runs, self.table, self.steps, meta,
-                           self.trajectory_table, self.keep_trajectories)[0]
+                           self.trajectory_table, self.keep_trajectories, figures=figures)[0]
 
 
 def _chunk(job):
@@ -238,6 +241,17 @@ class Results:
 
             return read_frame(self.folder / "sweep.csv")
         return json.loads((self.folder / "summary.json").read_text())
+
+
+def draw_figures(folder: str | Path, force: bool = False) -> list[Path]:
+    """Draw the figures of a run, forecast or sweep folder once, as ``sim figures FOLDER`` does:
+    PNG and SVG in ``figures/``, embedded in ``report.html``, added to ``manifest.json`` (``sim
+    verify`` still passes). Already drawn: nothing is done (returns ``[]``) unless ``force``.
+    Returns the files drawn; a :class:`sim.errors.UserError` when ``folder`` is no such folder."""
+    from .results.folders import resolve_folder
+    from .workflow import draw_figures as draw
+
+    return draw(resolve_folder(folder), force)
 
 
 def open_results(folder: str | Path) -> Results:

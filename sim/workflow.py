@@ -42,8 +42,9 @@ def _table_entry(scenario) -> dict:
 # -- one ensemble ---------------------------------------------------------------------------------
 
 
-def simulate_to_folder(scenario, folder: Path, command: list[str], **options) -> dict:
-    """Simulate an ensemble into ``folder`` (streaming its rows), then analyse it; return the summary.
+def simulate_to_folder(scenario, folder: Path, command: list[str], figures: bool = False, **options) -> dict:
+    """Simulate an ensemble into ``folder`` (streaming its rows), then analyse it (and draw its
+    figures when ``figures``); return the summary.
 
     ``options`` are those of :func:`sim.ensemble.store.stream_ensemble` (runs, seed, chunk_size,
     executor, keep_trajectories, sample_trajectories, progress, twins).
@@ -52,14 +53,24 @@ def simulate_to_folder(scenario, folder: Path, command: list[str], **options) ->
     from .ensemble.store import stream_ensemble
 
     steps, meta = stream_ensemble(scenario, Path(folder), command, **options)
-    return finish_run_folder(Path(folder), scenario, steps, meta)
+    return finish_run_folder(Path(folder), scenario, steps, meta, figures=figures)
 
 
-def run(scenario, out_root: Path, command: list[str], runs: int, seed: int, **options) -> tuple[Path, dict]:
-    """``sim run``: a new folder ``out_root/<scenario>/<time>-seed<seed>-runs<runs>``; return it and the summary."""
+def run(scenario, out_root: Path, command: list[str], runs: int, seed: int, figures: bool = False,
+        **options) -> tuple[Path, dict]:
+    """``sim run``: a new folder ``out_root/<scenario>/<time>-seed<seed>-runs<runs>``, its figures
+    drawn when ``figures`` (``--figures``); return it and the summary."""
     with folders.new_folder(results_dir(out_root, scenario.name), folders.folder_stem(seed, runs)) as holder:
-        summary = simulate_to_folder(scenario, holder[0], command, runs=runs, seed=seed, **options)
+        summary = simulate_to_folder(scenario, holder[0], command, figures, runs=runs, seed=seed, **options)
     return holder[0], summary
+
+
+def draw_figures(folder: Path, force: bool = False) -> list[Path]:
+    """``sim figures``: draw a finished run, forecast or sweep folder's figures once (see
+    :func:`sim.analysis.run_folder.draw_figures`); return the files drawn."""
+    from .analysis.run_folder import draw_figures as draw
+
+    return draw(Path(folder), force)
 
 
 def write_results(result, out_root: Path, command: list[str]) -> tuple[Path, dict]:
@@ -71,14 +82,15 @@ def write_results(result, out_root: Path, command: list[str]) -> tuple[Path, dic
 
 
 def save_tables(scenario, root: Path, seed: int, runs: int, table: dict, steps, meta: dict,
-                trajectories: dict | None = None, keep_trajectories: bool = False) -> tuple[Path, dict]:
+                trajectories: dict | None = None, keep_trajectories: bool = False,
+                figures: bool = False) -> tuple[Path, dict]:
     """A new run folder for tables already computed (``sim.simulate(...).save()``); return it and the summary."""
     from .analysis.run_folder import finish_run_folder
     from .ensemble.store import store_tables
 
     with folders.new_folder(results_dir(root, scenario.name), folders.folder_stem(seed, runs)) as holder:
         store_tables(holder[0], scenario, seed, runs, table, trajectories, keep_trajectories)
-        summary = finish_run_folder(holder[0], scenario, steps, meta)
+        summary = finish_run_folder(holder[0], scenario, steps, meta, figures=figures)
     return holder[0], summary
 
 
@@ -86,22 +98,23 @@ def save_tables(scenario, root: Path, seed: int, runs: int, table: dict, steps, 
 
 
 def run_point(point, folder: Path, runs: int, seed: int, command: list[str], executor=None,
-              chunk_size: int = 2000) -> Path:
+              chunk_size: int = 2000, figures: bool = False) -> Path:
     """Simulate one sweep point into its run folder ``folder/point-NNN`` (atomically)."""
     with folders.new_folder(folder, point.name, latest=False) as holder:  # a point is no latest
-        simulate_to_folder(point.scenario, holder[0], command, runs=runs, seed=seed,
+        simulate_to_folder(point.scenario, holder[0], command, figures, runs=runs, seed=seed,
                            chunk_size=chunk_size, executor=executor)
     return holder[0]
 
 
 def run_sweep(plan, out_root: Path, command: list[str], executor=None, chunk_size: int = 2000,
-              on_point: Callable | None = None) -> Path:
+              on_point: Callable | None = None, figures: bool = False) -> Path:
     """Run every point of a :class:`~sim.ensemble.sweep.SweepPlan` into one new sweep folder; return it.
 
     The folder holds ``scenario.yaml`` (the base, with its ``sweep:`` section), ``sweep.json``
     (axes and points), one run folder per point, ``sweep.csv``, ``figures/``, ``report.html`` and
     ``manifest.json``. It is built as ``<name>.incomplete`` and renamed when complete; if the sweep
-    is interrupted that folder stays, and :func:`resume_sweep` finishes it.
+    is interrupted that folder stays, and :func:`resume_sweep` finishes it. Each point's own figures
+    are drawn when ``figures`` (else on request: ``sim figures``).
     """
     from .ensemble.runner import check_memory
     from .ensemble.sweep import describe
@@ -114,12 +127,12 @@ def run_sweep(plan, out_root: Path, command: list[str], executor=None, chunk_siz
         sweep = {"vary": {a.path: list(a.values) for a in plan.axes}, "runs": plan.runs}
         write_scenario(folder, plan.base, "base scenario of the sweep", seed=plan.seed, sweep=sweep)
         (folder / "sweep.json").write_text(json.dumps(describe(plan, command), indent=2, default=str) + "\n")
-        _finish_sweep(plan, folder, command, executor, chunk_size, on_point)
+        _finish_sweep(plan, folder, command, executor, chunk_size, on_point, figures)
     return holder[0]
 
 
 def resume_sweep(folder: Path, command: list[str], executor=None, chunk_size: int = 2000,
-                 on_point: Callable | None = None) -> tuple[Path, int]:
+                 on_point: Callable | None = None, figures: bool = False) -> tuple[Path, int]:
     """Finish an interrupted sweep folder, redoing only unfinished points; return it and the count redone.
 
     The plan is rebuilt from the folder's own ``scenario.yaml`` (base scenario, axes, runs and
@@ -141,11 +154,12 @@ def resume_sweep(folder: Path, command: list[str], executor=None, chunk_size: in
             raise UserError(f"{folder}: sweep.json and scenario.yaml disagree about the points")
         folders.clear_partials(folder)  # a point that was being written when interrupted
         todo = sum(not point_done(folder, p) for p in plan.points)
-        _finish_sweep(plan, folder, stored["command"], executor, chunk_size, on_point)
+        _finish_sweep(plan, folder, stored["command"], executor, chunk_size, on_point, figures)
         return folders.complete(folder), todo
 
 
-def _finish_sweep(plan, folder: Path, command: list[str], executor, chunk_size: int, on_point) -> None:
+def _finish_sweep(plan, folder: Path, command: list[str], executor, chunk_size: int, on_point,
+                  figures: bool = False) -> None:
     """Run the points not yet done, then the sweep table, figures, report and manifest."""
     from .analysis.labels import param_label
     from .analysis.report import write_table_report
@@ -156,7 +170,7 @@ def _finish_sweep(plan, folder: Path, command: list[str], executor, chunk_size: 
     for point in plan.points:
         if point_done(folder, point):
             continue
-        done = run_point(point, folder, plan.runs, plan.seed, command, executor, chunk_size)
+        done = run_point(point, folder, plan.runs, plan.seed, command, executor, chunk_size, figures)
         if on_point is not None:
             on_point(point, done)
     write_sweep_outputs(folder)

@@ -54,6 +54,9 @@ def test_run_writes_complete_folder(small, tmp_path, capsys):
     assert f"results: {folder}" in out and "P(channel held)" in out and "rivalry's effect on P(held)" in out
     for name in ("scenario.yaml", "manifest.json", "runs.csv", "summary.json", "bands.csv"):
         assert (folder / name).is_file(), name
+    # the figures are drawn on request (--figures, or sim figures later: tests/test_figures_lazy.py)
+    assert not (folder / "figures").exists() and f"sim figures {folder}" in out
+    assert run_cli(["figures", str(folder)], capsys).count("written: ") == 8
     for fig in ("survival", "levels", "outcomes", "payoffs"):
         for ext in ("png", "svg"):
             assert (folder / "figures" / f"{fig}.{ext}").stat().st_size > 1000

@@ -122,7 +122,7 @@ def test_file_name_that_is_not_a_safe_name_asks_for_a_name_key(tmp_path, capsys)
 @pytest.fixture(scope="module")
 def hostile_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("hostile") / "out"
-    assert main(["run", str(HOSTILE), "--runs", "40", "--out", str(out), "--quiet"]) == 0
+    assert main(["run", str(HOSTILE), "--runs", "40", "--out", str(out), "--quiet", "--figures"]) == 0
     (folder,) = (out / "hostile-names").iterdir()
     return folder
 

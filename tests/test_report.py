@@ -25,7 +25,7 @@ def check_self_contained(folder):
 
 def test_run_folder_report(tmp_path, capsys):
     path = write_small(tmp_path)
-    assert main(["run", str(path), "--out", str(tmp_path / "res"), "--quiet"]) == 0
+    assert main(["run", str(path), "--out", str(tmp_path / "res"), "--quiet", "--figures"]) == 0
     capsys.readouterr()
     (folder,) = (tmp_path / "res" / "small").iterdir()
     text = check_self_contained(folder)

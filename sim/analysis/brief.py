@@ -453,14 +453,17 @@ ul{margin:.2em 0;padding-left:1.2em}li{margin:.05em 0}.small{font-size:8.5pt;col
 .forest img{max-height:64mm}h2{margin:.5em 0 .15em}.small{font-size:8pt}}"""
 
 
-def summary_block(brief: Brief, chart: bool = False) -> str:
-    """The answer block that opens ``brief.html`` and ``report.html``: the answer, caveats, ranges."""
+def summary_block(brief: Brief, chart: bool = False, not_drawn: str = "") -> str:
+    """The answer block that opens ``brief.html`` and ``report.html``: the answer, caveats, ranges.
+    ``not_drawn``: the line put where the forest chart would be when it is not drawn."""
     parts = ['<section class="answer" id="answer">' + "".join(f"<p>{_esc(s)}</p>" for s in brief.sentences)
              + "</section>"]
     if brief.caveats:
         parts.append("<p class=\"small\"><b>Caveat.</b> " + " ".join(_esc(c) for c in brief.caveats) + "</p>")
     if chart and brief.effects:
         parts.append(f'<div class="forest">{_img(forest_figure(brief))}</div>')
+    elif not_drawn and brief.effects:
+        parts.append(not_drawn)
     if brief.ranges:
         parts.append("<p><b>How much the answer depends on the definitions and the rules.</b></p><ul>"
                      + "".join(f"<li>{_esc(r)}</li>" for r in brief.ranges) + "</ul>")

@@ -44,11 +44,12 @@ def scheduled_events(scenario: Scenario) -> list[tuple[int, str]]:
     return [(step, "; ".join(names)) for step, names in sorted(at.items())]
 
 
-def write_figures(folder: Path, scenario: Scenario) -> list[Path]:
-    """Survival curve, level fan charts, outcome and payoff distributions from ``runs.csv``/``bands.csv``."""
+def write_figures(folder: Path, scenario: Scenario, out: Path | None = None) -> list[Path]:
+    """Survival curve, level fan charts, outcome and payoff distributions from ``runs.csv``/``bands.csv``,
+    into ``out`` (default: the folder's ``figures/``)."""
     runs = read_table(folder / "runs.csv", columns=outcome_columns(scenario))
     bands = read_table(folder / "bands.csv")
-    out = folder / "figures"
+    out = folder / "figures" if out is None else Path(out)
     out.mkdir(exist_ok=True)
     unit, start = scenario.step, calendar_start(scenario)
     events = scheduled_events(scenario)

@@ -414,7 +414,9 @@ def answer_section(ctx: Context) -> str:
         brief = read_brief(ctx.folder, ctx.manifest)
     except (UserError, KeyError):
         return ""
-    block = summary_block(brief, chart=bool(brief.effects))
+    drawn = ctx.kind != "run" or figures_drawn(ctx.folder)   # a run folder's figures are drawn on request
+    block = summary_block(brief, chart=bool(brief.effects) and drawn,
+                          not_drawn="" if drawn else not_drawn(FOREST_NOT_DRAWN))
     if ctx.kind == "compare" and ctx.csv_name == "compare.csv":  # the differences table under the sentences
         cut = block.index("</section>") + len("</section>")
         block = block[:cut] + compare_tables(ctx, differences_only=True) + block[cut:]
@@ -561,8 +563,48 @@ def figures(folder: Path) -> str:
     return "\n".join(out) or "<p>No figures.</p>"
 
 
+#: the command that draws a run folder's figures (`sim run` draws none unless given --figures)
+DRAW_COMMAND = "sim figures"
+
+
+def figures_drawn(folder: Path) -> bool:
+    """Whether a run folder's figures are drawn (``figures/`` holds a PNG)."""
+    return any((Path(folder) / "figures").glob("*.png"))
+
+
+def not_drawn(what: str) -> str:
+    """One line where figures would be: they are not drawn yet, and the command that draws them."""
+    return (f'<p class="note">{esc(what)}: not drawn yet (a run draws none unless asked). '
+            f"<code>{DRAW_COMMAND} &lt;this folder&gt;</code> draws them once, as PNG and SVG in "
+            "<code>figures/</code>, and embeds them here.</p>")
+
+
+#: the line where a run report's forest chart would be, before the figures are drawn
+FOREST_NOT_DRAWN = "The forest chart of these differences"
+
+
 def figures_section(ctx: Context) -> str:
+    if ctx.kind == "run" and not figures_drawn(ctx.folder):
+        return "<h2>Figures</h2>" + not_drawn("The figures")
     return "<h2>Figures</h2>" + figures(ctx.folder)
+
+
+def embed_figures(folder: Path, manifest: dict) -> str:
+    """A run folder's ``report.html`` with the figures now in ``figures/`` embedded: its figures
+    section and the forest chart of its answer, in place of the lines that said they were not
+    drawn (or of the figures drawn before). Every other byte of the report is kept.
+
+    ``manifest``: the manifest the report was written with (for the answer's brief)."""
+    text = (folder / "report.html").read_text(encoding="utf-8")
+    start = text.index("<h2>Figures</h2>")
+    end = min(i for i in (text.find("\n<h2>", start), text.find("</body>", start)) if i >= 0)
+    text = text[:start] + "<h2>Figures</h2>" + figures(folder) + text[end:]
+    line = not_drawn(FOREST_NOT_DRAWN)
+    if line in text:
+        from .brief import _img, forest_figure, read_brief
+
+        text = text.replace(line, f'<div class="forest">{_img(forest_figure(read_brief(folder, manifest)))}</div>')
+    return text
 
 
 def theory(folder: Path) -> str:
@@ -947,9 +989,9 @@ def write_run_report(folder: Path, manifest: dict, scenario=None) -> Path:
                   [("", _question(folder))])
     if scenario is not None:
         ctx.__dict__["scenario"] = scenario   # the cached property, set: the objects that ran
-    path = folder / "report.html"
-    path.write_text(render(ctx, RUN_SECTIONS), encoding="utf-8")
-    return path
+    from ..results.folders import write_text_atomic
+
+    return write_text_atomic(folder / "report.html", render(ctx, RUN_SECTIONS))
 
 
 def _question(folder: Path) -> str:

@@ -1,22 +1,29 @@
 """The analysis of one ensemble's results folder: from its stored ``runs.csv`` and step statistics
-to ``bands.csv``, ``summary.json``, ``robustness.csv``, figures, ``theory.json``, ``report.html``
-and, last, the manifest. It reads the tables through :mod:`sim.results`; it never simulates."""
+to ``bands.csv``, ``summary.json``, ``robustness.csv``, ``theory.json``, ``report.html``, the
+figures when asked (``sim run --figures``) and, last, the manifest. It reads the tables through
+:mod:`sim.results`; it never simulates.
+
+The figures (matplotlib, about 2 s for the baseline's five figures as PNG and SVG, more than the
+simulation) are drawn on request: :func:`draw_figures` (``sim figures FOLDER``) draws those of a
+finished folder once, re-writes its ``report.html`` to embed them and adds both to its manifest.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import platform
+import shutil
 from pathlib import Path
 
 import numpy as np
 
-from ..results.manifest import versions, write_manifest
+from ..results.manifest import SELF_KEY, versions, write_manifest
 from ..results.outcomes import twin_names
 from ..results.steps import StepStats
 from ..results.tables import read_table, write_table
 from .bands import bands
-from .figures import write_figures
 from .reference_check import reference_check
 from .report import write_run_report
 from .stats import summarise, summary_columns
@@ -41,11 +48,14 @@ def run_summary(s, seed: int, runs_table: dict, header: list[str]) -> dict:
     return summary
 
 
-def finish_run_folder(folder: Path, s, steps: StepStats, meta: dict, extra: dict | None = None) -> dict:
-    """From the stored runs.csv: bands, summary, figures, report, manifest. Returns the summary.
+def finish_run_folder(folder: Path, s, steps: StepStats, meta: dict, extra: dict | None = None,
+                      figures: bool = False) -> dict:
+    """From the stored runs.csv: bands, summary, figures (when ``figures``), report, manifest.
+    Returns the summary.
 
     ``meta`` holds seed, runs, chunk size, command and timings for the manifest; ``extra`` entries
-    are added to the summary (a forecast's record, acceptance and predictive check).
+    are added to the summary (a forecast's record, acceptance and predictive check). Without
+    ``figures`` the report says where the figures would be and how to draw them (:func:`draw_figures`).
     """
     started = dt.datetime.now(dt.timezone.utc)
     write_table(folder / "bands.csv", bands(s, steps))
@@ -60,9 +70,106 @@ def finish_run_folder(folder: Path, s, steps: StepStats, meta: dict, extra: dict
     manifest = {"scenario": s.name, "scenario_file": s.file, **meta,
                 **({"calibration_table": summary["calibration_table"]} if "calibration_table" in summary else {}),
                 "versions": versions(), "platform": platform.platform()}
-    write_figures(folder, s)
+    if figures:
+        from .figures import write_figures   # matplotlib: imported only when figures are drawn
+
+        write_figures(folder, s)
     write_theory(folder / "theory.json", s)
     write_run_report(folder, manifest, s)  # self-contained report.html, with the manifest so far
     manifest["total_seconds"] = round(meta.get("simulation_seconds", 0) + (dt.datetime.now(dt.timezone.utc) - started).total_seconds(), 3)
     write_manifest(folder, manifest)
     return summary
+
+
+# -- figures on request ---------------------------------------------------------------------------
+
+#: the manifest entries written after the report (the report shows the manifest as it was then)
+AFTER_REPORT = ("total_seconds", "files", SELF_KEY)
+
+
+def report_manifest(manifest: dict) -> dict:
+    """The manifest as the report of a run folder showed it when it was written."""
+    return {k: v for k, v in manifest.items() if k not in AFTER_REPORT}
+
+
+def figures_recorded(manifest: dict, folder: Path) -> bool:
+    """Whether a folder's figures are drawn: its manifest records some and they are all there."""
+    figs = [name for name in manifest.get("files", {}) if name.startswith("figures/")]
+    return bool(figs) and all((folder / name).is_file() for name in figs)
+
+
+def run_folder_kind(folder: Path) -> str:
+    """``run`` (a run or forecast folder), ``sweep``, or a UserError naming the path when the
+    folder is no results folder or one whose figures are drawn when it is written."""
+    from ..errors import UserError
+    from ..results.verify import load_manifest
+
+    manifest = load_manifest(folder)   # one-line errors: no such folder, no manifest, unreadable
+    if all((folder / f).is_file() for f in ("runs.csv", "summary.json", "scenario.yaml")):
+        return "run"
+    if (folder / "sweep.json").is_file():
+        return "sweep"
+    kind = manifest.get("kind", "")
+    drawn = f"a {kind} folder, whose figures are drawn when it is written" if kind else "not a run or sweep folder"
+    raise UserError(f"{folder}: {drawn} (sim figures draws those of run, forecast and sweep folders)")
+
+
+def _changed(folder: Path, redrawn: tuple[str, ...]) -> list[str]:
+    """Files of ``folder`` changed since it was written, except ``redrawn`` ones (the figures,
+    which drawing writes anew from the folder's tables)."""
+    from ..results.verify import verify
+
+    v = verify(folder)
+    return [p for p in v.modified + v.missing + v.unexpected if not p.startswith(redrawn)]
+
+
+def draw_figures(folder: Path, force: bool = False) -> list[Path]:
+    """Draw the figures of a finished run (or forecast) folder, once: PNG and SVG in ``figures/``,
+    ``report.html`` written anew to embed them, both added to the manifest's checksums (and to the
+    sweep's, for a sweep's point), so ``sim verify`` still passes. A sweep folder: each point's.
+
+    Already drawn (recorded in the manifest and present): nothing is done unless ``force``.
+    Refused (UserError) when the folder changed since it was written. Returns the files drawn.
+    """
+    folder = Path(folder)
+    if run_folder_kind(folder) == "sweep":
+        points = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "manifest.json").is_file())
+        return [path for p in points for path in draw_figures(p, force)]
+    from ..errors import UserError
+    from ..results.folders import PARTIAL_PREFIX, write_text_atomic
+    from ..results.manifest import add_files
+    from ..results.verify import load_manifest, manifest_edited
+    from ..scenario.load import load_scenario
+    from .figures import write_figures
+    from .report import embed_figures
+
+    manifest = load_manifest(folder)
+    if figures_recorded(manifest, folder) and not force:
+        return []
+    sweep = folder.parent if (folder.parent / "sweep.json").is_file() else None
+    checks = [(folder, ("figures/",))]
+    if sweep is not None:  # a sweep's point: the sweep's manifest lists the point's files too
+        checks.append((sweep, (f"{folder.name}/figures/",)))
+    for where, redrawn in checks:
+        changed = _changed(where, redrawn)
+        if manifest_edited(load_manifest(where)) or changed:
+            what = changed[0] if changed else "manifest.json"
+            raise UserError(f"{where}: changed since it was written ({what}; see sim verify {where}); "
+                            "no figures drawn")
+    scenario = load_scenario(folder / "scenario.yaml")
+    tmp = folder / f"{PARTIAL_PREFIX}figures-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:   # drawn aside, then put in place: an interrupted drawing leaves no half figures/
+        written = write_figures(folder, scenario, out=tmp)
+        shutil.rmtree(folder / "figures", ignore_errors=True)
+        tmp.rename(folder / "figures")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    written = [folder / "figures" / p.name for p in written]
+    write_text_atomic(folder / "report.html", embed_figures(folder, report_manifest(manifest)))
+    names = sorted(str(p.relative_to(folder)) for p in written) + ["report.html"]
+    add_files(folder, names)
+    if sweep is not None:
+        add_files(sweep, [f"{folder.name}/{n}" for n in names])
+    return written

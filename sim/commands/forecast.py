@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from . import add_memory_option, add_set_option, positive, runs_count, seed
-from .run import add_executor_options, add_twin_options, executor_for, headline as run_headline, twin_selection
+from .run import (add_executor_options, add_figures_option, add_twin_options, executor_for, figures_note,
+                  headline as run_headline, twin_selection)
 
 ORDER = 36
 
@@ -31,6 +32,7 @@ def register(sub) -> None:
     add_memory_option(p)
     p.add_argument("--out", default=os.environ.get("SIM_RESULTS", "results"), help="results root (default: results/)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_figures_option(p)
     add_twin_options(p)
     add_executor_options(p)
     p.add_argument("--branch-chunk", type=positive, default=500, metavar="N",
@@ -57,9 +59,11 @@ def run(args) -> int:
         folder, summary = run_forecast(scenario, Path(args.out), ["sim", *args.argv], args.draws, args.accept,
                                        args.branches, s_seed, executor, args.chunk_size, args.branch_chunk,
                                        args.nearest, args.predictive, twins,
-                                       progress=not args.quiet and sys.stderr.isatty())
+                                       progress=not args.quiet and sys.stderr.isatty(), figures=args.figures)
     print(headline(summary))
     print("  every branch counted as one run (intervals too narrow: branches of one accepted run are alike):")
     print(run_headline(summary).split("\n", 1)[1])
     print(f"results: {folder}")
+    if not args.figures:
+        print(figures_note(folder))
     return 0

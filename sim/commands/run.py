@@ -62,10 +62,25 @@ def register(sub) -> None:
     p.add_argument("--keep-trajectories", action="store_true",
                    help="write every run's per-step trajectory (default: the first 10 runs only)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_figures_option(p)
     add_twin_options(p)
     add_design_option(p)
     add_executor_options(p)
     p.set_defaults(func=run)
+
+
+def add_figures_option(p) -> None:
+    p.add_argument("--figures", action="store_true",
+                   help="also draw the figures (PNG and SVG, embedded in report.html); by default they are "
+                        "drawn later, once, by `sim figures FOLDER`")
+
+
+def figures_note(folder) -> str:
+    """The line that says the figures are not drawn, and the command that draws them."""
+    import shlex
+
+    return ("figures: not drawn (they take longer than the simulation); draw them with: "
+            f"sim figures {shlex.quote(str(folder))}")
 
 
 def add_design_option(p) -> None:
@@ -92,7 +107,7 @@ def run(args) -> int:
                                        chunk_size=args.chunk_size, executor=executor,
                                        keep_trajectories=args.keep_trajectories,
                                        progress=not args.quiet and sys.stderr.isatty(),
-                                       twins=twin_selection(args, scenario))
+                                       twins=twin_selection(args, scenario), figures=args.figures)
     import json
 
     manifest = json.loads((folder / "manifest.json").read_text())
@@ -101,6 +116,8 @@ def run(args) -> int:
     if note:
         print(note)
     print(f"results: {folder}")
+    if not args.figures:
+        print(figures_note(folder))
     return 0
 
 

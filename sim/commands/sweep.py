@@ -28,6 +28,9 @@ def register(sub) -> None:
     add_design_option(p)
     p.add_argument("--out", default=os.environ.get("SIM_RESULTS", "results"), help="results root (default: results/)")
     p.add_argument("--quiet", action="store_true", help="no per-point progress lines")
+    p.add_argument("--figures", action="store_true",
+                   help="also draw each point's own figures (default: the sweep's figures only; "
+                        "`sim figures FOLDER` draws the points' later)")
     add_executor_options(p)
     p.set_defaults(func=run)
 
@@ -47,7 +50,7 @@ def run(args) -> int:
             raise UserError("--resume takes only the sweep folder: its scenario, grid, runs and seed are stored there")
         with executor_for(args, _stored_runs(Path(args.resume))) as executor:
             folder, redone = resume_sweep(Path(args.resume), ["sim", *args.argv], executor=executor,
-                                          chunk_size=args.chunk_size, on_point=report)
+                                          chunk_size=args.chunk_size, on_point=report, figures=args.figures)
         print(format_table(folder))
         print(f"resumed: {redone} unfinished point(s) redone")
         print(f"results: {folder}")
@@ -71,7 +74,7 @@ def run(args) -> int:
           f"`sim sweep --resume <folder>.incomplete`", file=sys.stderr) if not args.quiet else None
     with executor_for(args, plan.runs) as executor:
         folder = run_sweep(plan, Path(args.out), ["sim", *args.argv], executor=executor,
-                           chunk_size=args.chunk_size, on_point=report)
+                           chunk_size=args.chunk_size, on_point=report, figures=args.figures)
     print(format_table(folder))
     from .run import table_note
 

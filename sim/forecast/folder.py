@@ -125,8 +125,9 @@ def check_budget(s: Scenario, draws: int, lanes: int, workers: int, chunk_size: 
 def run_forecast(s: Scenario, out_root: Path, command: list[str], draws: int, accept: int, branches: int,
                  seed: int, executor=None, chunk_size: int = 2000, branch_chunk: int = 500,
                  nearest: bool = False, predictive: int = PREDICTIVE, twins: tuple[str, ...] | None = None,
-                 progress: bool = False) -> tuple[Path, dict]:
-    """``sim forecast``: accept the record's runs, branch, write the folder; return it and the summary."""
+                 progress: bool = False, figures: bool = False) -> tuple[Path, dict]:
+    """``sim forecast``: accept the record's runs, branch, write the folder (its figures when
+    ``figures``); return it and the summary."""
     from ..analysis.run_folder import finish_run_folder
 
     check(s)
@@ -157,7 +158,7 @@ def run_forecast(s: Scenario, out_root: Path, command: list[str], draws: int, ac
                             executor=type(executor).__name__ if executor is not None else "SerialExecutor",
                             workers=getattr(executor, "workers", 1), kind="forecast", draws=draws, accepted=k,
                             branches=branches)
-            summary = finish_run_folder(folder, v, steps, meta, extra)
+            summary = finish_run_folder(folder, v, steps, meta, extra, figures=figures)
     finally:
         if bar is not None:
             bar.close()

@@ -36,7 +36,7 @@ def load_manifest(folder: Path) -> dict:
     """The manifest of a results folder, or a one-line UserError saying why there is none."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise UserError(f"{folder}: no such results folder")
+        raise UserError(f"{folder}: " + ("a file, not a results folder" if folder.exists() else "no such results folder"))
     path = folder / "manifest.json"
     if not path.is_file():
         raise UserError(f"{folder}: not a results folder (no manifest.json; an unfinished folder has none)")
