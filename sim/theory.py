@@ -129,6 +129,30 @@ def risk_dominant(a: Payoffs, b: Payoffs) -> tuple[str, str] | None:
     return first if la > lb else second
 
 
+def game_facts(a: Payoffs, b: Payoffs) -> tuple:
+    """Class, pure equilibria (as "(x,y)" texts), mixed equilibrium and risk-dominant equilibrium
+    ("(x,y)", "tie" or "n/a") of one stage game: what :func:`classify_game`,
+    :func:`pure_equilibria`, :func:`mixed_equilibrium` and :func:`risk_dominant` say, with each
+    profile's deviation gains computed once (the panel asks this of thousands of sampled games)."""
+    ua = {(C, C): a.R, (C, D): a.S, (D, C): a.T, (D, D): a.P}
+    ub = {(C, C): b.R, (C, D): b.S, (D, C): b.T, (D, D): b.P}
+    flip = {C: D, D: C}
+    pure, strict = [], []
+    for x, y in PROFILES:
+        ga = ua[x, y] - ua[flip[x], y]
+        gb = ub[y, x] - ub[flip[y], x]
+        if ga >= 0 and gb >= 0:
+            pure.append(f"({x},{y})")
+        if ga > 0 and gb > 0:
+            strict.append((f"({x},{y})", ga * gb))
+    if len(strict) != 2:
+        rd = "n/a"
+    else:
+        (first, la), (second, lb) = strict
+        rd = "tie" if la == lb else first if la > lb else second
+    return classify_game(a, b), tuple(pure), mixed_equilibrium(a, b), rd
+
+
 def tft_threshold(p: Payoffs) -> float | None:
     """Least continuation probability at which TFT is collectively stable (Axelrod 1984, Prop. 2).
 
@@ -234,6 +258,13 @@ def _effective(scenario, samples: int) -> tuple[dict[str, np.ndarray], list[list
     return values, out
 
 
+def _generosities(games: list[Payoffs]) -> list[float]:
+    """:func:`gtft_generosity` of each game, computed over all of them at once (elementwise, so
+    each value is the one the function gives)."""
+    R, S, T, P = (np.array([getattr(p, x) for p in games], dtype=float) for x in "RSTP")
+    return [float(q) for q in optimal_generosity(R, S, T, P)]
+
+
 def _summary(x: Sequence[float | None]) -> dict:
     """Median and range of a sampled value, or its single value; ``None`` entries mean n/a."""
     known = np.array([v for v in x if v is not None], dtype=float)
@@ -303,19 +334,11 @@ def theory_panel(scenario, samples: int = SAMPLES) -> dict:
         for seat, a in enumerate(seated):
             per_sample_games[a.name][k] = games[seat]
         cache: dict = {}
-
-        def game_facts(s: int) -> tuple:
-            key = (games[0][s], games[1][s])
+        facts = []
+        for key in zip(games[0], games[1]):
             if key not in cache:
-                a, b = key
-                mixed = mixed_equilibrium(a, b)
-                rd = risk_dominant(a, b)
-                two = len(pure_equilibria(a, b, strict=True)) == 2
-                cache[key] = (classify_game(a, b), tuple(f"({x},{y})" for x, y in pure_equilibria(a, b)),
-                              mixed, f"({rd[0]},{rd[1]})" if rd else "tie" if two else "n/a")
-            return cache[key]
-
-        facts = [game_facts(s) for s in range(samples)]
+                cache[key] = game_facts(*key)
+            facts.append(cache[key])
         mixed = [f[2] for f in facts]
         rd = [f[3] for f in facts]
         entry = {
@@ -361,7 +384,7 @@ def theory_panel(scenario, samples: int = SAMPLES) -> dict:
                 "payoffs": payoffs, "class": _mode([classify(p) for p in g]),
                 "discount": disc_param.describe(),
                 "grim_threshold": thresholds["grim"], "tft_threshold": thresholds["tft"],
-                "gtft_generosity": _summary([gtft_generosity(p) for p in g]),
+                "gtft_generosity": _summary(_generosities(g)),
             }
         tracks.append(entry)
     pooled = {}
