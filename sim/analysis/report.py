@@ -1000,7 +1000,7 @@ def _question(folder: Path) -> str:
     path = folder / "scenario.yaml"
     if not path.exists():
         return ""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     return str(data.get("question", "") or "")
 
 

@@ -4,6 +4,7 @@ SHA-256 of every file in it. Writing the manifest is the last step of every fold
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import platform
@@ -14,6 +15,12 @@ PACKAGES = ("sim-negotiation", "mesa", "numpy", "scipy", "matplotlib", "pyyaml",
 
 
 def versions() -> dict[str, str]:
+    """The versions of Python and of the packages that make a folder (read once per process)."""
+    return dict(_versions())
+
+
+@functools.cache
+def _versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for name in PACKAGES:
         try:
