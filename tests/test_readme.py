@@ -260,14 +260,15 @@ def test_every_command_the_readme_shows_runs(argv, tmp_path, monkeypatch, capsys
         assert '"-m", "sim", "class"' in (ROOT / "tests" / "test_classmode.py").read_text()
         return
     monkeypatch.chdir(ROOT)
-    if command == "brief":  # the README's folder, results/<scenario>/latest, made by `sim run` first
+    if command in ("brief", "figures"):  # the README's folder, results/<scenario>/latest, made by `sim run` first
         monkeypatch.setenv("SIM_LATEST", "1")
         folder = Path(argv[1])
         assert folder.parts[0] == "results" and folder.name == "latest"
         assert main(["run", f"scenarios/{folder.parts[1]}.yaml", *SMALLER["run"], "--out", str(tmp_path),
                      "--quiet"]) == 0
-        assert main(["brief", str(tmp_path.joinpath(*folder.parts[1:]))]) == 0
-        assert (tmp_path / folder.parts[1] / "latest" / "brief.html").is_file()
+        assert main([command, str(tmp_path.joinpath(*folder.parts[1:]))]) == 0
+        written = "brief.html" if command == "brief" else "figures/survival.svg"
+        assert (tmp_path / folder.parts[1] / "latest" / written).is_file()
         return
     out = ["--out", str(tmp_path)] if command not in PRINTS else []
     assert main([*argv, *SMALLER[command], *out]) == 0
@@ -288,6 +289,9 @@ def test_quick_start_writes_what_the_readme_lists(tmp_path, capsys):
     assert "results/baseline/<time>-seed2026-runs1000/" in README
     for name in ("runs.csv", "summary.json", "robustness.csv", "bands.csv", "report.html", "manifest.json"):
         assert (folder / name).is_file() and f"`{name}`" in README, name
+    # the figures on request, as the README says: `--figures` or later `sim figures FOLDER`
+    assert not (folder / "figures").exists() and "`--figures` or later `sim figures FOLDER`" in README
+    assert main(["figures", str(folder)]) == 0
     assert list((folder / "figures").glob("*.png")) and list((folder / "figures").glob("*.svg"))
 
 
