@@ -196,3 +196,23 @@ def test_the_run_path_imports_neither_matplotlib_nor_scipy_stats(tmp_path, figur
     else:
         assert loaded == [], loaded
     assert not [m for m in loaded if m.startswith("scipy.stats")], loaded
+
+
+@pytest.mark.parametrize("figures", [False, True], ids=["forecast", "forecast --figures"])
+def test_forecast_figures_on_request(tmp_path, capsys, figures):
+    from test_forecast import HIDDEN, write
+
+    path = write(tmp_path, HIDDEN.replace("OBSERVED", "100"), "hidden.yaml")
+    root = tmp_path / "results"
+    assert main(["forecast", str(path), "--draws", "300", "--accept", "20", "--branches", "2", "--out", str(root),
+                 "--quiet", "--workers", "1", "--nearest", "--predictive", "0", "--no-twins",
+                 *(["--figures"] * figures)]) == 0
+    out = capsys.readouterr().out
+    (folder,) = list((root / "hidden").iterdir())
+    assert (folder / "figures").is_dir() == figures and (f"sim figures {folder}" in out) != figures
+    if not figures:
+        assert "not drawn yet" in (folder / "report.html").read_text()
+        assert main(["figures", str(folder)]) == 0
+    check_self_contained(folder)
+    assert "forecast" in json.loads((folder / "summary.json").read_text())
+    assert main(["verify", str(folder)]) == 0

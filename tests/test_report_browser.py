@@ -72,7 +72,7 @@ def folders(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setattr(Figure, "savefig", savefig)
     try:
-        assert main(["run", str(scenario), "--runs", "80", "--out", str(res), "--quiet"]) == 0
+        assert main(["run", str(scenario), "--runs", "80", "--out", str(res), "--quiet", "--figures"]) == 0
         assert main(["run", str(scenario), "--runs", "80", "--out", str(res), "--quiet",
                      "--set", "actors.US.strategies.safety.linkage=0.9", "--set", "name=linked"]) == 0
         assert main(["sweep", str(scenario), "--vary", "actors.China.noise=0,0.2", "--vary",
