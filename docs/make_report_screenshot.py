@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def shoot() -> Path:
     with tempfile.TemporaryDirectory() as tmp:
         assert main(["run", str(ROOT / "scenarios" / "baseline.yaml"), "--runs", "4000", "--quiet",
-                     "--out", tmp]) == 0
+                     "--figures", "--out", tmp]) == 0
         (folder,) = (Path(tmp) / "baseline").iterdir()
         out = ROOT / "docs" / "report.png"
         with sync_playwright() as p:
