@@ -143,6 +143,24 @@ def test_sweep_points_are_drawn_through_the_sweep(tmp_path, capsys):
     # one point alone, again by force: the sweep's manifest follows
     assert main(["figures", str(points[0]), "--force"]) == 0
     assert main(["verify", str(sweep), str(points[0])]) == 0
+    capsys.readouterr()
+    # a changed sweep: its point's figures are refused too, naming the sweep
+    with open(sweep / "sweep.csv", "a") as f:
+        f.write("\n")
+    assert main(["figures", str(points[0]), "--force"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{sweep}: changed since it was written (sweep.csv" in err
+
+
+def test_an_interrupted_drawing_is_finished_by_the_next(tmp_path, capsys):
+    """Figures left half drawn (files in figures/ that the manifest does not record) are drawn again."""
+    folder, _ = run(tmp_path, capsys)
+    (folder / "figures").mkdir()
+    (folder / "figures" / "survival.png").write_bytes(b"half")
+    assert main(["verify", str(folder)]) == 1
+    assert main(["figures", str(folder)]) == 0
+    assert (folder / "figures" / "survival.png").read_bytes().startswith(b"\x89PNG")
+    assert main(["verify", str(folder)]) == 0
 
 
 def test_sweep_figures_flag_draws_each_point(tmp_path, capsys):

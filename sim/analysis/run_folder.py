@@ -134,11 +134,30 @@ def draw_figures(folder: Path, force: bool = False) -> list[Path]:
     folder = Path(folder)
     if run_folder_kind(folder) == "sweep":
         points = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "manifest.json").is_file())
-        return [path for p in points for path in draw_figures(p, force)]
+        _check_unchanged(folder, tuple(f"{p.name}/figures/" for p in points))   # once for all its points
+        return [path for p in points for path in _draw(p, force, folder, sweep_checked=True)]
+    sweep = folder.parent if (folder.parent / "sweep.json").is_file() else None
+    return _draw(folder, force, sweep, sweep_checked=False)
+
+
+def _check_unchanged(folder: Path, redrawn: tuple[str, ...]) -> None:
+    """UserError unless ``folder`` is as written, but the figures under ``redrawn`` (drawn anew)."""
     from ..errors import UserError
+    from ..results.verify import load_manifest, manifest_edited
+
+    changed = _changed(folder, redrawn)
+    if manifest_edited(load_manifest(folder)) or changed:
+        what = changed[0] if changed else "manifest.json"
+        raise UserError(f"{folder}: changed since it was written ({what}; see sim verify {folder}); "
+                        "no figures drawn")
+
+
+def _draw(folder: Path, force: bool, sweep: Path | None, sweep_checked: bool) -> list[Path]:
+    """:func:`draw_figures` of one run folder; ``sweep``: the sweep it is a point of, whose manifest
+    lists its files too (already checked when ``sweep_checked``)."""
     from ..results.folders import PARTIAL_PREFIX, write_text_atomic
     from ..results.manifest import add_files
-    from ..results.verify import load_manifest, manifest_edited
+    from ..results.verify import load_manifest
     from ..scenario.load import load_scenario
     from .figures import write_figures
     from .report import embed_figures
@@ -146,16 +165,9 @@ def draw_figures(folder: Path, force: bool = False) -> list[Path]:
     manifest = load_manifest(folder)
     if figures_recorded(manifest, folder) and not force:
         return []
-    sweep = folder.parent if (folder.parent / "sweep.json").is_file() else None
-    checks = [(folder, ("figures/",))]
-    if sweep is not None:  # a sweep's point: the sweep's manifest lists the point's files too
-        checks.append((sweep, (f"{folder.name}/figures/",)))
-    for where, redrawn in checks:
-        changed = _changed(where, redrawn)
-        if manifest_edited(load_manifest(where)) or changed:
-            what = changed[0] if changed else "manifest.json"
-            raise UserError(f"{where}: changed since it was written ({what}; see sim verify {where}); "
-                            "no figures drawn")
+    _check_unchanged(folder, ("figures/",))
+    if sweep is not None and not sweep_checked:
+        _check_unchanged(sweep, (f"{folder.name}/figures/",))
     scenario = load_scenario(folder / "scenario.yaml")
     tmp = folder / f"{PARTIAL_PREFIX}figures-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
