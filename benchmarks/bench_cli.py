@@ -154,6 +154,8 @@ def bench_run(repeat: int) -> None:
     for name in names:
         print(f"  {name:<52}" + "".join(cell(h, name) for h in heads))
     print(f"  {'total':<52}" + "".join(f"{phases[h]['total']:>12.2f} s      " for h in heads))
+    print(f"  {'start-up and exit (end to end minus the total)':<52}"
+          + "".join(f"{median[h] - phases[h]['total']:>12.2f} s      " for h in heads))
     print(f"note: {MESA_NOTE}")
 
 
