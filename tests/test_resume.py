@@ -23,8 +23,8 @@ def finished_sweeps(root: Path) -> list[Path]:
 
 # Runs per point (6000 before; the checks are byte comparisons, so the count decides nothing but
 # the time). The signal must land after two of the six points are complete and before the sixth
-# is: four more points, each about 2.5 s of one core (its figures and report dominate; 6000 runs
-# add only about 0.6 s a point), so that window is about 10 s against the 0.05 s the poll in
+# is: four more points, each about 1 s of one core (a point draws no figures unless --figures, so
+# its 2000 runs' simulation dominates), so that window is about 4 s against the 0.05 s the poll in
 # `signal_when` takes to notice the second point.
 RUNS = "2000"
 
