@@ -136,11 +136,18 @@ def mutate_tree(tree: dict, rng: random.Random) -> tuple[dict, list[str]]:
     return tree, notes
 
 
+#: libyaml's emitter where PyYAML has it: about four times faster than the pure-Python one, which
+#: took two thirds of the time of making a case. It writes the same text for the same tree except in
+#: about 1 tree in 140 (an empty key as `'': v` rather than `? ''`; a long quoted string folded
+#: elsewhere), and yaml.safe_load reads those back to the same tree (checked on 3,000 mutated trees).
+_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def _dump(tree: Any) -> str:
     try:
-        return yaml.safe_dump(tree, sort_keys=False, allow_unicode=True, width=120)
+        return yaml.dump(tree, Dumper=_DUMPER, sort_keys=False, allow_unicode=True, width=120)
     except (yaml.YAMLError, ValueError, RecursionError):
-        return yaml.safe_dump({"name": "unrepresentable"})
+        return yaml.dump({"name": "unrepresentable"}, Dumper=_DUMPER)
 
 
 def mutate_text(text: str, rng: random.Random) -> tuple[str, str]:
