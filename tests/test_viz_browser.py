@@ -28,7 +28,11 @@ VIEW = {"width": 1280, "height": 720}
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with viz_server(["tit_for_tat"], tmp_path_factory.mktemp("viz") / "viz.log") as (url, log):
+    """The one server of the module. Its Play runs as fast as the page draws (games played to their
+    end quickly): only test_after_the_end_every_control_starts_a_playable_run presses Play, and Play's
+    own 400 ms pace is tested in tests/test_viz_controller.py (one server start less, 8 to 20 s)."""
+    with viz_server(["tit_for_tat"], tmp_path_factory.mktemp("viz") / "viz.log",
+                    env={"SIM_VIZ_PLAY_MS": "1"}) as (url, log):
         log.seek(0)
         assert f"at {url}" in log.read()
         yield url
@@ -302,15 +306,8 @@ def change_control(page, c, s, value_now):
     return float(re.search(re.escape(c.label) + r": ([-\d.e]+)", slider.inner_text()).group(1))
 
 
-@pytest.fixture(scope="module")
-def fast_server(tmp_path_factory):
-    """A server whose Play runs as fast as the page draws (games played to their end quickly)."""
-    with viz_server(["tit_for_tat"], tmp_path_factory.mktemp("viz") / "viz.log",
-                    env={"SIM_VIZ_PLAY_MS": "1"}) as (url, _):
-        yield url
 
-
-def test_after_the_end_every_control_starts_a_playable_run(fast_server, page):
+def test_after_the_end_every_control_starts_a_playable_run(server, page):
     """Each lesson played to its end (Step and Play greyed), then every control and the seed changed
     one after another: each change starts a run at round 0 whose Step and Play are enabled, and
     a Step plays round 1 and Play plays on (it was frozen until Reset: issue 21)."""
@@ -321,7 +318,7 @@ def test_after_the_end_every_control_starts_a_playable_run(fast_server, page):
     for path in LESSONS:
         s = load_scenario(path)
         name = path.stem.split("_", 1)[1]
-        counter = open_lesson(page, fast_server, name)
+        counter = open_lesson(page, server, name)
         step_button, play = page.get_by_role("button", name="Step"), page.get_by_role("button", name="▶")
         play.click()
         expect(step_button).to_be_disabled(timeout=120_000)
