@@ -311,6 +311,8 @@ def test_after_the_end_every_control_starts_a_playable_run(server, page):
     """Each lesson played to its end (Step and Play greyed), then every control and the seed changed
     one after another: each change starts a run at round 0 whose Step and Play are enabled, and
     a Step plays round 1 and Play plays on (it was frozen until Reset: issue 21)."""
+    import time
+
     from playwright.sync_api import expect
 
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -344,13 +346,17 @@ def test_after_the_end_every_control_starts_a_playable_run(server, page):
             step(page, counter, 1)
             page.get_by_role("button", name="▶").click()
             expect(counter).to_contain_text(re.compile(r"Rounds played: ([2-9]|\d\d)"), timeout=30_000)   # plays on
-            pause = page.get_by_role("button", name="❚❚")
-            if pause.count():
-                try:   # the game may end (and the button turn back into ▶) before the click lands
-                    pause.click(timeout=5_000)
+            # stopped before the next control: paused, or at the end. The game may end (and the
+            # button turn back into ▶) before a click on ❚❚ lands, so the click is retried with a
+            # short timeout until ▶ shows (one 5 s timeout was 6 of every 28 controls: 30 s a run)
+            play_again, pause = page.get_by_role("button", name="▶"), page.get_by_role("button", name="❚❚")
+            deadline = time.monotonic() + 30
+            while not play_again.is_visible() and time.monotonic() < deadline:
+                try:
+                    pause.click(timeout=500)
                 except PlaywrightTimeout:
                     pass
-            expect(page.get_by_role("button", name="▶")).to_be_visible(timeout=30_000)
+            expect(play_again).to_be_visible(timeout=30_000)
 
 
 def test_tournament_with_all_strategies_fits_the_screen(server, page):
