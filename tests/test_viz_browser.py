@@ -408,6 +408,7 @@ def test_static_page_replays_the_run_from_file(browser, tmp_path):
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://")
                else (outside.append(r.request.url), r.abort()))
     try:
+        page.clock.install()   # the page's timers on Playwright's clock: Play's 400 ms a round run fast below
         page.goto((tmp_path / "narrow_channel_replay.html").as_uri())
         counter = page.locator("#sim-counter")
         expect(counter).to_have_text(f"Rounds played: 0 of {s.horizon}")
@@ -425,6 +426,7 @@ def test_static_page_replays_the_run_from_file(browser, tmp_path):
         expect(counter).to_have_text(f"Rounds played: 4 of {s.horizon}")
         assert in_view(page, page.locator(".sim-score")) and in_view(page, page.locator(".sim-matrix").first)
         page.locator("#sim-playbtn").click()
+        page.clock.run_for(s.horizon * 400 + 1_000)   # every round's timer fires, in order (12 s real time before)
         expect(counter).to_have_text(f"Rounds played: {s.horizon} of {s.horizon}", timeout=60_000)
         assert numbers(page.locator(".sim-total").all_inner_texts()) == want[-1]
         expect(page.locator("#sim-stepbtn")).to_be_disabled()
