@@ -14,6 +14,7 @@ becomes one line on stderr and an exit status, never a traceback (see docs/error
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import signal
 import sys
@@ -40,7 +41,10 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_ERROR, one_line(f"error: {self.prog}: {message} (see {self.prog} --help)") + "\n")
 
 
+@functools.lru_cache(maxsize=1)
 def parser() -> argparse.ArgumentParser:
+    """The ``sim`` parser, built once per process (parsing leaves it unchanged; building it is
+    most of an in-process ``main()`` call for a quick command)."""
     from . import commands
 
     p = _Parser(prog="sim", description="US-China policy-negotiation simulator.")
