@@ -16,7 +16,11 @@ ratios (the machine is shared and noisy; absolute seconds vary, ratios much less
   the check is a two-sample Kolmogorov-Smirnov test per column, Bonferroni-corrected at 1%);
 - the project's own model fed one run at a time (one ``NegotiationModel`` per run: the vectorised
   engine with 1-run arrays, not a scalar model), timed on a subset of the same runs (default
-  300), whose results are checked to be identical to the ensemble's.
+  300), whose results are checked to be identical to the ensemble's;
+- parts of the ensemble alone: the nonstate population (the same ensemble with ``nonstate=null``,
+  as a ratio), the robustness grid of the channel definition (the same chunks with and without
+  it) and the random numbers (every chunk's ``draw`` and the population's own stream, timed alone),
+  each as a share of the ensemble alone.
 
     python benchmarks/bench_ensemble.py [--runs 10000] [--conventional-runs 300] [--scalar-runs 2000] [--rounds 3]
 """
@@ -35,7 +39,12 @@ import numpy as np
 
 import scalar_mesa
 from sim import NegotiationModel, load_scenario, run_ensemble, scenario_from_dict
-from sim.ensemble.runner import run_table
+from sim.ensemble.runner import chunks, observe_step, run_table, twins_for
+from sim.model.draws import draw
+from sim.model.nonstate import group_values
+from sim.results.outcomes import ROBUSTNESS_GRID
+from sim.results.steps import StepStats
+from sim.streams import keyed_uniforms
 from sim.workflow import write_results
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,6 +61,36 @@ def with_datacollector(scenario, runs, chunk=2000):
     t = time.process_time()
     for a in range(0, runs, chunk):
         NegotiationModel(scenario, runs=np.arange(a, min(a + chunk, runs)), collect=True).run().release()
+    return time.process_time() - t
+
+
+def with_grid(scenario, runs, grid, chunk=2000):
+    """The ensemble alone as ``run_ensemble`` simulates it (chunks, step statistics, run table),
+    with or without the robustness grid of the channel definition."""
+    t = time.process_time()
+    for ids in chunks(runs, chunk):
+        stats = StepStats.empty(scenario)
+        m = NegotiationModel(scenario, runs=np.arange(ids.start, ids.stop), twins=twins_for(scenario, ()),
+                             collect=False, grid=grid)
+        m.run(observer=lambda m: observe_step(stats, m))
+        run_table(m)
+        m.release()
+    return time.process_time() - t
+
+
+def random_numbers(scenario, runs, chunk=2000):
+    """Every random number of the ensemble, drawn alone chunk by chunk: ``draw`` (parameters,
+    dynamics block, events, thaws) and the nonstate population's (its groups' values and stream)."""
+    t = time.process_time()
+    for ids in chunks(runs, chunk):
+        ids = np.arange(ids.start, ids.stop)
+        draw(scenario, scenario.seed, ids)
+        ns = scenario.nonstate
+        if ns is not None:
+            for name in ("capability", "intent"):
+                group_values(ns, name, scenario.seed, ids)
+            width = 2 * ns.groups + min(len(scenario.actors), 2)
+            keyed_uniforms(scenario.seed, "nonstate", "draws", ids, scenario.horizon * width)
     return time.process_time() - t
 
 
@@ -100,6 +139,7 @@ def main() -> None:
 
     bare = load_scenario(args.scenario, ["nonstate=null"]) if scenario.nonstate is not None else None
     vec_rates, conv_rates, twin_ratio, dc_ratio, pop_ratio, all_ratio = [], [], [], [], [], []
+    grid_share, rng_share = [], []
     for i in range(args.rounds):
         tv, result = vectorised(scenario, args.runs)
         tt, with_twin = vectorised(scenario, args.runs, twins=("pacified",))
@@ -109,6 +149,9 @@ def main() -> None:
         if bare is not None:
             tb, _ = vectorised(bare, args.runs)
             pop_ratio.append(tv / tb)
+        tg, tn = with_grid(scenario, args.runs, True), with_grid(scenario, args.runs, False)
+        grid_share.append((tg - tn) / tv)
+        rng_share.append(random_numbers(scenario, args.runs) / tv)
         vec_rates.append(args.runs / tv)
         conv_rates.append(args.conventional_runs / tc)
         twin_ratio.append(tt / tv)
@@ -149,6 +192,9 @@ def main() -> None:
     if pop_ratio:
         print(f"with the nonstate population ({scenario.nonstate.groups} groups): "
               f"{statistics.median(pop_ratio):.2f} x the time of the same ensemble without it (both without twins)")
+    print(f"the robustness grid ({len(ROBUSTNESS_GRID.trackers(scenario.outcomes))} trackers):  "
+          f"{100 * statistics.median(grid_share):.0f}% of the ensemble alone (the same chunks with and without it)")
+    print(f"the random numbers:        {100 * statistics.median(rng_share):.0f}% of the ensemble alone (drawn alone)")
     print(f"peak traced memory (ensemble, {args.runs} runs): {peak / 2**20:.0f} MiB; "
           f"process max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10:.0f} MiB")
     print(f"end to end incl. results folder and figures: {end_to_end:.2f} s")
