@@ -21,6 +21,7 @@ Every key below is what it has always been: changing one would change results th
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -118,6 +119,33 @@ def stream_key(seed: int, kind: str, name: str) -> np.ndarray:
     digest = hashlib.sha256(f"{kind}:{name}".encode()).digest()
     words = [int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4)]
     return np.random.SeedSequence(int(seed), spawn_key=tuple(words)).generate_state(2, np.uint64)
+
+
+def keyed_uniform_rows(seed: int, kind: str, name: str, runs: np.ndarray, per_run: int,
+                       rows: int = 128) -> Iterator[tuple[int, np.ndarray]]:
+    """The numbers of :func:`keyed_uniforms`, a few runs at a time: yields ``(i, block)`` with
+    ``block`` the ``(k, per_run)`` uniforms of runs ``runs[i:i + k]`` (``k <= rows``), in order.
+
+    The same numbers as ``keyed_uniforms(seed, kind, name, runs, per_run)[i:i + k]`` (each stretch
+    of consecutive runs is one Philox generator drawing on, exactly as there), but the block is one
+    small buffer, reused: read it before taking the next (a large stream need never be held whole).
+    """
+    runs = np.asarray(runs, dtype=np.int64)
+    if len(runs) == 0 or per_run == 0:
+        return
+    width = -(-per_run // 4)
+    key = stream_key(seed, kind, name)
+    buf = np.empty((min(rows, len(runs)), 4 * width))
+    breaks = np.nonzero(np.diff(runs) != 1)[0] + 1
+    for part in np.split(np.arange(len(runs)), breaks):
+        bits = np.random.Philox(key=key)
+        if runs[part[0]]:
+            bits.advance(int(runs[part[0]]) * width)
+        gen = np.random.Generator(bits)
+        for i in range(int(part[0]), int(part[-1]) + 1, rows):
+            k = min(rows, int(part[-1]) + 1 - i)
+            gen.random(out=buf[:k])
+            yield i, buf[:k, :per_run]
 
 
 def keyed_uniforms(seed: int, kind: str, name: str, runs: np.ndarray, per_run: int = 1) -> np.ndarray:

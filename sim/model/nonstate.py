@@ -24,17 +24,25 @@ Every group consumes two uniforms per step and every actor one, from the run's o
 stream, whether or not they are used, so common random numbers and twins survive. (The stream
 holds the first two actors' attribution draws; an actor beyond them, engine only, draws its own
 from the keyed stream ``nonstate:attribution:<name>``, so it shifts none of these numbers.)
+
+Whether a group attempts a misuse depends on the run's numbers and the group's intent only, so the
+stream is read once, when the population is made, a few runs at a time (:class:`Numbers`): which
+groups attempt at which step, the success uniform of each attempt, and the attribution uniforms.
+A step then judges only the attempts of that step; the numbers and every comparison are those of
+reading the stream step by step.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
 from ..scenario.resolved import NonstateDef
-from ..streams import keyed_uniforms
+from ..streams import keyed_uniform_rows, keyed_uniforms
 from .draws import DRAWN_ACTORS
 
 if TYPE_CHECKING:
@@ -50,6 +58,46 @@ def group_values(spec: NonstateDef, name: str, seed: int, runs: np.ndarray) -> A
         return param.sample(np.zeros((spec.groups, len(runs))))
     u = keyed_uniforms(seed, "param", f"nonstate.{name}", runs, spec.groups)   # (runs, groups)
     return param.sample(u.T)
+
+
+@dataclass
+class Numbers:
+    """What a population's steps read of its ``nonstate`` stream (per run ``horizon`` rows of
+    ``width`` uniforms: each group's attempt, each group's success, each drawn actor's attribution).
+
+    The attempts of step ``t`` are entries ``start[t]:start[t + 1]`` of ``group``, ``run`` (the
+    run's position, not its lanes) and ``success`` (the attempt's success uniform), by group and
+    then run. ``blame``: the attribution uniforms, ``(horizon, drawn actors, runs)``."""
+
+    start: Array
+    group: Array
+    run: Array
+    success: Array
+    blame: Array
+
+    @classmethod
+    def read(cls, rows: Iterable[tuple[int, Array]], intent: Array, horizon: int, width: int) -> Numbers:
+        """From the stream's rows (``(i, block)``: the ``(k, horizon * width)`` numbers of runs
+        ``i .. i + k - 1``) and the groups' intent ``(groups, runs)``: an attempt is a uniform below
+        the group's intent, compared exactly as a step would."""
+        g, n = intent.shape
+        intent_by_run = np.ascontiguousarray(intent.T)[:, None, :]   # (runs, 1, groups)
+        blame = np.empty((horizon, width - 2 * g, n))
+        found = []
+        for i, block in rows:
+            x = block.reshape(len(block), horizon, width)
+            run, t, group = np.nonzero(x[:, :, :g] < intent_by_run[i:i + len(x)])
+            found.append((t, group, run + i, x[run, t, g + group]))
+            blame[:, :, i:i + len(x)] = x[:, :, 2 * g:].transpose(1, 2, 0)
+        if found:
+            t, group, run, success = (np.concatenate(c) for c in zip(*found))
+        else:
+            t = group = run = np.zeros(0, dtype=np.int64)
+            success = np.zeros(0)
+        order = np.lexsort((run, group, t))
+        start = np.zeros(horizon + 1, dtype=np.int64)
+        np.cumsum(np.bincount(t, minlength=horizon), out=start[1:])
+        return cls(start, group[order].astype(np.int64), run[order].astype(np.int64), success[order], blame)
 
 
 class NonstateGroup(mesa.Agent):
@@ -96,16 +144,17 @@ class Population:
         actors = model.scenario.actors
         self.width = 2 * spec.groups + min(len(actors), DRAWN_ACTORS)
         # the run's nonstate stream: per step 2 uniforms per group (attempt, success), 1 per actor
+        horizon = model.scenario.horizon
         given = getattr(model, "nonstate_u", None)  # a forecast's branches bring their own (branch.py)
         if given is not None:
-            self.u, self.u_more = given
+            stream, self.u_more = given
+            rows = ((i, stream[i:i + 128].reshape(-1, horizon * self.width)) for i in range(0, len(stream), 128))
         else:
-            self.u = keyed_uniforms(model.seed_value, "nonstate", "draws", runs,
-                                    model.scenario.horizon * self.width).reshape(len(runs), model.scenario.horizon,
-                                                                                 self.width)
+            rows = keyed_uniform_rows(model.seed_value, "nonstate", "draws", runs, horizon * self.width)
             # actors beyond the first two: one attribution uniform per step each, from their own stream
             self.u_more = [keyed_uniforms(model.seed_value, "nonstate", f"attribution:{a.name}", runs,
-                                          model.scenario.horizon) for a in actors[DRAWN_ACTORS:]]
+                                          horizon) for a in actors[DRAWN_ACTORS:]]
+        self.u = Numbers.read(rows, self.intent[:, :len(runs)], horizon, self.width)
         self.groups = [NonstateGroup(model, self, i) for i in range(spec.groups)]
 
     @property
@@ -139,7 +188,7 @@ class Population:
         return total / len(tracks)
 
     def step(self, model: NegotiationModel, t: int, engaged: Array, alive: Array, copies: int) -> None:
-        p, g = self.p, self.spec.groups
+        p = self.p
         s = np.where(engaged, self.safeguards + p["safeguards_build"] * (1 - self.safeguards),
                      self.safeguards - p["safeguards_decay"] * self.safeguards)
         self.safeguards = np.where(alive, np.clip(s, 0.0, 1.0), self.safeguards)
@@ -149,18 +198,17 @@ class Population:
         # c <- c + rate (1 - c), clipped to [0, 1]: 1 - c shrinks by the factor (1 - rate), and once a
         # rate above 1 has taken c to 1 it stays there
         self.remaining = np.where(alive, np.maximum(self.remaining * (1.0 - rate), 0.0), self.remaining)
-        u = self.u[:, t, :].T                                   # (width, runs), shared by a run's twins
-        runs = u.shape[1]
+        u = self.u                                              # shared by a run's twins
+        runs = u.blame.shape[2]
         # an attempt depends on the run's numbers and the group's intent only, the same in every
-        # twin lane; attempts are rare, so success is judged only where one was made
-        attempt = u[:g] < self.intent[:, :runs]
-        group, run = np.nonzero(attempt)
+        # twin lane (read once, Numbers); attempts are rare, so success is judged only where one was made
+        attempts = slice(u.start[t], u.start[t + 1])
+        group, run = u.group[attempts], u.run[attempts]
         lanes = (run[None, :] + runs * np.arange(copies)[:, None]).ravel()
         group = np.tile(group, copies)
-        run = np.tile(run, copies)
         guard = 1 - p["safeguards_effect"][lanes] * self.safeguards[lanes]
         capability = 1.0 - (1.0 - self.initial_capability[group, lanes]) * self.remaining[lanes]
-        success = u[g + group, run] < capability * guard
+        success = np.tile(u.success[attempts], copies) < capability * guard
         hits = success & alive[lanes]
         self.hit_at = (group[hits], lanes[hits])
         n = np.bincount(lanes[hits], minlength=self.remaining.shape[0]).astype(np.int64)
@@ -176,7 +224,7 @@ class Population:
                 continue
             actor.risk_perception = np.where(hit, np.clip(actor.risk_perception + n * p["incident_risk"], 0, 1),
                                              actor.risk_perception)
-            u_blame = np.tile(u[2 * g + i], copies) if i < DRAWN_ACTORS else self._more(i, t, copies)
+            u_blame = np.tile(u.blame[t, i], copies) if i < DRAWN_ACTORS else self._more(i, t, copies)
             blames = hit & (u_blame < p["incident_attribution"])
             cut = (n * p["incident_blame_trust"])[:, None]
             actor.belief = np.where(blames[:, None], np.clip(actor.belief - cut, 0, 1), actor.belief)

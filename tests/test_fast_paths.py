@@ -1,0 +1,61 @@
+"""The engine's cheaper ways of drawing and reading its random numbers give exactly the numbers and
+decisions of the plain ways (results are pinned bit for bit: docs, tests and an independent
+re-implementation re-compute them).
+
+- :func:`sim.streams.keyed_uniform_rows` yields the numbers of :func:`sim.streams.keyed_uniforms`,
+  a few runs at a time;
+- a population reads its ``nonstate`` stream once (:class:`sim.model.nonstate.Numbers`): the
+  attempts, success and attribution uniforms of every step are those of reading the stream step by
+  step, in the same order.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim import NegotiationModel, load_scenario
+from sim.model.draws import DRAWN_ACTORS
+from sim.streams import keyed_uniform_rows, keyed_uniforms
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("per_run", [1, 3, 4, 7, 82 * 5])
+@pytest.mark.parametrize("rows", [1, 3, 128])
+def test_keyed_uniform_rows_are_keyed_uniforms(per_run, rows):
+    runs = np.array([0, 1, 2, 5, 6, 7, 8, 9, 40, 41, 2**20, 2**20 + 1, 3])   # stretches, gaps, out of order
+    whole = keyed_uniforms(2026, "nonstate", "draws", runs, per_run)
+    got = np.full_like(whole, np.nan)
+    seen = []
+    for i, block in keyed_uniform_rows(2026, "nonstate", "draws", runs, per_run, rows=rows):
+        assert block.shape[0] <= rows and block.shape[1] == per_run
+        got[i:i + len(block)] = block
+        seen.append(i)
+    assert seen == sorted(seen)
+    assert np.array_equal(got, whole)
+    assert list(keyed_uniform_rows(1, "nonstate", "draws", np.arange(0), per_run)) == []
+
+
+def test_a_population_reads_its_stream_as_the_steps_would():
+    """Numbers.read against the stream read step by step (the engine's former way): per step, the
+    groups whose uniform is below their intent, in the order (group, run), their success uniforms,
+    and every drawn actor's attribution uniform."""
+    s = load_scenario(ROOT / "scenarios" / "baseline.yaml", ["nonstate.intent={uniform: [0, 0.05]}"])
+    runs = np.array([3, 4, 5, 9, 100, 101, 7, 250] + list(range(300, 600)))
+    m = NegotiationModel(s, runs=runs, collect=False)
+    pop, g, horizon = m.population, s.nonstate.groups, s.horizon
+    width = 2 * g + min(len(s.actors), DRAWN_ACTORS)
+    u = keyed_uniforms(s.seed, "nonstate", "draws", runs, horizon * width).reshape(len(runs), horizon, width)
+    numbers = pop.u
+    assert numbers.start[-1] == len(numbers.group) > 100   # attempts enough to compare
+    for t in range(horizon):
+        step = u[:, t, :].T
+        group, run = np.nonzero(step[:g] < pop.intent[:, :len(runs)])
+        at = slice(numbers.start[t], numbers.start[t + 1])
+        assert np.array_equal(numbers.group[at], group) and np.array_equal(numbers.run[at], run), t
+        assert np.array_equal(numbers.success[at], step[g + group, run]), t
+        for i in range(width - 2 * g):
+            assert np.array_equal(numbers.blame[t, i], step[2 * g + i]), t
