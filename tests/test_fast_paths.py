@@ -59,3 +59,19 @@ def test_a_population_reads_its_stream_as_the_steps_would():
         assert np.array_equal(numbers.success[at], step[g + group, run]), t
         for i in range(width - 2 * g):
             assert np.array_equal(numbers.blame[t, i], step[2 * g + i]), t
+
+
+def test_mean_capability_is_the_per_run_mean_of_capability():
+    """Population.mean_capability (what the step statistics and the run table read) against the
+    column means of the capability matrix (ensemble.runner.per_run_mean), bit for bit, mid-run."""
+    from sim.ensemble.runner import per_run_mean, twins_for
+
+    s = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    m = NegotiationModel(s, runs=np.arange(50, 90), twins=twins_for(s, None)[:2], collect=False)
+    for _ in range(20):
+        m.step()
+    pop = m.population
+    assert np.unique(pop.remaining).size > 10
+    for lanes in (slice(None), m.lane(), m.lane(1), np.array([3, 0, 77, 5])):
+        assert np.array_equal(pop.mean_capability(lanes), per_run_mean(pop.capability_of(lanes))), lanes
+

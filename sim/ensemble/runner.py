@@ -37,7 +37,7 @@ def observe_step(stats: StepStats, m: NegotiationModel) -> None:
     stats.open[t] += m.outcome.open[main][alive].sum()
     pop = m.population
     if pop is not None and stats.nonstate is not None:
-        for j, x in enumerate((per_run_mean(pop.capability_of(main))[alive], pop.safeguards[main][alive])):
+        for j, x in enumerate((pop.mean_capability(main)[alive], pop.safeguards[main][alive])):
             bins = np.minimum((x * TRUST_BINS).astype(np.int64), TRUST_BINS - 1)
             stats.nonstate[t, j] += np.bincount(bins, minlength=TRUST_BINS)
             stats.nonstate_sum[t, j] += x.sum()
@@ -81,7 +81,7 @@ class Finished:
 
     def population_capability(self) -> np.ndarray | None:
         pop = self.model.population
-        return None if pop is None else per_run_mean(pop.capability_of(self.lanes))
+        return None if pop is None else pop.mean_capability(self.lanes)
 
     def held_grid(self) -> np.ndarray:
         o = self.model.outcome

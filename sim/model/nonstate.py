@@ -131,6 +131,8 @@ class Population:
         # over the steps so far (every group of a lane diffuses at the lane's rate), so a step
         # updates one number per lane, not one per group and lane
         self.initial_capability = tile(group_values(spec, "capability", model.seed_value, runs))
+        # 1 - c0 by lane, each lane's groups side by side: the mean capability of a lane in one pass
+        self.shortfall = np.ascontiguousarray((1.0 - self.initial_capability).T)
         self.remaining = np.ones(self.initial_capability.shape[1])
         self.intent = tile(group_values(spec, "intent", model.seed_value, runs))
         v = {k: model.values[p] for k, p in spec.params.items()}
@@ -172,6 +174,13 @@ class Population:
     def capability_of(self, lanes) -> Array:
         """Capability of every group in ``lanes`` (a slice or index of lanes)."""
         return 1.0 - (1.0 - self.initial_capability[:, lanes]) * self.remaining[lanes]
+
+    def mean_capability(self, lanes) -> Array:
+        """Mean capability over the groups of each lane in ``lanes`` (a slice or index of lanes):
+        the column means of ``capability_of(lanes)``, each summed over a lane's groups side by side
+        (so the same whatever the other lanes, as ``sim.ensemble.runner.per_run_mean``)."""
+        x = self.shortfall[lanes] * self.remaining[lanes][:, None]
+        return np.subtract(1.0, x, out=x).mean(axis=1)
 
     def _more(self, i: int, t: int, copies: int) -> Array:
         """Attribution uniform of actor ``i`` (beyond the first two) at step ``t``, per lane."""
