@@ -212,30 +212,38 @@ class Population:
         # an attempt depends on the run's numbers and the group's intent only, the same in every
         # twin lane (read once, Numbers); attempts are rare, so success is judged only where one was made
         attempts = slice(u.start[t], u.start[t + 1])
-        group, run = u.group[attempts], u.run[attempts]
-        lanes = (run[None, :] + runs * np.arange(copies)[:, None]).ravel()
-        group = np.tile(group, copies)
+        group, lanes, success_u = u.group[attempts], u.run[attempts], u.success[attempts]
+        if copies > 1:
+            lanes = (lanes[None, :] + runs * np.arange(copies)[:, None]).ravel()
+            group, success_u = np.tile(group, copies), np.tile(success_u, copies)
         guard = 1 - p["safeguards_effect"][lanes] * self.safeguards[lanes]
         capability = 1.0 - (1.0 - self.initial_capability[group, lanes]) * self.remaining[lanes]
-        success = np.tile(u.success[attempts], copies) < capability * guard
-        hits = success & alive[lanes]
+        hits = (success_u < capability * guard) & alive[lanes]
         self.hit_at = (group[hits], lanes[hits])
-        n = np.bincount(lanes[hits], minlength=self.remaining.shape[0]).astype(np.int64)
+        n = np.bincount(self.hit_at[1], minlength=self.remaining.shape[0]).astype(np.int64)
         self.last_incidents = n
         self.incidents += n
-        self.first_incident = np.where((n > 0) & (self.first_incident < 0), t - model.origin, self.first_incident)
-        hit = n > 0
-        if not hit.any():
+        hit = np.flatnonzero(n)                                 # the lanes with incidents (few)
+        if not len(hit):
             return
+        first = hit[self.first_incident[hit] < 0]
+        self.first_incident[first] = t - model.origin
+        # the incidents' effects, lane by lane where they happened (each array copied: actors' arrays
+        # may be shared, e.g. with the sampled parameters)
+        n_hit = n[hit]
         players = model.tracks[model.scenario.outcomes.channel].players
         for i, actor in enumerate(model.actors):
             if i not in players:
                 continue
-            actor.risk_perception = np.where(hit, np.clip(actor.risk_perception + n * p["incident_risk"], 0, 1),
-                                             actor.risk_perception)
-            u_blame = np.tile(u.blame[t, i], copies) if i < DRAWN_ACTORS else self._more(i, t, copies)
-            blames = hit & (u_blame < p["incident_attribution"])
-            cut = (n * p["incident_blame_trust"])[:, None]
-            actor.belief = np.where(blames[:, None], np.clip(actor.belief - cut, 0, 1), actor.belief)
-            actor.hawkishness = np.where(
-                blames, np.clip(actor.hawkishness + n * p["incident_blame_hawkishness"], 0, 1), actor.hawkishness)
+            risk = actor.risk_perception.copy()
+            risk[hit] = np.clip(risk[hit] + n_hit * p["incident_risk"][hit], 0, 1)
+            actor.risk_perception = risk
+            u_blame = u.blame[t, i][hit % runs] if i < DRAWN_ACTORS else self._more(i, t, copies)[hit]
+            blamed = u_blame < p["incident_attribution"][hit]
+            who, n_who = hit[blamed], n_hit[blamed]
+            belief = actor.belief.copy()
+            belief[who] = np.clip(belief[who] - (n_who * p["incident_blame_trust"][who])[:, None], 0, 1)
+            actor.belief = belief
+            hawk = actor.hawkishness.copy()
+            hawk[who] = np.clip(hawk[who] + n_who * p["incident_blame_hawkishness"][who], 0, 1)
+            actor.hawkishness = hawk
