@@ -86,7 +86,10 @@ class Numbers:
         found = []
         for i, block in rows:
             x = block.reshape(len(block), horizon, width)
-            run, t, group = np.nonzero(x[:, :, :g] < intent_by_run[i:i + len(x)])
+            # where a uniform is below its group's intent (np.nonzero of this 3-d mask, in the same
+            # order, from the flat positions: several times cheaper)
+            run, rest = np.divmod(np.flatnonzero(x[:, :, :g] < intent_by_run[i:i + len(x)]), horizon * g)
+            t, group = np.divmod(rest, g)
             found.append((t, group, run + i, x[run, t, g + group]))
             blame[:, :, i:i + len(x)] = x[:, :, 2 * g:].transpose(1, 2, 0)
         if found:
