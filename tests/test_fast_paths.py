@@ -75,3 +75,48 @@ def test_mean_capability_is_the_per_run_mean_of_capability():
     for lanes in (slice(None), m.lane(), m.lane(1), np.array([3, 0, 77, 5])):
         assert np.array_equal(pop.mean_capability(lanes), per_run_mean(pop.capability_of(lanes))), lanes
 
+
+
+def _grid_cases():
+    """(definitions, steps, engaged, alive) for ChannelGrid against ChannelState: random moves,
+    lanes ending at random steps, every kind of definition (windows longer than the run too)."""
+    from sim.results.outcomes import ROBUSTNESS_GRID, ChannelDefinition
+    from sim.scenario.resolved import OutcomeDef
+
+    rng = np.random.default_rng(11)
+    spec = OutcomeDef(channel=0, window=6, threshold=0.5, collapse_after=3, prehistory=True, rivalry=(),
+                      escalated_level=1, sustained=1)
+    defs = [*ROBUSTNESS_GRID.trackers(spec), ChannelDefinition(4, 0.75, 0, False), ChannelDefinition(1, 1.0, 0, True),
+            ChannelDefinition(20, 0.3, 0, False), ChannelDefinition(5, 0.0, 0, True)]
+    cases = []
+    for steps, runs, p in [(36, 500, 0.6), (36, 500, 0.9), (5, 50, 0.5), (1, 10, 0.5), (60, 300, 0.3)]:
+        engaged = rng.random((steps, runs)) < p
+        length = rng.integers(0, steps + 2, runs)
+        alive = np.arange(steps)[:, None] < length[None, :]
+        cases.append((defs, list(range(steps)), engaged, alive))
+        cases.append((defs, list(range(7, 7 + steps)), engaged, alive))          # a forecast counts from its seam
+    # lanes that come back to life, and steps that skip: stepped through ChannelState
+    engaged = rng.random((30, 200)) < 0.6
+    cases.append((defs, list(range(30)), engaged, rng.random((30, 200)) < 0.8))
+    cases.append((defs, [0, 1, 2, 4, 5] + list(range(7, 32)), engaged, np.ones((30, 200), dtype=bool)))
+    return cases
+
+
+@pytest.mark.parametrize("case", range(12))
+def test_the_grid_is_its_channel_trackers(case):
+    """ChannelGrid.max_spell: the longest suspension of a ChannelState per definition, stepped along."""
+    from sim.model.outcomes import ChannelGrid, ChannelState
+
+    defs, steps, engaged, alive = _grid_cases()[case]
+    grid = ChannelGrid(defs, engaged.shape[1])
+    trackers = {d: ChannelState(d, engaged.shape[1]) for d in defs}
+    for t, e, a in zip(steps, engaged, alive):
+        grid.update(t, e, a)
+        for tracker in trackers.values():
+            tracker.update(t, e, a)
+    got = grid.max_spell()
+    assert set(got) == set(defs)
+    assert any(trackers[d].max_spell.any() for d in defs)
+    for d in defs:
+        assert got[d].dtype == np.int64 and np.array_equal(got[d], trackers[d].max_spell), d
+    assert all(np.array_equal(v, np.zeros(5)) for v in ChannelGrid(defs, 5).max_spell().values())

@@ -3,7 +3,10 @@ far and how long did the rivalry escalate.
 
 Every tracker is vectorised over runs and updated once per step after the moves. The channel's
 definition (window, threshold, collapse_after, prehistory) is a parameter of :class:`ChannelState`,
-so the robustness grid of the definition is a set of extra trackers over the same moves.
+so the robustness grid of the definition is a set of extra trackers over the same moves. Of those
+only the longest suspension is read, so :class:`ChannelGrid` keeps the moves and works it out for
+every definition of the grid at once, when asked: the numbers of a :class:`ChannelState` per
+definition, stepped along.
 """
 
 from __future__ import annotations
@@ -66,6 +69,74 @@ class ChannelState:
         self.steps += alive
 
 
+class ChannelGrid:
+    """The robustness grid's trackers: for each definition, the longest suspension of the channel
+    (``ChannelState.max_spell``), from the engaged moves and live lanes of every step so far.
+
+    A step only records them; :meth:`max_spell` then works out every definition in a few passes
+    over the steps at once: the engaged steps in each window from running sums (prehistory filling
+    the window before the start), open where they reach the threshold (the same comparison as
+    :meth:`ChannelState.update`), and the longest stretch of live steps not open. That takes each
+    lane to be live for a first stretch of steps and then no more (``alive = t < length``, as the
+    model steps); steps that are not consecutive or lanes that come back to life are stepped through
+    :class:`ChannelState` trackers instead, so the numbers are those of the trackers in every case.
+    """
+
+    def __init__(self, definitions, n_runs: int):
+        self.definitions = list(definitions)
+        self.n_runs = n_runs
+        self.steps: list[int] = []
+        self.engaged: list[Array] = []
+        self.alive: list[Array] = []
+
+    def __len__(self) -> int:
+        return len(self.definitions)
+
+    def update(self, t: int, engaged: Array, alive: Array) -> None:
+        self.steps.append(t)
+        self.engaged.append(np.array(engaged, dtype=bool))
+        self.alive.append(np.array(alive, dtype=bool))
+
+    def max_spell(self) -> dict[ChannelDefinition, Array]:
+        if not self.steps:
+            return {d: np.zeros(self.n_runs, dtype=np.int64) for d in self.definitions}
+        alive = np.stack(self.alive)                       # (steps, runs)
+        consecutive = np.array_equal(np.diff(self.steps), np.ones(len(self.steps) - 1, dtype=int))
+        if not consecutive or (alive[1:] & ~alive[:-1]).any():
+            return self._stepped()
+        engaged = np.stack(self.engaged)
+        k = np.arange(len(self.steps))
+        sums = np.zeros((len(k) + 1, self.n_runs), dtype=np.int64)
+        np.cumsum(engaged, axis=0, out=sums[1:])
+        out, counts = {}, {}
+        for d in self.definitions:
+            w = d.window
+            if (w, d.prehistory) not in counts:
+                # engaged steps among the last w (before the start: prehistory), after each step
+                count = sums[k + 1] - sums[np.maximum(k + 1 - w, 0)]
+                if d.prehistory:
+                    count += np.maximum(w - 1 - k, 0)[:, None]
+                counts[w, d.prehistory] = count
+            seen = w if d.prehistory else np.minimum(k + 1, w)[:, None]   # a live lane's steps so far: k
+            suspended = alive & ~(counts[w, d.prehistory] >= d.threshold * seen - TIE)
+            out[d] = longest_stretch(suspended)
+        return out
+
+    def _stepped(self) -> dict[ChannelDefinition, Array]:
+        trackers = {d: ChannelState(d, self.n_runs) for d in self.definitions}
+        for t, engaged, alive in zip(self.steps, self.engaged, self.alive):
+            for tracker in trackers.values():
+                tracker.update(t, engaged, alive)
+        return {d: tr.max_spell for d, tr in trackers.items()}
+
+
+def longest_stretch(x: Array) -> Array:
+    """Per column of a ``(steps, runs)`` boolean array, the most consecutive True."""
+    total = np.cumsum(x, axis=0, dtype=np.int64)
+    at_break = np.maximum.accumulate(np.where(x, 0, total), axis=0)   # True counted up to the last False
+    return (total - at_break).max(axis=0, initial=0)
+
+
 class OutcomeTracker:
     """Per-run outcome state: the channel (scenario's definition and the robustness grid), the
     rivalry, and cooperation per track."""
@@ -79,7 +150,7 @@ class OutcomeTracker:
         self.channel = ChannelState(ChannelDefinition(spec.window, spec.threshold, spec.collapse_after,
                                                       spec.prehistory), n_runs)
         # one tracker per (window, threshold, prehistory) of the grid; collapse_after is read off max_spell
-        self.grid = {d: ChannelState(d, self.grid_runs) for d in ROBUSTNESS_GRID.trackers(spec)} if grid else {}
+        self.grid = ChannelGrid(ROBUSTNESS_GRID.trackers(spec) if grid else (), self.grid_runs)
         # the rivalry and cooperation trackers follow the runs only (their twins record the channel)
         g = self.grid_runs
         self.steps = np.zeros(g, dtype=np.int64)
@@ -121,8 +192,8 @@ class OutcomeTracker:
         engaged = mutual[:, self.spec.channel]
         self.channel.update(t, engaged, alive, frozen)
         g = self.grid_runs
-        for tracker in self.grid.values():
-            tracker.update(t, engaged[:g], alive[:g])
+        if self.grid:
+            self.grid.update(t, engaged[:g], alive[:g])
         if g < len(alive):
             a, b, mutual, levels, alive = a[:g], b[:g], mutual[:g], levels[:g], alive[:g]
         self.peak = np.maximum(self.peak, levels)
@@ -155,5 +226,4 @@ class OutcomeTracker:
 
     def held_grid(self) -> Array:
         """Per run, the bits of ``held`` under every definition of the robustness grid."""
-        return ROBUSTNESS_GRID.pack({d: s.max_spell for d, s in self.grid.items()}, self.spec.window,
-                                    self.spec.threshold, self.grid_runs)
+        return ROBUSTNESS_GRID.pack(self.grid.max_spell(), self.spec.window, self.spec.threshold, self.grid_runs)
