@@ -5,8 +5,9 @@ No global random state is used, and no module of ``sim/`` but this one construct
 module: numpy and the standard library only. Two kinds of stream, both fixed by a seed alone:
 
 - **Spawn-key streams** (:data:`SPAWN_KEYS`): a PCG64 generator seeded by
-  ``SeedSequence(seed, spawn_key=key)``, made by :func:`generator`. The key of a purpose is fixed
-  here; some keys have a part the caller gives (a run index, a game number).
+  ``SeedSequence(seed, spawn_key=key)``, made by :func:`generator` (or, for many runs at once, the
+  same numbers by :func:`spawn_uniforms`). The key of a purpose is fixed here; some keys have a
+  part the caller gives (a run index, a game number).
 - **Keyed streams** (:data:`KEYED_STREAMS`, :func:`keyed_uniforms`): one counter-based Philox
   generator per purpose, keyed by ``(seed, "kind:name")`` where the name comes from the scenario (a
   parameter's path such as ``"param:actors.US.noise"``, an event's name such as ``"event:Leaders'
@@ -14,6 +15,7 @@ module: numpy and the standard library only. Two kinds of stream, both fixed by 
   the block of numbers at counter ``r``, so it can be read without drawing the runs before it.
   Because the key is the *name*, not a position, adding, removing or reordering parameters or
   events never re-draws the others: common random numbers survive edits of a scenario.
+  :func:`keyed_uniform_rows` gives the same numbers a few runs at a time.
 
 Every key below is what it has always been: changing one would change results that tests pin.
 """
@@ -110,6 +112,98 @@ def generator(seed: int | np.random.SeedSequence | None, purpose: str, *sub: int
             raise ValueError(f"stream {purpose!r} takes an integer seed, not a SeedSequence")
         return np.random.Generator(np.random.PCG64(seed))
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
+
+
+# numpy's SeedSequence (numpy/random/bit_generator.pyx) and PCG64 seeding (pcg64.h), for
+# :func:`spawn_uniforms`: the constants of its hash and the 128-bit LCG multiplier
+_INIT_A, _MULT_A, _INIT_B, _MULT_B = 0x43b0d7e5, 0x931e8875, 0x8b51f9dd, 0x58f38ded
+_MIX_L, _MIX_R, _MASK32, _POOL = 0xca01f9dd, 0x4973f715, 0xFFFFFFFF, 4
+_PCG_MULT, _MASK128 = 0x2360ED051FC65DA44385DF649FCCF645, (1 << 128) - 1
+
+
+def _words(x: int) -> list[int]:
+    """A non-negative integer as SeedSequence reads it: 32-bit words, least significant first."""
+    out = [x & _MASK32] if x == 0 else []
+    while x > 0:
+        out.append(x & _MASK32)
+        x >>= 32
+    return out
+
+
+def _seed_states(seed: int, key: list) -> list[tuple[int, int]]:
+    """``(state, inc)`` of ``PCG64(SeedSequence(seed, spawn_key=k))`` for several spawn keys ``k``
+    given part by part (``key``: each part an integer, the same in every key, or an array of one
+    value per key; every value below 2**32): SeedSequence's hash worked out for all keys at once
+    (uint32 arithmetic over arrays), then PCG64's seeding (128-bit integers)."""
+    u32 = np.uint32
+    run_words = _words(int(seed))
+    entropy: list = [u32(w) for w in run_words] + [u32(0)] * max(0, _POOL - len(run_words))
+    entropy += [u32(x) if isinstance(x, int) else np.asarray(x, dtype=np.uint64).astype(u32) for x in key]
+    n = max((len(x) for x in key if not isinstance(x, int)), default=1)
+
+    hc = _INIT_A
+
+    def hashmix(value):
+        nonlocal hc
+        value = value ^ u32(hc)
+        hc = (hc * _MULT_A) & _MASK32
+        value = value * u32(hc)
+        return value ^ (value >> u32(16))
+
+    def mix(x, y):
+        r = u32(_MIX_L) * x - u32(_MIX_R) * y
+        return r ^ (r >> u32(16))
+
+    with np.errstate(over="ignore"):
+        pool = [hashmix(entropy[i] if i < len(entropy) else u32(0)) for i in range(_POOL)]
+        for src in range(_POOL):
+            for dst in range(_POOL):
+                if src != dst:
+                    pool[dst] = mix(pool[dst], hashmix(pool[src]))
+        for src in range(_POOL, len(entropy)):
+            for dst in range(_POOL):
+                pool[dst] = mix(pool[dst], hashmix(entropy[src]))
+        hb, state = _INIT_B, []
+        for i in range(8):   # generate_state(4, uint64): 8 words
+            v = pool[i % _POOL] ^ u32(hb)
+            hb = (hb * _MULT_B) & _MASK32
+            v = v * u32(hb)
+            state.append(np.broadcast_to(v ^ (v >> u32(16)), (n,)).astype(np.uint64))
+    w = [state[2 * j] | (state[2 * j + 1] << np.uint64(32)) for j in range(4)]   # little-endian uint64 words
+    out = []
+    for w0, w1, w2, w3 in zip(*(x.tolist() for x in w)):
+        initstate, initseq = (w0 << 64) | w1, (w2 << 64) | w3
+        inc = ((initseq << 1) | 1) & _MASK128
+        st = (((inc + initstate) & _MASK128) * _PCG_MULT + inc) & _MASK128   # srandom: step, add, step
+        out.append((st, inc))
+    return out
+
+
+def spawn_uniforms(seed: int, purpose: str, subs, shape: tuple[int, ...]) -> np.ndarray:
+    """``(len(subs), *shape)`` uniforms: row i is ``generator(seed, purpose, subs[i]).random(shape)``.
+
+    The same numbers, made several times more cheaply: one PCG64 bit generator is put in the state
+    numpy's ``PCG64(SeedSequence(seed, spawn_key=key))`` starts in (:func:`_seed_states`) for each
+    row in turn, instead of a SeedSequence, a PCG64 and a Generator per row. ``purpose`` takes one
+    part, ``subs`` (non-negative); a part from 2**32 up, or a seed that is not an integer, is
+    drawn the ordinary way (tests/test_fast_paths.py compares the two).
+    """
+    subs = [int(x) for x in subs]
+    out = np.empty((len(subs), *shape))
+    if not subs:
+        return out
+    if not isinstance(seed, (int, np.integer)) or max(subs) > _MASK32 or min(subs) < 0:
+        for i, x in enumerate(subs):
+            out[i] = generator(seed, purpose, x).random(shape)
+        return out
+    bits = np.random.PCG64(0)
+    gen = np.random.Generator(bits)
+    spawn_key(purpose, subs[0])   # a declared purpose of one part
+    key = [np.asarray(subs) if isinstance(x, str) else x for x in SPAWN_KEYS[purpose].template]
+    for i, (st, inc) in enumerate(_seed_states(int(seed), key)):
+        bits.state = {"bit_generator": "PCG64", "state": {"state": st, "inc": inc}, "has_uint32": 0, "uinteger": 0}
+        gen.random(out=out[i])
+    return out
 
 
 def stream_key(seed: int, kind: str, name: str) -> np.ndarray:

@@ -3,10 +3,16 @@ decisions of the plain ways (results are pinned bit for bit: docs, tests and an 
 re-implementation re-compute them).
 
 - :func:`sim.streams.keyed_uniform_rows` yields the numbers of :func:`sim.streams.keyed_uniforms`,
-  a few runs at a time;
+  a few runs at a time (one Philox generator drawing on across calls);
+- :func:`sim.streams.spawn_uniforms` gives each run the numbers of its own
+  ``generator(seed, purpose, run)`` (numpy's SeedSequence hash and PCG64 seeding worked out for all
+  runs at once);
 - a population reads its ``nonstate`` stream once (:class:`sim.model.nonstate.Numbers`): the
   attempts, success and attribution uniforms of every step are those of reading the stream step by
-  step, in the same order.
+  step, in the same order; its mean capability per lane is ``per_run_mean`` of its capability;
+- a beta parameter's quantile (``scipy.special.betaincinv``) is ``scipy.stats.beta.ppf``'s;
+- the robustness grid (:class:`sim.model.outcomes.ChannelGrid`) gives each definition's longest
+  suspension as a :class:`sim.model.outcomes.ChannelState` stepped along would.
 """
 
 from __future__ import annotations
@@ -120,3 +126,25 @@ def test_the_grid_is_its_channel_trackers(case):
     for d in defs:
         assert got[d].dtype == np.int64 and np.array_equal(got[d], trackers[d].max_spell), d
     assert all(np.array_equal(v, np.zeros(5)) for v in ChannelGrid(defs, 5).max_spell().values())
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2026, 2**32 - 1, 2**32, 2**64 + 5, 2**100 + 7, 2**128 - 1])
+def test_spawn_uniforms_are_the_runs_own_generators(seed):
+    """spawn_uniforms (one PCG64 put in each run's starting state) against a SeedSequence, PCG64 and
+    Generator per run, as streams.generator makes them; a run from 2**32 up is drawn that way."""
+    from sim.streams import _seed_states, generator, spawn_key, spawn_uniforms
+
+    runs = [0, 1, 2, 7, 12345, 2**31 - 1, 2**32 - 1, 5]
+    for purpose, shape in [("dynamics", (36, 13)), ("dynamics", (1, 1)), ("dynamics", (3,)), ("hidden_strategy", (4, 2))]:
+        got = spawn_uniforms(seed, purpose, runs, shape)
+        assert got.shape == (len(runs), *shape)
+        for i, r in enumerate(runs):
+            assert np.array_equal(got[i], generator(seed, purpose, r).random(shape)), (purpose, r)
+    states = _seed_states(seed, [np.array(runs), 1])
+    for r, (state, inc) in zip(runs, states):
+        bits = np.random.PCG64(np.random.SeedSequence(seed, spawn_key=spawn_key("dynamics", r))).state["state"]
+        assert (state, inc) == (bits["state"], bits["inc"]), r
+    big = [2**32, 3, 2**40 + 1]
+    assert np.array_equal(spawn_uniforms(seed, "dynamics", big, (5, 2)),
+                          np.stack([generator(seed, "dynamics", r).random((5, 2)) for r in big]))
+    assert spawn_uniforms(seed, "dynamics", [], (5, 2)).shape == (0, 5, 2)

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..scenario.posterior import POSTERIOR_STREAM
 from ..scenario.resolved import Scenario
-from ..streams import generator, keyed_uniforms
+from ..streams import keyed_uniforms, spawn_uniforms
 
 #: actors whose dynamics slots the per-run PCG64 generator draws (later actors: keyed streams)
 DRAWN_ACTORS = 2
@@ -96,8 +96,8 @@ def draw(scenario: Scenario, seed: int, runs: np.ndarray) -> Draws:
     n_tracks = len(scenario.tracks)
     slots = Slots(n_tracks, len(scenario.actors))
     block = np.empty((horizon, slots.size, n))
-    for i, r in enumerate(runs):
-        block[:, :slots.drawn, i] = generator(seed, "dynamics", int(r)).random((horizon, slots.drawn))
+    # run r's rows from its own generator(seed, "dynamics", r), all runs' made at once (spawn_uniforms)
+    block[:, :slots.drawn, :] = spawn_uniforms(seed, "dynamics", runs, (horizon, slots.drawn)).transpose(1, 2, 0)
     for a in range(DRAWN_ACTORS, len(scenario.actors)):
         u = keyed_uniforms(seed, "actor", scenario.actors[a].name, runs, horizon * 2 * n_tracks)
         first = slots.strategy(a, 0)
