@@ -108,8 +108,9 @@ class ChannelGrid:
         k = np.arange(len(self.steps))
         sums = np.zeros((len(k) + 1, self.n_runs), dtype=np.int64)
         np.cumsum(engaged, axis=0, out=sums[1:])
-        out, counts = {}, {}
-        for d in self.definitions:
+        counts = {}
+        suspended = np.empty((len(k), len(self.definitions), self.n_runs), dtype=bool)   # live and not open
+        for j, d in enumerate(self.definitions):
             w = d.window
             if (w, d.prehistory) not in counts:
                 # engaged steps among the last w (before the start: prehistory), after each step
@@ -118,9 +119,16 @@ class ChannelGrid:
                     count += np.maximum(w - 1 - k, 0)[:, None]
                 counts[w, d.prehistory] = count
             seen = w if d.prehistory else np.minimum(k + 1, w)[:, None]   # a live lane's steps so far: k
-            suspended = alive & ~(counts[w, d.prehistory] >= d.threshold * seen - TIE)
-            out[d] = longest_stretch(suspended)
-        return out
+            np.less(counts[w, d.prehistory], d.threshold * seen - TIE, out=suspended[:, j])
+            suspended[:, j] &= alive
+        # the longest stretch of suspended steps, every definition at once
+        spell = np.zeros(suspended.shape[1:], dtype=np.int64)
+        longest = np.zeros_like(spell)
+        for now in suspended:
+            spell += 1
+            spell *= now
+            np.maximum(longest, spell, out=longest)
+        return dict(zip(self.definitions, longest))
 
     def _stepped(self) -> dict[ChannelDefinition, Array]:
         trackers = {d: ChannelState(d, self.n_runs) for d in self.definitions}
@@ -128,13 +136,6 @@ class ChannelGrid:
             for tracker in trackers.values():
                 tracker.update(t, engaged, alive)
         return {d: tr.max_spell for d, tr in trackers.items()}
-
-
-def longest_stretch(x: Array) -> Array:
-    """Per column of a ``(steps, runs)`` boolean array, the most consecutive True."""
-    total = np.cumsum(x, axis=0, dtype=np.int64)
-    at_break = np.maximum.accumulate(np.where(x, 0, total), axis=0)   # True counted up to the last False
-    return (total - at_break).max(axis=0, initial=0)
 
 
 class OutcomeTracker:
