@@ -18,9 +18,9 @@ ratios (the machine is shared and noisy; absolute seconds vary, ratios much less
   engine with 1-run arrays, not a scalar model), timed on a subset of the same runs (default
   300), whose results are checked to be identical to the ensemble's;
 - parts of the ensemble alone: the nonstate population (the same ensemble with ``nonstate=null``,
-  as a ratio), the robustness grid of the channel definition (the same chunks with and without
-  it) and the random numbers (every chunk's ``draw`` and the population's own stream, timed alone),
-  each as a share of the ensemble alone.
+  as a ratio), the robustness grid of the channel definition (its trackers fed the ensemble's
+  recorded moves, with and without the grid) and the random numbers (every chunk's ``draw`` and
+  the population's own stream, timed alone), each as a share of the ensemble alone.
 
     python benchmarks/bench_ensemble.py [--runs 10000] [--conventional-runs 300] [--scalar-runs 2000] [--rounds 3]
 """
@@ -39,12 +39,12 @@ import numpy as np
 
 import scalar_mesa
 from sim import NegotiationModel, load_scenario, run_ensemble, scenario_from_dict
-from sim.ensemble.runner import chunks, observe_step, run_table, twins_for
+from sim.ensemble.runner import chunks, run_table
 from sim.model.draws import draw
 from sim.model.nonstate import group_values
+from sim.model.outcomes import OutcomeTracker
 from sim.results.outcomes import ROBUSTNESS_GRID
-from sim.results.steps import StepStats
-from sim.streams import keyed_uniforms
+from sim.streams import keyed_uniform_rows
 from sim.workflow import write_results
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -64,18 +64,34 @@ def with_datacollector(scenario, runs, chunk=2000):
     return time.process_time() - t
 
 
-def with_grid(scenario, runs, grid, chunk=2000):
-    """The ensemble alone as ``run_ensemble`` simulates it (chunks, step statistics, run table),
-    with or without the robustness grid of the channel definition."""
-    t = time.process_time()
+def grid_alone(scenario, runs, chunk=2000):
+    """CPU time of the robustness grid's trackers alone: each chunk is simulated once, its moves,
+    levels and live lanes recorded, and then fed step by step to outcome trackers with the grid
+    and without it; the difference is the grid's cost (far steadier than two whole ensembles)."""
+    spec, cost = scenario.outcomes, 0.0
     for ids in chunks(runs, chunk):
-        stats = StepStats.empty(scenario)
-        m = NegotiationModel(scenario, runs=np.arange(ids.start, ids.stop), twins=twins_for(scenario, ()),
-                             collect=False, grid=grid)
-        m.run(observer=lambda m: observe_step(stats, m))
-        run_table(m)
+        m = NegotiationModel(scenario, runs=np.arange(ids.start, ids.stop), collect=False, grid=False)
+        start, steps = m.levels().copy(), []
+        ch = spec.channel
+
+        def record(m):
+            frozen = m.tracks[ch].was_frozen.copy() if ch in m.thaw_u else None
+            steps.append((m.t - 1, tuple(x.copy() for x in m.moves()), m.levels().copy(), (m.t - 1) < m.length,
+                          frozen))
+
+        m.run(observer=record)
+        n = len(m.run_ids)
         m.release()
-    return time.process_time() - t
+        times = {}
+        for grid in (True, False):
+            t = time.process_time()
+            tracker = OutcomeTracker(spec, n, len(scenario.tracks), start, grid=grid, grid_runs=n)
+            for step, moves, levels, alive, frozen in steps:
+                tracker.update(step, moves, levels, alive, frozen)
+            tracker.held_grid()
+            times[grid] = time.process_time() - t
+        cost += times[True] - times[False]
+    return cost
 
 
 def random_numbers(scenario, runs, chunk=2000):
@@ -90,7 +106,8 @@ def random_numbers(scenario, runs, chunk=2000):
             for name in ("capability", "intent"):
                 group_values(ns, name, scenario.seed, ids)
             width = 2 * ns.groups + min(len(scenario.actors), 2)
-            keyed_uniforms(scenario.seed, "nonstate", "draws", ids, scenario.horizon * width)
+            for _ in keyed_uniform_rows(scenario.seed, "nonstate", "draws", ids, scenario.horizon * width):
+                pass   # as the population reads it: a few runs at a time
     return time.process_time() - t
 
 
@@ -139,7 +156,7 @@ def main() -> None:
 
     bare = load_scenario(args.scenario, ["nonstate=null"]) if scenario.nonstate is not None else None
     vec_rates, conv_rates, twin_ratio, dc_ratio, pop_ratio, all_ratio = [], [], [], [], [], []
-    grid_share, rng_share = [], []
+    grid_share, rng_share, pop_cost = [], [], []
     for i in range(args.rounds):
         tv, result = vectorised(scenario, args.runs)
         tt, with_twin = vectorised(scenario, args.runs, twins=("pacified",))
@@ -149,8 +166,8 @@ def main() -> None:
         if bare is not None:
             tb, _ = vectorised(bare, args.runs)
             pop_ratio.append(tv / tb)
-        tg, tn = with_grid(scenario, args.runs, True), with_grid(scenario, args.runs, False)
-        grid_share.append((tg - tn) / tv)
+            pop_cost.append(tv - tb)
+        grid_share.append(grid_alone(scenario, args.runs) / tv)
         rng_share.append(random_numbers(scenario, args.runs) / tv)
         vec_rates.append(args.runs / tv)
         conv_rates.append(args.conventional_runs / tc)
@@ -191,9 +208,10 @@ def main() -> None:
           f"(what ensembles no longer pay)")
     if pop_ratio:
         print(f"with the nonstate population ({scenario.nonstate.groups} groups): "
-              f"{statistics.median(pop_ratio):.2f} x the time of the same ensemble without it (both without twins)")
+              f"{statistics.median(pop_ratio):.2f} x the time of the same ensemble without it (both without twins; "
+              f"+{statistics.median(pop_cost):.2f} s CPU)")
     print(f"the robustness grid ({len(ROBUSTNESS_GRID.trackers(scenario.outcomes))} trackers):  "
-          f"{100 * statistics.median(grid_share):.0f}% of the ensemble alone (the same chunks with and without it)")
+          f"{100 * statistics.median(grid_share):.0f}% of the ensemble alone (its trackers alone, on the ensemble's moves)")
     print(f"the random numbers:        {100 * statistics.median(rng_share):.0f}% of the ensemble alone (drawn alone)")
     print(f"peak traced memory (ensemble, {args.runs} runs): {peak / 2**20:.0f} MiB; "
           f"process max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10:.0f} MiB")
