@@ -216,20 +216,22 @@ def stream_key(seed: int, kind: str, name: str) -> np.ndarray:
 
 
 def keyed_uniform_rows(seed: int, kind: str, name: str, runs: np.ndarray, per_run: int,
-                       rows: int = 128) -> Iterator[tuple[int, np.ndarray]]:
+                       rows: int = 64) -> Iterator[tuple[int, np.ndarray]]:
     """The numbers of :func:`keyed_uniforms`, a few runs at a time: yields ``(i, block)`` with
     ``block`` the ``(k, per_run)`` uniforms of runs ``runs[i:i + k]`` (``k <= rows``), in order.
 
     The same numbers as ``keyed_uniforms(seed, kind, name, runs, per_run)[i:i + k]`` (each stretch
     of consecutive runs is one Philox generator drawing on, exactly as there), but the block is one
     small buffer, reused: read it before taking the next (a large stream need never be held whole).
+    The buffer has ``rows`` rows however few the runs, so its memory grows with ``per_run`` only
+    (what :func:`sim.budget.probe` measures on a few runs is then what a large chunk holds).
     """
     runs = np.asarray(runs, dtype=np.int64)
     if len(runs) == 0 or per_run == 0:
         return
     width = -(-per_run // 4)
     key = stream_key(seed, kind, name)
-    buf = np.empty((min(rows, len(runs)), 4 * width))
+    buf = np.empty((rows, 4 * width))
     breaks = np.nonzero(np.diff(runs) != 1)[0] + 1
     for part in np.split(np.arange(len(runs)), breaks):
         bits = np.random.Philox(key=key)

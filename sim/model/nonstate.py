@@ -153,7 +153,7 @@ class Population:
         given = getattr(model, "nonstate_u", None)  # a forecast's branches bring their own (branch.py)
         if given is not None:
             stream, self.u_more = given
-            rows = ((i, stream[i:i + 128].reshape(-1, horizon * self.width)) for i in range(0, len(stream), 128))
+            rows = ((i, stream[i:i + 64].reshape(-1, horizon * self.width)) for i in range(0, len(stream), 64))
         else:
             rows = keyed_uniform_rows(model.seed_value, "nonstate", "draws", runs, horizon * self.width)
             # actors beyond the first two: one attribution uniform per step each, from their own stream
