@@ -10,7 +10,6 @@ re-implementation re-compute them).
 - a population reads its ``nonstate`` stream once (:class:`sim.model.nonstate.Numbers`): the
   attempts, success and attribution uniforms of every step are those of reading the stream step by
   step, in the same order; its mean capability per lane is ``per_run_mean`` of its capability;
-- a beta parameter's quantile (``scipy.special.betaincinv``) is ``scipy.stats.beta.ppf``'s;
 - the robustness grid (:class:`sim.model.outcomes.ChannelGrid`) gives each definition's longest
   suspension as a :class:`sim.model.outcomes.ChannelState` stepped along would.
 """
