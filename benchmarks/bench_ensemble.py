@@ -215,7 +215,7 @@ def main() -> None:
     print(f"the random numbers:        {100 * statistics.median(rng_share):.0f}% of the ensemble alone (drawn alone)")
     print(f"peak traced memory (ensemble, {args.runs} runs): {peak / 2**20:.0f} MiB; "
           f"process max RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**10:.0f} MiB")
-    print(f"end to end incl. results folder and figures: {end_to_end:.2f} s")
+    print(f"end to end incl. the results folder (no figures: they are drawn on request): {end_to_end:.2f} s")
 
 
 if __name__ == "__main__":
