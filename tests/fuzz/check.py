@@ -93,8 +93,11 @@ def validate_case(text: str, work: Path, limit: float = 5.0) -> Verdict:
     """Write ``text`` to ``work/case.yaml`` and validate it; nothing else may appear in ``work``."""
     path = work / "case.yaml"
     text, _, table = text.partition("#TABLE#\n")  # a calibration table case (mutate.table_case)
-    path.write_text(text, encoding="utf-8", errors="surrogatepass")
-    (work / "table.csv").write_text(table, encoding="utf-8")
+    # each case is a new file (the last one's unlinked first): rewriting a non-empty file in place
+    # makes ext4 flush it on close (auto_da_alloc): 0.6 ms a write against 0.03 ms for a new file
+    for name, content, errors in ((path, text, "surrogatepass"), (work / "table.csv", table, "strict")):
+        name.unlink(missing_ok=True)
+        name.write_text(content, encoding="utf-8", errors=errors)
     before = files_under(work)
     code, _, err, seconds, tb = call(["validate", str(path)], limit)
     verdict = classify(code, err, tb, seconds, str(path))
