@@ -190,18 +190,26 @@ def gib(n: float) -> str:
     return f"{n / 2**30:.1f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
 
 
+#: the probe's chunks: runs and steps. Both above the few-run, few-step regime where a peak is a
+#: fixed buffer rather than a sum: the nonstate stream is read through a 64-row buffer and a
+#: short run's peak is its set-up, so chunks of 8 or 24 runs and steps measured no per-run-step
+#: cost at all, and the estimate fell below the real peak from about 4,000 steps.
+PROBE_RUNS = (80, 240)
+PROBE_STEPS = (40, 120)
+
+
 def probe(scenario, simulate) -> tuple[float, float, float]:
     """(bytes per run and step, bytes per run, bytes per step) of simulating ``scenario``, measured.
 
     ``simulate(scenario, n)`` simulates ``n`` runs of a scenario (the simulation layer passes
     its own: :func:`sim.ensemble.runner.check_memory`), so this module imports no simulation.
 
-    Four tiny chunks (8 and 24 runs, each of 8 and 24 steps) are simulated under ``tracemalloc``
-    (numpy reports its arrays to it). Memory is bilinear in runs and steps (a + b.runs + c.steps +
-    d.runs.steps: the per-step term is bookkeeping shared by a chunk's runs), so the four peaks give
-    all three rates, whatever the model keeps per run and step (twins, populations). With two
-    points only, the per-step bookkeeping of an 8-run chunk reads as a per-run-step cost and the
-    estimate of a 1,000-run chunk doubles.
+    Four small chunks (:data:`PROBE_RUNS` runs, each of :data:`PROBE_STEPS` steps, at most the
+    scenario's horizon) are simulated under ``tracemalloc`` (numpy reports its arrays to it).
+    Memory is bilinear in runs and steps (a + b.runs + c.steps + d.runs.steps: the per-step term is
+    bookkeeping shared by a chunk's runs), so the four peaks give all three rates, whatever the
+    model keeps per run and step (twins, populations). About 2 s of CPU; it runs only when the
+    formula alone does not decide.
     """
     import dataclasses
     import tracemalloc
@@ -216,12 +224,13 @@ def probe(scenario, simulate) -> tuple[float, float, float]:
             tracemalloc.stop()
 
     peak(4, 4)  # warm-up: first-use imports and caches are not the model's memory
-    h0, h1 = min(8, scenario.horizon), min(24, scenario.horizon)
-    a, b, c, e = peak(8, h0), peak(8, h1), peak(24, h0), peak(24, h1)
-    steps = h1 - h0
-    per_run_step = max(0.0, (e - c - b + a) / (16 * steps)) if steps > 0 else 0.0
-    per_step = max(0.0, (b - a) / steps - 8 * per_run_step) if steps > 0 else 0.0
-    per_run = max(0.0, (c - a) / 16 - per_run_step * h0)
+    h0, h1 = min(PROBE_STEPS[0], scenario.horizon), min(PROBE_STEPS[1], scenario.horizon)
+    n0, n1 = PROBE_RUNS
+    a, b, c, e = peak(n0, h0), peak(n0, h1), peak(n1, h0), peak(n1, h1)
+    steps, more = h1 - h0, n1 - n0
+    per_run_step = max(0.0, (e - c - b + a) / (more * steps)) if steps > 0 else 0.0
+    per_step = max(0.0, (b - a) / steps - n0 * per_run_step) if steps > 0 else 0.0
+    per_run = max(0.0, (c - a) / more - per_run_step * h0)
     return per_run_step, per_run, per_step
 
 
