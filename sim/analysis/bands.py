@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..results.steps import TRUST_BINS, StepStats
+from ..results.steps import SUM_UNIT, TRUST_BINS, StepStats
 from ..scenario.resolved import Scenario
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
@@ -59,14 +59,14 @@ def bands(scenario: Scenario, st: StepStats) -> dict[str, np.ndarray]:
         q = binned_quantiles(st.trust[:, i, :])
         for j, qq in enumerate(QUANTILES):
             cols[f"trust.{actor.name}.{_qname(qq)}"] = q[:, j]
-        cols[f"trust.{actor.name}.mean"] = st.trust_sum[:, i] / denom
+        cols[f"trust.{actor.name}.mean"] = st.trust_sum[:, i] / SUM_UNIT / denom
     if st.nonstate is not None:
         for j, name in enumerate(("capability", "safeguards")):
             q = binned_quantiles(st.nonstate[:, j, :])
             for jj, qq in enumerate(QUANTILES):
                 cols[f"nonstate.{name}.{_qname(qq)}"] = q[:, jj]
-            cols[f"nonstate.{name}.mean"] = st.nonstate_sum[:, j] / denom
-        cols["nonstate.incidents.mean"] = st.nonstate_sum[:, 2] / denom
+            cols[f"nonstate.{name}.mean"] = st.nonstate_sum[:, j] / SUM_UNIT / denom
+        cols["nonstate.incidents.mean"] = st.nonstate_sum[:, 2] / SUM_UNIT / denom
     return cols
 
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..model.model import NegotiationModel
 from ..results import outcomes as out
-from ..results.steps import TRUST_BINS, StepStats
+from ..results.steps import TRUST_BINS, StepStats, fixed_sum
 from ..scenario.resolved import Scenario, TwinDef, event_slug
 
 
@@ -31,7 +31,7 @@ def observe_step(stats: StepStats, m: NegotiationModel) -> None:
         trust = actor.trust[main][alive]
         bins = np.minimum((trust * TRUST_BINS).astype(np.int64), TRUST_BINS - 1)
         stats.trust[t, i] += np.bincount(bins, minlength=TRUST_BINS)
-        stats.trust_sum[t, i] += trust.sum()
+        stats.trust_sum[t, i] += fixed_sum(trust)
     first, second = m.moves()
     stats.mutual[t] += (first[main] & second[main])[alive].sum(axis=0)
     stats.open[t] += m.outcome.open[main][alive].sum()
@@ -40,8 +40,8 @@ def observe_step(stats: StepStats, m: NegotiationModel) -> None:
         for j, x in enumerate((pop.mean_capability(main)[alive], pop.safeguards[main][alive])):
             bins = np.minimum((x * TRUST_BINS).astype(np.int64), TRUST_BINS - 1)
             stats.nonstate[t, j] += np.bincount(bins, minlength=TRUST_BINS)
-            stats.nonstate_sum[t, j] += x.sum()
-        stats.nonstate_sum[t, 2] += pop.last_incidents[main][alive].sum()
+            stats.nonstate_sum[t, j] += fixed_sum(x)
+        stats.nonstate_sum[t, 2] += fixed_sum(pop.last_incidents[main][alive])
 
 
 slug = event_slug  # a column-friendly version of an event name (sim.scenario.names)
