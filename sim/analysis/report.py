@@ -76,7 +76,8 @@ figure{margin:1.5em 0}figure img{max-width:100%;height:auto}figcaption{font-size
 .note{background:#fff8e1;border-left:4px solid #E69F00;padding:.5em 1em}code{font-size:.9em}
 ul.questions li{margin:.3em 0}
 .answer{font-size:1.05em;background:#eef5fb;border-left:4px solid #0072B2;padding:.4em .9em;margin:.6em 0}
-.answer p{margin:.25em 0}.forest img{width:100%;max-width:46em;height:auto}.small{font-size:.85em;color:#444}"""
+.answer p{margin:.25em 0}.forest img{width:100%;max-width:46em;height:auto}.small{font-size:.85em;color:#444}
+@media print{h2,h3{break-after:avoid}figure,tr{break-inside:avoid}}"""
 
 
 def esc(x) -> str:
