@@ -61,6 +61,19 @@ def test_runs_table_identical_bytes(options, reference, tmp_path):
     assert manifest["chunk_size"] == int(options[-1])
 
 
+
+def test_local_workers_start_with_the_simulation_imported():
+    """Workers fork from a server that imported the simulation once (executors.WORKER_MODULES), so
+    a pool starts without each worker importing numpy, Mesa and sim again (docs/scale.md). Fails
+    with the fork server preloading only its lifeline: the workers then have none of them."""
+    from pool_probe import loaded
+
+    from sim.ensemble.executors import WORKER_MODULES, ProcessExecutor
+
+    with ProcessExecutor(2) as pool:
+        assert dict(zip(WORKER_MODULES, pool.map(loaded, WORKER_MODULES))) == dict.fromkeys(WORKER_MODULES, True)
+        assert all(pool.map(loaded, ["mesa", "numpy"]))
+
 def test_replay_matches_and_detects_a_change(tmp_path, capsys):
     folder = sim_run(tmp_path, runs=120)
     for k in (0, 57, 119):

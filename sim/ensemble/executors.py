@@ -15,6 +15,14 @@ from typing import Any, Protocol
 
 from .lifeline import PARENT_ENV, arm
 
+#: Imported once by the fork server, before it forks any worker: the modules whose functions the
+#: executors run (every ``executor.map`` in ``sim``), and with them numpy and Mesa. A worker forked
+#: from the server starts with them loaded instead of importing them itself (about 1 s of CPU a
+#: worker on a small machine), and a process that starts several pools (the API, the test suite)
+#: pays the imports once, as the server lives as long as the process.
+WORKER_MODULES = ("sim.ensemble.runner", "sim.ensemble.sensitivity", "sim.calibrate.abc",
+                  "sim.forecast.simulate", "sim.api")
+
 
 class Executor(Protocol):
     workers: int
@@ -52,7 +60,7 @@ class ProcessExecutor:
         context = multiprocessing.get_context(method)
         if method == "forkserver":  # the fork server, and through it the workers, die with this process
             os.environ[PARENT_ENV] = str(os.getpid())
-            context.set_forkserver_preload(["sim.ensemble.lifeline_preload"])
+            context.set_forkserver_preload(["sim.ensemble.lifeline_preload", *WORKER_MODULES])
         parent = () if method == "forkserver" else (os.getpid(),)  # a worker's parent: fork server or us
         self._pool = ProcessPoolExecutor(self.workers, mp_context=context, initializer=arm, initargs=parent)
 
