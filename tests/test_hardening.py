@@ -241,18 +241,20 @@ def test_refused_above_the_limit_and_raised_with_max_memory(tmp_path, capsys, mo
 
 @pytest.mark.slow
 def test_memory_estimate_is_above_the_measured_peak(tmp_path):
-    """The estimate is an upper bound of the real peak, and not a loose one (at most 1.6 times)."""
+    """The estimate is an upper bound of the real peak, and not a loose one (at most 1.6 times). At
+    800 steps (about 1.46 times; 1.33 at 1,500 steps, 1.62 at 300): beyond it the bound rests on the
+    estimate growing per step as fast as the peak, which the next test checks."""
     code = (
         "import sys; from pathlib import Path; from sim import load_scenario;"
         "from sim.workflow import simulate_to_folder;"
-        "s = load_scenario(sys.argv[1], ['horizon=1500']);"
+        "s = load_scenario(sys.argv[1], ['horizon=800']);"
         "simulate_to_folder(s, Path(sys.argv[2]), ['t'], runs=1000, chunk_size=1000);"
         "print(next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith('VmHWM:')) * 1024)"
     )
     proc = subprocess.run([sys.executable, "-c", code, str(BASELINE), str(tmp_path)], capture_output=True,
                           text=True, check=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
     peak = int(proc.stdout.split()[-1])
-    scenario = load_scenario(BASELINE, ["horizon=1500"])
+    scenario = load_scenario(BASELINE, ["horizon=800"])
     from sim.ensemble.runner import probe_runs
 
     est = budget.estimate(scenario, 1000, 1000, measured=budget.probe(scenario, probe_runs)).total
