@@ -6,8 +6,8 @@ lesson 1 against `sim class`; the time per round as a ratio to the bare game ste
 
 `sim class tit_for_tat` runs as its own process (as in a classroom). Each student is a thread
 that joins with the room code, then asks for news every ``--poll`` seconds (a real page asks every
-second, every half second after moving: 0.1 is ten times busier) and moves as soon as a round is
-open; a teacher thread asks for the teacher's view every second. Printed:
+second, every quarter second after moving: 0.1 is four to ten times busier) and moves as soon as a round is
+open; a teacher thread asks for the teacher's view twice a second (as the page). Printed:
 
 - the bare game step: one step of lesson 1's model (NegotiationModel, one run), and one round of
   the same room played in this process with no web server (30 moves and the round's close; the
@@ -186,7 +186,7 @@ def main() -> None:
         def teacher_view():
             while not done.is_set():
                 client.call(f"/api/teacher?key={key}")
-                time.sleep(1.0)
+                time.sleep(0.5)
 
         threading.Thread(target=teacher_view, daemon=True).start()
         client.latencies.clear()

@@ -1,7 +1,7 @@
 """The web server of class mode: a :class:`~sim.classroom.classmode.Room` served to a classroom.
 
 The standard library's threading HTTP server, plain HTML and a little JavaScript that asks for
-news about once a second (JSON polling): nothing to install on the students' machines, no
+news every second or faster (JSON polling): nothing to install on the students' machines, no
 network beyond this server, and a few milliseconds of work per request, so thirty browsers on a
 two-core laptop are fine (``benchmarks/bench_classmode.py``).
 

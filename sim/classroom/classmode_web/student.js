@@ -110,7 +110,7 @@
       if (e.status === 403) { localStorage.removeItem(STORE); token = null; showJoin(e.message); return; }
       text($("error"), "No news from the teacher's computer (" + e.message + "): retrying.");
     }
-    timer = setTimeout(poll, view && view.moved ? 500 : 1000);  // sooner while the round is closing
+    timer = setTimeout(poll, view && view.moved ? 250 : 1000);  // sooner while the round is closing
   }
 
   async function move(m) {

@@ -167,7 +167,7 @@
     } catch (e) {
       text($("message"), e.message);
     }
-    setTimeout(poll, 1000);
+    setTimeout(poll, 500);   // the projector follows each move within half a second
   }
 
   async function act(url, body) {
