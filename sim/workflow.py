@@ -66,10 +66,14 @@ def run(scenario, out_root: Path, command: list[str], runs: int, seed: int, figu
 
 
 def draw_figures(folder: Path, force: bool = False) -> list[Path]:
-    """``sim figures``: draw a finished run, forecast or sweep folder's figures once (see
-    :func:`sim.analysis.run_folder.draw_figures`); return the files drawn."""
+    """``sim figures``: draw a finished run, forecast, sweep or calibration folder's figures once
+    (see :func:`sim.analysis.run_folder.draw_figures`, :func:`sim.calibrate.folder.draw_figures`);
+    return the files drawn."""
     from .analysis.run_folder import draw_figures as draw
+    from .calibrate import folder as calibration
 
+    if calibration.is_calibration_folder(Path(folder)):
+        return calibration.draw_figures(Path(folder), force)
     return draw(Path(folder), force)
 
 
@@ -314,8 +318,10 @@ def run_discovery(scenario, out_root: Path, command: list[str], experiments: int
 
 
 def calibrate(scenario, out_root: Path, command: list[str], draws: int, accept: int, seed: int, executor,
-              chunk_size: int, predictive: int, progress: bool = False, **hygiene) -> tuple[Path, dict]:
-    """``sim calibrate``: rejection ABC, the posterior predictive check, the folder; return it and the result."""
+              chunk_size: int, predictive: int, progress: bool = False, figures: bool = False,
+              **hygiene) -> tuple[Path, dict]:
+    """``sim calibrate``: rejection ABC, the posterior predictive check, the folder (its figures if
+    ``figures``); return it and the result."""
     from .calibrate.folder import run_calibration, write_calibration_folder
 
     started = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
@@ -324,5 +330,6 @@ def calibrate(scenario, out_root: Path, command: list[str], draws: int, accept: 
                                  **hygiene)
         write_calibration_folder(holder[0], scenario, result, command,
                                  {"started_utc": started, "seed": seed, "draws": draws, "chunk_size": chunk_size,
-                                  "executor": type(executor).__name__, "workers": getattr(executor, "workers", 1)})
+                                  "executor": type(executor).__name__, "workers": getattr(executor, "workers", 1)},
+                                 figures=figures)
     return holder[0], result

@@ -353,7 +353,7 @@ def test_calibrate_folder_is_complete_and_identical_for_the_same_seed_and_any_ex
     path = small_calibration(tmp_path)
     args = [str(path), "--draws", "3000", "--accept", "50", "--predictive", "300", "--seed", "5", "--quiet",
             "--adjust", "--check-conflict", "30"]
-    assert main(["calibrate", *args, "--out", str(tmp_path / "a"), "--workers", "1"]) == 0
+    assert main(["calibrate", *args, "--out", str(tmp_path / "a"), "--workers", "1", "--figures"]) == 0
     out = capsys.readouterr().out
     assert "acceptance rate" in out and "90% interval" in out and "posterior predictive" in out
     assert main(["calibrate", *args, "--out", str(tmp_path / "b"), "--workers", "1"]) == 0
@@ -375,12 +375,58 @@ def test_calibrate_folder_is_complete_and_identical_for_the_same_seed_and_any_ex
     n_params = len(summary["parameters"])
     figs = sorted(p.name for p in (folders[0] / "figures").iterdir())
     assert len(figs) == n_params + 3
+    assert not (folders[1] / "figures").exists()    # drawn only when asked (--figures, or sim figures)
+    assert (folders[0] / "histograms.json").read_bytes() == (folders[3] / "histograms.json").read_bytes()
     # the calibrated scenario loads, and its runs take rows of the posterior
     cal = load_scenario(folders[0] / "calibrated.yaml")
     table = np.genfromtxt(folders[0] / "posterior.csv", delimiter=",", names=True)
     m = NegotiationModel(cal, runs=50)
     rows = set(zip(table["paramactorsUSnoise"].tolist(), table["paramactorsUStrust"].tolist()))
     assert set(zip(m.values["actors.US.noise"].tolist(), m.values["actors.US.trust"].tolist())) <= rows
+
+
+def test_calibration_figures_drawn_later_are_those_drawn_with_it(tmp_path, capsys):
+    """Without --figures a calibration draws none: its report says so in one line, the run prints
+    the command, and `sim figures` draws them once from histograms.json (the PNGs --figures draws,
+    byte for byte), embeds them in report.html and keeps the folder verified; a second call draws
+    nothing, and a folder changed since it was written is refused."""
+    import shutil
+
+    from sim.calibrate.folder import FIGURES_NOT_DRAWN
+
+    path = small_calibration(tmp_path)
+    args = [str(path), "--draws", "800", "--accept", "30", "--predictive", "40", "--seed", "3", "--quiet",
+            "--workers", "1"]
+    assert main(["calibrate", *args, "--out", str(tmp_path / "now"), "--figures"]) == 0
+    assert main(["calibrate", *args, "--out", str(tmp_path / "later")]) == 0
+    out = capsys.readouterr().out
+    now, later = (next((tmp_path / x / "small").iterdir()) for x in ("now", "later"))
+    assert f"sim figures {later}" in out
+    assert not (later / "figures").exists()
+    report = (later / "report.html").read_text()
+    assert FIGURES_NOT_DRAWN in report and "<img" not in report
+    spare = tmp_path / "spare"
+    shutil.copytree(later, spare)
+    assert main(["figures", str(later)]) == 0
+    drawn = sorted(p.name for p in (later / "figures").iterdir())
+    assert drawn == sorted(p.name for p in (now / "figures").iterdir()) and drawn
+    for name in drawn:
+        assert (later / "figures" / name).read_bytes() == (now / "figures" / name).read_bytes(), name
+    report = (later / "report.html").read_text()
+    assert FIGURES_NOT_DRAWN not in report and report.count("<img") == len(drawn)
+    def figures_section(html: str) -> str:
+        return html.split("<h2>Figures</h2>")[1].split("<h2>")[0]
+
+    assert figures_section(report) == figures_section((now / "report.html").read_text())
+    assert main(["verify", str(later)]) == 0
+    capsys.readouterr()
+    assert main(["figures", str(later)]) == 0
+    assert "already drawn" in capsys.readouterr().out
+    (spare / "summary.json").write_text("{}")
+    assert main(["figures", str(spare)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "changed since it was written (summary.json" in err
+    assert not (spare / "figures").exists()
 
 
 def test_an_interrupted_calibration_leaves_no_complete_looking_folder(tmp_path, monkeypatch, capsys):

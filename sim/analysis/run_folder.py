@@ -111,7 +111,7 @@ def run_folder_kind(folder: Path) -> str:
         return "sweep"
     kind = manifest.get("kind", "")
     drawn = f"a {kind} folder, whose figures are drawn when it is written" if kind else "not a run or sweep folder"
-    raise UserError(f"{folder}: {drawn} (sim figures draws those of run, forecast and sweep folders)")
+    raise UserError(f"{folder}: {drawn} (sim figures draws those of run, forecast, sweep and calibration folders)")
 
 
 def _changed(folder: Path, redrawn: tuple[str, ...]) -> list[str]:
@@ -134,13 +134,13 @@ def draw_figures(folder: Path, force: bool = False) -> list[Path]:
     folder = Path(folder)
     if run_folder_kind(folder) == "sweep":
         points = sorted(p for p in folder.iterdir() if p.is_dir() and (p / "manifest.json").is_file())
-        _check_unchanged(folder, tuple(f"{p.name}/figures/" for p in points))   # once for all its points
+        check_unchanged(folder, tuple(f"{p.name}/figures/" for p in points))   # once for all its points
         return [path for p in points for path in _draw(p, force, folder, sweep_checked=True)]
     sweep = folder.parent if (folder.parent / "sweep.json").is_file() else None
     return _draw(folder, force, sweep, sweep_checked=False)
 
 
-def _check_unchanged(folder: Path, redrawn: tuple[str, ...]) -> None:
+def check_unchanged(folder: Path, redrawn: tuple[str, ...]) -> None:
     """UserError unless ``folder`` is as written, but the figures under ``redrawn`` (drawn anew)."""
     from ..errors import UserError
     from ..results.verify import load_manifest, manifest_edited
@@ -165,9 +165,9 @@ def _draw(folder: Path, force: bool, sweep: Path | None, sweep_checked: bool) ->
     manifest = load_manifest(folder)
     if figures_recorded(manifest, folder) and not force:
         return []
-    _check_unchanged(folder, ("figures/",))
+    check_unchanged(folder, ("figures/",))
     if sweep is not None and not sweep_checked:
-        _check_unchanged(sweep, (f"{folder.name}/figures/",))
+        check_unchanged(sweep, (f"{folder.name}/figures/",))
     scenario = load_scenario(folder / "scenario.yaml")
     tmp = folder / f"{PARTIAL_PREFIX}figures-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)

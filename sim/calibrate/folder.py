@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import time
 from pathlib import Path
 
@@ -310,44 +311,157 @@ def _bins(*arrays: np.ndarray) -> np.ndarray:
     return np.linspace(lo, hi, 31)
 
 
-def write_figures(folder: Path, s: Scenario, result: dict) -> None:
-    from matplotlib.figure import Figure
+#: what a calibration folder keeps of the prior sample for its figures: each figure's histograms
+HISTOGRAMS = "histograms.json"
+#: the report's line where the figures would be, before ``sim figures`` draws them
+FIGURES_NOT_DRAWN = ("<p class=\"note\">The figures: not drawn yet (a calibration draws none unless asked, "
+                     "<code>--figures</code>). <code>sim figures &lt;this folder&gt;</code> draws them once, from "
+                     "<code>histograms.json</code>, as PNG in <code>figures/</code>, and embeds them here.</p>")
 
+
+def _density(x: np.ndarray, bins: np.ndarray) -> list[float]:
+    """The bar heights of ``matplotlib.axes.Axes.hist(x, bins, density=True)``."""
+    counts, _ = np.histogram(x, bins=bins)
+    total = counts.sum()
+    return (counts / (total * np.diff(bins)) if total else np.zeros(len(counts))).tolist()
+
+
+def histograms(s: Scenario, result: dict) -> dict:
+    """Everything the figures show, as JSON (``histograms.json``): per parameter, the prior sample's
+    and the posterior's histograms on shared bins; per pattern, the prior predictive's and the
+    posterior predictive's, with the observed value and its tolerance. The figures are drawn from
+    this alone, when the calibration asks (``--figures``) or later (``sim figures``)."""
     from ..scenario.names import column_slug as slug
 
-    figs = folder / "figures"
-    figs.mkdir(exist_ok=True)
     prior, post, pred = result["prior"], result["posterior"], result["predictive"]
+    figures = []
     for path in parameter_paths(s):
         col = PARAM_PREFIX + path
-        fig = Figure(figsize=(5, 3.2))
-        ax = fig.subplots()
         bins = _bins(prior[col], post[col])
-        ax.hist(prior[col], bins=bins, density=True, alpha=0.45, color="#999999", label=f"prior (first {len(prior[col])} draws)")
-        ax.hist(post[col], bins=bins, density=True, alpha=0.7, color="#0072B2", label="posterior")
-        ax.set_xlabel(path)
-        ax.set_ylabel("density")
-        ax.legend(frameon=False)
-        fig.tight_layout()
-        fig.savefig(figs / f"posterior_{slug(path)}.png", dpi=120)
+        figures.append({"file": f"posterior_{slug(path)}", "xlabel": path, "title": "", "edges": bins.tolist(),
+                        "series": [{"label": f"prior (first {len(prior[col])} draws)", "colour": "#999999",
+                                    "alpha": 0.45, "density": _density(prior[col], bins)},
+                                   {"label": "posterior", "colour": "#0072B2", "alpha": 0.7,
+                                    "density": _density(post[col], bins)}]})
     for p in s.patterns:
-        fig = Figure(figsize=(5, 3.2))
-        ax = fig.subplots()
         x = prior[p.column]
         arrays = [x] + ([pred[p.column]] if pred is not None else [])
         bins = _bins(*arrays, np.array([p.observed - p.tolerance, p.observed + p.tolerance]))
-        ax.hist(x[np.isfinite(x)], bins=bins, density=True, alpha=0.45, color="#999999", label=f"prior predictive (first {len(x)} draws)")
+        series = [{"label": f"prior predictive (first {len(x)} draws)", "colour": "#999999", "alpha": 0.45,
+                   "density": _density(x[np.isfinite(x)], bins)}]
         if pred is not None:
             y = pred[p.column]
-            ax.hist(y[np.isfinite(y)], bins=bins, density=True, alpha=0.7, color="#D55E00", label="posterior predictive")
-        ax.axvspan(p.observed - p.tolerance, p.observed + p.tolerance, color="#009E73", alpha=0.12, label="tolerance")
-        ax.axvline(p.observed, color="#009E73", lw=2, label=f"observed {p.observed:g}")
-        ax.set_title(p.name, fontsize=9)
-        ax.set_xlabel(p.kind)
+            series.append({"label": "posterior predictive", "colour": "#D55E00", "alpha": 0.7,
+                           "density": _density(y[np.isfinite(y)], bins)})
+        figures.append({"file": f"predictive_{slug(p.name)}", "xlabel": p.kind, "title": p.name,
+                        "edges": bins.tolist(), "series": series,
+                        "observed": p.observed, "tolerance": p.tolerance})
+    return {"figures": figures}
+
+
+def write_figures(folder: Path, data: dict, out: Path | None = None) -> list[Path]:
+    """Draw the figures of ``histograms.json``'s ``data`` as PNG into ``out`` (default
+    ``folder/figures``); return the files written."""
+    from matplotlib.figure import Figure
+
+    from ..figsave import savefig
+
+    figs = Path(out) if out is not None else Path(folder) / "figures"
+    figs.mkdir(exist_ok=True)
+    written = []
+    for f in data["figures"]:
+        fig = Figure(figsize=(5, 3.2))
+        ax = fig.subplots()
+        edges = np.asarray(f["edges"])
+        for x in f["series"]:   # the bars of hist(values, edges, density=True), from their heights
+            ax.hist(edges[:-1], bins=edges, weights=x["density"], alpha=x["alpha"], color=x["colour"],
+                    label=x["label"])
+        if "observed" in f:
+            lo, hi = f["observed"] - f["tolerance"], f["observed"] + f["tolerance"]
+            ax.axvspan(lo, hi, color="#009E73", alpha=0.12, label="tolerance")
+            ax.axvline(f["observed"], color="#009E73", lw=2, label=f"observed {f['observed']:g}")
+            ax.set_title(f["title"], fontsize=9)
+        ax.set_xlabel(f["xlabel"])
         ax.set_ylabel("density")
-        ax.legend(frameon=False, fontsize=7)
+        ax.legend(frameon=False, **({"fontsize": 7} if "observed" in f else {}))
         fig.tight_layout()
-        fig.savefig(figs / f"predictive_{slug(p.name)}.png", dpi=120)
+        savefig(fig, figs / f"{f['file']}.png", dpi=120)
+        written.append(figs / f"{f['file']}.png")
+    return written
+
+
+def figures_html(folder: Path) -> str:
+    """The figures of ``folder/figures`` embedded, or the line that says they are not drawn."""
+    import base64
+
+    from ..analysis.report import esc
+
+    pngs = sorted((Path(folder) / "figures").glob("*.png"))
+    if not pngs:
+        return FIGURES_NOT_DRAWN
+    imgs = []
+    for png in pngs:
+        data = base64.b64encode(png.read_bytes()).decode("ascii")
+        imgs.append(f'<figure><img alt="{esc(png.stem)}" src="data:image/png;base64,{data}">'
+                    f"<figcaption>{esc(png.stem)}</figcaption></figure>")
+    return "\n".join(imgs)
+
+
+def embed_figures(folder: Path) -> str:
+    """A calibration folder's ``report.html`` with ``figures/`` embedded in its figures section;
+    every other byte of the report is kept."""
+    text = (Path(folder) / "report.html").read_text(encoding="utf-8")
+    start = text.index("<h2>Figures</h2>") + len("<h2>Figures</h2>")
+    end = min(i for i in (text.find("\n<h2>", start), text.find("<h2>", start), text.find("</body>", start))
+              if i >= 0)
+    return text[:start] + figures_html(folder) + text[end:]
+
+
+def is_calibration_folder(folder: Path) -> bool:
+    """Whether ``folder`` is a calibration folder (its manifest says so, or it keeps histograms)."""
+    from ..results.verify import load_manifest
+
+    return load_manifest(folder).get("kind") == "calibrate" or (Path(folder) / HISTOGRAMS).is_file()
+
+
+def draw_figures(folder: Path, force: bool = False) -> list[Path]:
+    """``sim figures`` of a calibration folder: its figures drawn once from ``histograms.json``
+    (PNG in ``figures/``), ``report.html`` written anew to embed them, both added to the
+    manifest's checksums, so ``sim verify`` still passes. Already drawn: nothing, unless ``force``.
+    Refused (UserError) when the folder changed since it was written, or keeps no histograms (a
+    folder written before they were kept, whose figures were drawn with it)."""
+    import shutil
+
+    from ..analysis.run_folder import check_unchanged, figures_recorded
+    from ..results.folders import PARTIAL_PREFIX, write_text_atomic
+    from ..results.manifest import add_files
+    from ..results.verify import load_manifest
+
+    folder = Path(folder)
+    if figures_recorded(load_manifest(folder), folder) and not force:
+        return []
+    if not (folder / HISTOGRAMS).is_file():
+        raise UserError(f"{folder}: a calibration folder without {HISTOGRAMS} (written before the figures were "
+                        "drawn on request); its figures were drawn when it was written")
+    check_unchanged(folder, ("figures/",))
+    try:
+        data = json.loads((folder / HISTOGRAMS).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise UserError(f"{folder / HISTOGRAMS}: unreadable ({exc.__class__.__name__})") from None
+    tmp = folder / f"{PARTIAL_PREFIX}figures-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:   # drawn aside, then put in place: an interrupted drawing leaves no half figures/
+        tmp.mkdir()
+        written = write_figures(folder, data, out=tmp)
+        shutil.rmtree(folder / "figures", ignore_errors=True)
+        tmp.rename(folder / "figures")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    written = [folder / "figures" / p.name for p in written]
+    write_text_atomic(folder / "report.html", embed_figures(folder))
+    add_files(folder, sorted(str(p.relative_to(folder)) for p in written) + ["report.html"])
+    return written
 
 
 def write_report(folder: Path, s: Scenario, summary: dict, manifest: dict) -> None:
@@ -407,11 +521,6 @@ def write_report(folder: Path, s: Scenario, summary: dict, manifest: dict) -> No
                          + ("<strong>A prior-data conflict is flagged</strong>: the record is rarer under the "
                             "model than 95% of records the fitted model itself produces."
                             if c["conflict"] else "No conflict is flagged (the threshold is 95%).") + "</p>")
-    imgs = []
-    for png in sorted((folder / "figures").glob("*.png")):
-        data = base64.b64encode(png.read_bytes()).decode("ascii")
-        imgs.append(f'<figure><img alt="{esc(png.stem)}" src="data:image/png;base64,{data}">'
-                    f"<figcaption>{esc(png.stem)}</figcaption></figure>")
     intro = (f"<p>Rejection ABC: {sm['draws']} runs, each with its own draw from the scenario's distributions "
              f"(the priors), seed {sm['seed']}. {round(sm['acceptance_rate'] * sm['draws'])} runs had every "
              f"pattern within its tolerance (acceptance rate {sm['acceptance_rate']:.5f}); the posterior is "
@@ -441,15 +550,17 @@ def write_report(folder: Path, s: Scenario, summary: dict, manifest: dict) -> No
         + table(["pattern", "statistic", "observed", "tolerance"] + (["effective tolerance"] if nearest else [])
                 + ["prior share within", "90% predictive", "observed inside", "predictive share within",
                    "p-value"], prows) + check_html + hold_html + conflict_html,
-        "<h2>Figures</h2>" + "\n".join(imgs),
+        "<h2>Figures</h2>" + figures_html(folder),
         manifest_html(manifest),
     ]
     title = f"Calibration of {s.title or s.name}"
     (folder / "report.html").write_text(page(title, s.question, sections), encoding="utf-8")
 
 
-def write_calibration_folder(folder: Path, s: Scenario, result: dict, command: list[str], meta: dict) -> dict:
-    """Every file of a calibration folder; returns the manifest (written last)."""
+def write_calibration_folder(folder: Path, s: Scenario, result: dict, command: list[str], meta: dict,
+                             figures: bool = False) -> dict:
+    """Every file of a calibration folder; returns the manifest (written last). The figures only if
+    ``figures`` (``histograms.json`` holds what they show: ``sim figures`` draws them later)."""
     folder = Path(folder)
     write_table(folder / "posterior.csv", result["posterior"])
     if result["predictive"] is not None:
@@ -464,8 +575,11 @@ def write_calibration_folder(folder: Path, s: Scenario, result: dict, command: l
         f"# Written by: {' '.join(command)}\n"
         f"extends: scenario.yaml\nname: {s.name}_calibrated\nparameters: {{from: posterior.csv}}\n",
         encoding="utf-8")
-    write_figures(folder, s, result)
-    manifest = {"scenario": s.name, "scenario_file": s.file, "command": command,
+    data = histograms(s, result)
+    (folder / HISTOGRAMS).write_text(json.dumps(data) + "\n")
+    if figures:
+        write_figures(folder, data)
+    manifest = {"kind": "calibrate", "scenario": s.name, "scenario_file": s.file, "command": command,
                 "started_utc": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), **meta,  # meta may say when it started
                 "simulation_seconds": result["summary"]["simulation_seconds"]}
     write_report(folder, s, result["summary"], manifest)

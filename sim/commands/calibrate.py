@@ -34,6 +34,8 @@ def register(sub) -> None:
     p.add_argument("--seed", type=seed, help="master seed (default: the scenario's)")
     p.add_argument("--out", default=os.environ.get("SIM_RESULTS", "results"), help="results root (default: results/)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--figures", action="store_true",
+                   help="draw the figures now (PNG; by default none: `sim figures FOLDER` draws them later)")
     add_set_option(p)
     add_executor_options(p)
     for action in p._actions:  # larger chunks than `sim run`: a calibration keeps no per-run rows
@@ -87,7 +89,12 @@ def run(args) -> int:
         folder, result = calibrate(scenario, Path(args.out), ["sim", *args.argv], args.draws, args.accept, s_seed,
                                    executor, args.chunk_size, args.predictive,
                                    progress=not args.quiet and sys.stderr.isatty(), nearest=args.nearest,
-                                   adjust=args.adjust, check_conflict=args.check_conflict, holdout=holdout)
+                                   adjust=args.adjust, check_conflict=args.check_conflict, holdout=holdout,
+                                   figures=args.figures)
     print(text_summary(result["summary"]))
+    if not args.figures:
+        from .run import figures_note
+
+        print(figures_note(folder))
     print(f"results: {folder}")
     return 0
