@@ -65,3 +65,36 @@ def test_docs_quote_the_page_constants():
     assert f"runs the lesson {OUTCOME_RUNS} times" in text
     assert f"its designed {FRAMES * FRAME_S:g} seconds ({FRAMES} pictures, a quarter of a second apart" in text
     assert FRAME_S == 0.25
+
+
+def test_pages_share_a_lessons_comparison_and_outcome_panel(monkeypatch):
+    """Two pages of one lesson compute its comparison and its outcome panel once (a class of thirty
+    opening a lesson costs one computation, not thirty); a control's new value is computed anew,
+    and a page's panels show the same numbers as one computed alone."""
+    from sim.classroom import viz_app
+
+    counts = {"compare": 0, "outcome": 0}
+    for name in counts:
+        real = getattr(viz_app, name)
+
+        def counted(*args, _real=real, _name=name, **kwargs):
+            counts[_name] += 1
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(viz_app, name, counted)
+    monkeypatch.setattr(viz_app, "_SHARED", {})
+    first, _, v = render("noise")
+    second, _, _ = render("noise")
+    try:
+        assert counts == {"compare": 1, "outcome": 1}
+        def panel(rc) -> str:
+            return rc.find(attributes={"class": "sim-outcome"}).widget.unsafe_innerHTML
+
+        html = [panel(rc) for rc in (first, second)]
+        assert html[0] == html[1]
+        first.find(v.Slider).widgets[0].v_model = 0.2                # noise: a value no page had
+        assert counts == {"compare": 1, "outcome": 2}
+        assert panel(first) != html[0]
+    finally:
+        first.close()
+        second.close()

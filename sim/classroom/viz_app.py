@@ -243,7 +243,7 @@ def comparison_html(scenario: Scenario, rows, rename=str) -> str:
 @solara.component
 def Comparison(base: Scenario, rename=str, continuation: float | None = None):
     spec = comparison(base)
-    rows = solara.use_memo(lambda: compare(base), [])
+    rows = shared(("comparison", id(base)), lambda: compare(base), keep=base)
     theory = theory_note(base, continuation)
     runs = "one run (no randomness)" if spec.runs == 1 else f"means over {spec.runs} runs, seed {base.seed}"
     note = f" {spec.note}" if spec.note else ""
@@ -255,6 +255,26 @@ def Comparison(base: Scenario, rename=str, continuation: float | None = None):
 
 #: runs behind the page's outcome panel (re-run when a control changes)
 OUTCOME_RUNS = 200
+
+#: results every page of this server shares: a lesson's comparison and its outcome panel for given
+#: settings depend on nothing else (fixed seeds), so thirty pages opening a lesson compute them once
+_SHARED: dict = {}
+SHARED_MAX = 512
+
+
+def shared(key, make, keep=None):
+    """``make()``, computed once per ``key`` for every page of this server (``keep``: an object the
+    key names by identity, kept alive with the result). Pages may compute a missing one twice at
+    the same moment; both results are equal."""
+    try:
+        return _SHARED[key][0]
+    except KeyError:
+        pass
+    value = make()
+    if len(_SHARED) >= SHARED_MAX:   # bounded: a class moving sliders for an hour starts again
+        _SHARED.clear()
+    _SHARED[key] = (value, keep)
+    return value
 
 
 def outcome_html(o: Outcome, rename=str) -> str:
@@ -273,7 +293,7 @@ def OutcomePanel(cls, values: dict, rename=str):
         scenario, seed = apply(cls.source, cls.controls, values)
         return outcome(scenario, runs=OUTCOME_RUNS, seed=seed)
 
-    o = solara.use_memo(make, [key])
+    o = shared(("outcome", cls, key), make)
     solara.HTML("div", unsafe_innerHTML=outcome_html(o, rename), classes=["sim-outcome"])
 
 
