@@ -75,14 +75,17 @@ def _anchored(file: Path, data: dict) -> dict:
     return data
 
 
-def _paths(node: Any, path: tuple = ()) -> list[tuple]:
-    out = [path]
+def _paths(node: Any, path: tuple = (), out: list | None = None) -> list[tuple]:
+    """Every path in ``node``, depth first (a node before its children), into one list."""
+    if out is None:
+        out = []
+    out.append(path)
     if isinstance(node, dict):
         for k, v in node.items():
-            out += _paths(v, path + (k,))
+            _paths(v, path + (k,), out)
     elif isinstance(node, list):
         for i, v in enumerate(node):
-            out += _paths(v, path + (i,))
+            _paths(v, path + (i,), out)
     return out
 
 
@@ -236,13 +239,18 @@ def _gentle(value: Any, rng: random.Random, tree: dict, key: Any) -> Any:
     return copy.deepcopy(rng.choice(same))
 
 
+@lru_cache(maxsize=None)
+def _owners(family: str) -> tuple[tuple[str, dict], ...]:
+    """The trees with a path in ``family`` (the trees are never changed: a case copies its own)."""
+    return tuple((n, t) for n, t in family_trees() if any(FAMILIES[family](p) for p in _paths(t)))
+
+
 def make_family_case(rng: random.Random, family: str) -> Case:
     """One scenario mutated only inside ``family``'s part of the language: half the edits gentle
     (plausible values, so many cases are accepted and run), half hostile (as make_case)."""
     if family == "table":
         return table_case(rng)
-    owners = [(n, t) for n, t in family_trees() if any(FAMILIES[family](p) for p in _paths(t))]
-    name, tree = rng.choice(owners)
+    name, tree = rng.choice(_owners(family))
     tree = copy.deepcopy(tree)
     notes = []
     for _ in range(rng.choice([1, 1, 2])):
@@ -267,16 +275,20 @@ TABLE_CELLS = ["0.1", "0.5", "0.9", "0.3", "0.7", "", "x", "=1+1", "@SUM(1+1)", 
                "-1", "2", "1.5", "0x10", " 0.5", "0,5", "'0.5", "1e-400", "\"0.4\""]
 
 
+@lru_cache(maxsize=None)
+def _table_columns() -> list[str]:
+    """The baseline's uncertain numeric parameters (a table's possible columns)."""
+    from sim.scenario.load import load_scenario
+
+    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
+    return [p for p, v in scenario.uncertain().items() if getattr(v, "kind", "") != "rule" and not p.endswith(".delay")]
+
+
 def table_case(rng: random.Random) -> Case:
     """The baseline drawing its parameters from a calibration table (``parameters: {from: table.csv}``)
     with a few columns of its uncertain parameters and cells mostly good, sometimes hostile. The
     table's text follows the scenario's after a line ``#TABLE#`` (check.write_case splits them)."""
-    from sim.scenario.load import load_scenario
-
-    scenario = load_scenario(ROOT / "scenarios" / "baseline.yaml")
-    numeric = [p for p, v in scenario.uncertain().items() if getattr(v, "kind", "") != "rule"
-               and not p.endswith(".delay")]
-    columns = rng.sample(numeric, rng.choice([1, 2, 3]))
+    columns = rng.sample(_table_columns(), rng.choice([1, 2, 3]))
     if rng.random() < 0.1:
         columns.append(rng.choice(["actors.US.nope", "param.actors.US.noise", "", "a,b"]))
     rows = []
