@@ -153,6 +153,50 @@ def game_facts(a: Payoffs, b: Payoffs) -> tuple:
     return classify_game(a, b), tuple(pure), mixed_equilibrium(a, b), rd
 
 
+def games_facts(a: Sequence[Payoffs], b: Sequence[Payoffs]) -> list[tuple]:
+    """:func:`game_facts` of each pair ``(a[i], b[i])``, computed over all pairs at once with the
+    same comparisons and arithmetic (so each tuple is the one :func:`game_facts` gives)."""
+    if not len(a):
+        return []
+    Ra, Sa, Ta, Pa = np.array([(p.R, p.S, p.T, p.P) for p in a], dtype=float).T
+    Rb, Sb, Tb, Pb = np.array([(p.R, p.S, p.T, p.P) for p in b], dtype=float).T
+
+    def classes(R, S, T, P):
+        return np.select([(T > R) & (R > P) & (P > S), (R > T) & (T > P) & (P > S), (T > R) & (R > S) & (S > P),
+                          (R > T) & (S > P) & (R > S), (T > P) & (P > R) & (R > S)],
+                         ["prisoners_dilemma", "stag_hunt", "chicken", "harmony", "deadlock"], "other")
+
+    ca, cb = classes(Ra, Sa, Ta, Pa), classes(Rb, Sb, Tb, Pb)
+    game_class = np.where(ca == cb, ca, "other")
+    # each profile's deviation gains (mine, then the other's), as game_facts computes them
+    gains = {(C, C): (Ra - Ta, Rb - Tb), (C, D): (Sa - Pa, Tb - Rb), (D, C): (Ta - Ra, Sb - Pb),
+             (D, D): (Pa - Sa, Pb - Sb)}
+    weak = {xy: (ga >= 0) & (gb >= 0) for xy, (ga, gb) in gains.items()}
+    strict = {xy: (ga > 0) & (gb > 0) for xy, (ga, gb) in gains.items()}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        den_a, den_b = (Ra - Ta) + (Pa - Sa), (Rb - Tb) + (Pb - Sb)
+        pa, pb = (Pb - Sb) / den_b, (Pa - Sa) / den_a     # the first player's C from the second's payoffs
+    mixed_ok = (den_a != 0) & (den_b != 0) & (0 < pa) & (pa < 1) & (0 < pb) & (pb < 1)
+    labels = [f"({x},{y})" for x, y in PROFILES]
+    # per sample: which profiles are (strict) equilibria, and the products of the deviation losses
+    weak_rows = np.column_stack([weak[xy] for xy in PROFILES]).tolist()
+    strict_rows = np.column_stack([strict[xy] for xy in PROFILES]).tolist()
+    loss_rows = np.column_stack([gains[xy][0] * gains[xy][1] for xy in PROFILES]).tolist()
+    out = []
+    for cls, w, st, loss, ok, x, y in zip(game_class.tolist(), weak_rows, strict_rows, loss_rows, mixed_ok.tolist(),
+                                         pa.tolist(), pb.tolist()):
+        pure = tuple(label for label, is_eq in zip(labels, w) if is_eq)
+        two = [j for j in range(4) if st[j]]
+        if len(two) != 2:
+            rd = "n/a"
+        else:
+            first, second = two
+            la, lb = loss[first], loss[second]
+            rd = "tie" if la == lb else labels[first] if la > lb else labels[second]
+        out.append((cls, pure, (x, y) if ok else None, rd))
+    return out
+
+
 def tft_threshold(p: Payoffs) -> float | None:
     """Least continuation probability at which TFT is collectively stable (Axelrod 1984, Prop. 2).
 
@@ -329,16 +373,11 @@ def theory_panel(scenario, samples: int = SAMPLES) -> dict:
     per_sample_games: dict[str, dict[int, list[Payoffs]]] = {a.name: {} for a in scenario.actors}
     for k, track in enumerate(scenario.tracks):
         seated = [scenario.actors[p] for p in track.players]   # the track's two players, by seat
-        games = [[Payoffs(*(float(x[s]) for x in eff[k][seat])) for s in range(samples)]
+        games = [[Payoffs(*row) for row in np.column_stack(eff[k][seat]).astype(float).tolist()]
                  for seat in range(len(seated))]
         for seat, a in enumerate(seated):
             per_sample_games[a.name][k] = games[seat]
-        cache: dict = {}
-        facts = []
-        for key in zip(games[0], games[1]):
-            if key not in cache:
-                cache[key] = game_facts(*key)
-            facts.append(cache[key])
+        facts = games_facts(games[0], games[1])
         mixed = [f[2] for f in facts]
         rd = [f[3] for f in facts]
         entry = {

@@ -311,3 +311,25 @@ def test_a_track_where_the_actor_plays_no_strategy_is_marked_not_strategic(rule)
     assert "discount 0.1" not in y_block.split("\n  B")[0]
     html = _theory_tables(panel)
     assert f"{rule.replace('_', ' ')} (not strategic)" in html
+
+
+def test_the_panel_s_facts_of_many_games_are_each_game_s_facts():
+    """theory.games_facts (all sampled games at once) gives, game by game, what game_facts gives:
+    every class, equilibria with ties (payoffs on a coarse grid, so equal payoffs and zero
+    denominators are common), chicken's mixed equilibrium and risk dominance with its ties."""
+    import numpy as np
+
+    from sim.games import Payoffs
+    from sim.theory import game_facts, games_facts
+
+    rng = np.random.default_rng(3)
+    grid = rng.integers(0, 4, size=(4000, 2, 4)).astype(float)
+    fine = rng.uniform(-2, 5, size=(4000, 2, 4))
+    games = [(Payoffs(*a), Payoffs(*b)) for a, b in np.concatenate([grid, fine]).tolist()]
+    a, b = zip(*games)
+    many = games_facts(a, b)
+    assert many == [game_facts(x, y) for x, y in games]
+    kinds = {f[0] for f in many}
+    assert kinds == {"prisoners_dilemma", "stag_hunt", "chicken", "harmony", "deadlock", "other"}
+    assert {f[3] for f in many} >= {"tie", "n/a", "(C,C)", "(D,D)"} and any(f[2] for f in many)
+    assert games_facts([], []) == []
