@@ -152,10 +152,28 @@ def check_unchanged(folder: Path, redrawn: tuple[str, ...]) -> None:
                         "no figures drawn")
 
 
+def draw_aside(folder: Path, draw) -> list[Path]:
+    """``draw(tmp)`` into a hidden folder beside ``figures/``, which it then replaces: an
+    interrupted drawing leaves no half ``figures/``. Returns the files as placed in ``figures/``."""
+    from ..results.folders import PARTIAL_PREFIX
+
+    tmp = folder / f"{PARTIAL_PREFIX}figures-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        tmp.mkdir()
+        written = draw(tmp)
+        shutil.rmtree(folder / "figures", ignore_errors=True)
+        tmp.rename(folder / "figures")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return [folder / "figures" / p.name for p in written]
+
+
 def _draw(folder: Path, force: bool, sweep: Path | None, sweep_checked: bool) -> list[Path]:
     """:func:`draw_figures` of one run folder; ``sweep``: the sweep it is a point of, whose manifest
     lists its files too (already checked when ``sweep_checked``)."""
-    from ..results.folders import PARTIAL_PREFIX, write_text_atomic
+    from ..results.folders import write_text_atomic
     from ..results.manifest import add_files
     from ..results.verify import load_manifest
     from ..scenario.load import load_scenario
@@ -169,16 +187,7 @@ def _draw(folder: Path, force: bool, sweep: Path | None, sweep_checked: bool) ->
     if sweep is not None and not sweep_checked:
         check_unchanged(sweep, (f"{folder.name}/figures/",))
     scenario = load_scenario(folder / "scenario.yaml")
-    tmp = folder / f"{PARTIAL_PREFIX}figures-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:   # drawn aside, then put in place: an interrupted drawing leaves no half figures/
-        written = write_figures(folder, scenario, out=tmp)
-        shutil.rmtree(folder / "figures", ignore_errors=True)
-        tmp.rename(folder / "figures")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    written = [folder / "figures" / p.name for p in written]
+    written = draw_aside(folder, lambda tmp: write_figures(folder, scenario, out=tmp))
     write_text_atomic(folder / "report.html", embed_figures(folder, report_manifest(manifest)))
     names = sorted(str(p.relative_to(folder)) for p in written) + ["report.html"]
     add_files(folder, names)

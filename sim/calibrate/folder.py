@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import time
 from pathlib import Path
 
@@ -430,10 +429,8 @@ def draw_figures(folder: Path, force: bool = False) -> list[Path]:
     manifest's checksums, so ``sim verify`` still passes. Already drawn: nothing, unless ``force``.
     Refused (UserError) when the folder changed since it was written, or keeps no histograms (a
     folder written before they were kept, whose figures were drawn with it)."""
-    import shutil
-
-    from ..analysis.run_folder import check_unchanged, figures_recorded
-    from ..results.folders import PARTIAL_PREFIX, write_text_atomic
+    from ..analysis.run_folder import check_unchanged, draw_aside, figures_recorded
+    from ..results.folders import write_text_atomic
     from ..results.manifest import add_files
     from ..results.verify import load_manifest
 
@@ -448,25 +445,13 @@ def draw_figures(folder: Path, force: bool = False) -> list[Path]:
         data = json.loads((folder / HISTOGRAMS).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise UserError(f"{folder / HISTOGRAMS}: unreadable ({exc.__class__.__name__})") from None
-    tmp = folder / f"{PARTIAL_PREFIX}figures-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:   # drawn aside, then put in place: an interrupted drawing leaves no half figures/
-        tmp.mkdir()
-        written = write_figures(folder, data, out=tmp)
-        shutil.rmtree(folder / "figures", ignore_errors=True)
-        tmp.rename(folder / "figures")
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    written = [folder / "figures" / p.name for p in written]
+    written = draw_aside(folder, lambda tmp: write_figures(folder, data, out=tmp))
     write_text_atomic(folder / "report.html", embed_figures(folder))
     add_files(folder, sorted(str(p.relative_to(folder)) for p in written) + ["report.html"])
     return written
 
 
 def write_report(folder: Path, s: Scenario, summary: dict, manifest: dict) -> None:
-    import base64
-
     from ..analysis.report import esc, manifest_html, page, table
 
     sm = summary
