@@ -18,7 +18,7 @@ ratios (the machine is shared and noisy; absolute seconds vary, ratios much less
   engine with 1-run arrays, not a scalar model), timed on a subset of the same runs (default
   300), whose results are checked to be identical to the ensemble's;
 - parts of the ensemble alone: the nonstate population (the same ensemble with ``nonstate=null``,
-  as a ratio), the robustness grid of the channel definition (its trackers fed the ensemble's
+  as a ratio; and the same two with every default twin, as ``sim run`` simulates them), the robustness grid of the channel definition (its trackers fed the ensemble's
   recorded moves, with and without the grid) and the random numbers (every chunk's ``draw`` and
   the population's own stream, timed alone), each as a share of the ensemble alone.
 
@@ -155,7 +155,7 @@ def main() -> None:
     run_ensemble(scenario, runs=200)  # warm up imports and caches
 
     bare = load_scenario(args.scenario, ["nonstate=null"]) if scenario.nonstate is not None else None
-    vec_rates, conv_rates, twin_ratio, dc_ratio, pop_ratio, all_ratio = [], [], [], [], [], []
+    vec_rates, conv_rates, twin_ratio, dc_ratio, pop_ratio, all_ratio, pop_all_ratio = [], [], [], [], [], [], []
     grid_share, rng_share, pop_cost = [], [], []
     for i in range(args.rounds):
         tv, result = vectorised(scenario, args.runs)
@@ -167,6 +167,8 @@ def main() -> None:
             tb, _ = vectorised(bare, args.runs)
             pop_ratio.append(tv / tb)
             pop_cost.append(tv - tb)
+            tba, _ = vectorised(bare, args.runs, twins=None)   # as `sim run` simulates both
+            pop_all_ratio.append(ta / tba)
         grid_share.append(grid_alone(scenario, args.runs) / tv)
         rng_share.append(random_numbers(scenario, args.runs) / tv)
         vec_rates.append(args.runs / tv)
@@ -210,6 +212,8 @@ def main() -> None:
         print(f"with the nonstate population ({scenario.nonstate.groups} groups): "
               f"{statistics.median(pop_ratio):.2f} x the time of the same ensemble without it (both without twins; "
               f"+{statistics.median(pop_cost):.2f} s CPU)")
+        print(f"  and as `sim run` simulates them (every default twin, the population's numbers read once "
+              f"for a run and its twins): {statistics.median(pop_all_ratio):.2f} x")
     print(f"the robustness grid ({len(ROBUSTNESS_GRID.trackers(scenario.outcomes))} trackers):  "
           f"{100 * statistics.median(grid_share):.0f}% of the ensemble alone (its trackers alone, on the ensemble's moves)")
     print(f"the random numbers:        {100 * statistics.median(rng_share):.0f}% of the ensemble alone (drawn alone)")
