@@ -6,7 +6,7 @@ ORDER = 11
 
 
 def register(sub) -> None:
-    p = sub.add_parser("figures", help="draw the figures of a run, forecast, sweep or calibration folder once (PNG, and SVG but for a calibration), "
+    p = sub.add_parser("figures", help="draw the figures of a run, forecast, sweep or calibration folder once (PNG and SVG; PNG only for a calibration), "
                                        "embed them in its report.html and add them to its manifest")
     p.add_argument("folder", metavar="RESULTS", help="results folder (or results/<scenario>/latest)")
     p.add_argument("--force", action="store_true", help="draw them again even if they are drawn")
