@@ -590,16 +590,21 @@ def figures_section(ctx: Context) -> str:
     return "<h2>Figures</h2>" + figures(ctx.folder)
 
 
+def with_figures_section(text: str, body: str) -> str:
+    """A report's ``text`` with what follows its "Figures" heading, up to the next section, replaced
+    by ``body``; every other byte is kept."""
+    start = text.index("<h2>Figures</h2>")
+    end = min(i for i in (text.find("\n<h2>", start), text.find("</body>", start)) if i >= 0)
+    return text[:start] + "<h2>Figures</h2>" + body + text[end:]
+
+
 def embed_figures(folder: Path, manifest: dict) -> str:
     """A run folder's ``report.html`` with the figures now in ``figures/`` embedded: its figures
     section and the forest chart of its answer, in place of the lines that said they were not
     drawn (or of the figures drawn before). Every other byte of the report is kept.
 
     ``manifest``: the manifest the report was written with (for the answer's brief)."""
-    text = (folder / "report.html").read_text(encoding="utf-8")
-    start = text.index("<h2>Figures</h2>")
-    end = min(i for i in (text.find("\n<h2>", start), text.find("</body>", start)) if i >= 0)
-    text = text[:start] + "<h2>Figures</h2>" + figures(folder) + text[end:]
+    text = with_figures_section((folder / "report.html").read_text(encoding="utf-8"), figures(folder))
     line = not_drawn(FOREST_NOT_DRAWN)
     if line in text:
         from .brief import _img, forest_figure, read_brief

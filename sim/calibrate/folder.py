@@ -409,11 +409,9 @@ def figures_html(folder: Path) -> str:
 def embed_figures(folder: Path) -> str:
     """A calibration folder's ``report.html`` with ``figures/`` embedded in its figures section;
     every other byte of the report is kept."""
-    text = (Path(folder) / "report.html").read_text(encoding="utf-8")
-    start = text.index("<h2>Figures</h2>") + len("<h2>Figures</h2>")
-    end = min(i for i in (text.find("\n<h2>", start), text.find("<h2>", start), text.find("</body>", start))
-              if i >= 0)
-    return text[:start] + figures_html(folder) + text[end:]
+    from ..analysis.report import with_figures_section
+
+    return with_figures_section((Path(folder) / "report.html").read_text(encoding="utf-8"), figures_html(folder))
 
 
 def is_calibration_folder(folder: Path) -> bool:
