@@ -14,7 +14,6 @@ import sim
 from sim.cli import main
 from sim.results.tables import read_table
 
-pytest.importorskip("ema_workbench")
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "baseline.yaml"
 #: the reduced-size command of docs/discovery.md
 REDUCED = ["--experiments", "120", "--replicates", "5", "--boxes", "1"]

@@ -11,8 +11,6 @@ import pytest
 import sim
 from sim.cli import main
 
-pytest.importorskip("ema_workbench")
-
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "baseline.yaml"
 LEVERS = ROOT / "scenarios" / "policy_levers.yaml"

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 from analyst_helpers import write_small
 
 from sim.cli import main
-
-pytest.importorskip("pyarrow")
 
 
 def _read(path):

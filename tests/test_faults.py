@@ -115,7 +115,6 @@ def _slow_chunk(x):
 def test_cluster_without_workers_gives_up_after_the_timeout():
     """Every worker of the cluster leaves while a chunk is computed: after --cluster-timeout
     seconds the run ends with one UserError line, instead of waiting for ever."""
-    pytest.importorskip("dask.distributed")
     import threading
 
     from dask.distributed import LocalCluster

@@ -49,7 +49,6 @@ def test_the_trace_says_who_froze_the_channel_and_when_it_thawed(scenario):
 
 
 def test_the_live_page_news_says_it_too(scenario):
-    pytest.importorskip("solara")
     from sim.classroom import viz_app
 
     class Lesson(viz_app.ClassroomModel):

@@ -149,8 +149,6 @@ REFUSED = [
 
 @pytest.mark.parametrize("case, argv, start, words", REFUSED, ids=[c[0] for c in REFUSED])
 def test_setting_a_parameter_the_table_names_is_refused(case, argv, start, words, tmp_path, capsys):
-    if case == "sensitivity":
-        pytest.importorskip("SALib")
     cal = table(tmp_path)
     tbl = tmp_path / "good.csv"
     out = tmp_path / "out"
@@ -223,7 +221,6 @@ def test_a_scenario_may_declare_its_own_override(tmp_path, capsys):
 
 
 def test_sensitivity_with_override_samples_the_columns_and_reports_it(tmp_path, capsys):
-    pytest.importorskip("SALib")
     cal = table(tmp_path)
     out = tmp_path / "out"
     assert main(["sensitivity", str(cal), "--samples", "8", "--replicates", "8", "--out", str(out),

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import sys
 
-import pytest
-
 from analyst_helpers import write_small
 from sim.results.tables import read_table
 from sim.cli import main
 from sim.ensemble.runner import run_ensemble
 from sim.ensemble.sensitivity import design, run_design
 from sim.scenario.load import load_scenario
-
-pytest.importorskip("SALib")
 
 # an event that can never fire, with an uncertain operand: a parameter with no effect at all
 NOOP = "  - {name: Never, probability: 0.0, effects: [{target: actors.US.trust, add: {uniform: [0, 1]}}]}\n"
