@@ -111,9 +111,11 @@ def pytest_collection_modifyitems(config, items):
 CHROMIUM = "/usr/bin/chromium"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
-    """A headless chromium for one test module (the live page and report browser tests)."""
+    """One headless chromium per test process (each xdist worker) for every browser test: the live
+    page, class mode, the reports and handouts. Each test opens its own page or context and closes
+    it, so tests share no state through it; one launch instead of one per module."""
     import os
 
     if not os.path.exists(CHROMIUM):

@@ -2,14 +2,13 @@
 
 Builds a run, sweep, compare and sensitivity folder; while their figures are saved, checks that
 no text of any figure falls outside the figure (a clipped label). Then opens each report.html in
-Debian's chromium (Playwright, as tests/test_viz_browser.py), screenshots it into the test's
+Debian's chromium (the suite's shared browser, tests/conftest.py), screenshots it into the test's
 temporary folder, and checks that the page never scrolls sideways, that every table either fits
 its box or scrolls inside it, and that every figure fits the text column.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,6 @@ from matplotlib.figure import Figure
 
 from sim.cli import main
 
-CHROMIUM = "/usr/bin/chromium"
 SCHEDULED = """  - {name: Summit in month four, at: 4, effects: [{target: actors.*.trust, add: 0.1}]}
   - {name: Export rule, at: [7, 9], effects: [{target: tracks.chips.level, add: 1}]}
 """
@@ -53,7 +51,6 @@ def clipped_texts(fig: Figure) -> list[str]:
 
 @pytest.fixture(scope="module")
 def folders(tmp_path_factory):
-    pytest.importorskip("SALib")
     tmp = tmp_path_factory.mktemp("reports")
     checked: list[str] = []
     clipped: list[tuple[str, list[str]]] = []
@@ -113,32 +110,25 @@ LAYOUT = """() => {
 
 @pytest.mark.browser
 @pytest.mark.slow
-def test_reports_fit_at_1280px(folders, tmp_path):
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: run .ci/install-browser (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            for kind, folder in folders.items():
-                page.goto((folder / "report.html").as_uri())
-                shot = tmp_path / f"report-{kind}.png"
-                page.screenshot(path=str(shot), full_page=True)
-                assert shot.stat().st_size > 50_000, kind
-                layout = page.evaluate(LAYOUT)
-                assert layout["pageWidth"] <= layout["viewport"], f"{kind}: the page scrolls sideways"
-                assert layout["tables"], kind
-                for t in layout["tables"]:
-                    assert t["boxInside"], f"{kind}: table '{t['head']}' sticks out of the text column"
-                    assert t["fits"] or t["scrolls"], f"{kind}: table '{t['head']}' overflows its box"
-                assert layout["images"], kind
-                for img in layout["images"]:
-                    assert img["loaded"] and img["fits"], f"{kind}: figure {img['alt']}"
-        finally:
-            browser.close()
+def test_reports_fit_at_1280px(folders, browser, tmp_path):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        for kind, folder in folders.items():
+            page.goto((folder / "report.html").as_uri())
+            shot = tmp_path / f"report-{kind}.png"
+            page.screenshot(path=str(shot), full_page=True)
+            assert shot.stat().st_size > 50_000, kind
+            layout = page.evaluate(LAYOUT)
+            assert layout["pageWidth"] <= layout["viewport"], f"{kind}: the page scrolls sideways"
+            assert layout["tables"], kind
+            for t in layout["tables"]:
+                assert t["boxInside"], f"{kind}: table '{t['head']}' sticks out of the text column"
+                assert t["fits"] or t["scrolls"], f"{kind}: table '{t['head']}' overflows its box"
+            assert layout["images"], kind
+            for img in layout["images"]:
+                assert img["loaded"] and img["fits"], f"{kind}: figure {img['alt']}"
+    finally:
+        page.close()
 
 
 def test_reports_read_as_briefings(folders):

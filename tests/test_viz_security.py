@@ -30,7 +30,6 @@ from sim.scenario.load import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "scenarios" / "lessons"
-CHROMIUM = "/usr/bin/chromium"
 SECRET = "hunter2-SECRET-VALUE"
 SHIPPED = [f.stem.split("_", 1)[-1] for f in sorted(LESSONS.glob("*.yaml"))]
 
