@@ -21,7 +21,6 @@ from sim.classroom.play import Game
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
 LESSONS = sorted((ROOT / "scenarios" / "lessons").glob("*.yaml"))
 VIEW = {"width": 1280, "height": 720}
 
@@ -29,7 +28,7 @@ VIEW = {"width": 1280, "height": 720}
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """The one server of the module. Its Play runs as fast as the page draws (games played to their
-    end quickly): only test_after_the_end_every_control_starts_a_playable_run presses Play, and Play's
+    end quickly): only check_after_the_end presses Play, and Play's
     own 400 ms pace is tested in tests/test_viz_controller.py (one server start less, 8 to 20 s)."""
     with viz_server(["tit_for_tat"], tmp_path_factory.mktemp("viz") / "viz.log",
                     env={"SIM_VIZ_PLAY_MS": "1"}) as (url, log):
@@ -99,46 +98,49 @@ def numbers(texts) -> list[float]:
     return [float(t) for t in texts]
 
 
-def test_every_lesson_page_teaches_its_lesson(server, page):
-    """Per lesson: its controls (and no others, no Mesa internals), the payoff matrix with its labels,
-    scores that add up the payoffs in the moves strip, all on the first 1280x720 screen."""
+def check_lesson_page(page, server, s, name):
+    """The lesson's page: its controls (and no others, no Mesa internals), the payoff matrix with its
+    labels, scores that add up the payoffs in the moves strip, all on the first 1280x720 screen.
+    Leaves the run at round 3; returns the round counter."""
     from playwright.sync_api import expect
 
-    for path in LESSONS:
-        s = load_scenario(path)
-        name = path.stem.split("_", 1)[1]
-        counter = open_lesson(page, server, name)
-        expect(page.locator(".sim-title")).to_contain_text(s.lesson.title)
-        body = page.locator("body").inner_text()
-        for hidden in ("Render Interval", "Use Threads", "Play Interval", "runs on Solara"):
-            assert hidden not in body, f"{name}: {hidden!r} shown"
-        shown = controls(s)
-        for c in shown:
-            expect(page.get_by_text(c.label, exact=False).first).to_be_visible()
-        assert page.locator(".sim-control").count() == sum(c.is_menu or c.key == "seed" for c in shown)
-        assert page.locator(".v-slider").count() == sum(not c.is_menu and c.key != "seed" for c in shown), name
-        matrix = page.locator(".sim-matrix").first.inner_text()
-        assert s.tracks[0].labels[0] in matrix and s.tracks[0].labels[1] in matrix
-        step(page, counter, 3)
-        for c in shown:   # the values shown are the lesson's (the browser's slider grid does not move them)
-            if not c.is_menu and c.key != "seed":
-                expect(page.locator(".v-input", has_text=c.label)).to_contain_text(f"{c.label}: {c.default(s):g}")
-        text = counter.inner_text()
-        if s.continuation is not None:
-            assert re.fullmatch(r"Rounds played: 3( \(game over\))?", text.strip()), text
-        else:
-            assert f"of {s.horizon}" in text
-        rows = page.locator("tr.sim-moves")
-        assert rows.count() == 2 * len(s.tracks)
-        assert in_view(page, rows.last) and in_view(page, page.locator(".sim-score")), f"{name}: scrolled away"
-        totals = numbers(page.locator(".sim-total").all_inner_texts())
-        pays = [numbers(r.locator("td.pay").all_inner_texts()[1:]) for r in page.locator("tr:has(td.name.pay)").all()]
-        per_side = [sum(sum(p) for p in pays[i::2]) for i in range(2)]
-        cells = sum(len(p) for p in pays[::2])
-        # the page shows payoffs with at most 1 decimal (totals 2): sums agree within that rounding
-        assert totals == pytest.approx(per_side, abs=0.05 * cells + 0.005), name
-        assert page.locator(".sim-compare tr").count() >= 3
-        assert page.locator(".sim-population").count() == (s.nonstate is not None), name
+    counter = open_lesson(page, server, name)
+    expect(page.locator(".sim-title")).to_contain_text(s.lesson.title)
+    side = page.locator(".sim-side").first.bounding_box()
+    for label in ("Reset", "▶", "❚❚", "Step"):   # in one row inside the side column, clear of the counter
+        box = page.get_by_role("button", name=label).bounding_box()
+        assert box["x"] + box["width"] <= min(side["x"] + side["width"], counter.bounding_box()["x"]), (name, label)
+    body = page.locator("body").inner_text()
+    for hidden in ("Render Interval", "Use Threads", "Play Interval", "runs on Solara"):
+        assert hidden not in body, f"{name}: {hidden!r} shown"
+    shown = controls(s)
+    for c in shown:
+        expect(page.get_by_text(c.label, exact=False).first).to_be_visible()
+    assert page.locator(".sim-control").count() == sum(c.is_menu or c.key == "seed" for c in shown)
+    assert page.locator(".v-slider").count() == sum(not c.is_menu and c.key != "seed" for c in shown), name
+    matrix = page.locator(".sim-matrix").first.inner_text()
+    assert s.tracks[0].labels[0] in matrix and s.tracks[0].labels[1] in matrix
+    step(page, counter, 3)
+    for c in shown:   # the values shown are the lesson's (the browser's slider grid does not move them)
+        if not c.is_menu and c.key != "seed":
+            expect(page.locator(".v-input", has_text=c.label)).to_contain_text(f"{c.label}: {c.default(s):g}")
+    text = counter.inner_text()
+    if s.continuation is not None:
+        assert re.fullmatch(r"Rounds played: 3( \(game over\))?", text.strip()), text
+    else:
+        assert f"of {s.horizon}" in text
+    rows = page.locator("tr.sim-moves")
+    assert rows.count() == 2 * len(s.tracks)
+    assert in_view(page, rows.last) and in_view(page, page.locator(".sim-score")), f"{name}: scrolled away"
+    totals = numbers(page.locator(".sim-total").all_inner_texts())
+    pays = [numbers(r.locator("td.pay").all_inner_texts()[1:]) for r in page.locator("tr:has(td.name.pay)").all()]
+    per_side = [sum(sum(p) for p in pays[i::2]) for i in range(2)]
+    cells = sum(len(p) for p in pays[::2])
+    # the page shows payoffs with at most 1 decimal (totals 2): sums agree within that rounding
+    assert totals == pytest.approx(per_side, abs=0.05 * cells + 0.005), name
+    assert page.locator(".sim-compare tr").count() >= 3
+    assert page.locator(".sim-population").count() == (s.nonstate is not None), name
+    return counter
 
 
 def test_population_marks_the_groups_of_an_incident(server, page):
@@ -307,52 +309,55 @@ def change_control(page, c, s, value_now):
 
 
 
-def test_after_the_end_every_control_starts_a_playable_run(server, page):
-    """Each lesson played to its end (Step and Play greyed), then every control and the seed changed
-    one after another: each change starts a run at round 0 whose Step and Play are enabled, and
-    a Step plays round 1 and Play plays on (it was frozen until Reset: issue 21)."""
+def check_after_the_end(page, s, name, counter):
+    """The lesson played on to its end (Step and Play greyed), then every control and the seed
+    changed one after another: each change starts a run at round 0 whose Step and Play are enabled,
+    and a Step plays round 1 and Play plays on (it was frozen until Reset: issue 21)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
-    for path in LESSONS:
-        s = load_scenario(path)
-        name = path.stem.split("_", 1)[1]
-        counter = open_lesson(page, server, name)
-        step_button, play = page.get_by_role("button", name="Step"), page.get_by_role("button", name="▶")
+    step_button, play = page.get_by_role("button", name="Step"), page.get_by_role("button", name="▶")
+    pause = page.get_by_role("button", name="❚❚")
+    if play.is_enabled():   # a lesson with a chance of ending each round may be over at round 3
         play.click()
-        expect(step_button).to_be_disabled(timeout=120_000)
-        expect(play).to_be_disabled(timeout=120_000)   # the end: no pause button left
-        assert re.search(r"\(game over\)|of (\d+)", counter.inner_text())
-        if s.continuation is None:
-            expect(counter).to_contain_text(f"Rounds played: {s.horizon} of {s.horizon}")
-        shown = controls(s)
-        assert shown, name
-        values = {c.key: c.default(s) for c in shown}
-        for c in shown:
+    the_end = (f"Rounds played: {s.horizon} of {s.horizon}" if s.continuation is None
+               else re.compile(r"\(game over\)"))
+    expect(counter).to_contain_text(the_end, timeout=120_000)
+    for button in (step_button, play, pause):   # the end: nothing to step, play or pause
+        expect(button).to_be_disabled()
+    shown = controls(s)
+    assert shown, name
+    values = {c.key: c.default(s) for c in shown}
+    for c in shown:
+        values[c.key] = change_control(page, c, s, values[c.key])
+        try:
+            expect(counter).to_contain_text("Rounds played: 0", timeout=15_000)
+        except AssertionError:
+            # known, left open (closing note of issue 21): a slider whose lesson value is off its
+            # grid may report its first notch as the browser's own snap, which the page ignores
+            # (viz_app.snapped); one more notch is a change the page must take
             values[c.key] = change_control(page, c, s, values[c.key])
-            try:
-                expect(counter).to_contain_text("Rounds played: 0", timeout=15_000)
-            except AssertionError:
-                # known, left open (closing note of issue 21): a slider whose lesson value is off its
-                # grid may report its first notch as the browser's own snap, which the page ignores
-                # (viz_app.snapped); one more notch is a change the page must take
-                values[c.key] = change_control(page, c, s, values[c.key])
-                expect(counter).to_contain_text("Rounds played: 0", timeout=30_000)
-            expect(step_button).to_be_enabled(timeout=30_000)
-            expect(play).to_be_enabled()
-            step(page, counter, 1)
-            page.get_by_role("button", name="▶").click()
-            expect(counter).to_contain_text(re.compile(r"Rounds played: ([2-9]|\d\d)"), timeout=30_000)   # plays on
-            # stopped before the next control: paused, or at the end. One click on ❚❚, then ▶
-            # awaited: the game may end before the click lands (no ❚❚ left, the click times out),
-            # and at the tests' pace a busy server handles the click late. The click is not
-            # repeated: ❚❚ toggles, so a second click handled after the first played on, and the
-            # next control (a typed seed) then met a playing run (15 s lost in one run of three)
-            try:
-                page.get_by_role("button", name="❚❚").click(timeout=500)
-            except PlaywrightTimeout:
-                pass
-            expect(page.get_by_role("button", name="▶")).to_be_visible(timeout=60_000)
+            expect(counter).to_contain_text("Rounds played: 0", timeout=30_000)
+        expect(step_button).to_be_enabled(timeout=30_000)
+        expect(play).to_be_enabled()
+        step(page, counter, 1)
+        page.get_by_role("button", name="▶").click()
+        expect(counter).to_contain_text(re.compile(r"Rounds played: ([2-9]|\d\d)"), timeout=30_000)   # plays on
+        # stopped before the next control: paused, or at the end (❚❚ greyed either way). ❚❚ only
+        # pauses, so a click the busy server handles late, or a second one, cannot play on
+        try:
+            pause.click(timeout=500)
+        except PlaywrightTimeout:   # the game ended before the click: ❚❚ greyed
+            pass
+        expect(pause).to_be_disabled(timeout=60_000)
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.stem.split("_", 1)[1])
+def test_each_lesson_page_teaches_its_lesson_and_plays_on_after_any_change(server, page, path):
+    """One page per lesson, opened once: check_lesson_page, then check_after_the_end."""
+    s, name = load_scenario(path), path.stem.split("_", 1)[1]
+    counter = check_lesson_page(page, server, s, name)
+    check_after_the_end(page, s, name, counter)
 
 
 def test_tournament_with_all_strategies_fits_the_screen(server, page):

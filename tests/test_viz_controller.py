@@ -44,12 +44,43 @@ def test_play_keeps_its_pace_and_stops_at_the_end():
         start = time.monotonic()
         button("▶").click()
         deadline = start + 30
-        while not button("Step").disabled or rc.find(v.Btn, children=["❚❚"]).widgets:
+        assert button("▶").disabled and not button("❚❚").disabled and button("Step").disabled   # playing
+        while not button("Step").disabled or not button("❚❚").disabled:
             assert time.monotonic() < deadline, "Play did not reach the end"
             time.sleep(0.05)
         took = time.monotonic() - start
         assert took >= 10 * PLAY_MS / 1000 * 0.9          # never faster than its pace
         assert button("▶").disabled                         # the end: nothing left to play
+    finally:
+        rc.close()
+
+
+def test_pause_clicked_twice_stays_paused():
+    """A double click on ❚❚ (or a click the server handles late, after the first one's render):
+    paused, and the rounds stop. With one button that toggled, the second click played on."""
+    import re
+
+    from sim.classroom.viz_app import PLAY_MS
+
+    rc, button, v = render("noise")                    # 200 rounds: far from the end
+    try:
+        def played() -> int:
+            html = rc.find(attributes={"class": "sim-step"}).widget.unsafe_innerHTML
+            return int(re.search(r"Rounds played: (\d+)", html).group(1))
+
+        button("▶").click()
+        deadline = time.monotonic() + 30
+        while played() < 2:
+            assert time.monotonic() < deadline, "Play did not start"
+            time.sleep(0.05)
+        pause = button("❚❚")
+        pause.click()
+        pause.click()                                   # the same widget, as a second click reaches it
+        time.sleep(0.1)                                 # a round being played when the click came ends
+        stopped = played()
+        time.sleep(5 * PLAY_MS / 1000)                  # five rounds at Play's pace
+        assert played() == stopped < 200
+        assert not button("▶").disabled and not button("Step").disabled and button("❚❚").disabled
     finally:
         rc.close()
 

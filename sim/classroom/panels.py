@@ -47,6 +47,8 @@ table.sim-matrix { border-collapse: collapse; font-size: 15px; }
 table.sim-matrix td, table.sim-matrix th { border: 1px solid #bbb; padding: 3px 10px; text-align: center; }
 table.sim-matrix td.last { outline: 3px solid #111; outline-offset: -3px; font-weight: bold; }
 .sim-side { width: 290px; min-width: 290px; }
+.sim-controller { flex-wrap: nowrap; }
+.sim-controller .v-btn:not(.v-btn--round).v-size--default { min-width: 0; padding: 0 12px; }
 .sim-side .v-input__slider .v-input__slot { flex-wrap: wrap; }
 .sim-side .v-input__slider .v-input__slot > .v-label { flex: 1 0 100%; max-width: 100%; margin-bottom: -4px;
   white-space: normal; height: auto; }

@@ -327,8 +327,10 @@ def snapped(control: Control, old, new) -> bool:
 
 @solara.component
 def Controller(model: solara.Reactive, playing: solara.Reactive, rebuild):
-    """Reset, Play/Pause and Step around the shown run. Step and Play are enabled exactly when the
-    shown model is running, so a new run (from a control, the seed or Reset) plays at once."""
+    """Reset, Play, Pause and Step around the shown run. Step and Play are enabled exactly when the
+    shown model is running and not playing, so a new run (from a control, the seed or Reset) plays at
+    once. Play and Pause are two buttons, each doing what it shows: a double click on Pause (or a
+    click the server handles late) pauses twice, where one toggling button paused and played on."""
     update_counter.get()
     m = model.value
 
@@ -352,8 +354,9 @@ def Controller(model: solara.Reactive, playing: solara.Reactive, rebuild):
 
     with solara.Row(justify="space-between", classes=["sim-controller"]):
         solara.Button(label="Reset", color="primary", on_click=rebuild)
-        solara.Button(label="❚❚" if playing.value else "▶", color="primary", disabled=not m.running,
-                      on_click=lambda: playing.set(not playing.value))
+        solara.Button(label="▶", color="primary", disabled=not m.running or playing.value,
+                      on_click=lambda: playing.set(model.value.running))
+        solara.Button(label="❚❚", color="primary", disabled=not playing.value, on_click=lambda: playing.set(False))
         solara.Button(label="Step", color="primary", disabled=not m.running or playing.value, on_click=one_step)
 
 
