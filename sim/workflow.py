@@ -69,11 +69,14 @@ def draw_figures(folder: Path, force: bool = False) -> list[Path]:
     """``sim figures``: draw a finished run, forecast, sweep or calibration folder's figures once
     (see :func:`sim.analysis.run_folder.draw_figures`, :func:`sim.calibrate.folder.draw_figures`);
     return the files drawn."""
-    from .analysis.run_folder import draw_figures as draw
-    from .calibrate import folder as calibration
+    from .calibrate.kind import is_calibration_folder
 
-    if calibration.is_calibration_folder(Path(folder)):
-        return calibration.draw_figures(Path(folder), force)
+    if is_calibration_folder(Path(folder)):
+        from .calibrate.folder import draw_figures as draw_calibration
+
+        return draw_calibration(Path(folder), force)
+    from .analysis.run_folder import draw_figures as draw
+
     return draw(Path(folder), force)
 
 

@@ -189,13 +189,23 @@ def test_python_api(tmp_path):
 
 
 PROBE = """
-import contextlib, io, json, sys
+import contextlib, io, json, os, sys
 from sim.cli import main
 with contextlib.redirect_stdout(io.StringIO()):
     code = main(sys.argv[1:])
-print(json.dumps({"code": code, "modules": sorted(m for m in sys.modules
-                                                   if m.startswith(("matplotlib", "scipy.stats", "PIL")))}))
+watched = tuple(os.environ.get("PROBE_MODULES", "matplotlib,scipy.stats,PIL").split(","))
+print(json.dumps({"code": code, "modules": sorted(m for m in sys.modules if m.startswith(watched))}))
 """
+
+
+def probe(argv: list[str], modules: str | None = None) -> list[str]:
+    """The watched modules that ``sim ARGV`` imports in a fresh interpreter (it must exit 0)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SIM_LATEST": "0", **({"PROBE_MODULES": modules} if modules else {})}
+    proc = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, check=True, cwd=ROOT,
+                          env=env)
+    data = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert data["code"] == 0
+    return data["modules"]
 
 
 @pytest.mark.parametrize("figures", [False, True], ids=["run", "run --figures"])
@@ -203,17 +213,21 @@ def test_the_run_path_imports_neither_matplotlib_nor_scipy_stats(tmp_path, figur
     """In a fresh interpreter: `sim run` imports neither; with --figures it does import matplotlib
     (the probe can fail). pandas and networkx do come, with `import mesa` (Mesa's __init__ imports them)."""
     path = write_small(tmp_path)
-    argv = ["run", str(path), "--runs", "40", "--quiet", "--out", str(tmp_path / "res"), *(["--figures"] * figures)]
-    proc = subprocess.run([sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, check=True, cwd=ROOT,
-                          env={**os.environ, "PYTHONPATH": str(ROOT), "SIM_LATEST": "0"})
-    data = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert data["code"] == 0
-    loaded = data["modules"]
+    loaded = probe(["run", str(path), "--runs", "40", "--quiet", "--out", str(tmp_path / "res"),
+                    *(["--figures"] * figures)])
     if figures:
         assert "matplotlib" in loaded
     else:
         assert loaded == [], loaded
     assert not [m for m in loaded if m.startswith("scipy.stats")], loaded
+
+
+def test_drawing_a_run_folders_figures_imports_no_model(tmp_path, capsys):
+    """`sim figures` first asks whether the folder is a calibration's (sim/calibrate/kind.py): for a
+    run folder the answer costs no import of the model and Mesa (a second of CPU, before)."""
+    folder, _ = run(tmp_path, capsys)
+    assert probe(["figures", str(folder)], "mesa,sim.model,sim.calibrate.abc") == []
+    assert [len(list((folder / "figures").glob(f"*.{ext}"))) for ext in ("png", "svg")] == [4, 4]
 
 
 @pytest.mark.parametrize("figures", [False, True], ids=["forecast", "forecast --figures"])

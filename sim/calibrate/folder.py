@@ -26,6 +26,7 @@ from ..scenario.resolved import Scenario
 from .abc import (EPS, Acceptor, distance, parameter_paths, quantiles, reference_chunks, reference_table, whole,
                   with_posterior)
 from ..scenario.patterns import INTEGER_STATISTICS
+from .kind import HISTOGRAMS
 from ..scenario.posterior import PARAM_PREFIX
 
 PREDICTIVE_INTERVAL = (0.05, 0.95)
@@ -310,8 +311,6 @@ def _bins(*arrays: np.ndarray) -> np.ndarray:
     return np.linspace(lo, hi, 31)
 
 
-#: what a calibration folder keeps of the prior sample for its figures: each figure's histograms
-HISTOGRAMS = "histograms.json"
 #: the report's line where the figures would be, before ``sim figures`` draws them
 FIGURES_NOT_DRAWN = ("<p class=\"note\">The figures: not drawn yet (a calibration draws none unless asked, "
                      "<code>--figures</code>). <code>sim figures &lt;this folder&gt;</code> draws them once, from "
@@ -412,13 +411,6 @@ def embed_figures(folder: Path) -> str:
     from ..analysis.report import with_figures_section
 
     return with_figures_section((Path(folder) / "report.html").read_text(encoding="utf-8"), figures_html(folder))
-
-
-def is_calibration_folder(folder: Path) -> bool:
-    """Whether ``folder`` is a calibration folder (its manifest says so, or it keeps histograms)."""
-    from ..results.verify import load_manifest
-
-    return load_manifest(folder).get("kind") == "calibrate" or (Path(folder) / HISTOGRAMS).is_file()
 
 
 def draw_figures(folder: Path, force: bool = False) -> list[Path]:
