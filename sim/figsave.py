@@ -4,9 +4,16 @@ Titles, axis labels, legends and tick labels hold user text (scenario titles, tr
 event names); matplotlib would read ``$...$`` in them as mathtext, and a name such as ``$\\x$``
 would make the save fail after the whole simulation. Saving through :func:`savefig` turns
 mathtext off for the figure's texts, including tick labels created while drawing.
+
+It also makes an SVG the same bytes each time it is drawn: matplotlib names the SVG's shared
+paths and clips with random ids unless ``svg.hashsalt`` is set; with a fixed salt the ids are a
+hash of the content. (PNGs were reproducible already; SVGs are saved without a date.)
 """
 
 from __future__ import annotations
+
+#: the salt of the SVG ids (any fixed text: the ids then depend on the figure only)
+SVG_SALT = "sim-negotiation"
 
 
 def literal_text(fig) -> None:
@@ -23,7 +30,7 @@ def savefig(fig, target, **kwargs) -> None:
 
     import matplotlib
 
-    with matplotlib.rc_context({"text.parse_math": False}), warnings.catch_warnings():
+    with matplotlib.rc_context({"text.parse_math": False, "svg.hashsalt": SVG_SALT}), warnings.catch_warnings():
         # a character the font lacks (a tab, a CJK name) is drawn as a box, not a warning on stderr
         warnings.filterwarnings("ignore", message="Glyph .* missing from font", category=UserWarning)
         literal_text(fig)

@@ -97,7 +97,10 @@ def test_explore_is_reproducible_and_prim_boxes_are_honest():
 
 
 def test_discover_command(tmp_path, capsys):
-    assert main(["discover", str(LEVERS), "--experiments", "300", "--boxes", "1", "--out", str(tmp_path)]) == 0
+    """A title that mathtext would fail on (``$\\x$``) is drawn as written: it ended the command with
+    a traceback after the whole exploration."""
+    assert main(["discover", str(LEVERS), "--experiments", "300", "--boxes", "1", "--out", str(tmp_path),
+                 "--set", "title=Levers $\\x$ at 50%"]) == 0
     out = capsys.readouterr().out
     assert "of runs collapsed" in out and "Box 1: coverage" in out and "density" in out
     (folder,) = (tmp_path / "policy_levers").iterdir()

@@ -81,14 +81,17 @@ def test_sim_figures_draws_once_embeds_them_and_keeps_the_folder_verified(tmp_pa
 
 
 def test_drawn_later_is_drawn_as_by_run_figures(tmp_path, capsys):
-    """`sim run --figures` and `sim run` then `sim figures`: the same PNGs, the same report (but the
-    manifest's command line and timings, which differ between the two runs)."""
+    """`sim run --figures` and `sim run` then `sim figures`: the same PNG and SVG bytes (the SVGs'
+    ids were random), the same report (but the manifest's command line and timings, which differ
+    between the two runs)."""
     now, _ = run(tmp_path, capsys, "--figures", out="now")
     later, _ = run(tmp_path, capsys, out="later")
     assert main(["figures", str(later)]) == 0
-    for png in sorted((now / "figures").glob("*.png")):
-        assert png.read_bytes() == (later / "figures" / png.name).read_bytes(), png.name
-    assert sorted(p.name for p in (now / "figures").iterdir()) == sorted(p.name for p in (later / "figures").iterdir())
+    drawn = sorted(p.name for p in (now / "figures").iterdir())
+    assert drawn == sorted(p.name for p in (later / "figures").iterdir())
+    assert {Path(name).suffix for name in drawn} == {".png", ".svg"}
+    for name in drawn:
+        assert (now / "figures" / name).read_bytes() == (later / "figures" / name).read_bytes(), name
     assert without_manifest((now / "report.html").read_text()) == without_manifest((later / "report.html").read_text())
     assert main(["verify", str(now), str(later)]) == 0
 

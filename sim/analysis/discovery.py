@@ -337,11 +337,13 @@ def write_discovery(folder: Path, scenario: Scenario, experiments, y: np.ndarray
                    "restrictions": [{"input": r.name, "label": r.label, "low": r.lo, "high": r.hi,
                                      "values": list(r.values), "explored": r.full, "p_value": r.p_value}
                                     for r in b.restrictions]} for b in found]}, indent=2) + "\n")
+    from ..figsave import savefig
+
     figs = folder / "figures"
     figs.mkdir()
     title = f"{scenario.title or scenario.name}: where runs {e.state}"
     for name, fig in (("prim_boxes", box_figure(found, base, title)),
                       ("prim_tradeoff", tradeoff_figure(found, explained=e))):
-        for ext in ("png", "svg"):
-            fig.savefig(figs / f"{name}.{ext}", dpi=150, metadata={"Date": None} if ext == "svg" else None)
+        for ext in ("png", "svg"):   # the scenario's title shown literally (no mathtext), SVG ids fixed
+            savefig(fig, figs / f"{name}.{ext}", dpi=150, metadata={"Date": None} if ext == "svg" else None)
     return found, base
