@@ -5,6 +5,7 @@ tracks' own move labels, and no text outside the figure."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -129,3 +130,26 @@ def test_the_trace_of_a_dated_scenario_shows_dates(capsys, monkeypatch):
     assert main(["trace", "noise", "--steps", "2", "--no-color"]) == 0
     lesson = capsys.readouterr().out.splitlines()
     assert next(line for line in lesson if line.startswith("step")).startswith("step |")
+
+
+def test_event_names_are_listed_whole_beside_the_plot():
+    """Long event names (and several events in one month, joined by "; ") are wrapped, not cut: the
+    legend of the baseline's survival curve cut "...; US midterm elections" down to "...; China's Octo...".
+    Only past three lines per event (two with more than six events, one with more than twelve) is a
+    name shortened, so that the list still fits beside the plot."""
+    n, horizon = 200, 36
+    surv = survival(np.where(np.arange(n) % 4 == 0, 5.0, np.nan), np.full(n, horizon, float), horizon)
+    long = "US affiliates rule returns; China's October 2025 rare-earth rules return; US midterm elections"
+    events = [(5, long), (7, "21st Party Congress")]
+    fig = Figure(figsize=(9, 4.2), layout="constrained")
+    ax = plots.survival_curve(surv, fig.add_subplot(), events=events)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    listed = [" ".join(x.split()) for x in labels if x[:2] in ("1:", "2:")]
+    assert listed == [f"1: {long}", "2: 21st Party Congress"], labels
+    assert all(len(line) <= 44 for x in labels for line in x.splitlines())
+    assert not clipped_texts(fig)
+    many = [(i, long) for i in range(13)]   # thirteen events: one line each, shortened
+    fig = Figure(figsize=(9, 4.2), layout="constrained")
+    ax = plots.survival_curve(surv, fig.add_subplot(), events=many)
+    labels = [t.get_text() for t in ax.get_legend().get_texts() if re.match(r"\d+: ", t.get_text())]
+    assert len(labels) == 13 and all("\n" not in x and x.endswith("...") for x in labels), labels

@@ -35,16 +35,20 @@ def time_axis(ax: Axes, step_unit: str = "month", start: dt.date | None = None, 
 def event_markers(ax: Axes, events: list[tuple[int, str]]) -> list:
     """Dotted vertical lines at scheduled events, numbered at the top; returns legend handles
     ("1: name") so the names can be listed beside the plot."""
+    import textwrap
+
     from matplotlib.lines import Line2D
 
+    # names wrapped beside the plot (cut short only past a few lines; fewer lines when there are many)
+    lines = 3 if len(events) <= 6 else 2 if len(events) <= 12 else 1
     handles = []
     for i, (step, name) in enumerate(events, start=1):
         ax.axvline(step, color="#555555", linestyle=":", linewidth=1.2, zorder=1)
         ax.annotate(str(i), (step, 0.985), xycoords=("data", "axes fraction"), ha="center", va="top",
                     fontsize="x-small", color="#333333",
                     bbox={"boxstyle": "circle,pad=0.15", "fc": "white", "ec": "#555555", "lw": 0.6})
-        short = name if len(name) <= 42 else name[:40] + "..."
-        handles.append(Line2D([], [], color="#555555", linestyle=":", label=f"{i}: {short}"))
+        label = textwrap.fill(f"{i}: {name}", 44, subsequent_indent="    ", max_lines=lines, placeholder=" ...")
+        handles.append(Line2D([], [], color="#555555", linestyle=":", label=label))
     return handles
 
 
