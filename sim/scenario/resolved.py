@@ -668,11 +668,14 @@ class _Builder:
         """Parameter paths that ``key`` names: ``*`` stands for any one part; a path into a strategy
         that is a choice of rules (v3) names that parameter in every rule of the choice that has it."""
         want = key.split(".")
+        choices = tuple(self.choice_prefixes)
         out = []
         for p in self.params:
             full = p.split(".")
+            if len(full) < len(want):   # no form of it is as long as the key (forms only shorten)
+                continue
             forms = [full]  # a rule's own path inside a choice (its label included) names it too
-            if any(p.startswith(c) for c in self.choice_prefixes):
+            if choices and p.startswith(choices):
                 forms.append(full[:4] + full[5:])  # the rule's label dropped
             forms += [h[:-1] for h in forms if len(h) > 2 and h[-2] == "linkage"]  # `...linkage`: every weight
             if any(len(h) == len(want) and all(w in ("*", x) for w, x in zip(want, h)) for h in forms):
