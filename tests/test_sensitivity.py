@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 from analyst_helpers import write_small
@@ -65,3 +66,46 @@ def test_missing_salib_is_one_line_with_the_install_command(tmp_path, capsys, mo
     assert main(["sensitivity", str(write_small(tmp_path)), "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "pip install 'SALib>=1.5'" in err
+
+
+def test_base_samples_of_one_value_are_not_estimable_and_no_library_warning_escapes(tmp_path):
+    """When every base sample (the A and B rows of the Saltelli design) gives one value, SALib warned
+    on stderr and returned 0 for every index ("no parameter matters", though the AB rows vary): the
+    indices are NaN instead and `sim sensitivity` says why. A bootstrap resample of one value (few
+    samples) is SALib's warning too: silenced, the estimate stands."""
+    import warnings
+
+    import numpy as np
+
+    from sim.analysis.sensitivity import estimable, sobol_indices
+    from sim.results.tables import write_table
+
+    d, n = 3, 8
+    block = d + 2
+    flat = np.zeros(n * block)
+    flat[1::block] = 0.5                  # only the rows where parameter 1 moves differ
+    assert not estimable(flat, d)
+    varied = flat.copy()
+    varied[0] = 0.25                      # one base sample differs: estimable
+    assert estimable(varied, d)
+    (tmp_path / "design.json").write_text(json.dumps({"parameters": ["a", "b", "c"], "seed": 1,
+                                                      "replicates_per_row": 8}))
+    write_table(tmp_path / "samples.csv", {"p_held": flat, "p_held_and_escalated": varied})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")    # any warning fails the test
+        t = sobol_indices(tmp_path, resamples=50)
+    held = t["outcome"] == "p_held"
+    assert np.isnan(t["ST"][held].astype(float)).all() and np.isnan(t["S1"][held].astype(float)).all()
+    assert np.isfinite(t["ST"][~held].astype(float)).all()
+
+
+def test_the_command_says_when_an_outcome_is_not_estimable(tmp_path, capsys):
+    """China always walks out of the channel: it never holds, in any row. Both outcomes say so in a
+    line of their own instead of a table of zeros, and no library warning reaches the terminal."""
+    s = write_small(tmp_path)
+    assert main(["sensitivity", str(s), "--samples", "4", "--replicates", "2", "--out", str(tmp_path / "o"),
+                 "--set", "actors.China.strategies.safety=always_defect"]) == 0
+    captured = capsys.readouterr()
+    for name in ("P(channel held)", "P(held and escalated)"):
+        assert f"not estimable: {name} took one value in every base sample" in captured.out, captured.out
+    assert "Warning" not in captured.err, captured.err

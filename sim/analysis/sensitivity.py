@@ -7,6 +7,7 @@ First-order S1 and total ST indices by SALib's estimators (Saltelli et al. 2010 
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,16 @@ from .plots import PALETTE, _axes
 from ..results.tables import read_table, write_table
 
 OUTCOMES = {"p_held": "P(channel held)", "p_held_and_escalated": "P(held and escalated)"}
+
+
+def estimable(y: np.ndarray, parameters: int) -> bool:
+    """Whether Sobol indices of output ``y`` (the rows of a Saltelli design without second order:
+    blocks of A, AB_1..AB_D, B) can be estimated: its base samples (the A and B rows) must not all
+    hold one value. SALib's estimators divide by their variance; with none it warns and returns 0
+    for every index, which would read as "no parameter matters" when the AB rows say otherwise."""
+    block = parameters + 2
+    base = np.r_[y[0::block], y[block - 1::block]]
+    return bool(np.ptp(base) > np.finfo(float).eps)
 
 
 def sobol_indices(folder: Path, resamples: int = 1000) -> dict[str, np.ndarray]:
@@ -32,11 +43,15 @@ def sobol_indices(folder: Path, resamples: int = 1000) -> dict[str, np.ndarray]:
     rows: list[dict] = []
     for outcome in OUTCOMES:
         y = samples[outcome].astype(float)
-        if np.var(y) == 0:
+        if not estimable(y, len(paths)):
             si = {k: np.full(len(paths), np.nan) for k in ("S1", "S1_conf", "ST", "ST_conf")}
         else:
-            si = sobol.analyze(problem, y, calc_second_order=False, num_resamples=resamples,
-                               conf_level=0.95, seed=info["seed"])
+            with warnings.catch_warnings():
+                # a bootstrap resample of few base samples may hold one value throughout: SALib
+                # warns and counts it as 0 (the interval is rough); the estimate itself is defined
+                warnings.filterwarnings("ignore", message="Constant values encountered", category=UserWarning)
+                si = sobol.analyze(problem, y, calc_second_order=False, num_resamples=resamples,
+                                   conf_level=0.95, seed=info["seed"])
         for j, p in enumerate(paths):
             rows.append({"outcome": outcome, "parameter": p,
                          "S1": si["S1"][j], "S1.lo": si["S1"][j] - si["S1_conf"][j],

@@ -24,6 +24,8 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    import numpy as np
+
     from ..results.tables import read_table
     from ..ensemble.sensitivity import require_salib
     from ..workflow import run_sensitivity
@@ -41,6 +43,10 @@ def run(args) -> int:
         rows = [i for i in range(len(t["outcome"])) if t["outcome"][i] == outcome]
         rows.sort(key=lambda i: -t["ST"][i])
         width = max(len(str(t["parameter"][i])) for i in rows)
+        if all(np.isnan(t["ST"][i]) for i in rows):
+            print(f"    not estimable: {name} took one value in every base sample of the design "
+                  "(raise --samples or --replicates)")
+            continue
         print(f"    {'parameter':<{width}}  {'S1 [95%]':<22}  ST [95%]")
         for i in rows:
             print(f"    {t['parameter'][i]:<{width}}  {t['S1'][i]:6.3f} [{t['S1.lo'][i]:6.3f}, {t['S1.hi'][i]:6.3f}]"
