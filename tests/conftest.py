@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import signal
 
 import numpy as np
 import pytest
 
 from sim import NegotiationModel, scenario_from_dict
+
+# A suite started with SIGINT ignored (under nohup, or as a background job of a script) passes the
+# ignoring on to every process it starts, and a Python started so installs no KeyboardInterrupt:
+# the tests that press Ctrl-C on `sim` (a real SIGINT) would see it do nothing. Ctrl-C is restored
+# here; a child gets the default action, as from a terminal.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def game_scenario(a="tit_for_tat", b="always_cooperate", game="prisoners_dilemma", horizon=10,
