@@ -93,6 +93,7 @@ def make_game():
 
 def signal_when(proc, ready, sig, what: str, timeout: float = 120) -> None:
     """Send ``sig`` to ``proc`` once ``ready()`` is true, wait for it to exit (non-zero)."""
+    import subprocess
     import time
 
     deadline = time.time() + timeout
@@ -102,7 +103,14 @@ def signal_when(proc, ready, sig, what: str, timeout: float = 120) -> None:
             pytest.fail(f"gave up waiting: {what}")
         time.sleep(0.05)
     proc.send_signal(sig)
-    proc.wait(timeout=60)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        # never leave it running: a `sim run` of millions of runs that missed its signal took a core
+        # for hours after its test had failed, and slowed every later test on the machine
+        proc.kill()
+        proc.wait()
+        pytest.fail(f"{what}: still running 60 s after signal {sig}; killed")
     assert proc.returncode != 0
 
 

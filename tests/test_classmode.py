@@ -514,7 +514,12 @@ def test_the_command_prints_a_reachable_address_a_room_code_and_a_qr_code():
         assert fetch(teacher)[0] == 200 and fetch(teacher.split("?")[0])[0] == 403
     finally:
         proc.terminate()
-        proc.wait(timeout=20)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:   # never left running after the test
+            proc.kill()
+            proc.wait()
+            pytest.fail(f"sim class still running 20 s after SIGTERM; killed. stderr: {proc.stderr.read()[-500:]}")
     assert proc.returncode == 0
 
 
