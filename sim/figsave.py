@@ -6,8 +6,8 @@ would make the save fail after the whole simulation. Saving through :func:`savef
 mathtext off for the figure's texts, including tick labels created while drawing.
 
 It also makes an SVG the same bytes each time it is drawn: matplotlib names the SVG's shared
-paths and clips with random ids unless ``svg.hashsalt`` is set; with a fixed salt the ids are a
-hash of the content. (PNGs were reproducible already; SVGs are saved without a date.)
+paths and clips with random ids unless ``svg.hashsalt`` is set (with a fixed salt the ids are a
+hash of the content), and writes the date unless told not to. PNGs were reproducible already.
 """
 
 from __future__ import annotations
@@ -25,10 +25,15 @@ def literal_text(fig) -> None:
 
 
 def savefig(fig, target, **kwargs) -> None:
-    """``fig.savefig(target, **kwargs)`` with mathtext off for every text in the figure."""
+    """``fig.savefig(target, **kwargs)`` with mathtext off for every text in the figure; an SVG
+    (a ``.svg`` path) with fixed ids and no date."""
     import warnings
+    from pathlib import PurePath
 
     import matplotlib
+
+    if isinstance(target, (str, PurePath)) and str(target).endswith(".svg"):
+        kwargs.setdefault("metadata", {"Date": None})
 
     with matplotlib.rc_context({"text.parse_math": False, "svg.hashsalt": SVG_SALT}), warnings.catch_warnings():
         # a character the font lacks (a tab, a CJK name) is drawn as a box, not a warning on stderr

@@ -345,5 +345,5 @@ def write_discovery(folder: Path, scenario: Scenario, experiments, y: np.ndarray
     for name, fig in (("prim_boxes", box_figure(found, base, title)),
                       ("prim_tradeoff", tradeoff_figure(found, explained=e))):
         for ext in ("png", "svg"):   # the scenario's title shown literally (no mathtext), SVG ids fixed
-            savefig(fig, figs / f"{name}.{ext}", dpi=150, metadata={"Date": None} if ext == "svg" else None)
+            savefig(fig, figs / f"{name}.{ext}", dpi=150)
     return found, base

@@ -29,7 +29,7 @@ def _save(fig: Figure, folder: Path, name: str) -> list[Path]:
     paths = []
     for ext in ("png", "svg"):
         path = folder / f"{name}.{ext}"
-        savefig(fig, path, dpi=DPI, metadata={"Date": None} if ext == "svg" else None)  # no mathtext
+        savefig(fig, path, dpi=DPI)  # no mathtext; an SVG without date or random ids
         paths.append(path)
         fig.set_layout_engine("none")   # the positions the layout found stay
     return paths

@@ -24,7 +24,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    import numpy as np
+    import math
 
     from ..results.tables import read_table
     from ..ensemble.sensitivity import require_salib
@@ -43,7 +43,7 @@ def run(args) -> int:
         rows = [i for i in range(len(t["outcome"])) if t["outcome"][i] == outcome]
         rows.sort(key=lambda i: -t["ST"][i])
         width = max(len(str(t["parameter"][i])) for i in rows)
-        if all(np.isnan(t["ST"][i]) for i in rows):
+        if all(math.isnan(t["ST"][i]) for i in rows):
             print(f"    not estimable: {name} took one value in every base sample of the design "
                   "(raise --samples or --replicates)")
             continue

@@ -61,7 +61,7 @@ def _save(ax, folder: Path, name: str) -> None:
     from ..figsave import savefig
 
     for ext in ("png", "svg"):
-        savefig(ax.figure, folder / f"{name}.{ext}", dpi=DPI, metadata={"Date": None} if ext == "svg" else None)
+        savefig(ax.figure, folder / f"{name}.{ext}", dpi=DPI)
 
 
 def write_figures(folder: Path, kind: str, replicates: int | None = None) -> None:
